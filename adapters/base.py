@@ -1,0 +1,128 @@
+"""The contract between adapters and the rest of omni-tui.
+
+Exceptions raised by adapters, so the sync engine can decide between retrying
+and giving up without knowing the protocol::
+
+    ChannelError
+     ├── AuthError        credentials refused: stop, tell the agent
+     ├── TransientError   network, timeout, 429/5xx: retry with backoff
+     └── RejectedError    the provider refused this one message: do not retry
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Protocol
+
+ChannelName = Literal["email", "sms", "chat", "phone", "in-person"]
+Direction = Literal["in", "out", "note"]
+
+
+class ChannelError(Exception):
+    """Base of every error an adapter raises."""
+
+
+class AuthError(ChannelError):
+    """The provider refused our credentials; retrying will not help."""
+
+
+class TransientError(ChannelError):
+    """A failure that may pass: network, timeout, rate limit, server error."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RejectedError(ChannelError):
+    """The provider refused one message for good (invalid number, opted out...)."""
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentData:
+    """An attachment as the provider gave it; ``data`` is None when it was skipped."""
+
+    filename: str
+    content_type: str = "application/octet-stream"
+    data: bytes | None = None
+    size: int | None = None
+    inline: bool = False
+    skipped_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One message pulled from a provider, before it becomes rows.
+
+    Addresses are as the provider wrote them; ingest normalises them.
+    ``direction`` is ``out`` for our own messages seen again on a pull (a Sent
+    folder, a gateway's message list) so they thread without being re-sent.
+    """
+
+    channel: ChannelName
+    account: str
+    provider_id: str
+    sender: str
+    text: str = ""
+    sender_name: str | None = None
+    recipients: Sequence[str] = ()
+    subject: str | None = None
+    html: str | None = None
+    sent_at: datetime | None = None
+    received_at: datetime | None = None
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: Sequence[str] = ()
+    attachments: Sequence[AttachmentData] = ()
+    direction: Direction = "in"
+    context: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where a pull stopped, per account and folder; opaque to everything but its adapter."""
+
+    account: str
+    folder: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class PullResult:
+    messages: Sequence[InboundMessage]
+    cursor: Cursor | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """A reply to deliver; ``idempotency_key`` lets a retry avoid sending twice."""
+
+    channel: ChannelName
+    account: str
+    to: str
+    text: str
+    idempotency_key: str
+    subject: str | None = None
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: Sequence[str] = ()
+    attachments: Sequence[AttachmentData] = ()
+
+
+class Channel(Protocol):
+    """What the sync engine needs from every adapter."""
+
+    name: str
+
+    async def pull(self, cursor: Cursor | None) -> PullResult: ...
+
+    async def send(self, message: OutboundMessage) -> str:
+        """Deliver and return the provider's id for the message."""
+        ...

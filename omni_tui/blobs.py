@@ -1,0 +1,50 @@
+"""Attachment and raw-message bodies, stored once under the data dir by sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+
+def blob_path(root: Path, sha256: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError(f"not a sha256: {sha256!r}")
+    return root / sha256[:2] / sha256
+
+
+def put(root: Path, data: bytes) -> str:
+    """Write ``data`` if it is not there yet; safe against crashes and concurrent writers."""
+    sha = hashlib.sha256(data).hexdigest()
+    path = blob_path(root, sha)
+    if path.exists():
+        return sha
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return sha
+
+
+def get(root: Path, sha256: str) -> bytes:
+    return blob_path(root, sha256).read_bytes()
+
+
+_UNSAFE = re.compile(r"[^\w.\- ()+,@]+", re.UNICODE)
+
+
+def safe_filename(name: str, fallback: str = "attachment") -> str:
+    """A name that can be written inside a directory and never escape it."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip(" .")
+    return name[:200] or fallback

@@ -1,0 +1,198 @@
+"""Who wrote: normalising addresses and resolving them to customers.
+
+An address is normalised once, at ingest, so the same person written three
+ways (``Ana <ANA@Example.com>``, ``ana@example.com``) is one identity.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+import phonenumbers
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from omni_tui.store.models import Customer, Identity, LinkSuggestion, PhoneMention
+from omni_tui.text import clean_line
+
+PHONE_CHANNELS = ("sms", "phone")
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    channel: str
+    address: str
+    display_name: str | None = None
+
+
+def normalise_email(raw: str) -> tuple[str, str | None]:
+    name, addr = parseaddr(clean_line(raw))
+    if not addr or "@" not in addr:
+        addr, name = clean_line(raw).strip("<> "), ""
+    return addr.strip().lower(), (clean_line(name) or None)
+
+
+def normalise_phone(raw: str, region: str = "US") -> str:
+    """E.164 when the number parses; alphanumeric sender ids are kept as they are."""
+    value = clean_line(raw)
+    if _LETTER.search(value):
+        return value
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is not None and phonenumbers.is_possible_number(number):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    digits = "".join(_DIGITS.findall(value))
+    return f"+{digits}" if value.startswith("+") else digits
+
+
+def normalise_chat(raw: str) -> str:
+    """Chat handles are ``provider:user``; the provider is case-folded, the user id kept."""
+    value = clean_line(raw)
+    provider, sep, user = value.partition(":")
+    if not sep:
+        return f"chat:{value}"
+    return f"{provider.strip().lower()}:{user.strip()}"
+
+
+def normalise(channel: str, raw: str, region: str = "US") -> Address:
+    if channel == "email":
+        address, name = normalise_email(raw)
+        return Address("email", address, name)
+    if channel in PHONE_CHANNELS:
+        return Address(channel, normalise_phone(raw, region))
+    if channel == "chat":
+        return Address("chat", normalise_chat(raw))
+    raise ValueError(f"unknown channel {channel!r}")
+
+
+def is_alphanumeric_sender(address: str) -> bool:
+    """An SMS sender id like ``ACMEBANK``: we can read it but never reply to it."""
+    return bool(_LETTER.search(address))
+
+
+def phones_in_text(text: str, region: str = "US") -> list[str]:
+    """E.164 numbers mentioned in free text, e.g. an email signature."""
+    found: list[str] = []
+    for match in phonenumbers.PhoneNumberMatcher(text[:20000], region):
+        e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        if e164 not in found:
+            found.append(e164)
+    return found
+
+
+async def find_identity(session: AsyncSession, channel: str, address: str) -> Identity | None:
+    result = await session.exec(
+        select(Identity).where(Identity.channel == channel, Identity.address == address)
+    )
+    return result.first()
+
+
+async def resolve(
+    session: AsyncSession,
+    who: Address,
+    *,
+    customer_id: int | None = None,
+) -> tuple[Identity, bool]:
+    """The identity for ``who``, creating it (and a customer, unless one is
+    given) when unknown.  Returns the identity and whether it is new."""
+    identity = await find_identity(session, who.channel, who.address)
+    if identity is not None:
+        if who.display_name and not identity.display_name:
+            identity.display_name = who.display_name
+            session.add(identity)
+        return identity, False
+    if customer_id is None:
+        customer = Customer(name=who.display_name or "")
+        session.add(customer)
+        await session.flush()
+        assert customer.id is not None
+        customer_id = customer.id
+    else:
+        customer = await session.get(Customer, customer_id)
+        if customer is not None and not customer.name and who.display_name:
+            customer.name = who.display_name
+            session.add(customer)
+    identity = Identity(
+        customer_id=customer_id,
+        channel=who.channel,
+        address=who.address,
+        display_name=who.display_name,
+    )
+    session.add(identity)
+    await session.flush()
+    return identity, True
+
+
+async def suggest(
+    session: AsyncSession, customer_id: int, other_customer_id: int, address: str, reason: str
+) -> LinkSuggestion | None:
+    """Record that two customers may be one person, once per (pair, address)."""
+    if customer_id == other_customer_id:
+        return None
+    existing = await session.exec(
+        select(LinkSuggestion).where(
+            col(LinkSuggestion.customer_id).in_([customer_id, other_customer_id]),
+            col(LinkSuggestion.other_customer_id).in_([customer_id, other_customer_id]),
+            LinkSuggestion.address == address,
+        )
+    )
+    if existing.first() is not None:
+        return None
+    suggestion = LinkSuggestion(
+        customer_id=customer_id, other_customer_id=other_customer_id, address=address, reason=reason
+    )
+    session.add(suggestion)
+    return suggestion
+
+
+async def remember_phones(session: AsyncSession, customer_id: int, phones: list[str]) -> None:
+    for phone in phones:
+        await session.merge(PhoneMention(address=phone, customer_id=customer_id))
+
+
+async def suggest_from_mentions(session: AsyncSession, customer_id: int, phone: str) -> None:
+    """A new phone identity that another customer once wrote in an email."""
+    result = await session.exec(
+        select(PhoneMention).where(
+            PhoneMention.address == phone, PhoneMention.customer_id != customer_id
+        )
+    )
+    for mention in result.all():
+        await suggest(
+            session,
+            mention.customer_id,
+            customer_id,
+            phone,
+            f"{phone} texted us and appears in an email from another customer",
+        )
+
+
+async def suggest_from_phones(
+    session: AsyncSession, customer_id: int, phones: list[str], *, where: str
+) -> None:
+    """A number in a message that is another customer's phone identity."""
+    if not phones:
+        return
+    result = await session.exec(
+        select(Identity).where(
+            col(Identity.channel).in_(PHONE_CHANNELS),
+            col(Identity.address).in_(phones),
+            Identity.customer_id != customer_id,
+        )
+    )
+    for identity in result.all():
+        await suggest(
+            session,
+            customer_id,
+            identity.customer_id,
+            identity.address,
+            f"{identity.address} appears in {where} and is another customer's"
+            f" {identity.channel.upper() if identity.channel == 'sms' else identity.channel}"
+            " number",
+        )

@@ -1,0 +1,206 @@
+"""The one place where inbound messages become rows.
+
+Every batch from an adapter is committed in one transaction together with the
+adapter's cursor: a crash leaves either both or neither, so a restart pulls
+again from the old cursor and the duplicates it sees are dropped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from adapters.base import Cursor, InboundMessage
+from omni_tui import blobs, identity, threads
+from omni_tui.store import Store, refresh_summaries
+from omni_tui.store.models import Attachment, Conversation, Message, SyncCursor, utcnow
+from omni_tui.text import clean, clean_line, html_to_text, snippet
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    default_region: str = "US"
+    join_window: timedelta = timedelta(days=7)
+
+
+@dataclass(slots=True)
+class IngestResult:
+    new: int = 0
+    duplicates: int = 0
+    message_ids: list[int | None] = field(default_factory=list)
+    conversation_ids: list[int | None] = field(default_factory=list)
+
+
+async def ingest(
+    store: Store,
+    messages: Sequence[InboundMessage],
+    cursor: Cursor | None = None,
+    *,
+    options: IngestOptions | None = None,
+) -> IngestResult:
+    """Store ``messages`` and advance ``cursor``, all or nothing."""
+    options = options or IngestOptions()
+    result = IngestResult()
+    touched: set[int] = set()
+    async with store.write() as session:
+        for inbound in messages:
+            row = await _ingest_one(session, store, inbound, options)
+            result.message_ids.append(row.id if row else None)
+            result.conversation_ids.append(row.conversation_id if row else None)
+            if row is None:
+                result.duplicates += 1
+            else:
+                result.new += 1
+                touched.add(row.conversation_id)
+        await refresh_summaries(session, touched)
+        if cursor is not None:
+            await session.merge(
+                SyncCursor(account=cursor.account, folder=cursor.folder, value=cursor.value)
+            )
+    return result
+
+
+async def _is_duplicate(session: AsyncSession, inbound: InboundMessage) -> bool:
+    query = select(Message.id).where(
+        Message.account == inbound.account, Message.provider_id == inbound.provider_id
+    )
+    if (await session.exec(query)).first() is not None:
+        return True
+    if inbound.channel == "email" and inbound.message_id:
+        query = select(Message.id).where(Message.message_id == inbound.message_id)
+        return (await session.exec(query)).first() is not None
+    return False
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+async def _resolve_customer(
+    session: AsyncSession, inbound: InboundMessage, options: IngestOptions
+) -> tuple[int, int]:
+    """(customer id, identity id) of the customer's side of the message."""
+    raw = inbound.sender if inbound.direction == "in" else (list(inbound.recipients) or [""])[0]
+    who = identity.normalise(inbound.channel, raw, options.default_region)
+    if inbound.direction == "in" and inbound.sender_name and not who.display_name:
+        who = identity.Address(who.channel, who.address, clean_line(inbound.sender_name))
+    linked_to = None
+    known = await identity.find_identity(session, who.channel, who.address)
+    if inbound.channel == "chat" and known is None:
+        linked_to = await _linked_by_context(session, inbound, options)
+    ident, is_new = await identity.resolve(session, who, customer_id=linked_to)
+    assert ident.id is not None
+    if is_new and linked_to is None:
+        phone = who.address.partition(":")[2] if who.channel == "chat" else who.address
+        if phone.startswith("+") and not identity.is_alphanumeric_sender(phone):
+            await identity.suggest_from_phones(
+                session, ident.customer_id, [phone], where=f"a new {who.channel} identity"
+            )
+            await identity.suggest_from_mentions(session, ident.customer_id, phone)
+    return ident.customer_id, ident.id
+
+
+async def _linked_by_context(
+    session: AsyncSession, inbound: InboundMessage, options: IngestOptions
+) -> int | None:
+    """A chat visitor who gave an email or phone is the customer with that identity."""
+    for key, channels in (("email", ("email",)), ("phone", identity.PHONE_CHANNELS)):
+        value = inbound.context.get(key)
+        if not value:
+            continue
+        for channel in channels:
+            who = identity.normalise(channel, str(value), options.default_region)
+            found = await identity.find_identity(session, channel, who.address)
+            if found is not None:
+                return found.customer_id
+    return None
+
+
+async def _ingest_one(
+    session: AsyncSession, store: Store, inbound: InboundMessage, options: IngestOptions
+) -> Message | None:
+    if await _is_duplicate(session, inbound):
+        return None
+    customer_id, identity_id = await _resolve_customer(session, inbound, options)
+    sent_at = _aware(inbound.sent_at) or _aware(inbound.received_at) or utcnow()
+    html_text = html_to_text(inbound.html) if inbound.html else None
+    text = clean(inbound.text).strip("\n")
+    if not text.strip() and html_text:
+        text = html_text
+    subject = clean_line(inbound.subject) or None
+
+    conversation = await threads.find(
+        session,
+        customer_id=customer_id,
+        channel=inbound.channel,
+        subject=subject,
+        in_reply_to=inbound.in_reply_to,
+        references=list(inbound.references),
+        at=sent_at,
+        window=options.join_window,
+    )
+    if conversation is None:
+        conversation = Conversation(
+            customer_id=customer_id,
+            subject=subject or snippet(text, 80),
+            created_at=sent_at,
+            updated_at=sent_at,
+        )
+    elif inbound.direction == "in" and conversation.status in ("resolved", "snoozed"):
+        conversation.status, conversation.snoozed_until = "open", None
+    if not conversation.last_message_at or conversation.last_message_at < sent_at:
+        conversation.last_message_at = sent_at
+    conversation.updated_at = max(conversation.updated_at, sent_at)
+    session.add(conversation)
+    await session.flush()
+    assert conversation.id is not None
+
+    message = Message(
+        conversation_id=conversation.id,
+        customer_id=customer_id,
+        identity_id=identity_id,
+        channel=inbound.channel,
+        direction=inbound.direction,
+        account=inbound.account,
+        provider_id=inbound.provider_id,
+        sender=clean_line(inbound.sender),
+        sender_name=clean_line(inbound.sender_name) or None,
+        recipients=[clean_line(r) for r in inbound.recipients],
+        subject=subject,
+        text=text,
+        html_text=html_text,
+        message_id=clean_line(inbound.message_id) or None,
+        in_reply_to=clean_line(inbound.in_reply_to) or None,
+        references=[clean_line(r) for r in inbound.references],
+        sent_at=sent_at,
+        received_at=_aware(inbound.received_at) or utcnow(),
+        status="received" if inbound.direction == "in" else "sent",
+        context={clean_line(k): clean(str(v)) for k, v in inbound.context.items()},
+        raw_sha256=blobs.put(store.data_dir / "raw", inbound.raw) if inbound.raw else None,
+    )
+    session.add(message)
+    await session.flush()
+    assert message.id is not None
+    for part in inbound.attachments:
+        session.add(
+            Attachment(
+                message_id=message.id,
+                filename=clean_line(part.filename) or "attachment",
+                content_type=clean_line(part.content_type) or "application/octet-stream",
+                size=part.size if part.size is not None else len(part.data or b""),
+                sha256=None if part.data is None else blobs.put(store.attachments_dir, part.data),
+                inline=part.inline,
+                skipped_reason=part.skipped_reason,
+            )
+        )
+    if inbound.channel == "email" and inbound.direction == "in":
+        phones = identity.phones_in_text(text, options.default_region)
+        await identity.remember_phones(session, customer_id, phones)
+        await identity.suggest_from_phones(session, customer_id, phones, where="an email's text")
+    return message

@@ -1,0 +1,46 @@
+"""The SQLite store: tables, migrations and transactions."""
+
+from __future__ import annotations
+
+from omni_tui.store.engine import Store, refresh_summaries
+from omni_tui.store.models import (
+    AccountHealth,
+    Agent,
+    Attachment,
+    Conversation,
+    ConversationTag,
+    Customer,
+    CustomerTag,
+    Draft,
+    Event,
+    Identity,
+    LinkSuggestion,
+    Message,
+    Outbox,
+    PhoneMention,
+    SyncCursor,
+    utcnow,
+)
+from omni_tui.store.sqlite import SCHEMA_VERSION
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AccountHealth",
+    "Agent",
+    "Attachment",
+    "Conversation",
+    "ConversationTag",
+    "Customer",
+    "CustomerTag",
+    "Draft",
+    "Event",
+    "Identity",
+    "LinkSuggestion",
+    "Message",
+    "Outbox",
+    "PhoneMention",
+    "Store",
+    "SyncCursor",
+    "refresh_summaries",
+    "utcnow",
+]

@@ -1,0 +1,162 @@
+"""Opening, migrating and transacting on the SQLite store."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from omni_tui.errors import StoreError
+from omni_tui.store import sqlite
+
+
+def _engine(path: Path, begin: str) -> AsyncEngine:
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # we issue BEGIN ourselves, so writers can take the lock up front
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in sqlite.PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+def check_file(path: Path) -> None:
+    """Refuse, before writing a byte, a file that is not an SQLite database."""
+    if path.is_dir():
+        raise StoreError(f"{path}: is a directory, not a store — pass a file path with --db")
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(sqlite.SQLITE_MAGIC))
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the store ({exc.strerror})") from None
+    if head != sqlite.SQLITE_MAGIC:
+        raise StoreError(f"{path}: not an omni-tui store (not an SQLite database) — check --db")
+
+
+def _inspect(path: Path) -> tuple[int, int]:
+    """(schema version, number of tables) read without changing the file."""
+    uri = f"file:{path}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            version = conn.execute(sqlite.GET_VERSION_SQL).fetchone()[0]
+            tables = conn.execute(sqlite.COUNT_TABLES_SQL).fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: the store is damaged or unreadable ({exc})") from None
+    return int(version), int(tables)
+
+
+class Store:
+    """The single source of truth.  ``read()`` for queries, ``write()`` for changes.
+
+    Writers begin with ``BEGIN IMMEDIATE`` so two processes never deadlock
+    upgrading a read lock; readers never block writers (WAL).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer = _engine(path, "BEGIN IMMEDIATE")
+        self._reader = _engine(path, "BEGIN")
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @classmethod
+    async def open(cls, path: str | Path, *, create: bool = False) -> Store:
+        """Open (and upgrade in place) the store at ``path``.
+
+        Without ``create`` a missing file is an error, so a mistyped ``--db``
+        never leaves an empty store behind.
+        """
+        path = Path(path).expanduser()
+        check_file(path)
+        exists = path.exists() and path.stat().st_size > 0
+        if not exists and not create:
+            raise StoreError(
+                f"{path}: no store here — create one with `omni-tui demo --no-tui --db {path}`"
+                " or `omni-tui sync`"
+            )
+        if exists:
+            version, tables = _inspect(path)
+            if version > sqlite.SCHEMA_VERSION:
+                raise StoreError(
+                    f"{path}: store schema v{version} is newer than this omni-tui understands"
+                    f" (v{sqlite.SCHEMA_VERSION}) — upgrade omni-tui"
+                )
+            if version == 0 and tables:
+                raise StoreError(f"{path}: an SQLite database, but not an omni-tui store")
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        store = cls(path)
+        try:
+            await store._migrate()
+        except (OperationalError, DatabaseError) as exc:
+            await store.close()
+            raise StoreError(f"{path}: cannot open the store ({exc.orig})") from None
+        return store
+
+    async def _migrate(self) -> None:
+        async with self._writer.begin() as conn:
+            version = (await conn.exec_driver_sql(sqlite.GET_VERSION_SQL)).scalar_one()
+            for number, statements in sqlite.migrations_after(version):
+                for statement in statements:
+                    await conn.exec_driver_sql(statement)
+                await conn.exec_driver_sql(sqlite.set_version_sql(number))
+
+    async def schema_version(self) -> int:
+        async with self._reader.connect() as conn:
+            return int((await conn.exec_driver_sql(sqlite.GET_VERSION_SQL)).scalar_one())
+
+    async def close(self) -> None:
+        await self._writer.dispose()
+        await self._reader.dispose()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One short write transaction; committed on exit, rolled back on error."""
+        async with AsyncSession(self._writer, expire_on_commit=False) as session:
+            async with session.begin():
+                yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with AsyncSession(self._reader, expire_on_commit=False) as session:
+            yield session
+            await session.rollback()
+
+
+async def refresh_summaries(session: AsyncSession, conversation_ids: Iterable[int]) -> None:
+    """Recompute the inbox summary of the given conversations from their messages."""
+    for statement in sqlite.refresh_summary_sql(conversation_ids):
+        await session.exec(text(statement))  # type: ignore[call-overload]

@@ -1,0 +1,75 @@
+"""Making untrusted text safe and readable: control sequences out, HTML to text."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CSI/OSC/other escape sequences, then any remaining C0/C1 control but \t and \n
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL/ST
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS/SOS/PM/APC
+    r"|\x1b[@-Z\\-_]"  # two-byte escapes
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+)
+_CONTROLS = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+_SPACES = re.compile(r"\s+")
+
+
+def clean(value: str | None) -> str:
+    """Strip terminal control sequences and bidi overrides; keep tabs and newlines."""
+    if not value:
+        return ""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = _ESCAPES.sub("", value)
+    return _CONTROLS.sub("", value)
+
+
+def clean_line(value: str | None) -> str:
+    """Like :func:`clean`, folded onto one line (names, subjects, addresses)."""
+    return _SPACES.sub(" ", clean(value)).strip()
+
+
+def snippet(value: str, length: int = 160) -> str:
+    line = _SPACES.sub(" ", value).strip()
+    return line if len(line) <= length else line[: length - 1].rstrip() + "…"
+
+
+def html_to_text(html: str) -> str:
+    """Readable text from HTML, computed once at ingest.  Nothing is fetched."""
+    import html2text
+
+    converter = html2text.HTML2Text(bodywidth=0)
+    converter.ignore_images = True
+    converter.ignore_emphasis = True
+    converter.ignore_links = False
+    converter.inline_links = False
+    converter.protect_links = True
+    converter.unicode_snob = True
+    try:
+        out = converter.handle(html)
+    except Exception:  # a broken document still shows its words
+        out = re.sub(r"<[^>]*>", " ", html)
+    return clean(unicodedata.normalize("NFC", out)).strip()
+
+
+_SUBJECT_PREFIX = re.compile(
+    r"^\s*((re|fw|fwd|aw|wg|sv|vs|antw|tr|rif|r)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE
+)
+
+
+def normalise_subject(subject: str | None) -> str:
+    """The subject without reply/forward prefixes, case-folded, for threading."""
+    if not subject:
+        return ""
+    return _SPACES.sub(" ", _SUBJECT_PREFIX.sub("", subject)).strip().casefold()
+
+
+def reply_subject(subject: str | None) -> str:
+    subject = clean_line(subject)
+    if not subject:
+        return "Re: your message"
+    return subject if _SUBJECT_PREFIX.match(subject) else f"Re: {subject}"
