@@ -84,8 +84,8 @@ def _aware(value: datetime | None) -> datetime | None:
 
 async def _resolve_customer(
     session: AsyncSession, inbound: InboundMessage, options: IngestOptions
-) -> tuple[int, int]:
-    """(customer id, identity id) of the customer's side of the message."""
+) -> tuple[int, int, identity.Address]:
+    """Customer id, identity id and normalised address of the customer's side."""
     raw = inbound.sender if inbound.direction == "in" else (list(inbound.recipients) or [""])[0]
     who = identity.normalise(inbound.channel, raw, options.default_region)
     if inbound.direction == "in" and inbound.sender_name and not who.display_name:
@@ -103,7 +103,7 @@ async def _resolve_customer(
                 session, ident.customer_id, [phone], where=f"a new {who.channel} identity"
             )
             await identity.suggest_from_mentions(session, ident.customer_id, phone)
-    return ident.customer_id, ident.id
+    return ident.customer_id, ident.id, who
 
 
 async def _linked_by_context(
@@ -127,7 +127,7 @@ async def _ingest_one(
 ) -> Message | None:
     if await _is_duplicate(session, inbound):
         return None
-    customer_id, identity_id = await _resolve_customer(session, inbound, options)
+    customer_id, identity_id, who = await _resolve_customer(session, inbound, options)
     sent_at = _aware(inbound.sent_at) or _aware(inbound.received_at) or utcnow()
     html_text = html_to_text(inbound.html) if inbound.html else None
     text = clean(inbound.text).strip("\n")
@@ -169,8 +169,10 @@ async def _ingest_one(
         direction=inbound.direction,
         account=inbound.account,
         provider_id=inbound.provider_id,
-        sender=clean_line(inbound.sender),
-        sender_name=clean_line(inbound.sender_name) or None,
+        sender=who.address if inbound.direction == "in" else clean_line(inbound.sender),
+        sender_name=(who.display_name if inbound.direction == "in" else None)
+        or clean_line(inbound.sender_name)
+        or None,
         recipients=[clean_line(r) for r in inbound.recipients],
         subject=subject,
         text=text,

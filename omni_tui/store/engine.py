@@ -151,9 +151,10 @@ class Store:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
+        # closing returns the connection (ending its read transaction) without
+        # expiring the loaded rows, which callers use after the block
         async with AsyncSession(self._reader, expire_on_commit=False) as session:
             yield session
-            await session.rollback()
 
 
 async def refresh_summaries(session: AsyncSession, conversation_ids: Iterable[int]) -> None:

@@ -278,6 +278,7 @@ def set_version_sql(version: int) -> str:
 
 
 GET_VERSION_SQL = "PRAGMA user_version"
+DEFER_FOREIGN_KEYS_SQL = "PRAGMA defer_foreign_keys=ON"
 COUNT_TABLES_SQL = "SELECT count(*) FROM sqlite_master WHERE type='table'"
 
 # -- summary ---------------------------------------------------------------
@@ -322,6 +323,21 @@ def refresh_summary_sql(conversation_ids: Iterable[int]) -> list[str]:
     if not ids:
         return []
     return [REFRESH_SUMMARY_SQL.format(ids=ids), REFRESH_WAITING_SQL.format(ids=ids)]
+
+
+def move_customer_rows_sql(table: str) -> list[str]:
+    """Repoint a (customer_id, key) table from :other to :keep, dropping duplicates."""
+    return [
+        f"UPDATE OR IGNORE {table} SET customer_id = :keep WHERE customer_id = :other",
+        f"DELETE FROM {table} WHERE customer_id = :other",
+    ]
+
+
+def csv_contains(column: object, value: str) -> object:
+    """SQL for: the comma-separated ``column`` holds ``value``."""
+    from sqlalchemy import literal
+
+    return (literal(",") + column + literal(",")).like(f"%,{value},%")  # type: ignore[operator]
 
 
 # -- search ----------------------------------------------------------------

@@ -1,0 +1,309 @@
+"""What an agent does to a case: assign, change status, tag, note, log a call.
+
+Every action is one short write transaction and one event-log row, shared by
+the console and the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from omni_tui import events
+from omni_tui.errors import NotFound, Refused
+from omni_tui.store import Store, refresh_summaries
+from omni_tui.store.models import (
+    STATUSES,
+    Agent,
+    Conversation,
+    ConversationTag,
+    Customer,
+    Message,
+    utcnow,
+)
+from omni_tui.text import clean, clean_line, snippet
+
+
+async def get_conversation(session: AsyncSession, conversation_id: int) -> Conversation:
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound("conversation", conversation_id)
+    return conversation
+
+
+async def ensure_agent(
+    store: Store, name: str, *, team: str | None = None, email: str | None = None
+) -> Agent:
+    async with store.write() as session:
+        return await _ensure_agent(session, name, team=team, email=email)
+
+
+async def _ensure_agent(
+    session: AsyncSession, name: str, *, team: str | None = None, email: str | None = None
+) -> Agent:
+    found = (await session.exec(select(Agent).where(Agent.name == name))).first()
+    if found is None:
+        found = Agent(name=name, team=team, email=email)
+    else:
+        found.team = team or found.team
+        found.email = email or found.email
+    session.add(found)
+    await session.flush()
+    return found
+
+
+async def add_note(
+    store: Store, conversation_id: int, body: str, *, agent: str, at: datetime | None = None
+) -> int:
+    """A private note: visible to agents, never sent to the customer."""
+    body = clean(body).strip()
+    if not body:
+        raise Refused("a note needs a body")
+    at = at or utcnow()
+    async with store.write() as session:
+        conversation = await get_conversation(session, conversation_id)
+        message = Message(
+            conversation_id=conversation_id,
+            customer_id=conversation.customer_id,
+            channel="note",
+            direction="note",
+            sender=agent,
+            author=agent,
+            text=body,
+            sent_at=at,
+            status="note",
+        )
+        session.add(message)
+        await session.flush()
+        events.record(
+            session,
+            "note",
+            actor=agent,
+            conversation_id=conversation_id,
+            at=at,
+            message_id=message.id,
+            snippet=snippet(body, 80),
+        )
+        await refresh_summaries(session, [conversation_id])
+        assert message.id is not None
+        return message.id
+
+
+async def assign(
+    store: Store,
+    conversation_id: int,
+    assignee: str | None,
+    *,
+    agent: str,
+    team: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    at = at or utcnow()
+    async with store.write() as session:
+        conversation = await get_conversation(session, conversation_id)
+        if assignee:
+            await _ensure_agent(session, assignee)
+        before = {"assignee": conversation.assignee, "team": conversation.team}
+        conversation.assignee = assignee or None
+        if team is not None:
+            conversation.team = team or None
+        conversation.updated_at = at
+        session.add(conversation)
+        events.record(
+            session,
+            "assign",
+            actor=agent,
+            conversation_id=conversation_id,
+            at=at,
+            before=before,
+            assignee=conversation.assignee,
+            team=conversation.team,
+        )
+
+
+async def set_status(
+    store: Store,
+    conversation_id: int,
+    status: str,
+    *,
+    agent: str,
+    until: datetime | None = None,
+    at: datetime | None = None,
+) -> None:
+    if status not in STATUSES:
+        raise Refused(f"unknown status {status!r} — use one of {', '.join(STATUSES)}")
+    if status == "snoozed" and until is None:
+        raise Refused("snoozing needs a time to wake up (--until)")
+    at = at or utcnow()
+    async with store.write() as session:
+        conversation = await get_conversation(session, conversation_id)
+        before = conversation.status
+        conversation.status = status
+        conversation.snoozed_until = until if status == "snoozed" else None
+        if status == "resolved":
+            conversation.resolved_at = at
+        conversation.updated_at = at
+        session.add(conversation)
+        kind = "reopen" if before == "resolved" and status == "open" else "status"
+        events.record(
+            session,
+            kind,
+            actor=agent,
+            conversation_id=conversation_id,
+            at=at,
+            before=before,
+            status=status,
+            until=until.isoformat() if until else None,
+        )
+
+
+async def add_tags(
+    store: Store,
+    conversation_id: int,
+    tags: Iterable[str],
+    *,
+    agent: str,
+    remove: bool = False,
+    at: datetime | None = None,
+) -> list[str]:
+    """Add (or remove) tags; returns the conversation's tags afterwards."""
+    wanted = sorted({clean_line(t).lower().lstrip("#") for t in tags} - {""})
+    at = at or utcnow()
+    async with store.write() as session:
+        await get_conversation(session, conversation_id)
+        current = set(await tags_of(session, conversation_id))
+        changed = (current & set(wanted)) if remove else (set(wanted) - current)
+        for tag in sorted(changed):
+            if remove:
+                row = await session.get(ConversationTag, (conversation_id, tag))
+                if row is not None:
+                    await session.delete(row)
+            else:
+                session.add(ConversationTag(conversation_id=conversation_id, tag=tag))
+        if changed:
+            events.record(
+                session,
+                "untag" if remove else "tag",
+                actor=agent,
+                conversation_id=conversation_id,
+                at=at,
+                tags=sorted(changed),
+            )
+        return sorted(current - changed if remove else current | changed)
+
+
+async def tags_of(session: AsyncSession, conversation_id: int) -> list[str]:
+    rows = await session.exec(
+        select(ConversationTag.tag).where(ConversationTag.conversation_id == conversation_id)
+    )
+    return sorted(rows.all())
+
+
+async def log_call(
+    store: Store,
+    customer_id: int,
+    body: str,
+    *,
+    agent: str,
+    channel: str = "phone",
+    direction: str = "in",
+    conversation_id: int | None = None,
+    at: datetime | None = None,
+) -> tuple[int, int]:
+    """Record a phone call or visit as a message; it joins the customer's open case."""
+    if channel not in ("phone", "in-person"):
+        raise Refused(f"unknown channel {channel!r} for a logged call — use phone or in-person")
+    body = clean(body).strip()
+    if not body:
+        raise Refused("a logged call needs a body")
+    at = at or utcnow()
+    async with store.write() as session:
+        customer = await session.get(Customer, customer_id)
+        if customer is None or customer.merged_into is not None:
+            raise NotFound("customer", customer_id)
+        conversation = None
+        if conversation_id is not None:
+            conversation = await get_conversation(session, conversation_id)
+        else:
+            conversation = (
+                await session.exec(
+                    select(Conversation)
+                    .where(
+                        Conversation.customer_id == customer_id, Conversation.status != "resolved"
+                    )
+                    .order_by(col(Conversation.last_message_at).desc())
+                )
+            ).first()
+        if conversation is None:
+            label = "Phone call" if channel == "phone" else "Visit"
+            conversation = Conversation(
+                customer_id=customer_id,
+                subject=f"{label}: {snippet(body, 60)}",
+                created_at=at,
+                updated_at=at,
+            )
+            session.add(conversation)
+            await session.flush()
+        assert conversation.id is not None
+        message = Message(
+            conversation_id=conversation.id,
+            customer_id=customer_id,
+            channel=channel,
+            direction=direction,
+            sender=agent if direction == "out" else (customer.name or "customer"),
+            author=agent,
+            text=body,
+            sent_at=at,
+            status="logged",
+            read_at=at,
+        )
+        session.add(message)
+        await session.flush()
+        events.record(
+            session,
+            "log-call",
+            actor=agent,
+            conversation_id=conversation.id,
+            customer_id=customer_id,
+            at=at,
+            channel=channel,
+            message_id=message.id,
+        )
+        await refresh_summaries(session, [conversation.id])
+        assert message.id is not None
+        return conversation.id, message.id
+
+
+async def mark_read(store: Store, conversation_id: int, at: datetime | None = None) -> None:
+    async with store.write() as session:
+        await session.exec(
+            update(Message)
+            .where(
+                col(Message.conversation_id) == conversation_id,
+                col(Message.direction) == "in",
+                col(Message.read_at).is_(None),
+            )
+            .values(read_at=at or utcnow())
+        )
+        await refresh_summaries(session, [conversation_id])
+
+
+async def wake_snoozed(store: Store, now: datetime | None = None) -> int:
+    """Snoozed cases whose time has come are open again."""
+    now = now or utcnow()
+    async with store.write() as session:
+        due = (
+            await session.exec(
+                select(Conversation).where(
+                    Conversation.status == "snoozed", col(Conversation.snoozed_until) <= now
+                )
+            )
+        ).all()
+        for conversation in due:
+            conversation.status, conversation.snoozed_until = "open", None
+            session.add(conversation)
+            events.record(session, "wake", actor=None, conversation_id=conversation.id, at=now)
+        return len(due)

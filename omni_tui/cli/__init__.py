@@ -1,0 +1,1 @@
+"""The ``omni-tui`` command line: every console action, scriptable, with ``--json``."""

@@ -1,0 +1,421 @@
+"""One handler per command; each opens the store, does one thing, prints it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from omni_tui import actions, customers, outbox, queries, transfer
+from omni_tui.cli import output
+from omni_tui.config import Config, load_config
+from omni_tui.errors import NotFound, OmniError, Refused
+from omni_tui.ingest import IngestOptions
+from omni_tui.store import Store
+from omni_tui.when import parse_when
+
+
+@dataclass
+class Context:
+    args: argparse.Namespace
+    config: Config
+
+    @property
+    def db_path(self) -> Path:
+        db = getattr(self.args, "db", None)
+        return Path(db).expanduser() if db else self.config.store.db_path()
+
+    @property
+    def agent(self) -> str:
+        return self.config.agent.name
+
+    @property
+    def json(self) -> bool:
+        return bool(getattr(self.args, "json", False))
+
+    @property
+    def region(self) -> str:
+        return self.config.identity.default_region
+
+    @property
+    def ingest_options(self) -> IngestOptions:
+        return IngestOptions(
+            default_region=self.region,
+            join_window=timedelta(days=self.config.conversation.join_window_days),
+        )
+
+    async def open(self, *, create: bool = False) -> Store:
+        return await Store.open(self.db_path, create=create)
+
+
+def _id(value: str, kind: str) -> int:
+    try:
+        return int(str(value).lstrip("#"))
+    except ValueError:
+        raise NotFound(kind, value) from None
+
+
+def _body(value: str) -> str:
+    return sys.stdin.read() if value == "-" else value
+
+
+Handler = Callable[[Context], Awaitable[int]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+async def dispatch(args: argparse.Namespace) -> int:
+    ctx = Context(args, load_config(getattr(args, "config", None)))
+    return await HANDLERS[args.command](ctx)
+
+
+def _done(ctx: Context, data: Any, human: str) -> int:
+    if ctx.json:
+        output.emit_json(data)
+    else:
+        print(human)
+    return 0
+
+
+@command("demo")
+async def demo(ctx: Context) -> int:
+    from omni_tui.demo import seed_demo
+
+    path = ctx.db_path
+    if path.exists() and path.stat().st_size > 0:
+        raise Refused(f"{path} already exists — pass a new --db for the demo store")
+    now = datetime.fromisoformat(ctx.args.now) if ctx.args.now else None
+    async with await ctx.open(create=True) as store:
+        summary = await seed_demo(store, now=now)
+    output.info(
+        f"demo store at {path}: {summary.customers} customers,"
+        f" {summary.conversations} conversations, {summary.messages} messages"
+    )
+    if ctx.args.no_tui:
+        return 0
+    return await _console(ctx)
+
+
+@command("console")
+async def console(ctx: Context) -> int:
+    return await _console(ctx)
+
+
+async def _console(ctx: Context) -> int:
+    try:
+        from omni_tui.tui.app import run_console
+    except ImportError:
+        from omni_tui.cli.main import build_parser
+
+        build_parser().print_help()
+        return 0
+    return await run_console(ctx.config, ctx.db_path)
+
+
+@command("list")
+async def list_(ctx: Context) -> int:
+    a = ctx.args
+    where = queries.ListFilter(
+        status=a.status,
+        channel=a.channel,
+        assignee=ctx.agent if a.mine else a.assignee,
+        unassigned=a.unassigned,
+        tag=a.tag,
+        sort=a.sort,
+        limit=a.limit,
+    )
+    async with await ctx.open() as store:
+        await actions.wake_snoozed(store)
+        items = await queries.list_conversations(store, where)
+    if ctx.json:
+        output.emit_json(items)
+    else:
+        output.conversation_rows(items)
+    return 0
+
+
+@command("show")
+async def show(ctx: Context) -> int:
+    async with await ctx.open() as store:
+        conv = await queries.show_conversation(store, _id(ctx.args.conversation, "conversation"))
+    if ctx.json:
+        output.emit_json(conv)
+        return 0
+    tags = " ".join(f"#{t}" for t in conv["tags"])
+    output.table(
+        ["#", "SUBJECT", "CUSTOMER", "STATUS", "ASSIGNEE", "TAGS"],
+        [
+            [
+                conv["id"],
+                conv["subject"],
+                conv["customer_name"],
+                conv["status"],
+                conv["assignee"] or "-",
+                tags,
+            ]
+        ],
+    )
+    print()
+    for message in conv["messages"]:
+        output.message_block(message)
+    return 0
+
+
+@command("customer")
+async def customer(ctx: Context) -> int:
+    a, action = ctx.args, ctx.args.customer_command
+    async with await ctx.open() as store:
+        if action == "list":
+            items = await queries.list_customers(store, a.query, a.limit)
+            if ctx.json:
+                output.emit_json(items)
+            else:
+                output.table(
+                    ["ID", "NAME", "IDENTITIES", "CASES"],
+                    [
+                        [
+                            c["id"],
+                            c["name"],
+                            " ".join(f"{i['channel']}:{i['address']}" for i in c["identities"]),
+                            c["conversations"],
+                        ]
+                        for c in items
+                    ],
+                )
+            return 0
+        if action == "show":
+            data = await queries.show_customer(store, _id(a.customer, "customer"))
+            if ctx.json:
+                output.emit_json(data)
+                return 0
+            print(f"#{data['id']} {data['name'] or '(no name)'}")
+            output.table(
+                ["CHANNEL", "ADDRESS", "NAME"],
+                [[i["channel"], i["address"], i["display_name"] or ""] for i in data["identities"]],
+                show_header=False,
+            )
+            for s in data["suggestions"]:
+                print(f"  suggestion {s['id']}: {s['reason']}")
+            print()
+            for m in data["history"]:
+                output.message_block(m)
+            return 0
+        if action == "merge":
+            keep = await customers.merge(
+                store, _id(a.keep, "customer"), _id(a.other, "customer"), agent=ctx.agent
+            )
+            data = await queries.show_customer(store, keep.id or 0)
+            return _done(ctx, data, f"merged customer {a.other} into {keep.id}")
+        if action == "split":
+            new = await customers.split(
+                store, _id(a.customer, "customer"), a.identity, agent=ctx.agent, region=ctx.region
+            )
+            data = await queries.show_customer(store, new.id or 0)
+            return _done(ctx, data, f"{a.identity} is now customer {new.id}")
+        if action == "suggestions":
+            items = await queries.list_suggestions(store)
+            if ctx.json:
+                output.emit_json(items)
+            else:
+                output.table(
+                    ["ID", "CUSTOMER", "OTHER", "ADDRESS", "REASON"],
+                    [
+                        [
+                            s["id"],
+                            s["customer_id"],
+                            s["other_customer_id"],
+                            s["address"],
+                            s["reason"],
+                        ]
+                        for s in items
+                    ],
+                )
+            return 0
+        suggestion = await customers.decide_suggestion(
+            store, _id(a.suggestion, "suggestion"), accept=action == "accept", agent=ctx.agent
+        )
+        row = queries.suggestion_row(suggestion)
+        return _done(ctx, row, f"suggestion {suggestion.id} {suggestion.status}")
+
+
+@command("search")
+async def search(ctx: Context) -> int:
+    async with await ctx.open() as store:
+        hits = await queries.search(store, " ".join(ctx.args.query), ctx.args.limit)
+    if ctx.json:
+        output.emit_json(hits)
+        return 0
+    output.table(
+        ["CONV", "CHANNEL", "WHO", "WHEN", "MATCH"],
+        [
+            [
+                h["conversation_id"],
+                h["channel"],
+                h["customer_name"] or h["sender"],
+                output.local(h["sent_at"]),
+                h["snippet"],
+            ]
+            for h in hits
+        ],
+    )
+    return 0
+
+
+@command("reply")
+async def reply(ctx: Context) -> int:
+    a = ctx.args
+    async with await ctx.open() as store:
+        queued = await outbox.queue_reply(
+            store,
+            _id(a.conversation, "conversation"),
+            _body(a.body),
+            agent=ctx.agent,
+            channel=a.channel,
+            to=a.to,
+            default_region=ctx.region,
+        )
+    data = {
+        "conversation_id": _id(a.conversation, "conversation"),
+        "message_id": queued.message_id,
+        "outbox_id": queued.outbox_id,
+        "channel": queued.channel,
+        "to": queued.to,
+        "status": "queued",
+    }
+    return _done(
+        ctx, data, f"queued {queued.channel} reply to {queued.to} (outbox {queued.outbox_id})"
+    )
+
+
+@command("note")
+async def note(ctx: Context) -> int:
+    conv = _id(ctx.args.conversation, "conversation")
+    async with await ctx.open() as store:
+        message_id = await actions.add_note(store, conv, _body(ctx.args.body), agent=ctx.agent)
+    data = {"conversation_id": conv, "message_id": message_id}
+    return _done(ctx, data, f"note added to conversation {conv}")
+
+
+@command("assign")
+async def assign(ctx: Context) -> int:
+    a, conv = ctx.args, _id(ctx.args.conversation, "conversation")
+    assignee = None if a.nobody else (ctx.agent if a.me else a.agent)
+    async with await ctx.open() as store:
+        await actions.assign(store, conv, assignee, agent=ctx.agent, team=a.team)
+        data = await _summary(store, conv)
+    return _done(ctx, data, f"conversation {conv} assigned to {assignee or 'nobody'}")
+
+
+async def _summary(store: Store, conversation_id: int) -> dict[str, Any]:
+    data = await queries.show_conversation(store, conversation_id)
+    data.pop("messages")
+    data.pop("events")
+    return data
+
+
+async def _set_status(ctx: Context, status: str, until: datetime | None = None) -> int:
+    conv = _id(ctx.args.conversation, "conversation")
+    async with await ctx.open() as store:
+        await actions.set_status(store, conv, status, agent=ctx.agent, until=until)
+        data = await _summary(store, conv)
+    extra = f" until {output.local(data['snoozed_until'])}" if until else ""
+    return _done(ctx, data, f"conversation {conv} {status}{extra}")
+
+
+@command("resolve")
+async def resolve(ctx: Context) -> int:
+    return await _set_status(ctx, "resolved")
+
+
+@command("reopen")
+async def reopen(ctx: Context) -> int:
+    return await _set_status(ctx, "open")
+
+
+@command("status")
+async def status(ctx: Context) -> int:
+    return await _set_status(ctx, ctx.args.status)
+
+
+@command("snooze")
+async def snooze(ctx: Context) -> int:
+    try:
+        until = parse_when(ctx.args.until)
+    except ValueError as exc:
+        raise OmniError(f"--until: {exc}") from None
+    return await _set_status(ctx, "snoozed", until)
+
+
+@command("tag")
+async def tag(ctx: Context) -> int:
+    conv = _id(ctx.args.conversation, "conversation")
+    async with await ctx.open() as store:
+        tags = await actions.add_tags(
+            store, conv, ctx.args.tags, agent=ctx.agent, remove=ctx.args.remove
+        )
+    data = {"conversation_id": conv, "tags": tags}
+    return _done(ctx, data, f"conversation {conv} tags: {' '.join(tags) or '(none)'}")
+
+
+@command("log-call")
+async def log_call(ctx: Context) -> int:
+    a = ctx.args
+    customer_id = _id(a.customer, "customer")
+    async with await ctx.open() as store:
+        conv, message_id = await actions.log_call(
+            store,
+            customer_id,
+            _body(a.body),
+            agent=ctx.agent,
+            channel=a.channel,
+            direction=a.direction,
+            conversation_id=_id(a.conversation, "conversation") if a.conversation else None,
+        )
+    data = {"customer_id": customer_id, "conversation_id": conv, "message_id": message_id}
+    return _done(ctx, data, f"{a.channel} logged in conversation {conv}")
+
+
+@command("export")
+async def export(ctx: Context) -> int:
+    async with await ctx.open() as store:
+        out = open(ctx.args.output, "w", encoding="utf-8") if ctx.args.output else sys.stdout
+        try:
+            async for line in transfer.export_lines(store):
+                out.write(line + "\n")
+        finally:
+            if out is not sys.stdout:
+                out.close()
+    return 0
+
+
+@command("import")
+async def import_(ctx: Context) -> int:
+    source = ctx.args.file
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise OmniError(f"{source}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise OmniError(f"{source}: not a UTF-8 JSON-lines export") from None
+    path = ctx.db_path
+    fresh = not path.exists()
+    try:
+        async with await ctx.open(create=True) as store:
+            counts = await transfer.import_lines(store, text.splitlines())
+    except OmniError:
+        if fresh:  # a failed import leaves nothing behind
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+        raise
+    return _done(ctx, counts, " ".join(f"{k}={v}" for k, v in sorted(counts.items())))

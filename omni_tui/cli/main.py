@@ -1,0 +1,187 @@
+"""Argument parsing and the error boundary: one line on stderr, a meaningful exit code.
+
+Exit codes: 0 ok · 1 error (config, store, delivery) · 2 usage · 3 not found ·
+4 refused (valid request not allowed now, e.g. texting an opted-out number) ·
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from omni_tui import __version__
+from omni_tui.errors import EXIT_USAGE, OmniError
+
+CHANNELS = ("email", "sms", "chat", "phone", "in-person")
+STATUSES = ("open", "pending", "snoozed", "resolved")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"omni-tui: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help="store file (env OMNI_DB)")
+    common.add_argument("--config", default=argparse.SUPPRESS, help="config file (env OMNI_CONFIG)")
+    return common
+
+
+def _json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def _body(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument("--body", required=required, help="text, or - to read standard input")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = _Parser(
+        prog="omni-tui",
+        description="One terminal inbox for email, SMS and chat.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"omni-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def cmd(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, parents=[common])
+
+    p = cmd("demo", "create a demo store and open the console")
+    p.add_argument("--no-tui", action="store_true", help="only seed the store")
+    p.add_argument("--now", help="anchor time of the demo data (ISO-8601); default: this hour")
+
+    p = cmd("list", "list conversations")
+    p.add_argument("--status", choices=STATUSES)
+    p.add_argument("--channel", choices=CHANNELS)
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--assignee", metavar="AGENT")
+    who.add_argument("--mine", action="store_true", help="assigned to me ([agent] name)")
+    who.add_argument("--unassigned", action="store_true")
+    p.add_argument("--tag")
+    p.add_argument("--sort", choices=("last_activity", "waiting"), default="last_activity")
+    p.add_argument("--limit", type=int, default=50)
+    _json(p)
+
+    p = cmd("show", "show a conversation and its messages")
+    p.add_argument("conversation", metavar="CONV")
+    _json(p)
+
+    p = cmd("customer", "list, show, merge and split customers")
+    csub = p.add_subparsers(dest="customer_command", metavar="ACTION", parser_class=_Parser)
+    csub.required = True
+    c = csub.add_parser("list", help="list customers", parents=[common])
+    c.add_argument("--query", "-q", help="match name or address")
+    c.add_argument("--limit", type=int, default=100)
+    _json(c)
+    c = csub.add_parser("show", help="identities and whole cross-channel history", parents=[common])
+    c.add_argument("customer", metavar="ID")
+    _json(c)
+    c = csub.add_parser("merge", help="merge customer OTHER into KEEP", parents=[common])
+    c.add_argument("keep", metavar="KEEP")
+    c.add_argument("other", metavar="OTHER")
+    _json(c)
+    c = csub.add_parser("split", help="move one identity out into a new customer", parents=[common])
+    c.add_argument("customer", metavar="ID")
+    c.add_argument("--identity", required=True, metavar="ADDR")
+    _json(c)
+    c = csub.add_parser("suggestions", help="pending merge suggestions", parents=[common])
+    _json(c)
+    for verb in ("accept", "dismiss"):
+        c = csub.add_parser(verb, help=f"{verb} a merge suggestion", parents=[common])
+        c.add_argument("suggestion", metavar="SUGGESTION")
+        _json(c)
+
+    p = cmd("search", "full-text search across every channel")
+    p.add_argument("query", nargs="+")
+    p.add_argument("--limit", type=int, default=50)
+    _json(p)
+
+    p = cmd("reply", "queue a reply in the outbox")
+    p.add_argument("conversation", metavar="CONV")
+    p.add_argument("--channel", choices=("email", "sms", "chat"))
+    p.add_argument("--to", metavar="ADDR")
+    _body(p)
+    _json(p)
+
+    p = cmd("note", "add a private note")
+    p.add_argument("conversation", metavar="CONV")
+    _body(p)
+    _json(p)
+
+    p = cmd("assign", "assign a conversation to an agent")
+    p.add_argument("conversation", metavar="CONV")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("agent", nargs="?", metavar="AGENT")
+    target.add_argument("--me", action="store_true")
+    target.add_argument("--nobody", action="store_true", help="unassign")
+    p.add_argument("--team")
+    _json(p)
+
+    for name, help in (("resolve", "resolve a conversation"), ("reopen", "reopen a conversation")):
+        p = cmd(name, help)
+        p.add_argument("conversation", metavar="CONV")
+        _json(p)
+
+    p = cmd("status", "set a conversation's status")
+    p.add_argument("conversation", metavar="CONV")
+    p.add_argument("status", choices=("open", "pending", "resolved"))
+    _json(p)
+
+    p = cmd("snooze", "hide a conversation until a time")
+    p.add_argument("conversation", metavar="CONV")
+    p.add_argument("--until", required=True, metavar="WHEN", help="30m, 2h, 3d, tomorrow, ISO")
+    _json(p)
+
+    p = cmd("tag", "tag a conversation")
+    p.add_argument("conversation", metavar="CONV")
+    p.add_argument("tags", nargs="+", metavar="TAG")
+    p.add_argument("--remove", action="store_true")
+    _json(p)
+
+    p = cmd("log-call", "log a phone call or visit as a message")
+    p.add_argument("customer", metavar="CUSTOMER")
+    p.add_argument("--channel", choices=("phone", "in-person"), default="phone")
+    p.add_argument("--direction", choices=("in", "out"), default="in")
+    p.add_argument("--conversation", metavar="CONV")
+    _body(p)
+    _json(p)
+
+    p = cmd("export", "write the whole store as JSON lines")
+    p.add_argument("--format", choices=("jsonl",), default="jsonl")
+    p.add_argument("--output", "-o", help="file (default: standard output)")
+
+    p = cmd("import", "load an export into a new store")
+    p.add_argument("file", metavar="FILE", help="export file, or - for standard input")
+    _json(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from omni_tui.cli import commands
+    from omni_tui.cli.output import error
+
+    if args.command is None:
+        args.command = "console"
+    try:
+        return asyncio.run(commands.dispatch(args))
+    except OmniError as exc:
+        error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Printing for people and for scripts: data on stdout, errors on stderr.
+
+Untrusted text is printed through Rich ``Text`` objects, never as markup.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from omni_tui.text import clean, clean_line
+
+
+def console() -> Console:
+    # piped output is for grep and less: do not cut it to 80 columns
+    width = None if sys.stdout.isatty() else 400
+    return Console(markup=False, highlight=False, emoji=False, soft_wrap=False, width=width)
+
+
+def emit_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def error(message: str) -> None:
+    print(f"omni-tui: {clean_line(message)}", file=sys.stderr)
+
+
+def info(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def ago(value: str | None, now: datetime | None = None) -> str:
+    """``3d 4h``-style age of an ISO time, for the WAITING column."""
+    if not value:
+        return ""
+    then = datetime.fromisoformat(value)
+    seconds = int(((now or datetime.now(UTC)) - then).total_seconds())
+    if seconds < 60:
+        return "now"
+    minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
+    if days:
+        return f"{days}d {hours % 24}h"
+    if hours:
+        return f"{hours}h {minutes % 60}m"
+    return f"{minutes}m"
+
+
+def local(value: str | None) -> str:
+    if not value:
+        return ""
+    return datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+FLEXIBLE = {"SUBJECT", "MATCH", "REASON", "IDENTITIES", "CUSTOMER", "NAME", "TEXT"}
+
+
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], *, show_header: bool = True
+) -> None:
+    """Short columns keep their width; long text columns give way on narrow terminals."""
+    grid = Table(
+        box=None, pad_edge=False, show_edge=False, header_style="bold", show_header=show_header
+    )
+    for header in headers:
+        if header in FLEXIBLE:
+            grid.add_column(header, overflow="ellipsis", no_wrap=True, ratio=1)
+        else:
+            grid.add_column(header, no_wrap=True, min_width=len(header))
+    for row in rows:
+        grid.add_row(*(Text(clean_line("" if v is None else str(v))) for v in row))
+    console().print(grid)
+
+
+def conversation_rows(items: Sequence[dict[str, Any]]) -> None:
+    table(
+        ["ID", "STATUS", "CHANNELS", "CUSTOMER", "SUBJECT", "ASSIGNEE", "WAITING", "LAST"],
+        [
+            [
+                c["id"],
+                c["status"] + (f" ({c['unread']})" if c["unread"] else ""),
+                ",".join(c["channels"]),
+                c["customer_name"] or f"#{c['customer_id']}",
+                c["subject"][:60],
+                c["assignee"] or "-",
+                ago(c["waiting_since"]),
+                local(c["last_message_at"]),
+            ]
+            for c in items
+        ],
+    )
+
+
+def message_block(m: dict[str, Any]) -> None:
+    out = console()
+    who = m["sender_name"] or m["sender"]
+    if m["direction"] == "out":
+        who = f"{m['author'] or m['sender']} → {', '.join(m['recipients'])}"
+    head = Text()
+    head.append(f"[{m['channel']} {m['direction']}] ", style="bold")
+    head.append(clean_line(who))
+    head.append(f"  {local(m['sent_at'])}", style="dim")
+    if m["direction"] == "out":
+        reason = f": {m['status_reason']}" if m.get("status_reason") else ""
+        head.append(f"  {m['status']}{reason}", style="dim")
+    out.print(head)
+    if m.get("subject"):
+        out.print(Text("  Subject: " + clean_line(m["subject"])))
+    for line in clean(m["text"]).splitlines() or [""]:
+        out.print(Text("  " + line))
+    for a in m["attachments"]:
+        note = f" (not downloaded: {a['skipped_reason']})" if a["skipped_reason"] else ""
+        out.print(Text(f"  📎 {clean_line(a['filename'])} {a['size']} bytes{note}"))
+    out.print()

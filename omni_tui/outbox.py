@@ -1,0 +1,223 @@
+"""Replies are rows first and deliveries second.
+
+``queue_reply`` commits the outbound message and its outbox row in one
+transaction before any network is touched, so what the agent typed survives a
+crash; delivery (with retries and an idempotency key) happens afterwards.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import make_msgid
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from omni_tui import events, identity
+from omni_tui.actions import get_conversation
+from omni_tui.errors import NotFound, Refused
+from omni_tui.store import Store, refresh_summaries
+from omni_tui.store.models import Customer, Identity, Message, Outbox, utcnow
+from omni_tui.text import clean, reply_subject, snippet
+
+REPLY_CHANNELS = ("email", "sms", "chat")
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedReply:
+    message_id: int
+    outbox_id: int
+    channel: str
+    to: str
+
+
+async def _last_inbound(
+    session: AsyncSession, conversation_id: int, channel: str | None = None
+) -> Message | None:
+    query = select(Message).where(
+        Message.conversation_id == conversation_id,
+        Message.direction == "in",
+        col(Message.channel).in_([channel] if channel else REPLY_CHANNELS),
+    )
+    query = query.order_by(col(Message.sent_at).desc(), col(Message.id).desc())
+    return (await session.exec(query)).first()
+
+
+async def _recipient(
+    session: AsyncSession,
+    customer_id: int,
+    conversation_id: int,
+    channel: str,
+    to: str | None,
+    region: str,
+) -> Identity:
+    if to:
+        who = identity.normalise(channel, to, region)
+        found = await identity.find_identity(session, channel, who.address)
+        if found is not None and found.customer_id != customer_id:
+            raise Refused(
+                f"{who.address} belongs to customer {found.customer_id}, not to this case's"
+                f" customer {customer_id} — merge them first or pick another address"
+            )
+        if found is None:
+            found, _ = await identity.resolve(session, who, customer_id=customer_id)
+        return found
+    last = await _last_inbound(session, conversation_id, channel)
+    if last is not None and last.identity_id is not None:
+        found = await session.get(Identity, last.identity_id)
+        if found is not None and found.customer_id == customer_id:
+            return found
+    query = (
+        select(Identity)
+        .where(Identity.customer_id == customer_id, Identity.channel == channel)
+        .order_by(col(Identity.id).desc())
+    )
+    found = (await session.exec(query)).first()
+    if found is None:
+        raise Refused(f"customer {customer_id} has no {channel} address — pass --to ADDRESS")
+    return found
+
+
+async def queue_reply(
+    store: Store,
+    conversation_id: int,
+    body: str,
+    *,
+    agent: str,
+    channel: str | None = None,
+    to: str | None = None,
+    at: datetime | None = None,
+    default_region: str = "US",
+    msgid_domain: str = "omni-tui.local",
+) -> QueuedReply:
+    """Queue a reply on ``channel`` (default: where the customer last wrote)."""
+    body = clean(body).strip("\n")
+    if not body.strip():
+        raise Refused("a reply needs a body")
+    at = at or utcnow()
+    async with store.write() as session:
+        conversation = await get_conversation(session, conversation_id)
+        assert conversation.id is not None
+        customer = await session.get(Customer, conversation.customer_id)
+        if customer is None:
+            raise NotFound("customer", conversation.customer_id)
+        if channel is None:
+            last = await _last_inbound(session, conversation.id)
+            channel = last.channel if last else None
+        if channel is None:
+            query = select(Identity.channel).where(Identity.customer_id == customer.id)
+            channel = (await session.exec(query.order_by(col(Identity.id).desc()))).first()
+        if channel not in REPLY_CHANNELS:
+            raise Refused(
+                f"cannot reply on {channel or 'no channel'!r} — use --channel email, sms or chat"
+            )
+        recipient = await _recipient(
+            session, customer.id or 0, conversation.id, channel, to, default_region
+        )
+        if channel == "sms":
+            if identity.is_alphanumeric_sender(recipient.address):
+                raise Refused(
+                    f"{recipient.address} is an alphanumeric sender id; it cannot receive texts"
+                )
+            if customer.opted_out_at is not None:
+                raise Refused(f"customer {customer.id} texted STOP; they cannot be texted")
+        last_same = await _last_inbound(session, conversation.id, channel)
+        message = Message(
+            conversation_id=conversation.id,
+            customer_id=customer.id or 0,
+            identity_id=recipient.id,
+            channel=channel,
+            direction="out",
+            account=last_same.account if last_same else None,
+            sender=agent,
+            recipients=[recipient.address],
+            text=body,
+            sent_at=at,
+            status="queued",
+            author=agent,
+        )
+        if channel == "email":
+            await _thread_email(session, message, conversation.id, conversation.subject)
+            message.message_id = make_msgid(domain=msgid_domain)
+        session.add(message)
+        await session.flush()
+        assert message.id is not None
+        outbox = Outbox(
+            message_id=message.id,
+            conversation_id=conversation.id,
+            channel=channel,
+            account=message.account,
+            to_address=recipient.address,
+            idempotency_key=uuid.uuid4().hex,
+            created_at=at,
+            next_attempt_at=at,
+        )
+        session.add(outbox)
+        await session.flush()
+        assert outbox.id is not None
+        events.record(
+            session,
+            "reply",
+            actor=agent,
+            conversation_id=conversation.id,
+            at=at,
+            channel=channel,
+            to=recipient.address,
+            message_id=message.id,
+            snippet=snippet(body, 80),
+        )
+        await refresh_summaries(session, [conversation.id])
+        return QueuedReply(message.id, outbox.id, channel, recipient.address)
+
+
+async def _thread_email(
+    session: AsyncSession, message: Message, conversation_id: int, subject: str
+) -> None:
+    query = (
+        select(Message)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.channel == "email",
+            col(Message.message_id).is_not(None),
+        )
+        .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
+    )
+    parent = (await session.exec(query)).first()
+    message.subject = reply_subject(parent.subject if parent and parent.subject else subject)
+    if parent is not None and parent.message_id:
+        message.in_reply_to = parent.message_id
+        message.references = [*parent.references, parent.message_id][-20:]
+
+
+async def mark_delivered(
+    store: Store,
+    outbox_id: int,
+    *,
+    provider_id: str,
+    status: str = "delivered",
+    at: datetime | None = None,
+) -> None:
+    """Record that the provider accepted (or delivered) an outbox message."""
+    at = at or utcnow()
+    async with store.write() as session:
+        outbox = await session.get(Outbox, outbox_id)
+        if outbox is None:
+            raise NotFound("outbox item", outbox_id)
+        message = await session.get(Message, outbox.message_id)
+        assert message is not None
+        outbox.status, outbox.sent_at, outbox.last_error = "sent", at, None
+        message.status, message.provider_id, message.status_reason = status, provider_id, None
+        session.add_all([outbox, message])
+
+
+async def pending(store: Store, limit: int = 100) -> list[Outbox]:
+    async with store.read() as session:
+        query = (
+            select(Outbox)
+            .where(col(Outbox.status).in_(["queued", "failed"]))
+            .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+            .limit(limit)
+        )
+        return list((await session.exec(query)).all())

@@ -1,0 +1,364 @@
+"""Read models for the console and the CLI: plain dicts ready for JSON.
+
+The inbox reads only the conversation summary columns, one indexed query per
+page (keyset pagination), never every conversation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from omni_tui.customers import live_customer
+from omni_tui.errors import NotFound
+from omni_tui.store import Store, sqlite
+from omni_tui.store.models import (
+    Attachment,
+    Conversation,
+    ConversationTag,
+    Customer,
+    CustomerTag,
+    Event,
+    Identity,
+    LinkSuggestion,
+    Message,
+    from_ms,
+    to_ms,
+)
+
+Row = dict[str, Any]
+
+
+def iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilter:
+    status: str | None = None
+    channel: str | None = None
+    assignee: str | None = None
+    unassigned: bool = False
+    tag: str | None = None
+    customer_id: int | None = None
+    sort: str = "last_activity"  # or "waiting"
+    limit: int = 50
+    after: tuple[int, int] | None = None  # keyset: (sort key in ms, conversation id)
+
+
+def _summary(conversation: Conversation, customer_name: str, tags: list[str]) -> Row:
+    return {
+        "id": conversation.id,
+        "customer_id": conversation.customer_id,
+        "customer_name": customer_name,
+        "subject": conversation.subject,
+        "status": conversation.status,
+        "channels": [c for c in conversation.channels.split(",") if c],
+        "assignee": conversation.assignee,
+        "team": conversation.team,
+        "priority": conversation.priority,
+        "tags": tags,
+        "created_at": iso(conversation.created_at),
+        "last_message_at": iso(conversation.last_message_at),
+        "last_inbound_at": iso(conversation.last_inbound_at),
+        "waiting_since": iso(conversation.waiting_since),
+        "first_response_at": iso(conversation.first_response_at),
+        "snoozed_until": iso(conversation.snoozed_until),
+        "unread": conversation.unread,
+        "message_count": conversation.message_count,
+        "snippet": " ".join(conversation.snippet.split())[:160],
+    }
+
+
+async def _tags(session: AsyncSession, ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        rows = await session.exec(
+            select(ConversationTag)
+            .where(col(ConversationTag.conversation_id).in_(ids))
+            .order_by(col(ConversationTag.tag))
+        )
+        for row in rows.all():
+            found[row.conversation_id].append(row.tag)
+    return found
+
+
+async def list_conversations(store: Store, where: ListFilter | None = None) -> list[Row]:
+    where = where or ListFilter()
+    if where.sort == "waiting":
+        key = func.coalesce(Conversation.waiting_since, 2**62)
+        order = (key.asc(), col(Conversation.id).asc())
+    else:
+        key = func.coalesce(Conversation.last_message_at, Conversation.created_at)
+        order = (key.desc(), col(Conversation.id).desc())
+    query = select(Conversation, Customer.name).join(
+        Customer, col(Customer.id) == Conversation.customer_id
+    )
+    if where.status:
+        query = query.where(Conversation.status == where.status)
+    if where.channel:
+        query = query.where(
+            sqlite.csv_contains(col(Conversation.channels), where.channel)  # type: ignore[arg-type]
+        )
+    if where.unassigned:
+        query = query.where(col(Conversation.assignee).is_(None))
+    elif where.assignee:
+        query = query.where(Conversation.assignee == where.assignee)
+    if where.tag:
+        query = query.join(
+            ConversationTag, col(ConversationTag.conversation_id) == Conversation.id
+        ).where(ConversationTag.tag == where.tag.lower().lstrip("#"))
+    if where.customer_id is not None:
+        query = query.where(Conversation.customer_id == where.customer_id)
+    if where.after is not None:
+        mark, last_id = where.after
+        if where.sort == "waiting":
+            query = query.where((key > mark) | ((key == mark) & (col(Conversation.id) > last_id)))
+        else:
+            query = query.where((key < mark) | ((key == mark) & (col(Conversation.id) < last_id)))
+    query = query.order_by(*order).limit(max(1, where.limit))
+    async with store.read() as session:
+        rows = (await session.exec(query)).all()
+        tags = await _tags(session, [c.id for c, _ in rows if c.id is not None])
+    return [_summary(c, name, tags.get(c.id or 0, [])) for c, name in rows]
+
+
+def page_mark(row: Row, sort: str = "last_activity") -> tuple[int, int]:
+    """The keyset ``after`` value that continues a listing after ``row``."""
+    if sort == "waiting":
+        value = row["waiting_since"]
+        mark = to_ms(datetime.fromisoformat(value)) if value else 2**62
+    else:
+        value = row["last_message_at"] or row["created_at"]
+        mark = to_ms(datetime.fromisoformat(value))
+    return mark, row["id"]
+
+
+def _attachment(a: Attachment) -> Row:
+    return {
+        "id": a.id,
+        "filename": a.filename,
+        "content_type": a.content_type,
+        "size": a.size,
+        "sha256": a.sha256,
+        "inline": a.inline,
+        "skipped_reason": a.skipped_reason,
+    }
+
+
+def message_row(m: Message, attachments: list[Row]) -> Row:
+    return {
+        "id": m.id,
+        "conversation_id": m.conversation_id,
+        "customer_id": m.customer_id,
+        "channel": m.channel,
+        "direction": m.direction,
+        "account": m.account,
+        "sender": m.sender,
+        "sender_name": m.sender_name,
+        "recipients": m.recipients,
+        "subject": m.subject,
+        "text": m.text,
+        "sent_at": iso(m.sent_at),
+        "message_id": m.message_id,
+        "in_reply_to": m.in_reply_to,
+        "references": m.references,
+        "status": m.status,
+        "status_reason": m.status_reason,
+        "author": m.author,
+        "read": m.read_at is not None or m.direction != "in",
+        "context": m.context,
+        "attachments": attachments,
+    }
+
+
+async def _messages(session: AsyncSession, query: Any) -> list[Row]:
+    messages = list((await session.exec(query)).all())
+    ids = [m.id for m in messages]
+    parts: dict[int, list[Row]] = defaultdict(list)
+    if ids:
+        found = await session.exec(
+            select(Attachment).where(col(Attachment.message_id).in_(ids)).order_by(Attachment.id)
+        )
+        for a in found.all():
+            parts[a.message_id].append(_attachment(a))
+    return [message_row(m, parts.get(m.id or 0, [])) for m in messages]
+
+
+async def show_conversation(store: Store, conversation_id: int) -> Row:
+    async with store.read() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise NotFound("conversation", conversation_id)
+        customer = await session.get(Customer, conversation.customer_id)
+        tags = await _tags(session, [conversation_id])
+        row = _summary(conversation, customer.name if customer else "", tags[conversation_id])
+        row["messages"] = await _messages(
+            session,
+            select(Message)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(col(Message.sent_at), col(Message.id)),
+        )
+        events = await session.exec(
+            select(Event).where(Event.conversation_id == conversation_id).order_by(Event.at)
+        )
+        row["events"] = [_event(e) for e in events.all()]
+        return row
+
+
+def _event(e: Event) -> Row:
+    return {"id": e.id, "at": iso(e.at), "actor": e.actor, "kind": e.kind, **e.data}
+
+
+async def list_customers(store: Store, query: str | None = None, limit: int = 100) -> list[Row]:
+    stmt = (
+        select(Customer, func.count(col(Conversation.id)))
+        .outerjoin(Conversation, col(Conversation.customer_id) == Customer.id)
+        .where(col(Customer.merged_into).is_(None))
+        .group_by(col(Customer.id))
+        .order_by(col(Customer.id))
+        .limit(limit)
+    )
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(
+            func.lower(Customer.name).like(like)
+            | col(Customer.id).in_(
+                select(Identity.customer_id).where(func.lower(Identity.address).like(like))
+            )
+        )
+    async with store.read() as session:
+        rows = (await session.exec(stmt)).all()
+        ids = [c.id for c, _ in rows]
+        idents: dict[int, list[Row]] = defaultdict(list)
+        found = await session.exec(
+            select(Identity).where(col(Identity.customer_id).in_(ids)).order_by(Identity.id)
+        )
+        for i in found.all():
+            idents[i.customer_id].append(_identity(i))
+    return [
+        {
+            "id": c.id,
+            "name": c.name,
+            "identities": idents.get(c.id or 0, []),
+            "conversations": count,
+            "created_at": iso(c.created_at),
+        }
+        for c, count in rows
+    ]
+
+
+def _identity(i: Identity) -> Row:
+    return {"id": i.id, "channel": i.channel, "address": i.address, "display_name": i.display_name}
+
+
+async def show_customer(store: Store, customer_id: int) -> Row:
+    async with store.read() as session:
+        customer = await live_customer(session, customer_id)
+        cid = customer.id
+        identities = await session.exec(
+            select(Identity).where(Identity.customer_id == cid).order_by(Identity.id)
+        )
+        tags = await session.exec(select(CustomerTag.tag).where(CustomerTag.customer_id == cid))
+        conversations = await session.exec(
+            select(Conversation)
+            .where(Conversation.customer_id == cid)
+            .order_by(col(Conversation.created_at))
+        )
+        suggestions = await session.exec(
+            select(LinkSuggestion).where(
+                LinkSuggestion.status == "pending",
+                (col(LinkSuggestion.customer_id) == cid)
+                | (col(LinkSuggestion.other_customer_id) == cid),
+            )
+        )
+        history = await _messages(
+            session,
+            select(Message)
+            .where(Message.customer_id == cid)
+            .order_by(col(Message.sent_at), col(Message.id)),
+        )
+        return {
+            "id": cid,
+            "name": customer.name,
+            "note": customer.note,
+            "opted_out": customer.opted_out_at is not None,
+            "created_at": iso(customer.created_at),
+            "merged_from": [] if cid == customer_id else [customer_id],
+            "tags": sorted(tags.all()),
+            "identities": [_identity(i) for i in identities.all()],
+            "conversations": [_summary(c, customer.name, []) for c in conversations.all()],
+            "suggestions": [suggestion_row(s) for s in suggestions.all()],
+            "history": history,
+        }
+
+
+def suggestion_row(s: LinkSuggestion) -> Row:
+    return {
+        "id": s.id,
+        "customer_id": s.customer_id,
+        "other_customer_id": s.other_customer_id,
+        "address": s.address,
+        "reason": s.reason,
+        "status": s.status,
+        "created_at": iso(s.created_at),
+    }
+
+
+async def list_suggestions(store: Store, status: str = "pending") -> list[Row]:
+    async with store.read() as session:
+        rows = await session.exec(
+            select(LinkSuggestion)
+            .where(LinkSuggestion.status == status)
+            .order_by(LinkSuggestion.id)
+        )
+        return [suggestion_row(s) for s in rows.all()]
+
+
+async def search(store: Store, query: str, limit: int = 50) -> list[Row]:
+    match = sqlite.fts_query(query)
+    if match is None:
+        return []
+    async with store.read() as session:
+        result = await session.exec(
+            text(sqlite.SEARCH_SQL), params={"query": match, "limit": limit}
+        )  # type: ignore[call-overload]
+        rows = result.mappings().all()
+    return [
+        {
+            "message_id": r["message_id"],
+            "conversation_id": r["conversation_id"],
+            "customer_id": r["customer_id"],
+            "customer_name": r["customer_name"],
+            "channel": r["channel"],
+            "direction": r["direction"],
+            "sender": r["sender"],
+            "subject": r["subject"],
+            "sent_at": iso(from_ms(r["sent_at"])),
+            "snippet": r["snippet"]
+            .replace(sqlite.HIGHLIGHT_START, "")
+            .replace(sqlite.HIGHLIGHT_END, ""),
+            "highlights": _spans(r["snippet"]),
+        }
+        for r in rows
+    ]
+
+
+def _spans(marked: str) -> list[list[int]]:
+    """[start, end) offsets of matched words in the unmarked snippet."""
+    spans, plain_len, start = [], 0, None
+    for ch in marked:
+        if ch == sqlite.HIGHLIGHT_START:
+            start = plain_len
+        elif ch == sqlite.HIGHLIGHT_END and start is not None:
+            spans.append([start, plain_len])
+            start = None
+        else:
+            plain_len += 1
+    return spans

@@ -1,0 +1,102 @@
+"""Export a whole store as JSON lines, and import it into an empty one.
+
+One line per row, ``{"type": <table>, ...columns}``, tables in dependency
+order, then one ``blob`` line per stored file, so an export is a complete,
+greppable backup that imports back equal.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, insert, select, text
+from sqlmodel import SQLModel
+
+from omni_tui import blobs
+from omni_tui.errors import Refused, StoreError
+from omni_tui.store import Store, sqlite
+from omni_tui.store.models import Attachment, Message, Timestamp
+
+
+def _tables() -> list[Table]:
+    return [t for t in SQLModel.metadata.sorted_tables if isinstance(t, Table)]
+
+
+def _encode(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": table.name}
+    for column in table.columns:
+        value = row[column.name]
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        out[column.name] = value
+    return out
+
+
+def _decode(table: Table, record: dict[str, Any], line_no: int) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for column in table.columns:
+        if column.name not in record:
+            continue
+        value = record[column.name]
+        if isinstance(column.type, Timestamp) and value is not None:
+            try:
+                value = datetime.fromisoformat(value)
+            except (TypeError, ValueError):
+                raise StoreError(
+                    f"line {line_no}: {table.name}.{column.name}: not an ISO-8601 time: {value!r}"
+                ) from None
+        row[column.name] = value
+    return row
+
+
+async def export_lines(store: Store) -> AsyncIterator[str]:
+    shas: set[tuple[str, str]] = set()
+    async with store.read() as session:
+        for table in _tables():
+            result = await session.stream(select(table).order_by(*table.primary_key.columns))
+            async for row in result.mappings():
+                yield json.dumps(_encode(table, dict(row)), ensure_ascii=False, sort_keys=True)
+        rows = await session.exec(select(Attachment.sha256))  # type: ignore[call-overload]
+        shas |= {("attachments", sha) for (sha,) in rows.all() if sha}
+        rows = await session.exec(select(Message.raw_sha256))  # type: ignore[call-overload]
+        shas |= {("raw", sha) for (sha,) in rows.all() if sha}
+    for kind, sha in sorted(shas):
+        path = blobs.blob_path(store.data_dir / kind, sha)
+        if path.exists():
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+            yield json.dumps({"type": "blob", "kind": kind, "sha256": sha, "data": data})
+
+
+async def import_lines(store: Store, lines: Iterable[str]) -> dict[str, int]:
+    """Load an export into an empty store; all or nothing."""
+    tables = {t.name: t for t in _tables()}
+    counts: dict[str, int] = {}
+    async with store.write() as session:
+        has_rows = await session.exec(text("SELECT 1 FROM customer LIMIT 1"))  # type: ignore[call-overload]
+        if has_rows.first() is not None:
+            raise Refused(f"{store.path} already has data — import into a new store (--db NEW)")
+        await session.exec(text(sqlite.DEFER_FOREIGN_KEYS_SQL))  # type: ignore[call-overload]
+        for line_no, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                kind = record["type"]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise StoreError(f"line {line_no}: not an omni-tui export record") from None
+            if kind == "blob":
+                data = base64.b64decode(record["data"])
+                root = store.data_dir / ("raw" if record.get("kind") == "raw" else "attachments")
+                if blobs.put(root, data) != record["sha256"]:
+                    raise StoreError(f"line {line_no}: blob content does not match its sha256")
+            elif kind in tables:
+                table = tables[kind]
+                await session.exec(insert(table).values(_decode(table, record, line_no)))  # type: ignore[call-overload]
+            else:
+                raise StoreError(f"line {line_no}: unknown record type {kind!r}")
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts

@@ -1,0 +1,33 @@
+"""Reading the times agents type: ``2h``, ``3d``, ``tomorrow``, ``2026-12-01 09:00``."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+
+_RELATIVE = re.compile(r"^\s*(\d+)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_when(value: str, now: datetime | None = None) -> datetime:
+    """An absolute UTC time from what an agent typed; ValueError with a hint if unreadable."""
+    now = now or datetime.now(UTC)
+    value = value.strip()
+    relative = _RELATIVE.match(value)
+    if relative:
+        amount, unit = int(relative.group(1)), relative.group(2).lower()
+        return now + timedelta(**{_UNITS[unit]: amount})
+    if value.lower() == "tomorrow":
+        local = now.astimezone()
+        return datetime.combine(local.date() + timedelta(days=1), time(9), local.tzinfo).astimezone(
+            UTC
+        )
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"cannot read time {value!r} — use 30m, 2h, 3d, 1w, tomorrow or 2026-12-01T09:00"
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.astimezone()  # a bare time is the agent's local time
+    return parsed.astimezone(UTC)
