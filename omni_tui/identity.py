@@ -41,14 +41,16 @@ def normalise_phone(raw: str, region: str = "US") -> str:
     value = clean_line(raw)
     if _LETTER.search(value):
         return value
-    try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is not None and phonenumbers.is_possible_number(number):
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    # parse the bare digits, so that the result parses to itself again
     digits = "".join(_DIGITS.findall(value))
-    return f"+{digits}" if value.startswith("+") else digits
+    canonical = f"+{digits}" if value.lstrip().startswith("+") else digits
+    try:
+        number = phonenumbers.parse(canonical, region)
+    except phonenumbers.NumberParseException:
+        return canonical
+    if phonenumbers.is_possible_number(number):
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return canonical
 
 
 def normalise_chat(raw: str) -> str:

@@ -2,68 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from omni_tui.errors import StoreError
 from omni_tui.store import sqlite
-
-
-def _engine(path: Path, begin: str) -> AsyncEngine:
-    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
-        # we issue BEGIN ourselves, so writers can take the lock up front
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        for pragma in sqlite.PRAGMAS:
-            cursor.execute(pragma)
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin(conn: Any) -> None:
-        conn.exec_driver_sql(begin)
-
-    return engine
-
-
-def check_file(path: Path) -> None:
-    """Refuse, before writing a byte, a file that is not an SQLite database."""
-    if path.is_dir():
-        raise StoreError(f"{path}: is a directory, not a store — pass a file path with --db")
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(len(sqlite.SQLITE_MAGIC))
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot read the store ({exc.strerror})") from None
-    if head != sqlite.SQLITE_MAGIC:
-        raise StoreError(f"{path}: not an omni-tui store (not an SQLite database) — check --db")
-
-
-def _inspect(path: Path) -> tuple[int, int]:
-    """(schema version, number of tables) read without changing the file."""
-    uri = f"file:{path}?mode=ro"
-    try:
-        conn = sqlite3.connect(uri, uri=True)
-        try:
-            version = conn.execute(sqlite.GET_VERSION_SQL).fetchone()[0]
-            tables = conn.execute(sqlite.COUNT_TABLES_SQL).fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: the store is damaged or unreadable ({exc})") from None
-    return int(version), int(tables)
 
 
 class Store:
@@ -75,8 +23,8 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._writer = _engine(path, "BEGIN IMMEDIATE")
-        self._reader = _engine(path, "BEGIN")
+        self._writer = sqlite.create_engine(path, "BEGIN IMMEDIATE")
+        self._reader = sqlite.create_engine(path, "BEGIN")
 
     @property
     def data_dir(self) -> Path:
@@ -94,7 +42,7 @@ class Store:
         never leaves an empty store behind.
         """
         path = Path(path).expanduser()
-        check_file(path)
+        sqlite.check_file(path)
         exists = path.exists() and path.stat().st_size > 0
         if not exists and not create:
             raise StoreError(
@@ -102,7 +50,7 @@ class Store:
                 " or `omni-tui sync`"
             )
         if exists:
-            version, tables = _inspect(path)
+            version, tables = sqlite.inspect_file(path)
             if version > sqlite.SCHEMA_VERSION:
                 raise StoreError(
                     f"{path}: store schema v{version} is newer than this omni-tui understands"

@@ -7,7 +7,15 @@ teams that outgrow one server.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from omni_tui.errors import StoreError
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -280,6 +288,56 @@ def set_version_sql(version: int) -> str:
 GET_VERSION_SQL = "PRAGMA user_version"
 DEFER_FOREIGN_KEYS_SQL = "PRAGMA defer_foreign_keys=ON"
 COUNT_TABLES_SQL = "SELECT count(*) FROM sqlite_master WHERE type='table'"
+
+
+def create_engine(path: Path, begin: str) -> AsyncEngine:
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # we issue BEGIN ourselves, so writers can take the lock up front
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+def check_file(path: Path) -> None:
+    """Refuse, before writing a byte, a file that is not an SQLite database."""
+    if path.is_dir():
+        raise StoreError(f"{path}: is a directory, not a store — pass a file path with --db")
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the store ({exc.strerror})") from None
+    if head != SQLITE_MAGIC:
+        raise StoreError(f"{path}: not an omni-tui store (not an SQLite database) — check --db")
+
+
+def inspect_file(path: Path) -> tuple[int, int]:
+    """(schema version, number of tables) read without changing the file."""
+    uri = f"file:{path}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            version = conn.execute(GET_VERSION_SQL).fetchone()[0]
+            tables = conn.execute(COUNT_TABLES_SQL).fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: the store is damaged or unreadable ({exc})") from None
+    return int(version), int(tables)
+
 
 # -- summary ---------------------------------------------------------------
 

@@ -1,0 +1,268 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from adapters.base import AttachmentData, Cursor, InboundMessage
+from omni_tui import outbox, queries
+from omni_tui.actions import set_status
+from omni_tui.ingest import IngestOptions, ingest
+from omni_tui.store import Attachment, LinkSuggestion, Message, Store, SyncCursor
+from tests.conftest import T0
+
+
+def email(pid: str, sender: str = "Maria Lopez <maria@example.com>", **kw) -> InboundMessage:
+    kw.setdefault("subject", "Order #1042 has not arrived")
+    kw.setdefault("text", "Hello, my order has not arrived yet.")
+    kw.setdefault("message_id", f"<{pid}@mail.example.com>")
+    kw.setdefault("sent_at", T0)
+    return InboundMessage("email", "support-mail", pid, sender, **kw)
+
+
+def sms(pid: str, sender: str = "+14155550134", text: str = "any news?", **kw) -> InboundMessage:
+    kw.setdefault("sent_at", T0)
+    return InboundMessage("sms", "sms-twilio", pid, sender, text, **kw)
+
+
+async def _messages(store: Store) -> list[Message]:
+    async with store.read() as session:
+        return list((await session.exec(select(Message).order_by(Message.id))).all())
+
+
+async def test_the_same_provider_id_delivered_twice_is_stored_once(store: Store) -> None:
+    first = await ingest(store, [sms("SM1")])
+    again = await ingest(store, [sms("SM1"), sms("SM1")])
+    assert (first.new, again.new, again.duplicates) == (1, 0, 2)
+    assert len(await _messages(store)) == 1
+
+
+async def test_an_email_seen_in_two_folders_is_stored_once_by_message_id(store: Store) -> None:
+    result = await ingest(store, [email("1"), email("2", message_id="<1@mail.example.com>")])
+    assert (result.new, result.duplicates) == (1, 1)
+
+
+async def test_replies_thread_by_in_reply_to_and_references(store: Store) -> None:
+    later = T0 + timedelta(days=30)  # far outside the join window: headers still thread
+    result = await ingest(
+        store,
+        [
+            email("1"),
+            email(
+                "2",
+                subject="Something else entirely",
+                in_reply_to="<1@mail.example.com>",
+                sent_at=later,
+            ),
+            email(
+                "3",
+                subject="New topic",
+                references=["<1@mail.example.com>", "<2@mail.example.com>"],
+                sent_at=later,
+            ),
+        ],
+    )
+    assert len(set(result.conversation_ids)) == 1
+
+
+async def test_email_threads_by_subject_within_the_customer(store: Store) -> None:
+    result = await ingest(
+        store,
+        [
+            email("1"),
+            email(
+                "2",
+                subject="RE: Order #1042 has not arrived",
+                message_id="<x@y>",
+                sent_at=T0 + timedelta(hours=3),
+            ),
+        ],
+    )
+    assert result.conversation_ids[0] == result.conversation_ids[1]
+
+
+async def test_a_new_email_subject_from_an_email_customer_is_a_new_case(store: Store) -> None:
+    result = await ingest(
+        store,
+        [email("1"), email("2", subject="Wholesale prices?", sent_at=T0 + timedelta(hours=1))],
+    )
+    assert result.conversation_ids[0] != result.conversation_ids[1]
+
+
+async def test_sms_joins_the_customers_open_conversation(store: Store) -> None:
+    result = await ingest(
+        store, [sms("SM1"), sms("SM2", text="hello?", sent_at=T0 + timedelta(hours=2))]
+    )
+    assert result.conversation_ids[0] == result.conversation_ids[1]
+
+
+async def test_a_message_on_another_channel_joins_the_open_case_within_the_window(
+    store: Store,
+) -> None:
+    first = await ingest(store, [email("1")])
+    case = first.conversation_ids[0] or 0
+    # the agent answers the email by SMS; the customer texts back two days later
+    await outbox.queue_reply(
+        store,
+        case,
+        "Texting you the tracking link",
+        agent="ana",
+        channel="sms",
+        to="(415) 555-0134",
+        at=T0 + timedelta(hours=1),
+    )
+    second = await ingest(store, [sms("SM1", text="got it", sent_at=T0 + timedelta(days=2))])
+    assert second.conversation_ids == [case]
+    detail = await queries.show_conversation(store, case)
+    assert detail["channels"] == ["email", "sms"]
+    assert [m["direction"] for m in detail["messages"]] == ["in", "out", "in"]
+
+
+async def test_the_join_window_is_configurable(store: Store) -> None:
+    options = IngestOptions(join_window=timedelta(hours=1))
+    result = await ingest(
+        store,
+        [sms("SM1"), sms("SM2", sent_at=T0 + timedelta(hours=2))],
+        options=options,
+    )
+    assert result.conversation_ids[0] != result.conversation_ids[1]
+
+
+async def test_a_resolved_case_is_not_joined_but_a_reply_to_it_reopens_it(store: Store) -> None:
+    first = await ingest(store, [email("1"), sms("SM1", sender="+14155550100")])
+    email_case, sms_case = first.conversation_ids
+    for case in (email_case, sms_case):
+        await set_status(store, case or 0, "resolved", agent="ana")
+    later = T0 + timedelta(hours=4)
+    second = await ingest(
+        store,
+        [
+            sms("SM2", sender="+14155550100", text="new question", sent_at=later),
+            email("2", in_reply_to="<1@mail.example.com>", sent_at=later),
+        ],
+    )
+    assert second.conversation_ids[0] != sms_case
+    assert second.conversation_ids[1] == email_case
+    assert (await queries.show_conversation(store, email_case or 0))["status"] == "open"
+
+
+async def test_a_customers_reply_to_our_email_joins_the_same_conversation(store: Store) -> None:
+    first = await ingest(store, [email("1")])
+    case = first.conversation_ids[0] or 0
+    queued = await outbox.queue_reply(store, case, "It ships tomorrow.", agent="ana")
+    ours = (await queries.show_conversation(store, case))["messages"][-1]
+    assert ours["in_reply_to"] == "<1@mail.example.com>"
+    reply = email(
+        "2",
+        subject="Re: something",
+        in_reply_to=ours["message_id"],
+        sent_at=T0 + timedelta(days=20),
+    )
+    result = await ingest(store, [reply])
+    assert result.conversation_ids == [case]
+    assert queued.channel == "email"
+
+
+async def test_an_error_in_the_middle_of_a_batch_keeps_neither_messages_nor_cursor(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Broken(Exception):
+        pass
+
+    def explode(html: str) -> str:
+        raise Broken
+
+    monkeypatch.setattr("omni_tui.ingest.html_to_text", explode)
+    batch = [sms("SM1"), email("1", html="<p>boom</p>"), sms("SM3")]
+    with pytest.raises(Broken):
+        await ingest(store, batch, Cursor("sms-twilio", "inbox", "page-2"))
+    assert await _messages(store) == []
+    async with store.read() as session:
+        assert (await session.exec(select(SyncCursor))).all() == []
+    monkeypatch.undo()
+    await ingest(store, batch, Cursor("sms-twilio", "inbox", "page-2"))
+    assert len(await _messages(store)) == 3
+    async with store.read() as session:
+        cursor = (await session.exec(select(SyncCursor))).one()
+    assert cursor.value == "page-2"
+
+
+async def test_html_only_email_is_shown_as_text_and_nothing_is_fetched(store: Store) -> None:
+    html = (
+        '<p>Hi,<br>the <b>grinder</b> arrived <a href="https://t.example/x">broken</a>.</p>'
+        '<img src="https://tracker.example/pixel.gif">'
+    )
+    await ingest(store, [email("1", text="", html=html)])
+    message = (await _messages(store))[0]
+    assert "grinder arrived" in message.text and "<b>" not in message.text
+    assert "pixel.gif" not in message.text
+
+
+async def test_terminal_control_sequences_are_stripped(store: Store) -> None:
+    await ingest(
+        store,
+        [sms("SM1", text="hi\x1b[2J\x1b]0;pwned\x07 there\x07", sender_name="\x1b[31mEvil\x1b[0m")],
+    )
+    message = (await _messages(store))[0]
+    assert message.text == "hi there"
+    assert "\x1b" not in (message.sender_name or "")
+
+
+async def test_attachments_are_stored_once_by_content(store: Store) -> None:
+    photo = AttachmentData("grinder.jpg", "image/jpeg", b"\xff\xd8fake-jpeg")
+    await ingest(
+        store,
+        [
+            email("1", attachments=[photo]),
+            email("2", attachments=[photo], subject="again", sent_at=T0 + timedelta(hours=1)),
+        ],
+    )
+    async with store.read() as session:
+        rows = (await session.exec(select(Attachment))).all()
+    assert len(rows) == 2 and rows[0].sha256 == rows[1].sha256
+    files = [p for p in store.attachments_dir.rglob("*") if p.is_file()]
+    assert len(files) == 1 and files[0].read_bytes() == photo.data
+
+
+async def test_a_phone_in_an_email_signature_suggests_a_merge_in_either_order(
+    store: Store,
+) -> None:
+    signature = "Thanks,\nMaria\nMobile: +1 (415) 555-0134"
+    await ingest(store, [sms("SM1"), email("1", text=signature)])
+    await ingest(
+        store,
+        [
+            email("2", sender="ben@example.org", text="Call me on 415 555 0199"),
+            sms("SM2", sender="+14155550199", sent_at=T0 + timedelta(hours=1)),
+        ],
+    )
+    async with store.read() as session:
+        suggestions = (await session.exec(select(LinkSuggestion))).all()
+    assert sorted(s.address for s in suggestions) == ["+14155550134", "+14155550199"]
+    assert all(s.status == "pending" for s in suggestions)
+
+
+async def test_a_chat_visitor_who_gives_a_known_email_is_that_customer(store: Store) -> None:
+    first = await ingest(store, [email("1")])
+    chat = InboundMessage(
+        "chat",
+        "webchat",
+        "ev-1",
+        "web:visitor-8f2a",
+        "hi, same order",
+        context={"email": "Maria@Example.com", "order": "#1042"},
+        sent_at=T0 + timedelta(hours=1),
+    )
+    second = await ingest(store, [chat])
+    assert second.conversation_ids == first.conversation_ids
+    detail = await queries.show_conversation(store, first.conversation_ids[0] or 0)
+    assert detail["messages"][-1]["context"]["order"] == "#1042"
+
+
+async def test_the_summary_paints_the_inbox(store: Store) -> None:
+    await ingest(store, [email("1"), sms("SM1", sender="+14155550100", text="x" * 500)])
+    rows = await queries.list_conversations(store)
+    assert [r["channels"] for r in rows] == [["sms"], ["email"]]
+    assert all(r["unread"] == 1 and r["waiting_since"] for r in rows)
+    assert len(rows[0]["snippet"]) <= 160

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlmodel import SQLModel, select
+
+from adapters.base import InboundMessage
+from omni_tui.errors import StoreError
+from omni_tui.ingest import ingest
+from omni_tui.store import SCHEMA_VERSION, Customer, Store
+from omni_tui.store import sqlite as backend
+from tests.conftest import T0
+
+
+def _columns(path: Path) -> dict[str, set[str]]:
+    conn = sqlite3.connect(path)
+    try:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'message_fts%'"
+            )
+        ]
+        return {t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")} for t in tables}
+    finally:
+        conn.close()
+
+
+async def test_migrated_schema_matches_the_models(store: Store) -> None:
+    on_disk = _columns(store.path)
+    expected = {t.name: {c.name for c in t.columns} for t in SQLModel.metadata.sorted_tables}
+    assert on_disk == expected
+
+
+async def test_store_uses_wal_foreign_keys_and_a_busy_timeout(store: Store) -> None:
+    async with store.read() as session:
+        conn = await session.connection()
+        assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+        assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+        assert (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def _make_v1_store(path: Path) -> None:
+    """A file exactly as the first released schema left it, with one customer."""
+    conn = sqlite3.connect(path)
+    for statement in backend.MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version=1")
+    conn.execute("INSERT INTO customer (name, note, created_at) VALUES ('Old Timer', '', 0)")
+    conn.commit()
+    conn.close()
+
+
+async def test_a_store_from_an_older_schema_opens_and_upgrades_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _make_v1_store(path)
+    async with await Store.open(path) as store:
+        assert await store.schema_version() == SCHEMA_VERSION
+        async with store.read() as session:
+            names = (await session.exec(select(Customer.name))).all()
+        assert names == ["Old Timer"]
+    assert "opted_out_at" in _columns(path)["customer"]
+    assert "draft" in _columns(path)
+
+
+async def test_a_store_from_a_newer_schema_is_refused_without_writing(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    async with await Store.open(path, create=True):
+        pass
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version=99")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="newer"):
+        await Store.open(path)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "content", [b"hello, I am a text file\n", b"SQLite format 3\x00garbage" * 64]
+)
+async def test_a_file_that_is_not_a_store_is_refused_untouched(
+    tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(content)
+    with pytest.raises(StoreError) as caught:
+        await Store.open(path)
+    assert "\n" not in str(caught.value)
+    assert path.read_bytes() == content
+    assert not Path(f"{path}-wal").exists()
+
+
+async def test_a_missing_store_is_not_created_by_accident(tmp_path: Path) -> None:
+    path = tmp_path / "typo.db"
+    with pytest.raises(StoreError, match="no store here"):
+        await Store.open(path)
+    assert not path.exists()
+
+
+async def test_full_text_index_follows_edits_and_deletes(store: Store) -> None:
+    from omni_tui import queries
+    from omni_tui.store import Message
+
+    await ingest(
+        store,
+        [
+            InboundMessage(
+                "email",
+                "mail",
+                "1",
+                "ana@example.com",
+                "grinder burr broken",
+                subject="Broken grinder",
+                sent_at=T0,
+            )
+        ],
+    )
+    assert [h["subject"] for h in await queries.search(store, "burr")] == ["Broken grinder"]
+    async with store.write() as session:
+        message = (await session.exec(select(Message))).one()
+        message.text = "the kettle leaks"
+        session.add(message)
+    assert await queries.search(store, "burr") == []
+    assert len(await queries.search(store, "kettle")) == 1
+    async with store.write() as session:
+        await session.delete((await session.exec(select(Message))).one())
+    assert await queries.search(store, "kettle") == []
+
+
+async def test_search_treats_fts_syntax_as_plain_words(store: Store) -> None:
+    from omni_tui import queries
+
+    await ingest(
+        store,
+        [
+            InboundMessage(
+                "sms", "sms", "SM1", "+14155550100", 'order "1042" NOT here (soon)', sent_at=T0
+            )
+        ],
+    )
+    for query in ['"1042', "NOT here", "(soon", "order AND", "*", "-"]:
+        await queries.search(store, query)  # never raises
+    assert len(await queries.search(store, 'NOT "here')) == 1
+
+
+def test_all_sqlite_specific_sql_lives_in_one_module() -> None:
+    root = Path(__file__).resolve().parents[1] / "omni_tui"
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.name == "sqlite.py":
+            continue
+        source = path.read_text()
+        for marker in ("PRAGMA", "fts5", "MATCH ", "OR IGNORE", "group_concat", "sqlite_master"):
+            if marker in source:
+                offenders.append(f"{path.relative_to(root)}: {marker}")
+    assert offenders == []
