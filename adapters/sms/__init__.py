@@ -1,0 +1,1 @@
+"""SMS: Twilio-compatible gateways and Kannel, plus the encoding rules both share."""

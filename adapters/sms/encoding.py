@@ -1,0 +1,47 @@
+"""How many SMS segments a text costs: GSM-7 when every character fits, else UCS-2.
+
+GSM 03.38: 160 septets in one segment, 153 per segment when concatenated;
+extension-table characters (``{}[]~|^€\\``) take two septets.  UCS-2: 70 code
+units in one segment, 67 when concatenated; characters beyond the BMP take two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GSM_BASIC = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENDED = "^{}\\[~]|€\f"
+_BASIC = frozenset(GSM_BASIC)
+_EXTENDED = frozenset(GSM_EXTENDED)
+
+
+@dataclass(frozen=True, slots=True)
+class Segments:
+    encoding: str  # "GSM-7" or "UCS-2"
+    units: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
+    segments: int
+    per_segment: int
+    remaining: int  # units left in the last segment
+
+    def __str__(self) -> str:
+        return f"{self.encoding} · {self.units} · {self.segments} SMS ({self.remaining} left)"
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in _BASIC or ch in _EXTENDED for ch in text)
+
+
+def count_segments(text: str) -> Segments:
+    if is_gsm7(text):
+        units = sum(2 if ch in _EXTENDED else 1 for ch in text)
+        single, multi, encoding = 160, 153, "GSM-7"
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        single, multi, encoding = 70, 67, "UCS-2"
+    if units <= single:
+        return Segments(encoding, units, 1 if units else 0, single, single - units)
+    segments = -(-units // multi)
+    return Segments(encoding, units, segments, multi, segments * multi - units)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from adapters.sms.encoding import count_segments
+
+
+def test_plain_ascii_fits_160_gsm7_characters_in_one_sms() -> None:
+    assert (count_segments("a" * 160).encoding, count_segments("a" * 160).segments) == ("GSM-7", 1)
+    assert count_segments("a" * 161).segments == 2
+    assert count_segments("a" * 306).segments == 2
+    assert count_segments("a" * 307).segments == 3
+
+
+def test_extension_characters_cost_two_septets() -> None:
+    assert count_segments("€" * 80).units == 160
+    assert count_segments("€" * 81).segments == 2
+
+
+def test_one_emoji_switches_the_whole_text_to_ucs2() -> None:
+    text = "Your order ships today " + "🙂"
+    result = count_segments(text)
+    assert result.encoding == "UCS-2"
+    assert result.units == len(text) + 1  # the emoji is a surrogate pair
+    assert count_segments("ж" * 70).segments == 1
+    assert count_segments("ж" * 71).segments == 2
+    assert count_segments("ж" * 134).segments == 2
+
+
+def test_empty_text_is_zero_segments() -> None:
+    assert count_segments("").segments == 0
