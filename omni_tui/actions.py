@@ -307,3 +307,27 @@ async def wake_snoozed(store: Store, now: datetime | None = None) -> int:
             session.add(conversation)
             events.record(session, "wake", actor=None, conversation_id=conversation.id, at=now)
         return len(due)
+
+
+async def new_conversation(
+    store: Store, customer_id: int, subject: str, *, agent: str, at: datetime | None = None
+) -> int:
+    """An empty case we start ourselves; the first reply goes out through the outbox."""
+    at = at or utcnow()
+    async with store.write() as session:
+        customer = await session.get(Customer, customer_id)
+        if customer is None or customer.merged_into is not None:
+            raise NotFound("customer", customer_id)
+        conversation = Conversation(
+            customer_id=customer_id,
+            subject=clean_line(subject),
+            assignee=agent,
+            created_at=at,
+            updated_at=at,
+            last_message_at=at,
+        )
+        session.add(conversation)
+        await session.flush()
+        assert conversation.id is not None
+        events.record(session, "create", actor=agent, conversation_id=conversation.id, at=at)
+        return conversation.id

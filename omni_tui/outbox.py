@@ -221,3 +221,25 @@ async def pending(store: Store, limit: int = 100) -> list[Outbox]:
             .limit(limit)
         )
         return list((await session.exec(query)).all())
+
+
+async def retry(store: Store, message_id: int, *, agent: str) -> None:
+    """Put a failed delivery back in the queue, due now."""
+    async with store.write() as session:
+        item = (await session.exec(select(Outbox).where(Outbox.message_id == message_id))).first()
+        if item is None:
+            raise NotFound("outbox item for message", message_id)
+        if item.status != "failed":
+            raise Refused(f"message {message_id} is {item.status}, not failed")
+        message = await session.get(Message, message_id)
+        assert message is not None
+        item.status, item.next_attempt_at = "queued", utcnow()
+        message.status, message.status_reason = "queued", None
+        session.add_all([item, message])
+        events.record(
+            session,
+            "retry",
+            actor=agent,
+            conversation_id=item.conversation_id,
+            message_id=message_id,
+        )

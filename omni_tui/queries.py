@@ -52,11 +52,14 @@ class ListFilter:
     after: tuple[int, int] | None = None  # keyset: (sort key in ms, conversation id)
 
 
-def _summary(conversation: Conversation, customer_name: str, tags: list[str]) -> Row:
+def _summary(
+    conversation: Conversation, customer_name: str, tags: list[str], address: str | None = None
+) -> Row:
     return {
         "id": conversation.id,
         "customer_id": conversation.customer_id,
         "customer_name": customer_name,
+        "customer_address": address,
         "subject": conversation.subject,
         "status": conversation.status,
         "channels": [c for c in conversation.channels.split(",") if c],
@@ -97,7 +100,12 @@ async def list_conversations(store: Store, where: ListFilter | None = None) -> l
     else:
         key = func.coalesce(Conversation.last_message_at, Conversation.created_at)
         order = (key.desc(), col(Conversation.id).desc())
-    query = select(Conversation, Customer.name).join(
+    address = (
+        select(func.min(Identity.address))
+        .where(Identity.customer_id == Conversation.customer_id)
+        .scalar_subquery()
+    )
+    query = select(Conversation, Customer.name, address).join(
         Customer, col(Customer.id) == Conversation.customer_id
     )
     if where.status:
@@ -125,8 +133,8 @@ async def list_conversations(store: Store, where: ListFilter | None = None) -> l
     query = query.order_by(*order).limit(max(1, where.limit))
     async with store.read() as session:
         rows = (await session.exec(query)).all()
-        tags = await _tags(session, [c.id for c, _ in rows if c.id is not None])
-    return [_summary(c, name, tags.get(c.id or 0, [])) for c, name in rows]
+        tags = await _tags(session, [c.id for c, _, _ in rows if c.id is not None])
+    return [_summary(c, name, tags.get(c.id or 0, []), addr) for c, name, addr in rows]
 
 
 def page_mark(row: Row, sort: str = "last_activity") -> tuple[int, int]:
@@ -362,3 +370,53 @@ def _spans(marked: str) -> list[list[int]]:
         else:
             plain_len += 1
     return spans
+
+
+async def view_counts(store: Store, agent: str) -> dict[str, int]:
+    """Unresolved conversations per inbox view, for the view picker and title."""
+    unresolved = col(Conversation.status) != "resolved"
+    counts: dict[str, int] = {}
+    async with store.read() as session:
+        rows = await session.exec(
+            select(Conversation.status, func.count()).group_by(col(Conversation.status))
+        )
+        for status, count in rows.all():
+            counts[f"status:{status}"] = count
+        counts["all"] = sum(v for k, v in counts.items() if k != "status:resolved")
+        mine = select(func.count()).where(unresolved, Conversation.assignee == agent)
+        counts["mine"] = (await session.exec(mine)).one()
+        nobody = select(func.count()).where(unresolved, col(Conversation.assignee).is_(None))
+        counts["unassigned"] = (await session.exec(nobody)).one()
+        for channel in ("email", "sms", "chat", "phone"):
+            query = select(func.count()).where(
+                unresolved,
+                sqlite.csv_contains(col(Conversation.channels), channel),  # type: ignore[arg-type]
+            )
+            counts[f"channel:{channel}"] = (await session.exec(query)).one()
+    return counts
+
+
+async def all_tags(store: Store) -> list[str]:
+    async with store.read() as session:
+        rows = await session.exec(
+            select(ConversationTag.tag).distinct().order_by(ConversationTag.tag)
+        )
+        return list(rows.all())
+
+
+async def agents(store: Store) -> list[str]:
+    from omni_tui.store.models import Agent
+
+    async with store.read() as session:
+        return list((await session.exec(select(Agent.name).order_by(Agent.name))).all())
+
+
+async def change_marker(store: Store) -> tuple[int, int, int]:
+    """Cheap fingerprint of the store; it moves when anyone ingests, acts or sends."""
+    from omni_tui.store.models import Outbox
+
+    async with store.read() as session:
+        message = (await session.exec(select(func.max(Message.id)))).one() or 0
+        event = (await session.exec(select(func.max(Event.id)))).one() or 0
+        sent = (await session.exec(select(func.count()).where(Outbox.status == "sent"))).one()
+        return message, event, sent

@@ -87,7 +87,7 @@ def conversation_rows(items: Sequence[dict[str, Any]]) -> None:
                 c["id"],
                 c["status"] + (f" ({c['unread']})" if c["unread"] else ""),
                 ",".join(c["channels"]),
-                c["customer_name"] or f"#{c['customer_id']}",
+                c["customer_name"] or c["customer_address"] or f"#{c['customer_id']}",
                 c["subject"][:60],
                 c["assignee"] or "-",
                 ago(c["waiting_since"]),

@@ -1,0 +1,50 @@
+"""What an agent is typing is saved as they type, so a crash or a quit loses nothing."""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from omni_tui.store import Draft, Store, utcnow
+
+
+async def save_draft(
+    store: Store,
+    conversation_id: int,
+    agent: str,
+    body: str,
+    *,
+    mode: str = "reply",
+    channel: str | None = None,
+    to: str | None = None,
+) -> None:
+    async with store.write() as session:
+        if not body.strip():
+            await _delete(session, conversation_id, agent)
+            return
+        await session.merge(
+            Draft(
+                conversation_id=conversation_id,
+                agent=agent,
+                body=body,
+                mode=mode,
+                channel=channel,
+                to_address=to,
+                updated_at=utcnow(),
+            )
+        )
+
+
+async def load_draft(store: Store, conversation_id: int, agent: str) -> Draft | None:
+    async with store.read() as session:
+        return await session.get(Draft, (conversation_id, agent))
+
+
+async def delete_draft(store: Store, conversation_id: int, agent: str) -> None:
+    async with store.write() as session:
+        await _delete(session, conversation_id, agent)
+
+
+async def _delete(session: AsyncSession, conversation_id: int, agent: str) -> None:
+    draft = await session.get(Draft, (conversation_id, agent))
+    if draft is not None:
+        await session.delete(draft)

@@ -1,0 +1,347 @@
+"""The agent console: inbox | conversation | customer, all from the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from omni_tui import actions, queries
+from omni_tui.config import Config
+from omni_tui.store import Store
+from omni_tui.tui.case_actions import CaseActions
+from omni_tui.tui.commands import OmniCommands
+from omni_tui.tui.composer import Composer
+from omni_tui.tui.conversation import ConversationView
+from omni_tui.tui.customer import CustomerPanel, Timeline
+from omni_tui.tui.inbox import InboxList, InboxView, default_views
+from omni_tui.tui.inbox.list import tag_view
+from omni_tui.tui.screens.help import HelpScreen
+from omni_tui.tui.screens.pickers import PickOne
+from omni_tui.tui.screens.search import SearchScreen
+
+NARROW = 120
+
+
+class OmniApp(CaseActions):
+    CSS_PATH = "app.tcss"
+    TITLE = "omni-tui"
+    COMMANDS = App.COMMANDS | {OmniCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", tooltip="Every key, and its id", id="app.help"),
+        Binding("slash", "search", "Search", tooltip="Search every channel", id="app.search"),
+        Binding("v", "pick_view", "Views", tooltip="Switch inbox view", id="app.views"),
+        Binding("1", "view('mine')", "Mine", show=False, id="app.view-mine"),
+        Binding("2", "view('unassigned')", "Unassigned", show=False, id="app.view-unassigned"),
+        Binding("3", "view('all')", "All", show=False, id="app.view-all"),
+        Binding("r", "reply", "Reply", tooltip="Reply on the customer's channel", id="app.reply"),
+        Binding("n", "note", "Note", tooltip="Private note for agents", id="app.note"),
+        Binding(
+            "a", "assign", "Assign", tooltip="Assign to me, an agent or a team", id="app.assign"
+        ),
+        Binding("e", "resolve", "Resolve", id="app.resolve"),
+        Binding("s", "snooze", "Snooze", tooltip="Hide until a time", id="app.snooze"),
+        Binding(
+            "p",
+            "pending",
+            "Pending",
+            show=False,
+            tooltip="Waiting on the customer",
+            id="app.pending",
+        ),
+        Binding("O", "reopen", "Reopen", show=False, id="app.reopen"),
+        Binding("t", "tag", "Tag", tooltip="Add tags (prefix - to remove)", id="app.tag"),
+        Binding(
+            "m",
+            "merge",
+            "Merge",
+            show=False,
+            tooltip="Merge this customer with another",
+            id="app.merge",
+        ),
+        Binding(
+            "L",
+            "link_suggestion(True)",
+            "Link",
+            show=False,
+            tooltip="Accept the identity-link suggestion",
+            id="app.link-accept",
+        ),
+        Binding(
+            "D",
+            "link_suggestion(False)",
+            "Dismiss link",
+            show=False,
+            tooltip="Dismiss the identity-link suggestion",
+            id="app.link-dismiss",
+        ),
+        Binding(
+            "l",
+            "log_call",
+            "Log call",
+            show=False,
+            tooltip="Log a phone call or visit",
+            id="app.log-call",
+        ),
+        Binding(
+            "c",
+            "compose_new",
+            "New",
+            show=False,
+            tooltip="New outbound conversation with this customer",
+            id="app.compose",
+        ),
+        Binding(
+            "R", "retry", "Retry", show=False, tooltip="Retry a failed delivery", id="app.retry"
+        ),
+        Binding(
+            "S",
+            "save_attachments",
+            "Save files",
+            show=False,
+            tooltip="Save this message's attachments",
+            id="app.save",
+        ),
+        Binding(
+            "left_square_bracket",
+            "toggle_pane('inbox')",
+            "Inbox pane",
+            show=False,
+            id="app.toggle-inbox",
+        ),
+        Binding(
+            "right_square_bracket",
+            "toggle_pane('customer')",
+            "Customer pane",
+            show=False,
+            id="app.toggle-customer",
+        ),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, config: Config, db_path: Path) -> None:
+        super().__init__()
+        self.config = config
+        self.db_path = db_path
+        self.agent = config.agent.name
+        self.views = default_views(self.agent)
+        self.store: Store | None = None
+        self.conversation: dict[str, Any] | None = None
+        self.customer: dict[str, Any] | None = None
+        self._marker: tuple[int, int, int] | None = None
+        self._counts: dict[str, int] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            with Vertical(id="inbox-pane", classes="pane"):
+                yield Static("", id="view-title", classes="pane-title")
+            with Vertical(id="conversation-pane", classes="pane"):
+                yield ConversationView(id="conversation")
+                yield Composer(id="composer")
+            yield CustomerPanel(id="customer-pane", classes="pane")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        if self.config.keys:
+            self.set_keymap(self.config.keys)
+        self.sub_title = f"{self.agent} · {self.db_path}"
+        self.query_one(Composer).display = False
+        self.store = await Store.open(self.db_path, create=True)
+        inbox = InboxList(
+            self.store,
+            warn=self.config.sla.warn_after_minutes,
+            breach=self.config.sla.breach_after_minutes,
+            id="inbox",
+        )
+        await self.query_one("#inbox-pane").mount(inbox)
+        inbox.view = self.views[2]
+        inbox.focus()
+        self._apply_width(self.size.width)
+        self.set_interval(2.0, self._watch_store)
+
+    async def on_unmount(self) -> None:
+        if self.store is not None:
+            await self.store.close()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Background failures are shown, never swallowed."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.notify(
+                f"{type(error).__name__}: {error}",
+                title=event.worker.description or "Error",
+                severity="error",
+            )
+
+    # -- layout --------------------------------------------------------------
+
+    def on_resize(self, event: Any) -> None:
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        narrow = width < NARROW
+        self.query_one("#customer-pane").set_class(narrow, "-collapsed")
+        self.query_one("#inbox-pane").set_class(False, "-collapsed")
+
+    def action_toggle_pane(self, pane: str) -> None:
+        widget = self.query_one(f"#{pane}-pane")
+        widget.toggle_class("-collapsed")
+
+    # -- loading -------------------------------------------------------------
+
+    @property
+    def inbox(self) -> InboxList:
+        return self.query_one(InboxList)
+
+    @on(InboxList.Loaded)
+    def _inbox_loaded(self, event: InboxList.Loaded) -> None:
+        self._show_view_title(event.view, event.count)
+        self._refresh_counts()
+
+    def _show_view_title(self, view: InboxView, loaded: int) -> None:
+        total = self._counts.get(view.key)
+        shown = f"{total}" if total is not None else f"{loaded}"
+        sort = "waiting" if self.inbox.sort == "waiting" else "activity"
+        self.query_one("#view-title", Static).update(f"{view.title} · {shown} · by {sort}")
+
+    @work(group="counts", exclusive=True, exit_on_error=False, description="Counting views")
+    async def _refresh_counts(self) -> None:
+        assert self.store is not None
+        self._counts = await queries.view_counts(self.store, self.agent)
+        if self.inbox.view is not None:
+            self._show_view_title(self.inbox.view, len(self.inbox.rows))
+
+    @on(InboxList.Selected)
+    def _inbox_selected(self, event: InboxList.Selected) -> None:
+        self.open_conversation(event.conversation_id)
+        self.query_one(ConversationView).focus()
+
+    @on(Timeline.Jump)
+    def _timeline_jump(self, event: Timeline.Jump) -> None:
+        self.open_conversation(event.conversation_id, event.message_id)
+
+    @work(group="open", exclusive=True, exit_on_error=False, description="Opening conversation")
+    async def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
+        assert self.store is not None
+        conversation = await queries.show_conversation(self.store, conversation_id)
+        customer = await queries.show_customer(self.store, conversation["customer_id"])
+        self.conversation, self.customer = conversation, customer
+        await self.query_one(ConversationView).show(conversation, message_id)
+        self.query_one(CustomerPanel).show(customer, conversation_id)
+        self.query_one(Composer).display = False
+        if conversation["unread"]:
+            await actions.mark_read(self.store, conversation_id)
+        self.refresh_bindings()
+
+    def reload(self) -> None:
+        """After any change: repaint the inbox (keeping the cursor) and the open case."""
+        self.inbox.reload()
+        if self.conversation is not None:
+            self.open_conversation(self.conversation["id"])
+        self._refresh_counts()
+
+    @work(group="watch", exclusive=True, exit_on_error=False, description="Watching the store")
+    async def _watch_store(self) -> None:
+        """Other agents and the sync daemon write too: repaint when the store moves."""
+        assert self.store is not None
+        await actions.wake_snoozed(self.store)
+        marker = await queries.change_marker(self.store)
+        if self._marker is not None and marker != self._marker:
+            self.reload()
+        self._marker = marker
+
+    # -- views, search, help ---------------------------------------------------
+
+    def action_view(self, key: str) -> None:
+        for view in self.views:
+            if view.key == key:
+                self.inbox.view = view
+                self.inbox.focus()
+
+    @work(exit_on_error=False)
+    async def action_pick_view(self) -> None:
+        assert self.store is not None
+        tags = await queries.all_tags(self.store)
+        choices = [(v.key, f"{v.title}  ({self._counts.get(v.key, '…')})") for v in self.views] + [
+            (f"tag:{t}", f"#{t}") for t in tags
+        ]
+        key = await self.push_screen_wait(PickOne("Inbox view", choices))
+        if key and key.startswith("tag:"):
+            self.inbox.view = tag_view(key[4:])
+        elif key:
+            self.action_view(key)
+
+    @work(exit_on_error=False)
+    async def action_search(self) -> None:
+        assert self.store is not None
+        found = await self.push_screen_wait(SearchScreen(self.store))
+        if found:
+            self.open_conversation(*found)
+            self.query_one(ConversationView).focus()
+
+    def action_help(self) -> None:
+        sections: list[tuple[str, list[Binding]]] = []
+        seen: set[str] = set()
+        for node in [self.focused, *(self.focused.ancestors if self.focused else []), self]:
+            if node is None or not hasattr(node, "_bindings"):
+                continue
+            bindings = [b for _, b in node._bindings if b.id not in seen]
+            seen |= {b.id for b in bindings if b.id}
+            if bindings:
+                title = "Console" if node is self else type(node).__name__
+                sections.append((title, bindings))
+        self.push_screen(HelpScreen(sections))
+
+    def palette_commands(self) -> list[tuple[str, str, str]]:
+        """(title, help, action) for every action that fits the current context."""
+        found = [
+            ("Search every channel", "Full-text search", "search"),
+            ("Switch inbox view", "Mine, Unassigned, All, channel, status, tag", "pick_view"),
+        ]
+        if self.conversation is not None:
+            found += [
+                (
+                    f"Reply via {t.channel.upper()} to {t.address}",
+                    "Answer on this channel",
+                    f"reply_to({t.channel!r}, {t.address!r})",
+                )
+                for t in self.reply_targets()
+            ]
+            found += [
+                ("Add private note", "Only agents see it", "note"),
+                ("Assign to…", "Me, an agent, nobody or a team", "assign"),
+                ("Resolve", "", "resolve"),
+                ("Reopen", "", "reopen"),
+                ("Mark pending", "Waiting on the customer", "pending"),
+                ("Snooze until…", "", "snooze"),
+                ("Tag…", "", "tag"),
+                ("Merge customer with…", "Fuzzy pick the other customer", "merge"),
+                ("Log a phone call or visit", "", "log_call"),
+                ("New outbound conversation…", "", "compose_new"),
+                ("Save attachments of this message", "", "save_attachments"),
+                ("Retry failed delivery", "", "retry"),
+            ]
+            if self.customer and self.customer["suggestions"]:
+                found += [
+                    (
+                        "Accept identity-link suggestion",
+                        "Merge the two customers",
+                        "link_suggestion(True)",
+                    ),
+                    ("Dismiss identity-link suggestion", "", "link_suggestion(False)"),
+                ]
+        found += [("Help: every key", "", "help"), ("Quit", "", "quit")]
+        return found
+
+
+async def run_console(config: Config, db_path: Path) -> int:
+    app = OmniApp(config, db_path)
+    await app.run_async()
+    return app.return_code or 0

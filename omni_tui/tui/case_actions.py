@@ -1,0 +1,358 @@
+"""What an agent does to the open case from the console.  Every change runs in a
+worker through the same functions the CLI uses, then the panes repaint."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import platformdirs
+from textual import on, work
+from textual.app import App
+from textual.worker import Worker
+
+from omni_tui import actions, attachments, customers, drafts, outbox, queries
+from omni_tui.errors import OmniError
+from omni_tui.tui.composer import Composer, Target
+from omni_tui.tui.composer.composer import default_target, reply_targets
+from omni_tui.tui.screens.pickers import AskText, PickOne
+from omni_tui.when import parse_when
+
+if TYPE_CHECKING:
+    from omni_tui.config import Config
+    from omni_tui.store import Store
+
+NEEDS_CASE = {
+    "reply",
+    "note",
+    "assign",
+    "resolve",
+    "reopen",
+    "pending",
+    "snooze",
+    "tag",
+    "merge",
+    "log_call",
+    "compose_new",
+    "retry",
+    "save_attachments",
+    "reply_to",
+    "link_suggestion",
+}
+
+
+class CaseActions(App[int]):
+    """The console's case actions; the app supplies loading and repainting."""
+
+    store: Store | None
+    conversation: dict[str, Any] | None
+    customer: dict[str, Any] | None
+    agent: str
+    config: Config
+
+    def reload(self) -> None:
+        raise NotImplementedError
+
+    def open_conversation(
+        self, conversation_id: int, message_id: int | None = None
+    ) -> Worker[None]:
+        raise NotImplementedError
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in NEEDS_CASE and self.conversation is None:
+            return None  # shown disabled until a case is open
+        return True
+
+    async def _do(self, label: str, change: Callable[[], Awaitable[object]]) -> bool:
+        try:
+            await change()
+        except OmniError as exc:
+            self.notify(str(exc), title=label, severity="error")
+            return False
+        self.reload()
+        return True
+
+    @property
+    def _case(self) -> int:
+        assert self.conversation is not None
+        return int(self.conversation["id"])
+
+    # -- composer --------------------------------------------------------------
+
+    def reply_targets(self) -> list[Target]:
+        return reply_targets(self.customer) if self.customer else []
+
+    @work(exit_on_error=False)
+    async def _open_composer(self, mode: str, target: Target | None = None) -> None:
+        assert self.store is not None and self.conversation is not None
+        targets = self.reply_targets()
+        index = default_target(self.conversation, targets)
+        draft = await drafts.load_draft(self.store, self._case, self.agent)
+        body = ""
+        if draft is not None:
+            body, mode = draft.body, draft.mode if target is None else mode
+            for i, t in enumerate(targets):
+                if (t.channel, t.address) == (draft.channel, draft.to_address):
+                    index = i
+        if target is not None and target in targets:
+            index = targets.index(target)
+        self.query_one(Composer).open(mode, targets, index, body)
+
+    def action_reply(self) -> None:
+        self._open_composer("reply")
+
+    def action_reply_to(self, channel: str, address: str) -> None:
+        self._open_composer("reply", Target(channel, address))
+
+    def action_note(self) -> None:
+        self._open_composer("note")
+
+    @on(Composer.DraftChanged)
+    async def _save_draft(self, event: Composer.DraftChanged) -> None:
+        if self.store is None or self.conversation is None:
+            return
+        target = event.target
+        await drafts.save_draft(
+            self.store,
+            self._case,
+            self.agent,
+            event.body,
+            mode=event.mode,
+            channel=target.channel if target else None,
+            to=target.address if target else None,
+        )
+
+    @on(Composer.Send)
+    @work(exit_on_error=False, group="send")
+    async def _send(self, event: Composer.Send) -> None:
+        assert self.store is not None and self.conversation is not None
+        store, case = self.store, self._case
+        if event.mode == "note":
+            change = lambda: actions.add_note(store, case, event.body, agent=self.agent)  # noqa: E731
+        else:
+            target = event.target
+            change = lambda: outbox.queue_reply(  # noqa: E731
+                store,
+                case,
+                event.body,
+                agent=self.agent,
+                channel=target.channel if target else None,
+                to=target.address if target else None,
+                default_region=self.config.identity.default_region,
+            )
+        if await self._do("Send", change):
+            await drafts.delete_draft(store, case, self.agent)
+            composer = self.query_one(Composer)
+            composer.display = False
+            self.notify("Note added" if event.mode == "note" else "Reply queued in the outbox")
+
+    @on(Composer.Closed)
+    def _composer_closed(self) -> None:
+        self.query_one("#conversation").focus()
+
+    @on(Composer.CannedRequested)
+    @work(exit_on_error=False)
+    async def _canned(self) -> None:
+        canned = {c.name: c for c in self.config.canned}
+        if not canned:
+            self.notify("No canned responses: add [[canned]] to the config")
+            return
+        name = await self.push_screen_wait(
+            PickOne("Canned response", [(n, f"{n} — {c.body[:60]}") for n, c in canned.items()])
+        )
+        if name:
+            name_of_customer = (self.customer or {}).get("name") or "there"
+            text = canned[name].render(customer_name=name_of_customer, agent=self.config.agent)
+            self.query_one(Composer).insert(text)
+
+    # -- case actions ----------------------------------------------------------
+
+    @work(exit_on_error=False)
+    async def action_assign(self) -> None:
+        assert self.store is not None
+        agents = [a for a in await queries.agents(self.store) if a != self.agent]
+        choices = [("me", f"me ({self.agent})"), ("nobody", "nobody")]
+        choices += [(f"agent:{a}", a) for a in agents]
+        teams = sorted({t for t in [self.config.agent.team] if t})
+        choices += [(f"team:{t}", f"team {t}") for t in teams]
+        pick = await self.push_screen_wait(PickOne("Assign to", choices))
+        if not pick:
+            return
+        store, case = self.store, self._case
+        if pick.startswith("team:"):
+            assignee, team = (
+                self.conversation.get("assignee") if self.conversation else None,
+                pick[5:],
+            )
+        else:
+            assignee = {"me": self.agent, "nobody": None}.get(pick, pick.removeprefix("agent:"))
+            team = None
+        await self._do(
+            "Assign", lambda: actions.assign(store, case, assignee, agent=self.agent, team=team)
+        )
+
+    async def _status(self, status: str, until: Any = None) -> None:
+        assert self.store is not None
+        store, case = self.store, self._case
+        await self._do(
+            status.capitalize(),
+            lambda: actions.set_status(store, case, status, agent=self.agent, until=until),
+        )
+
+    @work(exit_on_error=False)
+    async def action_resolve(self) -> None:
+        await self._status("resolved")
+
+    @work(exit_on_error=False)
+    async def action_reopen(self) -> None:
+        await self._status("open")
+
+    @work(exit_on_error=False)
+    async def action_pending(self) -> None:
+        await self._status("pending")
+
+    @work(exit_on_error=False)
+    async def action_snooze(self) -> None:
+        answer = await self.push_screen_wait(
+            AskText("Snooze until", "30m, 2h, 3d, 1w, tomorrow or 2026-12-01 09:00", "tomorrow")
+        )
+        if not answer:
+            return
+        try:
+            until = parse_when(answer)
+        except ValueError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        await self._status("snoozed", until)
+
+    @work(exit_on_error=False)
+    async def action_tag(self) -> None:
+        assert self.store is not None
+        answer = await self.push_screen_wait(
+            AskText("Tags", "refund vip  (prefix - to remove: -vip)")
+        )
+        if not answer:
+            return
+        words = answer.replace(",", " ").split()
+        add = [w for w in words if not w.startswith("-")]
+        remove = [w[1:] for w in words if w.startswith("-")]
+        store, case = self.store, self._case
+
+        async def change() -> None:
+            if add:
+                await actions.add_tags(store, case, add, agent=self.agent)
+            if remove:
+                await actions.add_tags(store, case, remove, agent=self.agent, remove=True)
+
+        await self._do("Tag", change)
+
+    @work(exit_on_error=False)
+    async def action_merge(self) -> None:
+        assert self.store is not None and self.customer is not None
+        keep = int(self.customer["id"])
+        others = [
+            c for c in await queries.list_customers(self.store, limit=5000) if c["id"] != keep
+        ]
+        choices = [
+            (
+                str(c["id"]),
+                f"{c['name'] or '#' + str(c['id'])}  "
+                + " ".join(i["address"] for i in c["identities"]),
+            )
+            for c in others
+        ]
+        pick = await self.push_screen_wait(
+            PickOne(f"Merge into {self.customer['name'] or '#' + str(keep)}", choices)
+        )
+        if pick:
+            store = self.store
+            await self._do(
+                "Merge", lambda: customers.merge(store, keep, int(pick), agent=self.agent)
+            )
+
+    @work(exit_on_error=False)
+    async def action_link_suggestion(self, accept: bool) -> None:
+        assert self.store is not None
+        pending = (self.customer or {}).get("suggestions") or []
+        if not pending:
+            self.notify("No identity-link suggestion for this customer")
+            return
+        store, suggestion = self.store, int(pending[0]["id"])
+        await self._do(
+            "Link",
+            lambda: customers.decide_suggestion(store, suggestion, accept=accept, agent=self.agent),
+        )
+
+    @work(exit_on_error=False)
+    async def action_log_call(self) -> None:
+        assert self.store is not None and self.customer is not None
+        kind = await self.push_screen_wait(
+            PickOne("Log", [("phone", "Phone call"), ("in-person", "Visit in person")])
+        )
+        if not kind:
+            return
+        body = await self.push_screen_wait(AskText("What was said?", "summary of the call"))
+        if body:
+            store, customer, case = self.store, int(self.customer["id"]), self._case
+            await self._do(
+                "Log call",
+                lambda: actions.log_call(
+                    store, customer, body, agent=self.agent, channel=kind, conversation_id=case
+                ),
+            )
+
+    @work(exit_on_error=False)
+    async def action_compose_new(self) -> None:
+        assert self.store is not None and self.customer is not None
+        targets = self.reply_targets()
+        if not targets:
+            self.notify("This customer has no email, phone or chat address", severity="error")
+            return
+        pick = await self.push_screen_wait(
+            PickOne(
+                "New conversation on",
+                [(str(i), f"{t.channel}: {t.address}") for i, t in enumerate(targets)],
+            )
+        )
+        if pick is None:
+            return
+        subject = await self.push_screen_wait(AskText("Subject", "what is it about?"))
+        if not subject:
+            return
+        case = await actions.new_conversation(
+            self.store, int(self.customer["id"]), subject, agent=self.agent
+        )
+        await self.open_conversation(case).wait()
+        self._open_composer("reply", targets[int(pick)])
+
+    @work(exit_on_error=False)
+    async def action_retry(self) -> None:
+        assert self.store is not None
+        message = self.query_one("#conversation").current
+        if not message or message["status"] != "failed":
+            self.notify("Pick a failed outbound message (j/k) to retry")
+            return
+        store = self.store
+        await self._do("Retry", lambda: outbox.retry(store, message["id"], agent=self.agent))
+
+    @work(exit_on_error=False)
+    async def action_save_attachments(self) -> None:
+        assert self.store is not None
+        message = self.query_one("#conversation").current
+        files = (message or {}).get("attachments") or []
+        if not files:
+            self.notify("This message has no attachments")
+            return
+        default = platformdirs.user_downloads_dir()
+        answer = await self.push_screen_wait(AskText("Save to directory", default, default))
+        if not answer:
+            return
+        saved = []
+        for a in files:
+            try:
+                saved.append(await attachments.save_attachment(self.store, a["id"], Path(answer)))
+            except OmniError as exc:
+                self.notify(str(exc), severity="warning")
+        if saved:
+            self.notify("Saved " + ", ".join(p.name for p in saved))

@@ -1,0 +1,210 @@
+"""Writing a reply or a private note, on any of the customer's channels."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widgets import Static, TextArea
+
+from adapters.sms.encoding import count_segments
+from omni_tui.tui import format as fmt
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    channel: str
+    address: str
+
+
+def reply_targets(customer: dict[str, Any]) -> list[Target]:
+    return [
+        Target(i["channel"], i["address"])
+        for i in customer["identities"]
+        if i["channel"] in ("email", "sms", "chat")
+    ]
+
+
+def default_target(conversation: dict[str, Any], targets: list[Target]) -> int:
+    """Reply where the customer last wrote."""
+    for m in reversed(conversation["messages"]):
+        if m["direction"] == "in" and m["channel"] in ("email", "sms", "chat"):
+            for i, t in enumerate(targets):
+                if t.channel == m["channel"] and t.address == m["sender"]:
+                    return i
+            for i, t in enumerate(targets):
+                if t.channel == m["channel"]:
+                    return i
+    return 0
+
+
+class Composer(Vertical):
+    BINDINGS = [
+        Binding(
+            "ctrl+s",
+            "send",
+            "Send",
+            tooltip="Commit to the outbox",
+            priority=True,
+            id="composer.send",
+        ),
+        Binding(
+            "ctrl+o",
+            "next_target",
+            "Channel",
+            tooltip="Reply on another of the customer's channels",
+            priority=True,
+            id="composer.channel",
+        ),
+        Binding(
+            "ctrl+e",
+            "editor",
+            "$EDITOR",
+            tooltip="Write in your editor",
+            priority=True,
+            id="composer.editor",
+        ),
+        Binding(
+            "ctrl+r",
+            "canned",
+            "Canned",
+            tooltip="Insert a canned response",
+            priority=True,
+            id="composer.canned",
+        ),
+        Binding(
+            "escape", "close", "Close", tooltip="Close; the draft is kept", id="composer.close"
+        ),
+    ]
+
+    class Send(Message):
+        def __init__(self, mode: str, target: Target | None, body: str) -> None:
+            super().__init__()
+            self.mode, self.target, self.body = mode, target, body
+
+    class DraftChanged(Message):
+        def __init__(self, mode: str, target: Target | None, body: str) -> None:
+            super().__init__()
+            self.mode, self.target, self.body = mode, target, body
+
+    class Closed(Message):
+        pass
+
+    class CannedRequested(Message):
+        pass
+
+    mode: reactive[str] = reactive("reply")
+    target_index: reactive[int] = reactive(0)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.targets: list[Target] = []
+        self._save_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="composer-status")
+        yield TextArea(id="composer-body", soft_wrap=True, show_line_numbers=False)
+
+    @property
+    def body(self) -> str:
+        return self.query_one(TextArea).text
+
+    @property
+    def target(self) -> Target | None:
+        if self.mode == "note" or not self.targets:
+            return None
+        return self.targets[self.target_index % len(self.targets)]
+
+    def open(self, mode: str, targets: list[Target], index: int, body: str = "") -> None:
+        self.targets = targets
+        self.mode = mode
+        self.target_index = index
+        area = self.query_one(TextArea)
+        area.text = body
+        area.move_cursor(area.document.end)
+        self.display = True
+        area.focus()
+        self._update_status()
+
+    def insert(self, text: str) -> None:
+        self.query_one(TextArea).insert(text)
+
+    def watch_mode(self) -> None:
+        self.set_class(self.mode == "note", "-note")
+        self._update_status()
+
+    def watch_target_index(self) -> None:
+        self._update_status()
+
+    @on(TextArea.Changed)
+    def _changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self._update_status()
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(0.4, self._emit_draft)
+
+    def _emit_draft(self) -> None:
+        self.post_message(self.DraftChanged(self.mode, self.target, self.body))
+
+    def _update_status(self) -> None:
+        if not self.is_mounted:
+            return
+        status = Text()
+        if self.mode == "note":
+            status.append("✎ Private note", style="bold yellow")
+            status.append(" — only agents see it", style="dim")
+        elif self.target is None:
+            status.append("This customer has no address to reply to", style="bold red")
+        else:
+            status.append("Reply via ")
+            status.append_text(fmt.badge(self.target.channel))
+            status.append(" to ")
+            status.append_text(fmt.safe_line(self.target.address))
+            if len(self.targets) > 1:
+                status.append("  (ctrl+o: other channel)", style="dim")
+            if self.target.channel == "sms":
+                status.append(f"   {count_segments(self.body)}", style="dim")
+        self.query_one("#composer-status", Static).update(status)
+
+    def action_send(self) -> None:
+        if self.body.strip():
+            self.post_message(self.Send(self.mode, self.target, self.body))
+
+    def action_next_target(self) -> None:
+        if self.mode == "reply" and self.targets:
+            self.target_index = (self.target_index + 1) % len(self.targets)
+            self._emit_draft()
+
+    def action_close(self) -> None:
+        self._emit_draft()
+        self.display = False
+        self.post_message(self.Closed())
+
+    def action_canned(self) -> None:
+        self.post_message(self.CannedRequested())
+
+    def action_editor(self) -> None:
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
+            fh.write(self.body)
+            path = Path(fh.name)
+        try:
+            with self.app.suspend():
+                subprocess.call([*shlex.split(editor), str(path)])
+            self.query_one(TextArea).text = path.read_text(encoding="utf-8")
+        finally:
+            path.unlink(missing_ok=True)

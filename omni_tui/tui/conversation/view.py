@@ -1,0 +1,176 @@
+"""The active conversation: header, messages (quotes folded), delivery status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from omni_tui.text_parts import split_parts
+from omni_tui.tui import format as fmt
+
+
+def render_message(m: dict[str, Any], expanded: bool) -> Text:
+    head = Text(no_wrap=True, overflow="ellipsis")
+    head.append_text(fmt.badge(m["channel"] if m["direction"] != "note" else "note"))
+    head.append(" ")
+    if m["direction"] == "in":
+        head.append("← ", style="bold")
+        head.append_text(fmt.safe_line(m["sender_name"] or m["sender"]))
+        if m["sender_name"]:
+            head.append(" <", style="dim")
+            head.append_text(fmt.safe_line(m["sender"], "dim"))
+            head.append(">", style="dim")
+    elif m["direction"] == "out":
+        head.append("→ ", style="bold")
+        head.append_text(fmt.safe_line(m["author"] or m["sender"]))
+        head.append(" to ", style="dim")
+        head.append_text(fmt.safe_line(", ".join(m["recipients"])))
+    else:
+        head.append_text(fmt.safe_line(m["author"] or m["sender"]))
+        head.append(" (private)", style="dim")
+    head.append(f"  {fmt.when(m['sent_at'])}", style="dim")
+    if m["direction"] == "out":
+        head.append("  ")
+        head.append_text(status_text(m))
+    body = Text()
+    if m.get("subject") and m["channel"] == "email":
+        body.append("Subject: ", style="dim")
+        body.append_text(fmt.safe_line(m["subject"]))
+        body.append("\n")
+    parts = split_parts(m["text"] or "")
+    body.append_text(fmt.safe(parts.body if not expanded else m["text"]))
+    hidden = [p for p in (parts.signature, parts.quoted) if p]
+    if hidden and not expanded:
+        lines = sum(p.count("\n") + 1 for p in hidden)
+        body.append(f"\n··· {lines} quoted/signature lines (x to expand)", style="dim italic")
+    for a in m["attachments"]:
+        body.append("\n📎 ")
+        body.append_text(fmt.safe_line(a["filename"]))
+        body.append(f"  {a['content_type']}  {_size(a['size'])}", style="dim")
+        if a["skipped_reason"]:
+            body.append(f"  not downloaded: {a['skipped_reason']}", style="yellow")
+    if m.get("context"):
+        for key, value in m["context"].items():
+            body.append("\n")
+            body.append(f"{key}: ", style="dim")
+            body.append_text(fmt.safe_line(str(value)))
+    return Text("\n").join([head, body])
+
+
+def status_text(m: dict[str, Any]) -> Text:
+    style = {"failed": "bold red", "queued": "yellow", "delivered": "green", "sent": "green"}
+    out = Text(m["status"], style=style.get(m["status"], "dim"))
+    if m.get("status_reason"):
+        out.append(": ")
+        out.append_text(fmt.safe_line(m["status_reason"]))
+    return out
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024:
+            return f"{n} {unit}"
+        n //= 1024
+    return f"{n} GB"
+
+
+class MessageCard(Static, can_focus=False):
+    """One message; its classes tell the sheet its direction and channel."""
+
+    expanded: reactive[bool] = reactive(False)
+
+    def __init__(self, message: dict[str, Any]) -> None:
+        classes = f"message -{message['direction']} -channel-{message['channel']}"
+        super().__init__(id=f"message-{message['id']}", classes=classes)
+        self.message = message
+
+    def render(self) -> Text:
+        return render_message(self.message, self.expanded)
+
+
+class ConversationView(VerticalScroll, can_focus=True):
+    """Messages of the active case, oldest first; j/k walk them."""
+
+    BINDINGS = [
+        Binding("j,down", "move(1)", "Next message", show=False, id="conversation.next"),
+        Binding("k,up", "move(-1)", "Previous message", show=False, id="conversation.previous"),
+        Binding("g", "edge(0)", "First message", show=False, id="conversation.first"),
+        Binding("G", "edge(-1)", "Last message", show=False, id="conversation.last"),
+        Binding(
+            "x",
+            "toggle_quotes",
+            "Quotes",
+            tooltip="Show or fold quoted text",
+            id="conversation.quotes",
+        ),
+    ]
+
+    class MessageChosen(Message):
+        def __init__(self, message: dict[str, Any] | None) -> None:
+            super().__init__()
+            self.message = message
+
+    cursor: reactive[int] = reactive(-1, init=False)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.data: dict[str, Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("Select a conversation (enter in the inbox).", id="conversation-empty")
+
+    @property
+    def cards(self) -> list[MessageCard]:
+        return list(self.query(MessageCard))
+
+    @property
+    def current(self) -> dict[str, Any] | None:
+        cards = self.cards
+        return cards[self.cursor].message if 0 <= self.cursor < len(cards) else None
+
+    async def show(self, data: dict[str, Any], focus_message: int | None = None) -> None:
+        same = self.data is not None and self.data["id"] == data["id"]
+        keep = self.current["id"] if same and self.current else None
+        self.data = data
+        await self.remove_children()
+        header = Text()
+        header.append_text(fmt.safe_line(data["subject"], "bold"))
+        header.append(f"  #{data['id']}  {data['status']}", style="dim")
+        if data["assignee"]:
+            header.append(f"  @{data['assignee']}", style="dim")
+        for tag in data["tags"]:
+            header.append(f"  #{tag}", style="italic")
+        await self.mount(Static(header, id="conversation-header"))
+        await self.mount_all(MessageCard(m) for m in data["messages"])
+        wanted = focus_message or keep
+        ids = [m["id"] for m in data["messages"]]
+        self.cursor = ids.index(wanted) if wanted in ids else len(ids) - 1
+        self.watch_cursor()
+
+    def watch_cursor(self) -> None:
+        for i, card in enumerate(self.cards):
+            card.set_class(i == self.cursor, "-current")
+        cards = self.cards
+        if 0 <= self.cursor < len(cards):
+            self.call_after_refresh(self.scroll_to_widget, cards[self.cursor], animate=False)
+        self.post_message(self.MessageChosen(self.current))
+
+    def action_move(self, step: int) -> None:
+        if self.cards:
+            self.cursor = max(0, min(len(self.cards) - 1, self.cursor + step))
+
+    def action_edge(self, index: int) -> None:
+        if self.cards:
+            self.cursor = 0 if index == 0 else len(self.cards) - 1
+
+    def action_toggle_quotes(self) -> None:
+        cards = self.cards
+        if 0 <= self.cursor < len(cards):
+            cards[self.cursor].expanded = not cards[self.cursor].expanded

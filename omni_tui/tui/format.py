@@ -1,0 +1,89 @@
+"""Small Rich renderables shared by the panes.  Untrusted text only ever enters
+through ``Text(...)``/``append`` (never markup), after control sequences are stripped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+
+from omni_tui.text import clean, clean_line
+
+BADGES = {
+    "email": "✉ mail",
+    "sms": "✆ sms",
+    "chat": "◆ chat",
+    "phone": "☎ call",
+    "in-person": "☺ visit",
+    "note": "✎ note",
+}
+SHORT = {"email": "✉", "sms": "✆", "chat": "◆", "phone": "☎", "in-person": "☺", "note": "✎"}
+
+
+def badge(channel: str) -> Text:
+    label = BADGES.get(channel, channel)
+    return Text(f"[{label}]", style=f"bold {channel_style(channel)}")
+
+
+def channel_style(channel: str) -> str:
+    return {
+        "email": "cyan",
+        "sms": "green",
+        "chat": "magenta",
+        "phone": "yellow",
+        "in-person": "yellow",
+        "note": "bright_black",
+    }.get(channel, "")
+
+
+def channel_icons(channels: list[str]) -> Text:
+    out = Text()
+    for channel in channels:
+        out.append(SHORT.get(channel, "?"), style=channel_style(channel))
+    return out
+
+
+def parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def age(value: str | None, now: datetime | None = None) -> str:
+    then = parse(value)
+    if then is None:
+        return ""
+    seconds = max(0, int(((now or datetime.now(UTC)) - then).total_seconds()))
+    if seconds < 60:
+        return "now"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
+    return f"{seconds // 86400}d{seconds % 86400 // 3600}h"
+
+
+def waiting(value: str | None, warn_minutes: int, breach_minutes: int) -> Text:
+    """How long the customer has waited, coloured against the SLA thresholds."""
+    then = parse(value)
+    if then is None:
+        return Text("")
+    minutes = (datetime.now(UTC) - then).total_seconds() / 60
+    style = "bold red" if minutes >= breach_minutes else "yellow" if minutes >= warn_minutes else ""
+    return Text(f"⏳{age(value)}", style=style)
+
+
+def when(value: str | None) -> str:
+    then = parse(value)
+    if then is None:
+        return ""
+    local = then.astimezone()
+    if local.date() == datetime.now().astimezone().date():
+        return local.strftime("%H:%M")
+    return local.strftime("%a %d %b %H:%M")
+
+
+def safe(value: str | None, style: str = "") -> Text:
+    return Text(clean(value), style=style)
+
+
+def safe_line(value: str | None, style: str = "") -> Text:
+    return Text(clean_line(value), style=style)

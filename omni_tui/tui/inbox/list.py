@@ -1,0 +1,174 @@
+"""The unified inbox: one list across channels, painted from summary rows, a page at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from omni_tui import queries
+from omni_tui.store import Store
+from omni_tui.tui import format as fmt
+
+PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class InboxView:
+    key: str
+    title: str
+    where: queries.ListFilter
+
+
+def default_views(agent: str) -> list[InboxView]:
+    unresolved = "open"
+    views = [
+        InboxView("mine", "Mine", queries.ListFilter(assignee=agent, status=unresolved)),
+        InboxView(
+            "unassigned", "Unassigned", queries.ListFilter(unassigned=True, status=unresolved)
+        ),
+        InboxView("all", "All open", queries.ListFilter(status=unresolved)),
+    ]
+    for channel in ("email", "sms", "chat", "phone"):
+        views.append(
+            InboxView(
+                f"channel:{channel}", f"{fmt.BADGES[channel]}", queries.ListFilter(channel=channel)
+            )
+        )
+    for status in ("open", "pending", "snoozed", "resolved"):
+        views.append(
+            InboxView(f"status:{status}", status.capitalize(), queries.ListFilter(status=status))
+        )
+    return views
+
+
+def tag_view(tag: str) -> InboxView:
+    return InboxView(f"tag:{tag}", f"#{tag}", queries.ListFilter(tag=tag))
+
+
+class InboxList(OptionList):
+    """Conversations of the current view; more are fetched as the cursor nears the end."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="inbox.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="inbox.up"),
+        Binding("g", "first", "First", show=False, id="inbox.first"),
+        Binding("G", "last", "Last", show=False, id="inbox.last"),
+        Binding(
+            "o",
+            "toggle_sort",
+            "Sort",
+            tooltip="Sort by waiting time or last activity",
+            id="inbox.sort",
+        ),
+    ]
+
+    class Selected(Message):
+        def __init__(self, conversation_id: int) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+
+    class Loaded(Message):
+        def __init__(self, view: InboxView, count: int) -> None:
+            super().__init__()
+            self.view, self.count = view, count
+
+    view: reactive[InboxView | None] = reactive(None, init=False)
+    sort: reactive[str] = reactive("waiting", init=False)
+
+    def __init__(self, store: Store, *, warn: int, breach: int, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.store = store
+        self.warn, self.breach = warn, breach
+        self.rows: list[dict[str, Any]] = []
+        self._exhausted = False
+        self._generation = 0
+
+    def watch_view(self) -> None:
+        self.reload()
+
+    def watch_sort(self) -> None:
+        self.reload()
+
+    def action_toggle_sort(self) -> None:
+        self.sort = "last_activity" if self.sort == "waiting" else "waiting"
+        self.notify(f"Sorted by {'waiting time' if self.sort == 'waiting' else 'last activity'}")
+
+    def reload(self, keep: int | None = None) -> None:
+        self._generation += 1
+        self._load(self._generation, None, keep)
+
+    def _where(self, after: tuple[int, int] | None) -> queries.ListFilter:
+        assert self.view is not None
+        return replace(self.view.where, sort=self.sort, limit=PAGE, after=after)
+
+    @work(group="inbox", exclusive=True, exit_on_error=False, description="Loading inbox")
+    async def _load(self, generation: int, after: tuple[int, int] | None, keep: int | None) -> None:
+        if self.view is None:
+            return
+        rows = await queries.list_conversations(self.store, self._where(after))
+        if generation != self._generation:
+            return  # the view changed while we were reading: drop the stale page
+        if after is None:
+            highlighted = keep if keep is not None else self.current_id
+            self.rows = rows
+            self.clear_options()
+        else:
+            highlighted = None
+            self.rows.extend(rows)
+        self._exhausted = len(rows) < PAGE
+        self.add_options([self._option(row) for row in rows])
+        if after is None:
+            index = next((i for i, r in enumerate(self.rows) if r["id"] == highlighted), 0)
+            self.highlighted = index if self.rows else None
+            self.post_message(self.Loaded(self.view, len(self.rows)))
+
+    @property
+    def current_id(self) -> int | None:
+        if self.highlighted is None or not self.rows or self.highlighted >= len(self.rows):
+            return None
+        return self.rows[self.highlighted]["id"]
+
+    def _option(self, row: dict[str, Any]) -> Option:
+        top = Text(no_wrap=True, overflow="ellipsis")
+        top.append("● " if row["unread"] else "  ", style="bold")
+        top.append_text(fmt.safe_line(row["customer_name"] or row.get("customer_address") or "?"))
+        top.append(" ")
+        top.append_text(fmt.channel_icons(row["channels"]))
+        right = fmt.waiting(row["waiting_since"], self.warn, self.breach)
+        if not right.plain:
+            right = Text(fmt.age(row["last_message_at"]), style="dim")
+        room = max(10, self.scrollable_content_region.width - 2 - right.cell_len)
+        top.truncate(room, overflow="ellipsis", pad=True)
+        line = Text.assemble(top, " ", right)
+        sub = Text(no_wrap=True, overflow="ellipsis", style="dim")
+        sub.append("  ")
+        if row["status"] != "open":
+            sub.append(f"[{row['status']}] ")
+        if row["assignee"]:
+            sub.append(f"@{row['assignee']} ")
+        sub.append_text(fmt.safe_line(row["subject"]))
+        width = max(20, self.scrollable_content_region.width - 1)
+        for part in (line, sub):
+            part.truncate(width, overflow="ellipsis")
+        return Option(Text("\n").join([line, sub]), id=str(row["id"]))
+
+    @on(OptionList.OptionHighlighted)
+    def _maybe_more(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        if not self._exhausted and event.option_index >= len(self.rows) - 10 and self.rows:
+            self._exhausted = True  # one page request at a time
+            self._load(self._generation, queries.page_mark(self.rows[-1], self.sort), None)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(self.Selected(int(event.option.id)))
