@@ -94,8 +94,12 @@ class CannedResponse:
 
     def render(self, *, customer_name: str, agent: AgentConfig) -> str:
         """The body with its placeholders filled in."""
-        values = {"customer.name": customer_name, "agent.name": agent.name,
-                  "agent.email": agent.email or "", "agent.team": agent.team or ""}
+        values = {
+            "customer.name": customer_name,
+            "agent.name": agent.name,
+            "agent.email": agent.email or "",
+            "agent.team": agent.team or "",
+        }
         return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), self.body)
 
 
@@ -156,8 +160,11 @@ class AccountConfig:
             return self._run(f"{key}_command", getattr(self, f"{key}_command"))
         if os.environ.get(self.env_var(key)):
             return os.environ[self.env_var(key)]
-        raise self._error(key, f"no {key} for account {self.name!r}",
-                          f"set {key} or {key}_command, or export {self.env_var(key)}")
+        raise self._error(
+            key,
+            f"no {key} for account {self.name!r}",
+            f"set {key} or {key}_command, or export {self.env_var(key)}",
+        )
 
     def _error(self, key: str, problem: str, fix: str) -> ConfigError:
         file = str(self.source) if self.source else "<config>"
@@ -168,8 +175,12 @@ class AccountConfig:
         try:
             done = subprocess.run(
                 command if isinstance(command, str) else list(command),
-                shell=isinstance(command, str), stdin=subprocess.DEVNULL,
-                capture_output=True, encoding="utf-8", timeout=SECRET_COMMAND_TIMEOUT, check=False,
+                shell=isinstance(command, str),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                encoding="utf-8",
+                timeout=SECRET_COMMAND_TIMEOUT,
+                check=False,
             )
         except (OSError, UnicodeDecodeError, subprocess.TimeoutExpired) as exc:
             why = getattr(exc, "strerror", None) or type(exc).__name__  # no output: it is secret
@@ -207,29 +218,85 @@ class Config:
 
 
 _SECTIONS: dict[str, tuple[str, ...] | None] = {
-    "store": ("path",), "agent": ("name", "email", "team"),
-    "identity": ("default_region",), "conversation": ("join_window_days",),
+    "store": ("path",),
+    "agent": ("name", "email", "team"),
+    "identity": ("default_region",),
+    "conversation": ("join_window_days",),
     "sla": ("warn_after_minutes", "breach_after_minutes"),
-    "accounts": (), "canned": ("name", "body"), "keys": None}  # None: any key
+    "accounts": (),
+    "canned": ("name", "body"),
+    "keys": None,
+}  # None: any key
 _COMMON = ("name", "channel")
-_EMAIL = ("imap_host", "imap_port", "imap_security", "username", "password", "password_command",
-          "folders", "smtp_host", "smtp_port", "smtp_security", "address", "ca_file",
-          "sent_folder", "mark_seen", "max_attachment_bytes")
-_TWILIO = ("provider", "number", "api_base", "account_sid", "auth_token", "auth_token_command",
-           "api_key", "api_secret", "api_secret_command")
-_KANNEL = ("provider", "number", "sendsms_url", "username", "password", "password_command",
-           "listen")
-_ALLOWED = {"email": _COMMON + _EMAIL, "twilio": _COMMON + _TWILIO,
-            "kannel": _COMMON + _KANNEL, "chat": _COMMON + ("relay_url", "token", "token_command")}
-_LABELS = {"email": "email accounts", "twilio": 'sms accounts with provider = "twilio"',
-           "kannel": 'sms accounts with provider = "kannel"', "chat": "chat accounts"}
+_EMAIL = (
+    "imap_host",
+    "imap_port",
+    "imap_security",
+    "username",
+    "password",
+    "password_command",
+    "folders",
+    "smtp_host",
+    "smtp_port",
+    "smtp_security",
+    "address",
+    "ca_file",
+    "sent_folder",
+    "mark_seen",
+    "max_attachment_bytes",
+)
+_TWILIO = (
+    "provider",
+    "number",
+    "api_base",
+    "account_sid",
+    "auth_token",
+    "auth_token_command",
+    "api_key",
+    "api_secret",
+    "api_secret_command",
+)
+_KANNEL = (
+    "provider",
+    "number",
+    "sendsms_url",
+    "username",
+    "password",
+    "password_command",
+    "listen",
+)
+_ALLOWED = {
+    "email": _COMMON + _EMAIL,
+    "twilio": _COMMON + _TWILIO,
+    "kannel": _COMMON + _KANNEL,
+    "chat": _COMMON + ("relay_url", "token", "token_command"),
+}
+_LABELS = {
+    "email": "email accounts",
+    "twilio": 'sms accounts with provider = "twilio"',
+    "kannel": 'sms accounts with provider = "kannel"',
+    "chat": "chat accounts",
+}
 #: Account key → the kinds of account it belongs to, for "wrong channel" errors.
-_OWNERS = {key: " or ".join(_LABELS[k] for k, keys in _ALLOWED.items() if key in keys)
-           for keys in _ALLOWED.values() for key in keys}
-_SECRETS = {"email": ("password",), "twilio": ("auth_token", "api_secret"),
-            "kannel": ("password",), "chat": ("token",)}
-_KINDS = {bool: "a boolean", int: "an integer", float: "a float", str: "a string",
-          list: "an array", dict: "a table"}  # tomllib's types; anything else is a date/time
+_OWNERS = {
+    key: " or ".join(_LABELS[k] for k, keys in _ALLOWED.items() if key in keys)
+    for keys in _ALLOWED.values()
+    for key in keys
+}
+_SECRETS = {
+    "email": ("password",),
+    "twilio": ("auth_token", "api_secret"),
+    "kannel": ("password",),
+    "chat": ("token",),
+}
+_KINDS = {
+    bool: "a boolean",
+    int: "an integer",
+    float: "a float",
+    str: "a string",
+    list: "an array",
+    dict: "a table",
+}  # tomllib's types; anything else is a date/time
 
 
 def _kind(value: object) -> str:
@@ -246,37 +313,58 @@ class _Table:
 
     def __init__(self, file: str, prefix: str, data: object, base: Path | None) -> None:
         if not isinstance(data, dict):
-            raise ConfigError(file, prefix, f"expected a table, got {_kind(data)}",
-                              "write it as a [table] of key = value lines")
+            raise ConfigError(
+                file,
+                prefix,
+                f"expected a table, got {_kind(data)}",
+                "write it as a [table] of key = value lines",
+            )
         self.file, self.prefix, self.data, self.base = file, prefix, data, base
 
     def error(self, key: str, problem: str, fix: str) -> ConfigError:
         key = key if key.isprintable() and key else repr(key)
         return ConfigError(self.file, f"{self.prefix}.{key}" if self.prefix else key, problem, fix)
 
-    def only(self, allowed: tuple[str, ...], what: str,
-             elsewhere: dict[str, str] | None = None) -> None:
+    def only(
+        self, allowed: tuple[str, ...], what: str, elsewhere: dict[str, str] | None = None
+    ) -> None:
         for key in self.data:
             if key in allowed:
                 continue
             if elsewhere and key in elsewhere:
-                raise self.error(key, f"{key!r} is only for {elsewhere[key]}",
-                                 "remove it, or fix this account's channel or provider")
+                raise self.error(
+                    key,
+                    f"{key!r} is only for {elsewhere[key]}",
+                    "remove it, or fix this account's channel or provider",
+                )
             close = difflib.get_close_matches(key, allowed, n=1)
-            fix = (f"did you mean {close[0]!r}?" if close
-                   else f"remove it; {what} take {', '.join(allowed) or 'nothing else'}")
+            fix = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else f"remove it; {what} take {', '.join(allowed) or 'nothing else'}"
+            )
             raise self.error(key, f"unknown key {_show(key)}", fix)
 
-    def get(self, key: str, kind: type, default: Any = None, *, required: bool = False,
-            example: str = '"..."') -> Any:
+    def get(
+        self,
+        key: str,
+        kind: type,
+        default: Any = None,
+        *,
+        required: bool = False,
+        example: str = '"..."',
+    ) -> Any:
         if key not in self.data:
             if required:
                 raise self.error(key, "missing required key", f"add {key} = {example}")
             return default
         value = self.data[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.error(key, f"expected {_KINDS[kind]}, got {_kind(value)} {_show(value)}",
-                             f"write it like {key} = {example}")
+            raise self.error(
+                key,
+                f"expected {_KINDS[kind]}, got {_kind(value)} {_show(value)}",
+                f"write it like {key} = {example}",
+            )
         if kind is str and not value.strip():
             raise self.error(key, "is empty", f"write it like {key} = {example}, or remove it")
         return value
@@ -291,12 +379,19 @@ class _Table:
             raise self.error(key, f"{value} is out of range", f"use a number {limit}")
         return value
 
-    def choice(self, key: str, options: tuple[str, ...], default: str | None = None,
-               *, required: bool = False) -> Any:
+    def choice(
+        self,
+        key: str,
+        options: tuple[str, ...],
+        default: str | None = None,
+        *,
+        required: bool = False,
+    ) -> Any:
         value = self.text(key, default, required=required, example=f'"{options[0]}"')
         if value is not None and value not in options:
-            raise self.error(key, f"unknown {key} {_show(value)}",
-                             f"use one of {', '.join(options)}")
+            raise self.error(
+                key, f"unknown {key} {_show(value)}", f"use one of {', '.join(options)}"
+            )
         return value
 
     def names(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -311,11 +406,15 @@ class _Table:
         if isinstance(command, list) and command and all(isinstance(a, str) for a in command):
             command = tuple(command)
         elif command is not None and not (isinstance(command, str) and command.strip()):
-            raise self.error(f"{key}_command", f"expected a command, got {_show(command)}",
-                             f'write {key}_command = "pass show x" or ["pass", "show", "x"]')
+            raise self.error(
+                f"{key}_command",
+                f"expected a command, got {_show(command)}",
+                f'write {key}_command = "pass show x" or ["pass", "show", "x"]',
+            )
         if literal is not None and command is not None:
-            raise self.error(f"{key}_command", f"both {key} and {key}_command are set",
-                             "keep only one of them")
+            raise self.error(
+                f"{key}_command", f"both {key} and {key}_command are set", "keep only one of them"
+            )
         return {key: literal, f"{key}_command": command}
 
     def path(self, key: str) -> Path | None:
@@ -327,8 +426,11 @@ class _Table:
         value = self.text(key, default, required=default is None, example='"https://…"')
         parts = urlsplit(value)
         if parts.scheme not in schemes or not parts.netloc:
-            raise self.error(key, f"{_show(value)} is not a URL",
-                             f"write a full URL starting with {' or '.join(schemes)}://")
+            raise self.error(
+                key,
+                f"{_show(value)} is not a URL",
+                f"write a full URL starting with {' or '.join(schemes)}://",
+            )
         return value
 
     def section(self, key: str) -> _Table:
@@ -340,8 +442,11 @@ class _Table:
     def tables(self, key: str) -> list[_Table]:
         items = self.data.get(key, [])
         if not isinstance(items, list):
-            raise self.error(key, f"expected [[{key}]] tables, got {_kind(items)}",
-                             f"write each entry as its own [[{key}]] table")
+            raise self.error(
+                key,
+                f"expected [[{key}]] tables, got {_kind(items)}",
+                f"write each entry as its own [[{key}]] table",
+            )
         return [_Table(self.file, f"{key}[{i}]", item, self.base) for i, item in enumerate(items)]
 
 
@@ -350,8 +455,11 @@ def _region(t: _Table) -> str:
     import phonenumbers  # here, only once a config is read: keeps `omni-tui --help` fast
 
     if value not in phonenumbers.SUPPORTED_REGIONS:
-        raise t.error("default_region", f"unknown region {_show(value)}",
-                      "use an ISO 3166 alpha-2 code such as US, GB, DE or IN")
+        raise t.error(
+            "default_region",
+            f"unknown region {_show(value)}",
+            "use an ISO 3166 alpha-2 code such as US, GB, DE or IN",
+        )
     return value
 
 
@@ -365,8 +473,11 @@ def _canned(tables: list[_Table]) -> tuple[CannedResponse, ...]:
             raise t.error("name", f"duplicate canned response {name!r}", "give each its own name")
         for match in _PLACEHOLDER.finditer(body):
             if match.group(1) not in PLACEHOLDERS:
-                raise t.error("body", f"unknown placeholder {_show(match.group(0))}",
-                              "use " + ", ".join("{" + p + "}" for p in PLACEHOLDERS))
+                raise t.error(
+                    "body",
+                    f"unknown placeholder {_show(match.group(0))}",
+                    "use " + ", ".join("{" + p + "}" for p in PLACEHOLDERS),
+                )
         result[name] = CannedResponse(name, body)
     return tuple(result.values())
 
@@ -378,35 +489,53 @@ def _channel_keys(t: _Table, kind: str) -> dict[str, Any]:
         imap_host = t.text("imap_host", required=True, example='"imap.example.com"')
         address = t.text("address", required=True, example='"support@example.com"')
         if "@" not in parseaddr(address)[1]:
-            raise t.error("address", f"{_show(address)} is not an email address",
-                          'write it like address = "Support <support@example.com>"')
+            raise t.error(
+                "address",
+                f"{_show(address)} is not an email address",
+                'write it like address = "Support <support@example.com>"',
+            )
         return dict(
-            imap_host=imap_host, imap_security=imap_security, smtp_security=smtp_security,
+            imap_host=imap_host,
+            imap_security=imap_security,
+            smtp_security=smtp_security,
             imap_port=t.integer("imap_port", 993 if imap_security == "tls" else 143, 1, 65535),
             username=t.text("username", required=True, example='"support@example.com"'),
             folders=t.names("folders", ("INBOX",)),
             smtp_host=t.text("smtp_host", imap_host, example='"smtp.example.com"'),
             smtp_port=t.integer("smtp_port", _SMTP_PORTS[smtp_security], 1, 65535),
-            address=address, ca_file=t.path("ca_file"), sent_folder=t.text("sent_folder"),
+            address=address,
+            ca_file=t.path("ca_file"),
+            sent_folder=t.text("sent_folder"),
             mark_seen=t.get("mark_seen", bool, False, example="true"),
             max_attachment_bytes=t.integer("max_attachment_bytes", 25 * MIB, 1),
             **t.secret("password"),
         )
     if kind == "twilio":
-        return dict(api_base=t.url("api_base", ("https", "http"), "https://api.twilio.com"),
-                    account_sid=t.text("account_sid", required=True, example='"AC..."'),
-                    api_key=t.text("api_key", example='"SK..."'),
-                    **t.secret("auth_token"), **t.secret("api_secret"))
+        return dict(
+            api_base=t.url("api_base", ("https", "http"), "https://api.twilio.com"),
+            account_sid=t.text("account_sid", required=True, example='"AC..."'),
+            api_key=t.text("api_key", example='"SK..."'),
+            **t.secret("auth_token"),
+            **t.secret("api_secret"),
+        )
     if kind == "chat":
-        return dict(relay_url=t.url("relay_url", ("https", "http", "wss", "ws")),
-                    **t.secret("token"))
+        return dict(
+            relay_url=t.url("relay_url", ("https", "http", "wss", "ws")), **t.secret("token")
+        )
     listen = t.text("listen", example='"127.0.0.1:13013"')
     host, _, port = (listen or "x:1").rpartition(":")
     if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise t.error("listen", f"{_show(listen)} is not host:port",
-                      'write it like listen = "127.0.0.1:13013"')
-    return dict(sendsms_url=t.url("sendsms_url", ("http", "https")), listen=listen,
-                username=t.text("username"), **t.secret("password"))
+        raise t.error(
+            "listen",
+            f"{_show(listen)} is not host:port",
+            'write it like listen = "127.0.0.1:13013"',
+        )
+    return dict(
+        sendsms_url=t.url("sendsms_url", ("http", "https")),
+        listen=listen,
+        username=t.text("username"),
+        **t.secret("password"),
+    )
 
 
 def _accounts(tables: list[_Table], source: Path | None) -> tuple[AccountConfig, ...]:
@@ -414,34 +543,44 @@ def _accounts(tables: list[_Table], source: Path | None) -> tuple[AccountConfig,
     for index, t in enumerate(tables):
         name = t.text("name", required=True, example='"support"')
         if name in result:
-            raise t.error("name", f"duplicate account name {name!r}",
-                          "give every [[accounts]] table its own name")
+            raise t.error(
+                "name",
+                f"duplicate account name {name!r}",
+                "give every [[accounts]] table its own name",
+            )
         channel = t.choice("channel", CHANNELS, required=True)
         kind = t.choice("provider", SMS_PROVIDERS, required=True) if channel == "sms" else channel
         t.only(_ALLOWED[kind], _LABELS[kind], _OWNERS)
         sms = {}
         if channel == "sms":
             sms = dict(provider=kind, number=t.text("number", required=True, example='"+1555…"'))
-        result[name] = AccountConfig(name=name, channel=channel, source=source, index=index,
-                                     **sms, **_channel_keys(t, kind))
+        result[name] = AccountConfig(
+            name=name, channel=channel, source=source, index=index, **sms, **_channel_keys(t, kind)
+        )
     return tuple(result.values())
 
 
 def _build(data: dict[str, Any], source: Path | None) -> Config:
-    top = _Table(str(source) if source else "<config>", "", data,
-                 source.absolute().parent if source else None)
+    top = _Table(
+        str(source) if source else "<config>",
+        "",
+        data,
+        source.absolute().parent if source else None,
+    )
     top.only(tuple(_SECTIONS), "config files")
     agent, sla, keys = top.section("agent"), top.section("sla"), top.section("keys")
     return Config(
         store=StoreConfig(top.section("store").path("path")),
-        agent=AgentConfig(agent.text("name", _default_agent_name(), example='"Dana"'),
-                          agent.text("email", example='"dana@example.com"'),
-                          agent.text("team", example='"billing"')),
+        agent=AgentConfig(
+            agent.text("name", _default_agent_name(), example='"Dana"'),
+            agent.text("email", example='"dana@example.com"'),
+            agent.text("team", example='"billing"'),
+        ),
         identity=IdentityConfig(_region(top.section("identity"))),
-        conversation=ConversationConfig(
-            top.section("conversation").integer("join_window_days", 7)),
-        sla=SlaConfig(sla.integer("warn_after_minutes", 60, 1),
-                      sla.integer("breach_after_minutes", 240, 1)),
+        conversation=ConversationConfig(top.section("conversation").integer("join_window_days", 7)),
+        sla=SlaConfig(
+            sla.integer("warn_after_minutes", 60, 1), sla.integer("breach_after_minutes", 240, 1)
+        ),
         accounts=_accounts(top.tables("accounts"), source),
         canned=_canned(top.tables("canned")),
         keys={binding: keys.text(binding, example='"ctrl+r"') for binding in keys.data},
@@ -456,8 +595,11 @@ def parse_config(text: str, source: Path | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         message = " ".join(str(exc).split())
         at = re.search(r" \(at line (\d+), column (\d+)\)$", message)
-        where, fix = (f"line {at[1]}, column {at[2]}", "fix the syntax there") if at else (
-            None, "close the string, array or table left open")
+        where, fix = (
+            (f"line {at[1]}, column {at[2]}", "fix the syntax there")
+            if at
+            else (None, "close the string, array or table left open")
+        )
         problem = f"invalid TOML: {message[: at.start()] if at else message}"
         raise ConfigError(str(source) if source else "<config>", where, problem, fix) from None
     return _build(data, source)
@@ -470,9 +612,13 @@ def load_config(path: str | Path | None = None, *, required: bool = False) -> Co
     env = os.environ.get(paths.CONFIG_ENV)
     file = Path(path if path is not None else env or paths.default_config_path()).expanduser()
     must = required or path is not None or bool(env)
-    fix = ("check the path given with --config" if path is not None
-           else f"fix ${paths.CONFIG_ENV} or unset it" if env
-           else "create it, starting from config.example.toml")
+    fix = (
+        "check the path given with --config"
+        if path is not None
+        else f"fix ${paths.CONFIG_ENV} or unset it"
+        if env
+        else "create it, starting from config.example.toml"
+    )
     try:
         text = file.read_bytes().decode("utf-8-sig")
     except (FileNotFoundError, NotADirectoryError):
@@ -480,9 +626,14 @@ def load_config(path: str | Path | None = None, *, required: bool = False) -> Co
             raise ConfigError(str(file), None, "config file not found", fix) from None
         return Config()
     except OSError as exc:
-        raise ConfigError(str(file), None, f"cannot read it ({exc.strerror or exc})",
-                          "check that it is a readable file") from None
+        raise ConfigError(
+            str(file),
+            None,
+            f"cannot read it ({exc.strerror or exc})",
+            "check that it is a readable file",
+        ) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(str(file), None, f"not UTF-8 text (byte {exc.start})",
-                          "save the file as UTF-8") from None
+        raise ConfigError(
+            str(file), None, f"not UTF-8 text (byte {exc.start})", "save the file as UTF-8"
+        ) from None
     return parse_config(text, file)

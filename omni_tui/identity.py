@@ -20,6 +20,8 @@ from omni_tui.text import clean_line
 PHONE_CHANNELS = ("sms", "phone")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
+_EMAIL = re.compile(r"[^\s<>\"(),;:]+@[^\s<>\"(),;:]+")
+_NOT_ADDRESS = re.compile(r"[\s<>\"]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +32,13 @@ class Address:
 
 
 def normalise_email(raw: str) -> tuple[str, str | None]:
-    name, addr = parseaddr(clean_line(raw))
-    if not addr or "@" not in addr:
-        addr, name = clean_line(raw).strip("<> "), ""
-    return addr.strip().lower(), (clean_line(name) or None)
+    """Lower-cased address and the display name apart; tolerant of broken quoting."""
+    value = clean_line(raw)
+    name, addr = parseaddr(value)
+    found = _EMAIL.search(addr) or _EMAIL.search(value)
+    if found is None:
+        return _NOT_ADDRESS.sub("", value).lower(), None
+    return found.group(0).lower(), (clean_line(name) or None) if found.group(0) in addr else None
 
 
 def normalise_phone(raw: str, region: str = "US") -> str:

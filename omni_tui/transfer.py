@@ -8,12 +8,14 @@ greppable backup that imports back equal.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, insert, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from omni_tui import blobs
@@ -72,9 +74,30 @@ async def export_lines(store: Store) -> AsyncIterator[str]:
 
 
 async def import_lines(store: Store, lines: Iterable[str]) -> dict[str, int]:
-    """Load an export into an empty store; all or nothing."""
+    """Load an export into an empty store; all or nothing.
+
+    Files are written only after the rows are committed, so a bad line
+    leaves neither rows nor files behind.
+    """
     tables = {t.name: t for t in _tables()}
     counts: dict[str, int] = {}
+    files: list[tuple[str, bytes, str]] = []
+    try:
+        await _import_rows(store, lines, tables, counts, files)
+    except DBAPIError as exc:  # e.g. a foreign key that points nowhere, seen at commit
+        raise StoreError(f"the export is inconsistent ({exc.orig})") from None
+    for kind, data, _ in files:
+        blobs.put(store.data_dir / kind, data)
+    return counts
+
+
+async def _import_rows(
+    store: Store,
+    lines: Iterable[str],
+    tables: dict[str, Table],
+    counts: dict[str, int],
+    files: list[tuple[str, bytes, str]],
+) -> None:
     async with store.write() as session:
         has_rows = await session.exec(text("SELECT 1 FROM customer LIMIT 1"))  # type: ignore[call-overload]
         if has_rows.first() is not None:
@@ -86,17 +109,25 @@ async def import_lines(store: Store, lines: Iterable[str]) -> dict[str, int]:
             try:
                 record = json.loads(line)
                 kind = record["type"]
-            except (json.JSONDecodeError, KeyError, TypeError):
-                raise StoreError(f"line {line_no}: not an omni-tui export record") from None
-            if kind == "blob":
-                data = base64.b64decode(record["data"])
-                root = store.data_dir / ("raw" if record.get("kind") == "raw" else "attachments")
-                if blobs.put(root, data) != record["sha256"]:
-                    raise StoreError(f"line {line_no}: blob content does not match its sha256")
-            elif kind in tables:
-                table = tables[kind]
-                await session.exec(insert(table).values(_decode(table, record, line_no)))  # type: ignore[call-overload]
-            else:
-                raise StoreError(f"line {line_no}: unknown record type {kind!r}")
+                if kind == "blob":
+                    files.append(_blob(record, line_no))
+                elif kind in tables:
+                    table = tables[kind]
+                    await session.exec(insert(table).values(_decode(table, record, line_no)))  # type: ignore[call-overload]
+                else:
+                    raise StoreError(f"line {line_no}: unknown record type {kind!r}")
+            except StoreError:
+                raise
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise StoreError(f"line {line_no}: not a valid export record ({exc})") from None
+            except DBAPIError as exc:
+                raise StoreError(f"line {line_no}: rejected by the store ({exc.orig})") from None
             counts[kind] = counts.get(kind, 0) + 1
-    return counts
+
+
+def _blob(record: dict[str, Any], line_no: int) -> tuple[str, bytes, str]:
+    data = base64.b64decode(record["data"], validate=True)
+    kind = "raw" if record.get("kind") == "raw" else "attachments"
+    if hashlib.sha256(data).hexdigest() != record["sha256"]:
+        raise StoreError(f"line {line_no}: blob content does not match its sha256")
+    return kind, data, record["sha256"]

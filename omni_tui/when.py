@@ -16,7 +16,10 @@ def parse_when(value: str, now: datetime | None = None) -> datetime:
     relative = _RELATIVE.match(value)
     if relative:
         amount, unit = int(relative.group(1)), relative.group(2).lower()
-        return now + timedelta(**{_UNITS[unit]: amount})
+        try:
+            return now + timedelta(**{_UNITS[unit]: amount})
+        except OverflowError:
+            raise ValueError(f"{value!r} is too far in the future") from None
     if value.lower() == "tomorrow":
         local = now.astimezone()
         return datetime.combine(local.date() + timedelta(days=1), time(9), local.tzinfo).astimezone(

@@ -87,8 +87,7 @@ def test_explicit_missing_config_is_an_error(tmp_path: Path) -> None:
     assert "not found" in message and "--config" in message
 
 
-def test_env_config_is_used_and_must_exist(monkeypatch: pytest.MonkeyPatch,
-                                           tmp_path: Path) -> None:
+def test_env_config_is_used_and_must_exist(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     path = write(tmp_path, '[agent]\nname = "From Env"\n')
     monkeypatch.setenv("OMNI_CONFIG", str(path))
     assert load_config().agent.name == "From Env"
@@ -104,8 +103,9 @@ def test_explicit_path_beats_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     assert load_config(explicit).agent.name == "explicit"
 
 
-def test_default_paths_follow_platformdirs_and_env(monkeypatch: pytest.MonkeyPatch,
-                                                   tmp_path: Path) -> None:
+def test_default_paths_follow_platformdirs_and_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     assert REAL_DEFAULT_CONFIG_PATH().name == "config.toml"
     assert REAL_DEFAULT_CONFIG_PATH().parent.name == "omni-tui"
     assert paths.default_db_path().name == "omni.db"
@@ -116,8 +116,9 @@ def test_default_paths_follow_platformdirs_and_env(monkeypatch: pytest.MonkeyPat
     assert paths.default_db_path() == tmp_path / "d.db"
 
 
-def test_store_path_is_expanded_and_omni_db_overrides_it(monkeypatch: pytest.MonkeyPatch,
-                                                         tmp_path: Path) -> None:
+def test_store_path_is_expanded_and_omni_db_overrides_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     config = load_config(write(tmp_path, '[store]\npath = "~/data/omni.db"\n'))
     assert config.store.path == tmp_path / "data" / "omni.db"
@@ -152,7 +153,10 @@ def test_email_ports_default_from_security(tmp_path: Path) -> None:
     mail = account(tmp_path, "")
     assert (mail.imap_security, mail.imap_port) == ("tls", 993)
     assert (mail.smtp_security, mail.smtp_port, mail.smtp_host) == (
-        "starttls", 587, "imap.example.com")
+        "starttls",
+        587,
+        "imap.example.com",
+    )
     assert mail.folders == ("INBOX",) and mail.mark_seen is False
     assert mail.max_attachment_bytes == 25 * 1024 * 1024
     plain = load_config(write(tmp_path, EMAIL + 'imap_security = "none"\nsmtp_security = "tls"\n'))
@@ -211,7 +215,9 @@ def test_key_of_another_channel_is_rejected(tmp_path: Path) -> None:
 
 
 def test_twilio_key_on_kannel_account_is_rejected(tmp_path: Path) -> None:
-    path = write(tmp_path, """
+    path = write(
+        tmp_path,
+        """
         [[accounts]]
         name = "sms"
         channel = "sms"
@@ -219,51 +225,78 @@ def test_twilio_key_on_kannel_account_is_rejected(tmp_path: Path) -> None:
         number = "+15550101"
         sendsms_url = "http://127.0.0.1:13013/cgi-bin/sendsms"
         account_sid = "AC1"
-        """)
+        """,
+    )
     message = assert_one_line_naming(error_for(path), path, "accounts[0].account_sid")
     assert 'provider = "twilio"' in message
 
 
-@pytest.mark.parametrize(("body", "key"), [
-    ('[[accounts]]\nchannel = "chat"\nrelay_url = "https://r.example"\n', "accounts[0].name"),
-    ('[[accounts]]\nname = "x"\n', "accounts[0].channel"),
-    ('[[accounts]]\nname = "x"\nchannel = "email"\nimap_host = "h"\nusername = "u"\n',
-     "accounts[0].address"),
-    ('[[accounts]]\nname = "x"\nchannel = "sms"\nnumber = "+15550100"\n', "accounts[0].provider"),
-    ('[[accounts]]\nname = "x"\nchannel = "sms"\nprovider = "twilio"\nnumber = "+1555"\n',
-     "accounts[0].account_sid"),
-    ('[[accounts]]\nname = "x"\nchannel = "sms"\nprovider = "kannel"\nnumber = "+1555"\n',
-     "accounts[0].sendsms_url"),
-    ('[[accounts]]\nname = "x"\nchannel = "chat"\n', "accounts[0].relay_url"),
-])
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        ('[[accounts]]\nchannel = "chat"\nrelay_url = "https://r.example"\n', "accounts[0].name"),
+        ('[[accounts]]\nname = "x"\n', "accounts[0].channel"),
+        (
+            '[[accounts]]\nname = "x"\nchannel = "email"\nimap_host = "h"\nusername = "u"\n',
+            "accounts[0].address",
+        ),
+        (
+            '[[accounts]]\nname = "x"\nchannel = "sms"\nnumber = "+15550100"\n',
+            "accounts[0].provider",
+        ),
+        (
+            '[[accounts]]\nname = "x"\nchannel = "sms"\nprovider = "twilio"\nnumber = "+1555"\n',
+            "accounts[0].account_sid",
+        ),
+        (
+            '[[accounts]]\nname = "x"\nchannel = "sms"\nprovider = "kannel"\nnumber = "+1555"\n',
+            "accounts[0].sendsms_url",
+        ),
+        ('[[accounts]]\nname = "x"\nchannel = "chat"\n', "accounts[0].relay_url"),
+    ],
+)
 def test_missing_required_account_key_is_named(tmp_path: Path, body: str, key: str) -> None:
     path = write(tmp_path, body)
     message = assert_one_line_naming(error_for(path), path, key)
     assert "missing required key" in message
 
 
-@pytest.mark.parametrize(("text", "key", "expected"), [
-    ("[conversation]\njoin_window_days = \"7\"\n", "conversation.join_window_days",
-     "expected an integer, got a string"),
-    ("[sla]\nwarn_after_minutes = true\n", "sla.warn_after_minutes", "got a boolean"),
-    ("[agent]\nname = 5\n", "agent.name", "expected a string"),
-    ("agent = 5\n", "agent", "expected a table"),
-    (EMAIL + "imap_port = 70000\n", "accounts[0].imap_port", "out of range"),
-    (EMAIL + 'folders = "INBOX"\n', "accounts[0].folders", "expected an array"),
-    (EMAIL + 'imap_security = "ssl"\n', "accounts[0].imap_security", "use one of tls"),
-    (EMAIL + "mark_seen = 1\n", "accounts[0].mark_seen", "expected a boolean"),
-    (EMAIL + 'password = "x"\npassword_command = "echo x"\n', "accounts[0].password_command",
-     "both password and password_command"),
-    (EMAIL + "password_command = 5\n", "accounts[0].password_command", "expected a command"),
-    (EMAIL + EMAIL, "accounts[1].name", "duplicate account name"),
-    ('[keys]\n"cursor-down" = 5\n', "keys.cursor-down", "expected a string"),
-    ('[[canned]]\nname = "x"\nbody = "Hi {customer.nmae}"\n', "canned[0].body",
-     "unknown placeholder"),
-    ('[[accounts]]\nname = "c"\nchannel = "chat"\nrelay_url = "relay.example.com"\n',
-     "accounts[0].relay_url", "is not a URL"),
-])
-def test_bad_value_names_file_and_key(tmp_path: Path, text: str, key: str,
-                                      expected: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "key", "expected"),
+    [
+        (
+            '[conversation]\njoin_window_days = "7"\n',
+            "conversation.join_window_days",
+            "expected an integer, got a string",
+        ),
+        ("[sla]\nwarn_after_minutes = true\n", "sla.warn_after_minutes", "got a boolean"),
+        ("[agent]\nname = 5\n", "agent.name", "expected a string"),
+        ("agent = 5\n", "agent", "expected a table"),
+        (EMAIL + "imap_port = 70000\n", "accounts[0].imap_port", "out of range"),
+        (EMAIL + 'folders = "INBOX"\n', "accounts[0].folders", "expected an array"),
+        (EMAIL + 'imap_security = "ssl"\n', "accounts[0].imap_security", "use one of tls"),
+        (EMAIL + "mark_seen = 1\n", "accounts[0].mark_seen", "expected a boolean"),
+        (
+            EMAIL + 'password = "x"\npassword_command = "echo x"\n',
+            "accounts[0].password_command",
+            "both password and password_command",
+        ),
+        (EMAIL + "password_command = 5\n", "accounts[0].password_command", "expected a command"),
+        (EMAIL + EMAIL, "accounts[1].name", "duplicate account name"),
+        ('[keys]\n"cursor-down" = 5\n', "keys.cursor-down", "expected a string"),
+        (
+            '[[canned]]\nname = "x"\nbody = "Hi {customer.nmae}"\n',
+            "canned[0].body",
+            "unknown placeholder",
+        ),
+        (
+            '[[accounts]]\nname = "c"\nchannel = "chat"\nrelay_url = "relay.example.com"\n',
+            "accounts[0].relay_url",
+            "is not a URL",
+        ),
+    ],
+)
+def test_bad_value_names_file_and_key(tmp_path: Path, text: str, key: str, expected: str) -> None:
     path = write(tmp_path, text)
     assert expected in assert_one_line_naming(error_for(path), path, key)
 
@@ -279,8 +312,7 @@ def test_region_is_upper_cased(tmp_path: Path) -> None:
     assert config.identity.default_region == "GB"
 
 
-@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0,
-                    reason="root can read anything")
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root can read anything")
 def test_unreadable_file_is_an_error(tmp_path: Path) -> None:
     path = write(tmp_path, "")
     path.chmod(0)
@@ -341,8 +373,7 @@ def test_missing_secret_names_key_and_every_fix(tmp_path: Path) -> None:
     mail = account(tmp_path, "")
     with pytest.raises(ConfigError) as info:
         mail.secret("password")
-    message = assert_one_line_naming(info.value, tmp_path / "config.toml",
-                                     "accounts[0].password")
+    message = assert_one_line_naming(info.value, tmp_path / "config.toml", "accounts[0].password")
     assert "password_command" in message and "OMNI_SUPPORT_MAIL_PASSWORD" in message
 
 

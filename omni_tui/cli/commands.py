@@ -54,9 +54,12 @@ class Context:
 
 def _id(value: str, kind: str) -> int:
     try:
-        return int(str(value).lstrip("#"))
+        number = int(str(value).lstrip("#"))
     except ValueError:
         raise NotFound(kind, value) from None
+    if not 0 < number < 2**63:
+        raise NotFound(kind, value)
+    return number
 
 
 def _body(value: str) -> str:
@@ -389,7 +392,10 @@ async def log_call(ctx: Context) -> int:
 @command("export")
 async def export(ctx: Context) -> int:
     async with await ctx.open() as store:
-        out = open(ctx.args.output, "w", encoding="utf-8") if ctx.args.output else sys.stdout
+        try:
+            out = open(ctx.args.output, "w", encoding="utf-8") if ctx.args.output else sys.stdout
+        except OSError as exc:
+            raise OmniError(f"{ctx.args.output}: cannot write ({exc.strerror})") from None
         try:
             async for line in transfer.export_lines(store):
                 out.write(line + "\n")
@@ -413,7 +419,7 @@ async def import_(ctx: Context) -> int:
     try:
         async with await ctx.open(create=True) as store:
             counts = await transfer.import_lines(store, text.splitlines())
-    except OmniError:
+    except BaseException:
         if fresh:  # a failed import leaves nothing behind
             for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
                 leftover.unlink(missing_ok=True)

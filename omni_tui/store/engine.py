@@ -63,6 +63,9 @@ class Store:
         store = cls(path)
         try:
             await store._migrate()
+        except StoreError:
+            await store.close()
+            raise
         except (OperationalError, DatabaseError) as exc:
             await store.close()
             raise StoreError(f"{path}: cannot open the store ({exc.orig})") from None
@@ -71,6 +74,11 @@ class Store:
     async def _migrate(self) -> None:
         async with self._writer.begin() as conn:
             version = (await conn.exec_driver_sql(sqlite.GET_VERSION_SQL)).scalar_one()
+            if version > sqlite.SCHEMA_VERSION:  # seen through the WAL, after the quick check
+                raise StoreError(
+                    f"{self.path}: store schema v{version} is newer than this omni-tui"
+                    f" understands (v{sqlite.SCHEMA_VERSION}) — upgrade omni-tui"
+                )
             for number, statements in sqlite.migrations_after(version):
                 for statement in statements:
                     await conn.exec_driver_sql(statement)

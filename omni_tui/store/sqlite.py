@@ -326,7 +326,8 @@ def check_file(path: Path) -> None:
 
 def inspect_file(path: Path) -> tuple[int, int]:
     """(schema version, number of tables) read without changing the file."""
-    uri = f"file:{path}?mode=ro"
+    # immutable: a read that never creates -wal/-shm files next to a store we may refuse
+    uri = f"file:{path}?mode=ro&immutable=1"
     try:
         conn = sqlite3.connect(uri, uri=True)
         try:

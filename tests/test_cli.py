@@ -1,0 +1,332 @@
+"""The ``omni-tui`` commands, run as the real console script, and their ``--json`` shapes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import (
+    ALL_NEWEST_FIRST,
+    ATTACHMENT,
+    BOB,
+    MARIA,
+    MARIA_PHONE,
+    MARIA_SMS,
+    MESSAGE_FIELDS,
+    SUMMARY_FIELDS,
+    VISITOR,
+    Cli,
+    assert_one_line_error,
+    build_template,
+    ids,
+    snapshot,
+)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_template(tmp_path_factory.mktemp("cli-template"))
+
+
+@pytest.fixture
+def cli(tmp_path: Path, template: Path) -> Cli:
+    return Cli.with_store(tmp_path, template)
+
+
+def test_list_json_gives_one_summary_per_conversation_newest_first(cli: Cli) -> None:
+    rows = cli.json("list")
+    assert ids(rows) == ALL_NEWEST_FIRST
+    for row in rows:
+        assert SUMMARY_FIELDS <= row.keys()
+    by_id = {row["id"]: row for row in rows}
+    maria = by_id[MARIA]
+    assert maria["customer_id"] == MARIA and maria["customer_name"] == "Maria Lopez"
+    assert maria["subject"] == "Broken kettle"
+    assert (maria["status"], maria["channels"], maria["assignee"]) == ("open", ["email"], None)
+    assert maria["unread"] == 2
+    assert maria["last_message_at"] == "2025-03-03T09:30:00Z"
+    assert maria["waiting_since"] == "2025-03-03T09:00:00Z"
+    assert maria["snippet"] == "It still does not heat."
+    assert by_id[MARIA_SMS]["channels"] == ["sms"]
+    assert by_id[VISITOR]["channels"] == ["chat"]
+
+
+def test_list_filters_by_status_channel_tag_and_limit(cli: Cli) -> None:
+    assert cli("resolve", str(VISITOR)).code == 0
+    assert cli("tag", str(BOB), "billing").code == 0
+    assert ids(cli.json("list", "--status", "resolved")) == [VISITOR]
+    assert ids(cli.json("list", "--status", "open")) == [MARIA_SMS, BOB, MARIA]
+    assert ids(cli.json("list", "--channel", "sms")) == [MARIA_SMS]
+    assert ids(cli.json("list", "--channel", "email")) == [BOB, MARIA]
+    assert ids(cli.json("list", "--tag", "billing")) == [BOB]
+    assert ids(cli.json("list", "--tag", "#Billing")) == [BOB]
+    assert ids(cli.json("list", "--limit", "2")) == ALL_NEWEST_FIRST[:2]
+
+
+def test_list_filters_by_assignee_mine_and_unassigned(cli: Cli) -> None:
+    ana = cli.config('[agent]\nname = "Ana"\n')
+    assert cli.json("assign", str(MARIA), "--me", "--config", ana)["assignee"] == "Ana"
+    assert cli.json("assign", str(BOB), "bruno")["assignee"] == "bruno"
+    assert ids(cli.json("list", "--mine", "--config", ana)) == [MARIA]
+    assert ids(cli.json("list", "--assignee", "bruno")) == [BOB]
+    assert ids(cli.json("list", "--unassigned")) == [MARIA_SMS, VISITOR]
+    assert cli.json("assign", str(BOB), "--nobody")["assignee"] is None
+    assert ids(cli.json("list", "--assignee", "bruno")) == []
+
+
+def test_list_with_no_match_prints_exactly_an_empty_json_array(cli: Cli) -> None:
+    result = cli("list", "--tag", "no-such-tag", "--json")
+    assert (result.code, result.out.strip(), result.err) == (0, "[]", "")
+
+
+def test_show_json_has_the_conversation_and_its_messages_in_time_order(cli: Cli) -> None:
+    conv = cli.json("show", str(MARIA))
+    assert SUMMARY_FIELDS <= conv.keys()
+    assert conv["id"] == MARIA and "events" in conv
+    first, second = conv["messages"]
+    for message in conv["messages"]:
+        assert MESSAGE_FIELDS <= message.keys()
+    assert first["sent_at"] < second["sent_at"]
+    assert (first["channel"], first["direction"], first["status"]) == ("email", "in", "received")
+    assert first["sender"] == "maria@example.com"
+    assert first["recipients"] == ["support@acme.test"]
+    assert (first["subject"], first["message_id"]) == ("Broken kettle", "<m1@example.com>")
+    assert first["in_reply_to"] is None and first["attachments"] == []
+    assert first["text"].startswith("My kettle stopped working.")
+    assert second["in_reply_to"] == "<m1@example.com>"
+    assert cli.json("show", f"#{MARIA}")["id"] == MARIA
+
+
+def test_show_json_lists_attachments(cli: Cli) -> None:
+    (message,) = cli.json("show", str(BOB))["messages"]
+    (attachment,) = message["attachments"]
+    assert attachment["filename"] == "invoice.pdf"
+    assert attachment["content_type"] == "application/pdf"
+    assert attachment["size"] == len(ATTACHMENT)
+
+
+def test_customer_list_json_has_identities_and_case_counts(cli: Cli) -> None:
+    rows = cli.json("customer", "list")
+    assert ids(rows) == [MARIA, BOB, VISITOR, MARIA_SMS]
+    maria = rows[0]
+    assert maria["name"] == "Maria Lopez" and maria["conversations"] == 1
+    assert [(i["channel"], i["address"]) for i in maria["identities"]] == [
+        ("email", "maria@example.com")
+    ]
+    assert rows[2]["identities"][0]["address"] == "web:visitor-1"
+    assert ids(cli.json("customer", "list", "--query", "BOB")) == [BOB]
+    assert ids(cli.json("customer", "list", "-q", "555")) == [MARIA_SMS]
+
+
+def test_customer_suggestions_offer_the_phone_from_marias_signature(cli: Cli) -> None:
+    (suggestion,) = cli.json("customer", "suggestions")
+    assert suggestion["id"] == 1 and suggestion["status"] == "pending"
+    assert {suggestion["customer_id"], suggestion["other_customer_id"]} == {MARIA, MARIA_SMS}
+    assert suggestion["address"] == MARIA_PHONE and suggestion["reason"]
+    shown = cli.json("customer", "show", str(MARIA))
+    assert ids(shown["suggestions"]) == [1]
+
+
+def test_accepting_a_suggestion_merges_the_two_customers(cli: Cli) -> None:
+    decided = cli.json("customer", "accept", "1")
+    assert (decided["id"], decided["status"]) == (1, "accepted")
+    assert cli.json("customer", "suggestions") == []
+    assert ids(cli.json("customer", "list")) == [MARIA, BOB, VISITOR]
+    again = cli("customer", "accept", "1")
+    assert "already accepted" in assert_one_line_error(again, 4)
+
+
+def test_dismissing_a_suggestion_keeps_the_customers_apart(cli: Cli) -> None:
+    decided = cli.json("customer", "dismiss", "1")
+    assert (decided["id"], decided["status"]) == (1, "dismissed")
+    assert cli.json("customer", "suggestions") == []
+    assert ids(cli.json("customer", "list")) == [MARIA, BOB, VISITOR, MARIA_SMS]
+
+
+def test_customer_show_has_whole_history_across_channels_in_time_order(cli: Cli) -> None:
+    cli.json("customer", "merge", str(MARIA), str(MARIA_SMS))
+    shown = cli.json("customer", "show", str(MARIA))
+    assert shown["id"] == MARIA and shown["name"] == "Maria Lopez"
+    assert [(i["channel"], i["address"]) for i in shown["identities"]] == [
+        ("email", "maria@example.com"),
+        ("sms", MARIA_PHONE),
+    ]
+    history = shown["history"]
+    assert [m["channel"] for m in history] == ["email", "email", "sms"]
+    assert [m["sent_at"] for m in history] == sorted(m["sent_at"] for m in history)
+    for message in history:
+        assert MESSAGE_FIELDS <= message.keys()
+    assert ids(shown["conversations"]) == [MARIA, MARIA_SMS]
+
+
+def test_merge_then_split_gives_back_two_customers(cli: Cli) -> None:
+    merged = cli.json("customer", "merge", str(MARIA), str(MARIA_SMS))
+    assert merged["id"] == MARIA and len(merged["identities"]) == 2
+    followed = cli.json("customer", "show", str(MARIA_SMS))
+    assert (followed["id"], followed["merged_from"]) == (MARIA, [MARIA_SMS])
+    assert cli.json("show", str(MARIA_SMS))["customer_id"] == MARIA
+    assert cli.json("customer", "suggestions") == []
+
+    split = cli.json("customer", "split", str(MARIA), "--identity", "+1 415 555 0134")
+    new_id = split["id"]
+    assert new_id not in (MARIA, BOB, VISITOR, MARIA_SMS)
+    assert [i["address"] for i in split["identities"]] == [MARIA_PHONE]
+    assert ids(split["conversations"]) == [MARIA_SMS]
+    assert [m["channel"] for m in split["history"]] == ["sms"]
+    maria = cli.json("customer", "show", str(MARIA))
+    assert [i["address"] for i in maria["identities"]] == ["maria@example.com"]
+    assert [m["channel"] for m in maria["history"]] == ["email", "email"]
+    assert cli.json("show", str(MARIA_SMS))["customer_id"] == new_id
+
+
+def test_search_json_finds_messages_on_every_channel(cli: Cli) -> None:
+    hits = cli.json("search", "kettle")
+    assert {h["conversation_id"] for h in hits} == {MARIA, MARIA_SMS}
+    assert {h["channel"] for h in hits} == {"email", "sms"}
+    for hit in hits:
+        assert {
+            "message_id",
+            "customer_id",
+            "customer_name",
+            "sender",
+            "sent_at",
+            "snippet",
+            "highlights",
+        } <= hit.keys()
+    (chat,) = cli.json("search", "ship", "to", "Canada")
+    assert (chat["conversation_id"], chat["channel"]) == (VISITOR, "chat")
+    assert cli.json("search", "nothing-like-this") == []
+
+
+def _last_message(cli: Cli, conv: int) -> dict:
+    return cli.json("show", str(conv))["messages"][-1]
+
+
+def test_reply_queues_an_email_in_the_outbox(cli: Cli) -> None:
+    queued = cli.json("reply", str(MARIA), "--body", "A new kettle is on its way.")
+    assert queued["conversation_id"] == MARIA and queued["status"] == "queued"
+    assert (queued["channel"], queued["to"]) == ("email", "maria@example.com")
+    sent = _last_message(cli, MARIA)
+    assert sent["id"] == queued["message_id"]
+    assert (sent["direction"], sent["status"], sent["channel"]) == ("out", "queued", "email")
+    assert sent["recipients"] == ["maria@example.com"]
+    assert sent["text"] == "A new kettle is on its way."
+    assert sent["subject"] == "Re: Broken kettle" and sent["in_reply_to"] == "<m2@example.com>"
+
+
+def test_reply_with_body_dash_reads_standard_input(cli: Cli) -> None:
+    queued = cli.json("reply", str(VISITOR), "--body", "-", input="Yes, we do!\nCheers\n")
+    assert (queued["channel"], queued["to"]) == ("chat", "web:visitor-1")
+    sent = _last_message(cli, VISITOR)
+    assert (sent["direction"], sent["status"]) == ("out", "queued")
+    assert sent["text"] == "Yes, we do!\nCheers"
+
+
+def test_reply_by_sms_to_a_customer_without_a_phone_is_refused(cli: Cli) -> None:
+    before = cli.json("show", str(BOB))["messages"]
+    result = cli("reply", str(BOB), "--channel", "sms", "--body", "hi")
+    assert "--to" in assert_one_line_error(result, 4)
+    assert cli.json("show", str(BOB))["messages"] == before
+
+
+def test_reply_by_sms_with_to_adds_the_number_to_the_customer(cli: Cli) -> None:
+    queued = cli.json(
+        "reply", str(BOB), "--channel", "sms", "--to", "+1 415 555 0199", "--body", "Sent!"
+    )
+    assert (queued["channel"], queued["to"]) == ("sms", "+14155550199")
+    sent = _last_message(cli, BOB)
+    assert (sent["channel"], sent["status"], sent["recipients"]) == (
+        "sms",
+        "queued",
+        ["+14155550199"],
+    )
+    identities = cli.json("customer", "show", str(BOB))["identities"]
+    assert ("sms", "+14155550199") in [(i["channel"], i["address"]) for i in identities]
+
+
+def test_note_adds_a_private_message(cli: Cli) -> None:
+    added = cli.json("note", str(BOB), "--body", "Finance says Friday.")
+    assert added["conversation_id"] == BOB
+    note = _last_message(cli, BOB)
+    assert note["id"] == added["message_id"]
+    assert (note["direction"], note["text"]) == ("note", "Finance says Friday.")
+
+
+def test_resolve_reopen_and_status_change_the_status(cli: Cli) -> None:
+    resolved = cli.json("resolve", str(MARIA))
+    assert (resolved["id"], resolved["status"]) == (MARIA, "resolved")
+    assert "messages" not in resolved and SUMMARY_FIELDS <= resolved.keys()
+    assert cli.json("reopen", str(MARIA))["status"] == "open"
+    assert cli.json("status", str(MARIA), "pending")["status"] == "pending"
+    kinds = [e["kind"] for e in cli.json("show", str(MARIA))["events"]]
+    assert kinds == ["status", "reopen", "status"]
+
+
+def test_snooze_until_2h_hides_the_conversation_for_two_hours(cli: Cli) -> None:
+    snoozed = cli.json("snooze", str(MARIA), "--until", "2h")
+    assert snoozed["status"] == "snoozed"
+    until = datetime.fromisoformat(snoozed["snoozed_until"])
+    expected = datetime.now(UTC) + timedelta(hours=2)
+    assert abs(until - expected) < timedelta(minutes=5)
+    assert ids(cli.json("list", "--status", "snoozed")) == [MARIA]
+
+
+def test_tag_adds_and_removes_tags(cli: Cli) -> None:
+    tagged = cli.json("tag", str(BOB), "billing", "#Urgent")
+    assert tagged == {"conversation_id": BOB, "tags": ["billing", "urgent"]}
+    untagged = cli.json("tag", str(BOB), "urgent", "--remove")
+    assert untagged == {"conversation_id": BOB, "tags": ["billing"]}
+    assert cli.json("show", str(BOB))["tags"] == ["billing"]
+
+
+def test_log_call_records_a_phone_call_in_the_customers_open_case(cli: Cli) -> None:
+    logged = cli.json(
+        "log-call", str(BOB), "--body", "Called about the invoice.", "--channel", "phone"
+    )
+    assert (logged["customer_id"], logged["conversation_id"]) == (BOB, BOB)
+    call = _last_message(cli, BOB)
+    assert call["id"] == logged["message_id"]
+    assert (call["channel"], call["direction"], call["status"]) == ("phone", "in", "logged")
+    history = cli.json("customer", "show", str(BOB))["history"]
+    assert [m["channel"] for m in history] == ["email", "phone"]
+
+
+def test_export_then_import_into_a_new_store_exports_the_same_lines(cli: Cli) -> None:
+    cli("reply", str(MARIA), "--body", "On its way.")
+    first = cli("export", "--format", "jsonl")
+    assert first.code == 0 and first.err == ""
+    assert '"type": "blob"' in first.out
+    (cli.root / "backup.jsonl").write_text(first.out, encoding="utf-8")
+    assert cli("export", "-o", "copy.jsonl").code == 0
+    assert (cli.root / "copy.jsonl").read_text(encoding="utf-8") == first.out
+
+    new_db = cli.root / "restored" / "omni.db"
+    counts = cli.json("import", "backup.jsonl", "--db", new_db)
+    assert counts["customer"] == 4 and counts["message"] == 6 and counts["blob"] == 2
+    again = cli("export", "--db", new_db)
+    assert again.code == 0 and again.out == first.out
+
+
+def test_import_into_a_store_with_data_is_refused_and_changes_nothing(cli: Cli) -> None:
+    (cli.root / "backup.jsonl").write_text(cli("export").out, encoding="utf-8")
+    before = snapshot(cli.root)
+    assert "already has data" in assert_one_line_error(cli("import", "backup.jsonl"), 4)
+    assert snapshot(cli.root) == before
+
+
+def test_demo_seeds_a_new_store_and_refuses_an_existing_one(cli: Cli) -> None:
+    demo_db = cli.root / "demo.db"
+    seeded = cli("demo", "--no-tui", "--now", "2025-03-01T12:00:00+00:00", "--db", demo_db)
+    assert seeded.code == 0 and seeded.out == "" and "demo store" in seeded.err
+    assert len(cli.json("list", "--db", demo_db)) > 0
+    before = snapshot(cli.root)
+    refused = cli("demo", "--no-tui", "--db", demo_db)
+    assert "already exists" in assert_one_line_error(refused, 4)
+    assert snapshot(cli.root) == before
+
+
+def test_version_prints_the_version(cli: Cli) -> None:
+    result = cli("--version")
+    assert result.code == 0 and result.out.startswith("omni-tui ")

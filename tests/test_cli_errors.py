@@ -1,0 +1,250 @@
+"""Bad input to ``omni-tui``: one line on stderr, a meaningful exit code, nothing written."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import (
+    BOB,
+    MARIA,
+    Cli,
+    assert_one_line_error,
+    build_template,
+    snapshot,
+)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_template(tmp_path_factory.mktemp("cli-template"))
+
+
+@pytest.fixture
+def cli(tmp_path: Path, template: Path) -> Cli:
+    return Cli.with_store(tmp_path, template)
+
+
+@pytest.fixture
+def bare(tmp_path: Path) -> Cli:
+    """A CLI whose ``--db`` names a file that does not exist."""
+    return Cli(tmp_path, tmp_path / "missing" / "omni.db")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["show", "nope"], "conversation 'nope' not found"),
+        (["show", "999"], "conversation 999 not found"),
+        (["customer", "show", "999"], "customer 999 not found"),
+        (["customer", "accept", "99"], "suggestion 99 not found"),
+        (["tag", "999", "x"], "conversation 999 not found"),
+        (["log-call", "999", "--body", "hello"], "customer 999 not found"),
+    ],
+)
+def test_an_unknown_id_exits_3_with_one_line_and_changes_nothing(
+    cli: Cli, args: list[str], message: str
+) -> None:
+    before = snapshot(cli.root)
+    for extra in ([], ["--json"]):
+        line = assert_one_line_error(cli(*args, *extra), 3)
+        assert line == f"omni-tui: {message}"
+    assert snapshot(cli.root) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["customer", "merge", str(MARIA), str(MARIA)],
+        ["customer", "split", str(BOB), "--identity", "bob@example.org"],
+        ["note", str(MARIA), "--body", "   "],
+        ["reply", str(MARIA), "--body", ""],
+    ],
+)
+def test_a_refused_action_exits_4_with_one_line_and_changes_nothing(
+    cli: Cli, args: list[str]
+) -> None:
+    before = snapshot(cli.root)
+    assert_one_line_error(cli(*args, "--json"), 4)
+    assert snapshot(cli.root) == before
+
+
+def test_a_bad_snooze_time_is_one_line_and_leaves_the_status_alone(cli: Cli) -> None:
+    before = snapshot(cli.root)
+    line = assert_one_line_error(cli("snooze", str(MARIA), "--until", "banana"), 1)
+    assert "--until" in line and "banana" in line
+    assert snapshot(cli.root) == before
+    assert cli.json("show", str(MARIA))["status"] == "open"
+
+
+@pytest.mark.parametrize("args", [["list"], ["note", str(MARIA), "--body", "hi"], ["export"]])
+def test_db_pointing_at_a_text_file_is_refused_and_the_file_is_untouched(
+    bare: Cli, args: list[str]
+) -> None:
+    text = bare.root / "notes.txt"
+    text.write_text("my shopping list\n", encoding="utf-8")
+    before = snapshot(bare.root)
+    line = assert_one_line_error(bare(*args, "--db", text), 1)
+    assert "not an omni-tui store" in line
+    assert snapshot(bare.root) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["show", "1"],
+        ["customer", "list"],
+        ["search", "kettle"],
+        ["note", "1", "--body", "hi"],
+        ["export", "-o", "out.jsonl"],
+    ],
+)
+def test_db_pointing_at_a_missing_file_creates_nothing(bare: Cli, args: list[str]) -> None:
+    before = snapshot(bare.root)
+    assert "no store here" in assert_one_line_error(bare(*args), 1)
+    assert snapshot(bare.root) == before
+    assert sorted(p.name for p in bare.root.iterdir()) == [
+        "home",
+        "xdg_config_home",
+        "xdg_data_home",
+    ]
+
+
+def _from_the_future(cli: Cli) -> None:
+    conn = sqlite3.connect(cli.db)
+    conn.execute("PRAGMA user_version = 99")
+    conn.commit()
+    conn.close()
+
+
+def test_a_store_from_a_newer_version_is_refused_and_untouched(cli: Cli) -> None:
+    _from_the_future(cli)
+    before = snapshot(cli.root)[str(cli.db.relative_to(cli.root))]
+    for args in (["list"], ["reply", str(MARIA), "--body", "hi"]):
+        line = assert_one_line_error(cli(*args), 1)
+        assert "v99" in line and "upgrade omni-tui" in line
+    assert snapshot(cli.root)[str(cli.db.relative_to(cli.root))] == before
+
+
+def test_refusing_a_store_from_a_newer_version_creates_no_files(cli: Cli) -> None:
+    _from_the_future(cli)
+    before = snapshot(cli.root)
+    assert_one_line_error(cli("list"), 1)
+    assert snapshot(cli.root) == before
+
+
+def test_an_sqlite_file_that_is_not_a_store_is_refused_and_untouched(bare: Cli) -> None:
+    other = bare.root / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE recipes (name TEXT)")
+    conn.commit()
+    conn.close()
+    before = snapshot(bare.root)
+    assert "not an omni-tui store" in assert_one_line_error(bare("list", "--db", other), 1)
+    assert snapshot(bare.root) == before
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("[agent\nname = 'Ana'\n", "invalid TOML"),
+        ('[[accounts]]\nname = "fax"\nchannel = "fax"\n', "unknown channel 'fax'"),
+        ("[agnet]\nname = 'Ana'\n", "did you mean 'agent'?"),
+    ],
+)
+def test_a_bad_config_file_is_one_line_naming_the_problem(
+    cli: Cli, config: str, message: str
+) -> None:
+    path = cli.config(config)
+    before = snapshot(cli.root)
+    for args in (["list"], ["assign", str(MARIA), "--me"]):
+        line = assert_one_line_error(cli(*args, "--config", path), 1)
+        assert str(path) in line and message in line
+    assert snapshot(cli.root) == before
+
+
+def test_a_missing_config_file_is_an_error_not_the_defaults(cli: Cli) -> None:
+    before = snapshot(cli.root)
+    line = assert_one_line_error(cli("list", "--config", cli.root / "nope.toml"), 1)
+    assert "config file not found" in line
+    assert snapshot(cli.root) == before
+
+
+def test_the_users_own_config_is_not_read_but_xdg_config_home_is(cli: Cli) -> None:
+    assert cli.json("assign", str(MARIA), "--me")["assignee"] == "tester"
+    own = cli.root / "xdg_config_home" / "omni-tui" / "config.toml"
+    own.parent.mkdir(parents=True)
+    own.write_text('[agent]\nname = "Xena"\n', encoding="utf-8")
+    assert cli.json("assign", str(MARIA), "--me")["assignee"] == "Xena"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["frobnicate"],
+        ["list", "--bogus"],
+        ["list", "--status", "closed"],
+        ["list", "--mine", "--unassigned"],
+        ["customer"],
+        ["reply", "1"],
+        ["snooze", "1"],
+        ["export", "--format", "csv"],
+    ],
+)
+def test_a_usage_error_exits_2_without_a_traceback(cli: Cli, args: list[str]) -> None:
+    before = snapshot(cli.root)
+    result = cli(*args)
+    assert result.code == 2 and result.out == ""
+    assert "Traceback" not in result.err
+    assert result.err.splitlines()[-1].startswith("omni-tui: ")
+    assert snapshot(cli.root) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["import", "nothere.jsonl"], ["import", "garbage.jsonl"], ["import", "latin1.jsonl"]],
+)
+def test_a_failed_import_leaves_no_store_behind(bare: Cli, args: list[str]) -> None:
+    (bare.root / "garbage.jsonl").write_text("this is not json\n", encoding="utf-8")
+    (bare.root / "latin1.jsonl").write_bytes(b'{"type": "customer", "name": "Jos\xe9"}\n')
+    before = snapshot(bare.root)
+    assert_one_line_error(bare(*args), 1)
+    assert snapshot(bare.root) == before
+
+
+# --- hostile and out-of-range input ---
+
+
+def test_a_huge_conversation_id_is_not_found(cli: Cli) -> None:
+    assert_one_line_error(cli("show", "99999999999999999999999"), 3)
+
+
+@pytest.mark.parametrize("until", ["100000000d", "9999999999d"])
+def test_a_snooze_time_beyond_year_9999_is_a_one_line_error(cli: Cli, until: str) -> None:
+    before = snapshot(cli.root)
+    assert_one_line_error(cli("snooze", str(MARIA), "--until", until), 1)
+    assert snapshot(cli.root) == before
+
+
+def test_export_to_a_missing_directory_is_a_one_line_error(cli: Cli) -> None:
+    assert_one_line_error(cli("export", "-o", cli.root / "no-such-dir" / "out.jsonl"), 1)
+
+
+@pytest.mark.parametrize("record", [{"type": "blob"}, {"type": "customer", "id": 1, "name": None}])
+def test_a_malformed_import_record_is_one_line_and_leaves_no_store(bare: Cli, record: dict) -> None:
+    (bare.root / "bad.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    before = snapshot(bare.root)
+    assert_one_line_error(bare("import", "bad.jsonl"), 1)
+    assert snapshot(bare.root) == before
+
+
+def test_a_failed_import_leaves_no_blob_files_behind(cli: Cli) -> None:
+    export = cli("export").out + "this is not json\n"
+    (cli.root / "broken.jsonl").write_text(export, encoding="utf-8")
+    new_db = cli.root / "restored" / "omni.db"
+    assert_one_line_error(cli("import", "broken.jsonl", "--db", new_db), 1)
+    assert [p.name for p in (cli.root / "restored").rglob("*") if p.is_file()] == []

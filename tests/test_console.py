@@ -1,0 +1,259 @@
+"""The console, driven by keys as an agent would, against a real store."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from adapters.base import InboundMessage
+from omni_tui import outbox, queries
+from omni_tui.actions import set_status
+from omni_tui.config import parse_config
+from omni_tui.ingest import ingest
+from omni_tui.store import Store
+from omni_tui.tui.app import OmniApp
+from omni_tui.tui.composer import Composer
+from omni_tui.tui.conversation import ConversationView, MessageCard
+from omni_tui.tui.customer import Timeline
+from omni_tui.tui.screens.help import HelpScreen
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> Path:
+    return await make_store(tmp_path / "omni.db")
+
+
+async def make_store(path: Path) -> Path:
+    async with await Store.open(path, create=True) as store:
+        await ingest(
+            store,
+            [
+                InboundMessage(
+                    "email",
+                    "mail",
+                    "E1",
+                    "Maria Lopez <maria@example.com>",
+                    "My grinder arrived broken. [bold red]Fix it[/]",
+                    subject="Broken grinder",
+                    message_id="<e1@example.com>",
+                    sent_at=NOW - timedelta(days=3),
+                ),
+                InboundMessage(
+                    "chat",
+                    "web",
+                    "C1",
+                    "web:visitor-1",
+                    "do you ship to Canada?",
+                    sender_name="Visitor",
+                    sent_at=NOW - timedelta(hours=2),
+                ),
+                InboundMessage(
+                    "sms",
+                    "sms",
+                    "S1",
+                    "+14155550100",
+                    "is the roastery open?",
+                    sent_at=NOW - timedelta(hours=1),
+                ),
+            ],
+        )
+        # an older, resolved email case of Maria's: her history spans cases
+        old = await ingest(
+            store,
+            [
+                InboundMessage(
+                    "email",
+                    "mail",
+                    "E0",
+                    "maria@example.com",
+                    "Where is my order?",
+                    subject="Order 1001",
+                    message_id="<e0@example.com>",
+                    sent_at=NOW - timedelta(days=40),
+                )
+            ],
+        )
+        await set_status(store, old.conversation_ids[0] or 0, "resolved", agent="Ana")
+    return path
+
+
+def console(db: Path, config: str = '[agent]\nname = "Ana"\n') -> OmniApp:
+    return OmniApp(parse_config(config), db)
+
+
+async def settle(app: OmniApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Let the console finish its background work (but not a dialog waiting for the agent)."""
+    for _ in range(4):
+        await pilot.pause()
+        modal = len(app.screen_stack) > 1
+        for worker in list(app.workers):
+            if worker.is_finished or (modal and worker.group == "default"):
+                continue
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await asyncio.wait_for(worker.wait(), 10)
+
+
+async def open_case(app: OmniApp, pilot, subject: str) -> None:  # type: ignore[no-untyped-def]
+    await settle(app, pilot)
+    index = next(i for i, r in enumerate(app.inbox.rows) if r["subject"] == subject)
+    app.inbox.highlighted = index
+    app.inbox.focus()
+    await pilot.press("enter")
+    await settle(app, pilot)
+    assert app.conversation is not None and app.conversation["subject"] == subject
+
+
+async def test_the_inbox_shows_every_channel_in_one_list(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        channels = {c for row in app.inbox.rows for c in row["channels"]}
+        assert channels == {"email", "sms", "chat"}
+        # sorted by waiting time: the customer who has waited longest comes first
+        assert app.inbox.rows[0]["subject"] == "Broken grinder"
+
+
+async def test_opening_a_case_shows_the_customers_whole_history_beside_it(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        cards = app.query(MessageCard)
+        assert [c.message["text"] for c in cards][0].startswith("My grinder")
+        timeline = app.query_one(Timeline)
+        texts = [str(timeline.get_option_at_index(i).prompt) for i in range(timeline.option_count)]
+        assert len(texts) == 2 and "Where is my order?" in texts[0]  # older case first
+
+
+async def test_untrusted_text_is_shown_literally_not_as_markup(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        card = app.query(MessageCard).first()
+        assert "[bold red]Fix it[/]" in str(card.render())
+
+
+async def test_enter_on_the_timeline_jumps_to_that_conversation(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        timeline = app.query_one(Timeline)
+        timeline.focus()
+        timeline.highlighted = 0
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.conversation is not None and app.conversation["subject"] == "Order 1001"
+
+
+async def test_reply_by_sms_to_an_email_customer_keeps_history(db: Path) -> None:
+    async with await Store.open(db) as store:
+        maria = (await queries.list_customers(store, "maria"))[0]
+        case = (
+            await queries.list_conversations(
+                store, queries.ListFilter(customer_id=maria["id"], status="open")
+            )
+        )[0]
+        # Maria gave her mobile on a call; the agent adds it by answering on it
+        await outbox.queue_reply(
+            store, case["id"], "Got it", agent="Ana", channel="sms", to="+1 415 555 0134"
+        )
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await pilot.press("r")
+        await settle(app, pilot)
+        composer = app.query_one(Composer)
+        assert composer.target is not None and composer.target.channel == "email"
+        await pilot.press("ctrl+o")
+        assert composer.target is not None and composer.target.channel == "sms"
+        await pilot.press(*"A new grinder ships today")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+    async with await Store.open(db) as store:
+        history = (await queries.show_customer(store, maria["id"]))["history"]
+    assert [(m["channel"], m["direction"]) for m in history][-2:] == [
+        ("sms", "out"),
+        ("sms", "out"),
+    ]
+    assert history[-1]["text"] == "A new grinder ships today"
+    assert history[-1]["status"] == "queued"
+    assert {m["channel"] for m in history} == {"email", "sms"}
+
+
+async def test_a_typed_reply_survives_quitting_as_a_draft(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "do you ship to Canada?")
+        await pilot.press("r", *"Yes, we do")
+        await pilot.pause(0.6)  # the draft is saved as the agent types
+        await settle(app, pilot)
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "do you ship to Canada?")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.query_one(Composer).body == "Yes, we do"
+
+
+async def test_a_note_is_private_and_resolve_takes_the_case_out_of_open(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "is the roastery open?")
+        await pilot.press("n", *"regular, knows Ben")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert [m["direction"] for m in app.conversation["messages"]] == ["in", "note"]
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert app.conversation["status"] == "resolved"
+        assert "is the roastery open?" not in [r["subject"] for r in app.inbox.rows]
+
+
+async def test_help_lists_every_console_binding_with_its_id(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        listed = {b.id for _, bindings in app.screen.sections for b in bindings}
+        assert {b.id for b in OmniApp.BINDINGS} <= listed
+        assert "inbox.sort" in listed  # the focused widget's keys too
+
+
+async def test_keys_can_be_remapped_by_binding_id(db: Path) -> None:
+    app = console(db, '[agent]\nname = "Ana"\n[keys]\n"app.search" = "f"\n')
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SearchScreen"
+
+
+async def test_search_opens_the_case_at_the_matching_message(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"canada")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.conversation is not None
+        assert app.conversation["subject"] == "do you ship to Canada?"
+        view = app.query_one(ConversationView)
+        assert view.current is not None and "Canada" in view.current["text"]
+
+
+async def test_the_console_is_usable_at_80_by_24(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        assert app.query_one("#customer-pane").has_class("-collapsed")
+        await pilot.press("right_square_bracket")
+        assert not app.query_one("#customer-pane").has_class("-collapsed")
