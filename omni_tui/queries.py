@@ -266,7 +266,8 @@ def _identity(i: Identity) -> Row:
     return {"id": i.id, "channel": i.channel, "address": i.address, "display_name": i.display_name}
 
 
-async def show_customer(store: Store, customer_id: int) -> Row:
+async def show_customer(store: Store, customer_id: int, *, history_limit: int | None = None) -> Row:
+    """The customer with their whole history, or its latest ``history_limit`` messages."""
     async with store.read() as session:
         customer = await live_customer(session, customer_id)
         cid = customer.id
@@ -286,12 +287,17 @@ async def show_customer(store: Store, customer_id: int) -> Row:
                 | (col(LinkSuggestion.other_customer_id) == cid),
             )
         )
-        history = await _messages(
-            session,
-            select(Message)
-            .where(Message.customer_id == cid)
-            .order_by(col(Message.sent_at), col(Message.id)),
-        )
+        query = select(Message).where(Message.customer_id == cid)
+        if history_limit is None:
+            history = await _messages(
+                session, query.order_by(col(Message.sent_at), col(Message.id))
+            )
+            total = len(history)
+        else:
+            latest = query.order_by(col(Message.sent_at).desc(), col(Message.id).desc())
+            history = list(reversed(await _messages(session, latest.limit(history_limit))))
+            count = select(func.count()).where(Message.customer_id == cid)
+            total = (await session.exec(count)).one()
         return {
             "id": cid,
             "name": customer.name,
@@ -304,6 +310,7 @@ async def show_customer(store: Store, customer_id: int) -> Row:
             "conversations": [_summary(c, customer.name, []) for c in conversations.all()],
             "suggestions": [suggestion_row(s) for s in suggestions.all()],
             "history": history,
+            "history_total": total,
         }
 
 
@@ -411,12 +418,58 @@ async def agents(store: Store) -> list[str]:
         return list((await session.exec(select(Agent.name).order_by(Agent.name))).all())
 
 
-async def change_marker(store: Store) -> tuple[int, int, int]:
-    """Cheap fingerprint of the store; it moves when anyone ingests, acts or sends."""
-    from omni_tui.store.models import Outbox
+@dataclass(frozen=True, slots=True)
+class Pulse:
+    """What the console polls: a fingerprint of the store plus the status bar's figures."""
+
+    marker: tuple[object, ...]
+    last_message_id: int
+    outbox: dict[str, int]
+    accounts: list[Row]
+
+
+async def pulse(store: Store) -> Pulse:
+    """One cheap read; ``marker`` moves whenever anyone ingests, acts or delivers."""
+    from omni_tui.store.models import AccountHealth, Outbox
 
     async with store.read() as session:
         message = (await session.exec(select(func.max(Message.id)))).one() or 0
         event = (await session.exec(select(func.max(Event.id)))).one() or 0
-        sent = (await session.exec(select(func.count()).where(Outbox.status == "sent"))).one()
-        return message, event, sent
+        rows = await session.exec(
+            select(Outbox.status, func.count(), func.max(Outbox.id)).group_by(col(Outbox.status))
+        )
+        outbox = {status: count for status, count, _ in rows.all()}
+        health = (await session.exec(select(AccountHealth).order_by(AccountHealth.account))).all()
+    accounts = [
+        {
+            "account": h.account,
+            "state": h.state,
+            "last_success_at": iso(h.last_success_at),
+            "last_error": h.last_error,
+            "next_retry_at": iso(h.next_retry_at),
+        }
+        for h in health
+    ]
+    marker = (
+        message,
+        event,
+        tuple(sorted(outbox.items())),
+        tuple((h.account, h.state, h.updated_at) for h in health),
+    )
+    return Pulse(marker, message, outbox, accounts)
+
+
+async def new_inbound(store: Store, after_id: int, limit: int = 50) -> list[Row]:
+    """Inbound messages that arrived after ``after_id``, for the console's toast."""
+    async with store.read() as session:
+        rows = await session.exec(
+            select(Message.id, Message.channel, Message.sender, Message.sender_name, Customer.name)
+            .join(Customer, col(Customer.id) == Message.customer_id)
+            .where(col(Message.id) > after_id, Message.direction == "in")
+            .order_by(col(Message.id))
+            .limit(limit)
+        )
+        return [
+            {"id": i, "channel": ch, "who": name or sender_name or sender}
+            for i, ch, sender, sender_name, name in rows.all()
+        ]

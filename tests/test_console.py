@@ -257,3 +257,39 @@ async def test_the_console_is_usable_at_80_by_24(db: Path) -> None:
         assert app.query_one("#customer-pane").has_class("-collapsed")
         await pilot.press("right_square_bracket")
         assert not app.query_one("#customer-pane").has_class("-collapsed")
+
+
+async def test_a_message_ingested_by_another_process_appears_within_a_second(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        before = len(app.inbox.rows)
+        async with await Store.open(db) as other:  # e.g. the sync daemon
+            await ingest(
+                other,
+                [
+                    InboundMessage(
+                        "sms", "sms", f"LIVE{n}", f"+1415555020{n}", "hello?", sent_at=NOW
+                    )
+                    for n in range(3)
+                ],
+            )
+        notes: list[str] = []
+        for _ in range(10):  # no key pressed: the console notices on its own
+            await pilot.pause(0.1)
+            if len(app.inbox.rows) == before + 3:
+                break
+        assert len(app.inbox.rows) == before + 3
+        notes = [n.title for n in app._notifications]
+        assert notes.count("3 new messages") == 1  # a burst is one toast
+
+
+async def test_the_status_bar_shows_the_outbox(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "do you ship to Canada?")
+        await pilot.press("r", *"Yes!", "ctrl+s")
+        await settle(app, pilot)
+        await pilot.pause(0.7)
+        await settle(app, pilot)
+        assert "1 queued" in str(app.query_one("#status-bar").render())

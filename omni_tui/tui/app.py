@@ -25,8 +25,11 @@ from omni_tui.tui.inbox.list import tag_view
 from omni_tui.tui.screens.help import HelpScreen
 from omni_tui.tui.screens.pickers import PickOne
 from omni_tui.tui.screens.search import SearchScreen
+from omni_tui.tui.status import StatusBar
 
 NARROW = 120
+POLL_SECONDS = 0.5
+HISTORY_PAGE = 500
 
 
 class OmniApp(CaseActions):
@@ -134,7 +137,8 @@ class OmniApp(CaseActions):
         self.store: Store | None = None
         self.conversation: dict[str, Any] | None = None
         self.customer: dict[str, Any] | None = None
-        self._marker: tuple[int, int, int] | None = None
+        self._marker: tuple[object, ...] | None = None
+        self._last_message_id: int | None = None
         self._counts: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
@@ -146,6 +150,7 @@ class OmniApp(CaseActions):
                 yield ConversationView(id="conversation")
                 yield Composer(id="composer")
             yield CustomerPanel(id="customer-pane", classes="pane")
+        yield StatusBar(id="status-bar")
         yield Footer()
 
     async def on_mount(self) -> None:
@@ -164,7 +169,8 @@ class OmniApp(CaseActions):
         inbox.view = self.views[2]
         inbox.focus()
         self._apply_width(self.size.width)
-        self.set_interval(2.0, self._watch_store)
+        self.set_interval(POLL_SECONDS, self._watch_store)
+        self._watch_store()
 
     async def on_unmount(self) -> None:
         if self.store is not None:
@@ -231,7 +237,9 @@ class OmniApp(CaseActions):
     async def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
         assert self.store is not None
         conversation = await queries.show_conversation(self.store, conversation_id)
-        customer = await queries.show_customer(self.store, conversation["customer_id"])
+        customer = await queries.show_customer(
+            self.store, conversation["customer_id"], history_limit=HISTORY_PAGE
+        )
         self.conversation, self.customer = conversation, customer
         await self.query_one(ConversationView).show(conversation, message_id)
         self.query_one(CustomerPanel).show(customer, conversation_id)
@@ -249,13 +257,31 @@ class OmniApp(CaseActions):
 
     @work(group="watch", exclusive=True, exit_on_error=False, description="Watching the store")
     async def _watch_store(self) -> None:
-        """Other agents and the sync daemon write too: repaint when the store moves."""
-        assert self.store is not None
-        await actions.wake_snoozed(self.store)
-        marker = await queries.change_marker(self.store)
-        if self._marker is not None and marker != self._marker:
+        """The sync daemon, other agents and the CLI write too: repaint when the store moves."""
+        if self.store is None:
+            return
+        if await actions.wake_snoozed(self.store):
             self.reload()
-        self._marker = marker
+        pulse = await queries.pulse(self.store)
+        if pulse.marker == self._marker:
+            return
+        self.query_one(StatusBar).show(pulse)
+        if self._marker is not None:
+            self.reload()
+        if self._last_message_id is not None and pulse.last_message_id > self._last_message_id:
+            await self._toast_new(self._last_message_id)
+        self._marker, self._last_message_id = pulse.marker, pulse.last_message_id
+
+    async def _toast_new(self, after_id: int) -> None:
+        """One toast per burst, however many messages arrived."""
+        assert self.store is not None
+        fresh = await queries.new_inbound(self.store, after_id)
+        if not fresh:
+            return
+        names = list(dict.fromkeys(m["who"] for m in fresh))
+        who = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        count = len(fresh)
+        self.notify(who, title=f"{count} new message{'s' if count > 1 else ''}")
 
     # -- views, search, help ---------------------------------------------------
 

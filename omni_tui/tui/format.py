@@ -43,15 +43,20 @@ def channel_icons(channels: list[str]) -> Text:
     return out
 
 
+def now() -> datetime:
+    """The console's clock (one place, so snapshots can pin it)."""
+    return datetime.now(UTC)
+
+
 def parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def age(value: str | None, now: datetime | None = None) -> str:
+def age(value: str | None, at: datetime | None = None) -> str:
     then = parse(value)
     if then is None:
         return ""
-    seconds = max(0, int(((now or datetime.now(UTC)) - then).total_seconds()))
+    seconds = max(0, int(((at or now()) - then).total_seconds()))
     if seconds < 60:
         return "now"
     if seconds < 3600:
@@ -66,7 +71,7 @@ def waiting(value: str | None, warn_minutes: int, breach_minutes: int) -> Text:
     then = parse(value)
     if then is None:
         return Text("")
-    minutes = (datetime.now(UTC) - then).total_seconds() / 60
+    minutes = (now() - then).total_seconds() / 60
     style = "bold red" if minutes >= breach_minutes else "yellow" if minutes >= warn_minutes else ""
     return Text(f"⏳{age(value)}", style=style)
 
@@ -76,7 +81,7 @@ def when(value: str | None) -> str:
     if then is None:
         return ""
     local = then.astimezone()
-    if local.date() == datetime.now().astimezone().date():
+    if local.date() == now().astimezone().date():
         return local.strftime("%H:%M")
     return local.strftime("%a %d %b %H:%M")
 

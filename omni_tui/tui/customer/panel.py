@@ -89,10 +89,15 @@ class Timeline(OptionList):
 class CustomerPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="customer-profile")
-        yield Static("History — every channel", classes="pane-title")
+        yield Static("History — every channel", id="history-title", classes="pane-title")
         yield Timeline(id="timeline")
 
     def show(self, data: dict[str, Any], active_conversation: int | None) -> None:
         self.data = data
         self.query_one("#customer-profile", Static).update(profile(data))
+        shown, total = len(data["history"]), data.get("history_total", len(data["history"]))
+        title = "History — every channel"
+        if total > shown:
+            title += f" (latest {shown} of {total}; `omni-tui customer show` has all)"
+        self.query_one("#history-title", Static).update(title)
         self.query_one(Timeline).show(data["history"], active_conversation)
