@@ -116,13 +116,12 @@ async def console(ctx: Context) -> int:
 
 
 async def _console(ctx: Context) -> int:
-    try:
-        from omni_tui.tui.app import run_console
-    except ImportError:
-        from omni_tui.cli.main import build_parser
+    from omni_tui.tui.app import run_console
 
-        build_parser().print_help()
-        return 0
+    # open (creating or upgrading) before the screen takes over, so a bad
+    # store is a one-line error on a normal terminal, not a crash in the UI
+    async with await ctx.open(create=True):
+        pass
     return await run_console(ctx.config, ctx.db_path)
 
 
