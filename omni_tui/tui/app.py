@@ -112,6 +112,14 @@ class OmniApp(CaseActions):
             id="app.save",
         ),
         Binding(
+            "X",
+            "open_attachments",
+            "Open files",
+            show=False,
+            tooltip="Open this message's attachments with the system viewer",
+            id="app.open",
+        ),
+        Binding(
             "left_square_bracket",
             "toggle_pane('inbox')",
             "Inbox pane",
@@ -331,6 +339,7 @@ class OmniApp(CaseActions):
             ("Search every channel", "Full-text search", "search"),
             ("Switch inbox view", "Mine, Unassigned, All, channel, status, tag", "pick_view"),
         ]
+        found += [(f"View: {v.title}", "Inbox view", f"view({v.key!r})") for v in self.views]
         if self.conversation is not None:
             found += [
                 (
@@ -352,6 +361,7 @@ class OmniApp(CaseActions):
                 ("Log a phone call or visit", "", "log_call"),
                 ("New outbound conversation…", "", "compose_new"),
                 ("Save attachments of this message", "", "save_attachments"),
+                ("Open attachments with the system viewer", "", "open_attachments"),
                 ("Retry failed delivery", "", "retry"),
             ]
             if self.customer and self.customer["suggestions"]:

@@ -3,6 +3,9 @@ worker through the same functions the CLI uses, then the panes repaint."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +40,7 @@ NEEDS_CASE = {
     "compose_new",
     "retry",
     "save_attachments",
+    "open_attachments",
     "reply_to",
     "link_suggestion",
 }
@@ -356,3 +360,28 @@ class CaseActions(App[int]):
                 self.notify(str(exc), severity="warning")
         if saved:
             self.notify("Saved " + ", ".join(p.name for p in saved))
+
+    @work(exit_on_error=False)
+    async def action_open_attachments(self) -> None:
+        """Hand a copy to the desktop's viewer; nothing is executed by us."""
+        assert self.store is not None
+        message = self.query_one("#conversation").current
+        files = (message or {}).get("attachments") or []
+        opener = shutil.which("xdg-open") or shutil.which("open")
+        if not files or opener is None:
+            self.notify("Nothing to open" if not files else "No system opener (xdg-open) here")
+            return
+        directory = Path(tempfile.mkdtemp(prefix="omni-tui-"))
+        for a in files:
+            try:
+                path = await attachments.save_attachment(self.store, a["id"], directory)
+            except OmniError as exc:
+                self.notify(str(exc), severity="warning")
+                continue
+            subprocess.Popen(
+                [opener, str(path)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )

@@ -1,8 +1,7 @@
-"""Read omni-tui's TOML config (see ``config.example.toml``) into frozen dataclasses.
+"""Reading and validating the TOML file into :mod:`omni_tui.config.model`.
 
 Every problem is one :class:`~omni_tui.errors.ConfigError` line naming file, key and fix;
-keys read like ``accounts[0].imap_port`` (0-based, in file order). Secrets are resolved
-only when asked for, by :meth:`AccountConfig.secret`.
+keys read like ``accounts[0].imap_port`` (0-based, in file order).
 """
 
 from __future__ import annotations
@@ -10,212 +9,32 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import subprocess
 import tomllib
-from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any
 from urllib.parse import urlsplit
 
 from omni_tui import paths
-from omni_tui.errors import ConfigError, NotFound
-
-Channel = Literal["email", "sms", "chat"]
-Security = Literal["tls", "starttls", "none"]
-SmsProvider = Literal["twilio", "kannel"]
-CHANNELS: tuple[str, ...] = get_args(Channel)
-SECURITIES: tuple[str, ...] = get_args(Security)
-SMS_PROVIDERS: tuple[str, ...] = get_args(SmsProvider)
-MIB = 1024 * 1024
-SECRET_COMMAND_TIMEOUT = 60.0
-PLACEHOLDERS = ("customer.name", "agent.name", "agent.email", "agent.team")
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_SMTP_PORTS = {"tls": 465, "starttls": 587, "none": 25}
-
-
-@dataclass(frozen=True)
-class StoreConfig:
-    """``[store]``: where the SQLite store lives."""
-
-    #: Store file (``~`` expanded, relative to the config file); None: the default.
-    path: Path | None = None
-
-    def db_path(self) -> Path:
-        """The file to open: ``$OMNI_DB`` wins, then ``path``, then the user data dir."""
-        if self.path is None or os.environ.get(paths.DB_ENV):
-            return paths.default_db_path()
-        return self.path
-
-
-def _default_agent_name() -> str:
-    return os.environ.get("USER") or "agent"
-
-
-@dataclass(frozen=True)
-class AgentConfig:
-    """``[agent]``: the person at this terminal."""
-
-    #: Display name in replies and assignment; default ``$USER`` or "agent".
-    name: str = field(default_factory=_default_agent_name)
-    email: str | None = None  #: The agent's own address, for ``{agent.email}``.
-    team: str | None = None  #: Team label, for inbox filters and ``{agent.team}``.
-
-
-@dataclass(frozen=True)
-class IdentityConfig:
-    """``[identity]``: how customer identities are normalised."""
-
-    default_region: str = "US"  #: ISO 3166 region for numbers without a +country code.
-
-
-@dataclass(frozen=True)
-class ConversationConfig:
-    """``[conversation]``: how messages are threaded across channels."""
-
-    #: A customer's message on another channel joins their open conversation this recent.
-    join_window_days: int = 7
-
-
-@dataclass(frozen=True)
-class SlaConfig:
-    """``[sla]``: minutes since a customer's unanswered message before amber, then red."""
-
-    warn_after_minutes: int = 60  #: Minutes waiting before the row warns.
-    breach_after_minutes: int = 240  #: Minutes waiting before the row shows a breach.
-
-
-@dataclass(frozen=True)
-class CannedResponse:
-    """``[[canned]]``: a reusable reply the composer can insert."""
-
-    name: str  #: Unique name shown in the picker and command palette.
-    body: str  #: Text; may use {customer.name}, {agent.name}, {agent.email}, {agent.team}.
-
-    def render(self, *, customer_name: str, agent: AgentConfig) -> str:
-        """The body with its placeholders filled in."""
-        values = {
-            "customer.name": customer_name,
-            "agent.name": agent.name,
-            "agent.email": agent.email or "",
-            "agent.team": agent.team or "",
-        }
-        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), self.body)
-
-
-Command = str | tuple[str, ...]  # a shell string, or an argv list (stored as a tuple)
-
-
-@dataclass(frozen=True)
-class AccountConfig:
-    """``[[accounts]]``: a mailbox, SMS number or chat relay; unused fields stay None."""
-
-    name: str  #: Unique name; also names the ``OMNI_<NAME>_<KEY>`` secret env vars.
-    channel: Channel  #: "email", "sms" or "chat".
-    imap_host: str | None = None  #: Email: IMAP server host name.
-    imap_port: int | None = None  #: Email: IMAP port; default 993 with tls, else 143.
-    imap_security: Security | None = None  #: Email: "tls" (default), "starttls" or "none".
-    username: str | None = None  #: Email: IMAP/SMTP login. Kannel: sendsms username.
-    password: str | None = field(default=None, repr=False)  #: Email, Kannel: literal password.
-    password_command: Command | None = None  #: Email, Kannel: command printing the password.
-    folders: tuple[str, ...] = ()  #: Email: IMAP folders to pull; default ("INBOX",).
-    smtp_host: str | None = None  #: Email: SMTP server for replies; default imap_host.
-    smtp_port: int | None = None  #: Email: SMTP port; default 465 tls, 587 starttls, 25 none.
-    smtp_security: Security | None = None  #: Email: "tls", "starttls" (default) or "none".
-    address: str | None = None  #: Email: the From address of replies.
-    ca_file: Path | None = None  #: Email: extra CA bundle to trust (``~`` expanded).
-    sent_folder: str | None = None  #: Email: folder to append sent replies to, if any.
-    mark_seen: bool = False  #: Email: set \\Seen on the server when a message is pulled.
-    max_attachment_bytes: int = 25 * MIB  #: Email: larger attachments are not downloaded.
-    provider: SmsProvider | None = None  #: SMS: "twilio" or "kannel".
-    number: str | None = None  #: SMS: our sending number (E.164 or short code).
-    api_base: str | None = None  #: Twilio: API base URL; default "https://api.twilio.com".
-    account_sid: str | None = None  #: Twilio: account SID (AC…).
-    auth_token: str | None = field(default=None, repr=False)  #: Twilio: literal auth token.
-    auth_token_command: Command | None = None  #: Twilio: command printing the auth token.
-    api_key: str | None = None  #: Twilio: API key SID (SK…), used instead of the auth token.
-    api_secret: str | None = field(default=None, repr=False)  #: Twilio: literal API key secret.
-    api_secret_command: Command | None = None  #: Twilio: command printing the API secret.
-    sendsms_url: str | None = None  #: Kannel: the smsbox sendsms URL.
-    listen: str | None = None  #: Kannel: "host:port" for inbound SMS and delivery reports.
-    relay_url: str | None = None  #: Chat: base URL of our webhook relay.
-    token: str | None = field(default=None, repr=False)  #: Chat: literal relay token.
-    token_command: Command | None = None  #: Chat: command printing the relay token.
-    #: The config file this came from, for error messages.
-    source: Path | None = field(default=None, compare=False, repr=False)
-    index: int = field(default=0, compare=False, repr=False)  #: Position in [[accounts]].
-
-    def env_var(self, key: str) -> str:
-        """``OMNI_<NAME>_<KEY>``: the env var that can supply secret ``key``."""
-        return f"OMNI_{re.sub(r'[^A-Z0-9]', '_', self.name.upper())}_{key.upper()}"
-
-    def secret(self, key: str) -> str:
-        """Secret ``key`` ("password", "auth_token", "api_secret", "token"; never in repr):
-        the literal, else ``<key>_command``'s stdout, else ``$OMNI_<NAME>_<KEY>``."""
-        if key not in _SECRETS[self.provider or self.channel]:
-            raise ValueError(f"{key!r} is not a secret of {self.channel} account {self.name!r}")
-        if getattr(self, key) is not None:
-            return getattr(self, key)
-        if getattr(self, f"{key}_command") is not None:
-            return self._run(f"{key}_command", getattr(self, f"{key}_command"))
-        if os.environ.get(self.env_var(key)):
-            return os.environ[self.env_var(key)]
-        raise self._error(
-            key,
-            f"no {key} for account {self.name!r}",
-            f"set {key} or {key}_command, or export {self.env_var(key)}",
-        )
-
-    def _error(self, key: str, problem: str, fix: str) -> ConfigError:
-        file = str(self.source) if self.source else "<config>"
-        return ConfigError(file, f"accounts[{self.index}].{key}", problem, fix)
-
-    def _run(self, key: str, command: Command) -> str:
-        fix = "run it by hand: it must print the secret and exit 0"
-        try:
-            done = subprocess.run(
-                command if isinstance(command, str) else list(command),
-                shell=isinstance(command, str),
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                encoding="utf-8",
-                timeout=SECRET_COMMAND_TIMEOUT,
-                check=False,
-            )
-        except (OSError, UnicodeDecodeError, subprocess.TimeoutExpired) as exc:
-            why = getattr(exc, "strerror", None) or type(exc).__name__  # no output: it is secret
-            raise self._error(key, f"could not run it ({why})", fix) from None
-        if done.returncode != 0:
-            raise self._error(key, f"exited with status {done.returncode}", fix)
-        if not done.stdout.rstrip("\r\n"):
-            raise self._error(key, "printed nothing", fix)
-        return done.stdout.rstrip("\r\n")
-
-
-@dataclass(frozen=True)
-class Config:
-    """The whole config file; ``Config()`` is what an absent default file means."""
-
-    store: StoreConfig = field(default_factory=StoreConfig)  #: Where the store lives.
-    agent: AgentConfig = field(default_factory=AgentConfig)  #: Who is at this terminal.
-    #: How phone numbers are normalised into customer identities.
-    identity: IdentityConfig = field(default_factory=IdentityConfig)
-    #: How messages are threaded across channels.
-    conversation: ConversationConfig = field(default_factory=ConversationConfig)
-    sla: SlaConfig = field(default_factory=SlaConfig)  #: Response-time thresholds.
-    accounts: tuple[AccountConfig, ...] = ()  #: Channel accounts to sync, in file order.
-    canned: tuple[CannedResponse, ...] = ()  #: Canned responses, in file order.
-    #: Binding id → key string, for Textual's ``App.set_keymap``.
-    keys: dict[str, str] = field(default_factory=dict)
-    source: Path | None = None  #: The file this was read from; None for defaults.
-
-    def account(self, name: str) -> AccountConfig:
-        """The account called ``name``; NotFound if there is none."""
-        for account in self.accounts:
-            if account.name == name:
-                return account
-        raise NotFound("account", name)
-
+from omni_tui.config.model import (
+    _PLACEHOLDER,
+    _SMTP_PORTS,
+    CHANNELS,
+    MIB,
+    PLACEHOLDERS,
+    SECURITIES,
+    SMS_PROVIDERS,
+    AccountConfig,
+    AgentConfig,
+    CannedResponse,
+    Config,
+    ConversationConfig,
+    IdentityConfig,
+    SlaConfig,
+    StoreConfig,
+    _default_agent_name,
+)
+from omni_tui.errors import ConfigError
 
 _SECTIONS: dict[str, tuple[str, ...] | None] = {
     "store": ("path",),
@@ -282,12 +101,6 @@ _OWNERS = {
     key: " or ".join(_LABELS[k] for k, keys in _ALLOWED.items() if key in keys)
     for keys in _ALLOWED.values()
     for key in keys
-}
-_SECRETS = {
-    "email": ("password",),
-    "twilio": ("auth_token", "api_secret"),
-    "kannel": ("password",),
-    "chat": ("token",),
 }
 _KINDS = {
     bool: "a boolean",
