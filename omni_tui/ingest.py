@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,11 +21,21 @@ from omni_tui.store import Store, refresh_summaries
 from omni_tui.store.models import Attachment, Conversation, Message, SyncCursor, utcnow
 from omni_tui.text import clean, clean_line, html_to_text, snippet
 
+if TYPE_CHECKING:
+    from omni_tui.config import Config
+
 
 @dataclass(frozen=True, slots=True)
 class IngestOptions:
     default_region: str = "US"
     join_window: timedelta = timedelta(days=7)
+
+    @classmethod
+    def from_config(cls, config: Config) -> IngestOptions:
+        return cls(
+            default_region=config.identity.default_region,
+            join_window=timedelta(days=config.conversation.join_window_days),
+        )
 
 
 @dataclass(slots=True)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +43,7 @@ class Context:
 
     @property
     def ingest_options(self) -> IngestOptions:
-        return IngestOptions(
-            default_region=self.region,
-            join_window=timedelta(days=self.config.conversation.join_window_days),
-        )
+        return IngestOptions.from_config(self.config)
 
     async def open(self, *, create: bool = False) -> Store:
         return await Store.open(self.db_path, create=create)
@@ -424,3 +421,46 @@ async def import_(ctx: Context) -> int:
                 leftover.unlink(missing_ok=True)
         raise
     return _done(ctx, counts, " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+
+
+@command("sync")
+async def sync(ctx: Context) -> int:
+    from omni_tui.delivery import deliver_outbox
+    from omni_tui.sync import sync_once
+
+    if not ctx.args.once:
+        raise OmniError("the sync daemon is not available yet — use `omni-tui sync --once`")
+    if ctx.args.account:
+        ctx.config.account(ctx.args.account)  # an unknown name is a one-line error first
+    async with await ctx.open(create=True) as store:
+        with output.progress_reporter() as progress:
+            reports = await sync_once(
+                store, ctx.config, account=ctx.args.account, progress=progress
+            )
+        delivery = await deliver_outbox(store, ctx.config)
+    if ctx.json:
+        output.emit_json(
+            {
+                "accounts": [r.as_json() for r in reports],
+                "outbox": {
+                    "sent": delivery.sent,
+                    "failed": delivery.failed,
+                    "retrying": delivery.retrying,
+                    "errors": delivery.errors,
+                },
+            }
+        )
+    else:
+        output.table(
+            ["ACCOUNT", "CHANNEL", "NEW", "SKIPPED", "STATE", "ERRORS"],
+            [
+                [r.account, r.channel, r.new, r.skipped, r.state, "; ".join(r.errors)]
+                for r in reports
+            ],
+        )
+        print(
+            f"outbox: {delivery.sent} sent, {delivery.retrying} retrying, {delivery.failed} failed"
+        )
+        for line in delivery.errors:
+            output.error(line)
+    return 1 if any(r.failed for r in reports) else 0

@@ -154,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     _body(p)
     _json(p)
 
+    p = cmd("sync", "pull every account and deliver the outbox")
+    p.add_argument(
+        "--once", action="store_true", help="one pass, then exit (the daemon is not yet available)"
+    )
+    p.add_argument("--account", metavar="NAME", help="only this account")
+    _json(p)
+
     p = cmd("export", "write the whole store as JSON lines")
     p.add_argument("--format", choices=("jsonl",), default="jsonl")
     p.add_argument("--output", "-o", help="file (default: standard output)")

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,30 @@ def console() -> Console:
     # piped output is for grep and less: do not cut it to 80 columns
     width = None if sys.stdout.isatty() else 400
     return Console(markup=False, highlight=False, emoji=False, soft_wrap=False, width=width)
+
+
+@contextmanager
+def progress_reporter() -> Iterator[Callable[[str, int], None] | None]:
+    """A live count on stderr during a long first sync; nothing when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(account: str, done: int) -> None:
+            if account not in tasks:
+                tasks[account] = bar.add_task(account)
+            bar.update(tasks[account], description=f"{account}: {done} messages")
+
+        yield update
 
 
 def emit_json(data: Any) -> None:

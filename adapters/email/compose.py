@@ -1,0 +1,120 @@
+"""An :class:`OutboundMessage` → RFC 5322 bytes ready for SMTP (CRLF line ends).
+
+Header values are single-lined first (CR, LF and the other characters Python
+treats as line breaks become spaces), so no value can start a header of its own.
+Message-ID, In-Reply-To and References are written raw and folded between ids:
+the stdlib would otherwise turn a long id into RFC 2047 encoded words, which
+breaks threading in every mail client that reads them.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import re
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from adapters.base import OutboundMessage
+
+__all__ = ["build_message", "clean_header"]
+
+# Everything str.splitlines() breaks on, plus the other C0 controls and DEL.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]+")
+_NOT_ID_CHAR = re.compile(r"[^\x21-\x7e]")
+_POLICY = email.policy.SMTP
+# Headers set with set_raw are written exactly as given (we fold them ourselves).
+_OUTPUT_POLICY = email.policy.SMTP.clone(refold_source="none")
+
+
+def clean_header(value: str) -> str:
+    """A header value that cannot break out of its line."""
+    return _UNSAFE.sub(" ", value).strip()
+
+
+def _msg_id(value: str) -> str | None:
+    """``<id@host>`` with anything outside printable ASCII dropped; None if nothing is left."""
+    core = _NOT_ID_CHAR.sub("", value).strip("<>")
+    return f"<{core}>" if core else None
+
+
+def _fold_ids(ids: list[str], name: str) -> str:
+    """Ids joined by spaces, a line break between ids before a line passes 78 characters."""
+    lines: list[str] = []
+    line = ""
+    width = len(name) + 2
+    for msg_id in ids:
+        if line and width + len(line) + 1 + len(msg_id) > 78:
+            lines.append(line)
+            line, width = msg_id, 1
+        else:
+            line = f"{line} {msg_id}" if line else msg_id
+    lines.append(line)
+    return "\n ".join(lines)
+
+
+def _mailbox(address: str, name: str | None) -> Address | str:
+    address = clean_header(address)
+    if "<" in address:  # "Name <addr>" given as the address
+        parsed_name, address = parseaddr(address)
+        name = name or parsed_name
+    name = clean_header(name) if name else ""
+    try:
+        return Address(display_name=name, addr_spec=address)
+    except Exception:  # not a parseable addr-spec: let the header parser cope
+        return f"{name} <{address}>" if name else address
+
+
+def _domain(address: str) -> str:
+    domain = parseaddr(clean_header(address))[1].rpartition("@")[2]
+    return _NOT_ID_CHAR.sub("", domain) or "localhost"
+
+
+def build_message(
+    out: OutboundMessage,
+    *,
+    from_address: str,
+    from_name: str | None = None,
+    date: datetime | None = None,
+) -> bytes:
+    """RFC 5322 bytes for ``out``: UTF-8 text/plain, multipart/mixed with attachments.
+
+    ``out.message_id`` is used when set, else one is made on the sender's domain.
+    An attachment without data (one skipped on the way in) raises ``ValueError``:
+    sending the reply without it silently would lose it.
+    """
+    msg = EmailMessage(policy=_POLICY)
+    msg["From"] = _mailbox(from_address, from_name)
+    msg["To"] = clean_header(out.to)
+    if out.subject is not None:
+        msg["Subject"] = clean_header(out.subject)
+    when = date or datetime.now(UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    msg["Date"] = format_datetime(when)
+    message_id = _msg_id(out.message_id or "") or make_msgid(domain=_domain(from_address))
+    msg.set_raw("Message-ID", message_id)
+    in_reply_to = _msg_id(out.in_reply_to or "")
+    if in_reply_to:
+        msg.set_raw("In-Reply-To", in_reply_to)
+    references = [r for r in (_msg_id(ref) for ref in out.references) if r]
+    if references:
+        msg.set_raw("References", _fold_ids(list(dict.fromkeys(references)), "References"))
+    msg.set_content(out.text.replace("\r\n", "\n"))
+    for part in out.attachments:
+        if part.data is None:
+            reason = f" ({part.skipped_reason})" if part.skipped_reason else ""
+            raise ValueError(f"attachment {part.filename!r} has no data{reason}")
+        content_type = clean_header(part.content_type).partition(";")[0].strip().lower()
+        maintype, _, subtype = content_type.partition("/")
+        if not maintype or not subtype or maintype in ("multipart", "message"):
+            maintype, subtype = "application", "octet-stream"
+        msg.add_attachment(
+            part.data,
+            maintype=maintype,
+            subtype=subtype,
+            filename=clean_header(part.filename) or "attachment",
+            disposition="inline" if part.inline else "attachment",
+        )
+    return msg.as_bytes(policy=_OUTPUT_POLICY)

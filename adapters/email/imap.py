@@ -1,0 +1,251 @@
+"""IMAP pull: incremental by UID, exactly-once together with ingest's cursor commit.
+
+IMAPClient is synchronous and well kept (it parses FETCH responses, knows
+CONDSTORE and IDLE); every call runs in a worker thread through
+``asyncio.to_thread`` so the event loop never blocks.  The IDLE connection is
+a separate one, and nothing else is sent on it before DONE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from adapters.base import AuthError, Cursor, InboundMessage, PullResult, TransientError
+from adapters.email.mime import parse_message
+
+IDLE_RENEW_SECONDS = 25 * 60  # servers may drop IDLE after 29 minutes
+
+
+@dataclass(frozen=True, slots=True)
+class ImapSettings:
+    account: str
+    host: str
+    port: int
+    security: str  # "tls" | "starttls" | "none"
+    username: str
+    password: str
+    folders: Sequence[str] = ("INBOX",)
+    ca_file: Path | None = None
+    mark_seen: bool = False
+    max_attachment_bytes: int = 25 * 1024 * 1024
+    batch_size: int = 500
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class FolderState:
+    """The cursor of one folder: UIDVALIDITY, the last UID stored, HIGHESTMODSEQ."""
+
+    uidvalidity: int
+    last_uid: int
+    highestmodseq: int | None = None
+
+    def dump(self) -> str:
+        return json.dumps(
+            {
+                "uidvalidity": self.uidvalidity,
+                "last_uid": self.last_uid,
+                "highestmodseq": self.highestmodseq,
+            }
+        )
+
+    @classmethod
+    def load(cls, value: str | None) -> FolderState | None:
+        if not value:
+            return None
+        try:
+            data = json.loads(value)
+            return cls(int(data["uidvalidity"]), int(data["last_uid"]), data.get("highestmodseq"))
+        except (ValueError, KeyError, TypeError):
+            return None  # an unreadable cursor means a full, deduplicated resync
+
+
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """Verification always on; a custom CA file adds trust, it never removes checks."""
+    context = ssl.create_default_context()
+    if ca_file is not None:
+        context.load_verify_locations(cafile=str(ca_file))
+    return context
+
+
+class ImapConnection:
+    """One logged-in connection; blocking methods, called from worker threads."""
+
+    def __init__(self, settings: ImapSettings) -> None:
+        self.settings = settings
+        self.client: IMAPClient | None = None
+
+    def open(self) -> None:
+        s = self.settings
+        context = tls_context(s.ca_file) if s.security != "none" else None
+        try:
+            client = IMAPClient(
+                s.host,
+                port=s.port,
+                ssl=s.security == "tls",
+                ssl_context=context,
+                timeout=s.timeout,
+            )
+            if s.security == "starttls":
+                client.starttls(context)
+            client.login(s.username, s.password)
+        except LoginError as exc:
+            raise AuthError(f"{s.account}: IMAP login refused ({_text(exc)})") from None
+        except (TimeoutError, OSError, ssl.SSLError, IMAPClientError) as exc:
+            raise TransientError(f"{s.account}: cannot reach {s.host}:{s.port} ({exc})") from None
+        if b"CONDSTORE" in client.capabilities():
+            try:
+                client.enable("CONDSTORE")
+            except IMAPClientError:
+                pass
+        self.client = client
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.logout()
+            except (OSError, IMAPClientError):
+                pass
+            self.client = None
+
+    def select(self, folder: str) -> FolderState:
+        assert self.client is not None
+        info = self.client.select_folder(folder, readonly=not self.settings.mark_seen)
+        modseq = info.get(b"HIGHESTMODSEQ")
+        next_uid = int(info.get(b"UIDNEXT", 1))
+        return FolderState(int(info[b"UIDVALIDITY"]), next_uid - 1, int(modseq) if modseq else None)
+
+    def uids_from(self, first_uid: int) -> list[int]:
+        assert self.client is not None
+        found = self.client.search(["UID", f"{first_uid}:*"])
+        # "n:*" still returns the last message when n is past the end
+        return sorted(uid for uid in found if uid >= first_uid)
+
+    def fetch(self, uids: list[int]) -> list[tuple[int, bytes, datetime | None]]:
+        assert self.client is not None
+        data = self.client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
+        out = []
+        for uid in uids:
+            item = data.get(uid)
+            if item is None:
+                continue  # expunged meanwhile
+            when = item.get(b"INTERNALDATE")
+            if isinstance(when, datetime) and when.tzinfo is None:
+                when = when.astimezone(UTC)
+            out.append((uid, item[b"BODY[]"], when))
+        if self.settings.mark_seen and out:
+            self.client.add_flags([uid for uid, _, _ in out], [b"\\Seen"])
+        return out
+
+    def append(self, folder: str, raw: bytes) -> None:
+        assert self.client is not None
+        try:
+            self.client.append(folder, raw, [b"\\Seen"])
+        except IMAPClientError as exc:
+            if b"TRYCREATE" not in str(exc).encode():
+                raise
+            self.client.create_folder(folder)
+            self.client.append(folder, raw, [b"\\Seen"])
+
+    def idle(self, folder: str, seconds: float) -> bool:
+        """Wait up to ``seconds`` for the server to announce new mail."""
+        assert self.client is not None
+        self.client.select_folder(folder, readonly=True)
+        self.client.idle()
+        try:
+            responses = self.client.idle_check(timeout=min(seconds, IDLE_RENEW_SECONDS))
+        finally:
+            self.client.idle_done()
+        return any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
+
+
+def _text(exc: BaseException) -> str:
+    text = str(exc)
+    return text[2:-1] if text.startswith("b'") else text
+
+
+class ImapAccount:
+    """Pulls every configured folder of one account, in batches with their cursors."""
+
+    def __init__(self, settings: ImapSettings) -> None:
+        self.settings = settings
+
+    async def pull(self, cursors: dict[str, str | None]) -> AsyncIterator[PullResult]:
+        """Batches of new messages; each carries the folder cursor to commit with it."""
+        connection = ImapConnection(self.settings)
+        await asyncio.to_thread(connection.open)
+        try:
+            for folder in self.settings.folders or ("INBOX",):
+                async for batch in self._pull_folder(connection, folder, cursors.get(folder)):
+                    yield batch
+        except (TimeoutError, OSError, IMAPClientError) as exc:
+            raise TransientError(f"{self.settings.account}: IMAP failed ({exc})") from None
+        finally:
+            await asyncio.to_thread(connection.close)
+
+    async def _pull_folder(
+        self, connection: ImapConnection, folder: str, cursor: str | None
+    ) -> AsyncIterator[PullResult]:
+        state = await asyncio.to_thread(connection.select, folder)
+        known = FolderState.load(cursor)
+        if known is not None and known.uidvalidity == state.uidvalidity:
+            if known.last_uid >= state.last_uid:
+                return  # nothing new: no FETCH at all
+            first = known.last_uid + 1
+        else:
+            first = 1  # new folder or UIDVALIDITY changed: Message-ID dedupe keeps it exact
+        uids = await asyncio.to_thread(connection.uids_from, first)
+        size = max(1, self.settings.batch_size)
+        for start in range(0, len(uids), size):
+            chunk = uids[start : start + size]
+            fetched = await asyncio.to_thread(connection.fetch, chunk)
+            messages = [
+                self._message(folder, state.uidvalidity, uid, raw, when)
+                for uid, raw, when in fetched
+            ]
+            done = FolderState(state.uidvalidity, chunk[-1], state.highestmodseq)
+            yield PullResult(messages, Cursor(self.settings.account, folder, done.dump()))
+
+    def _message(
+        self, folder: str, uidvalidity: int, uid: int, raw: bytes, when: datetime | None
+    ) -> InboundMessage:
+        return parse_message(
+            raw,
+            account=self.settings.account,
+            provider_id=f"{folder}/{uidvalidity}/{uid}",
+            max_attachment_bytes=self.settings.max_attachment_bytes,
+            received_at=when,
+        )
+
+    async def wait_for_mail(
+        self, folder: str = "INBOX", seconds: float = IDLE_RENEW_SECONDS
+    ) -> bool:
+        """IDLE on a connection of its own; True when the server announced new mail."""
+        connection = ImapConnection(self.settings)
+        await asyncio.to_thread(connection.open)
+        try:
+            return await asyncio.to_thread(connection.idle, folder, seconds)
+        finally:
+            await asyncio.to_thread(connection.close)
+
+    async def append(self, folder: str, raw: bytes) -> None:
+        """Keep a copy of a sent reply in the account's Sent folder."""
+        connection = ImapConnection(self.settings)
+        await asyncio.to_thread(connection.open)
+        try:
+            await asyncio.to_thread(connection.append, folder, raw)
+        except (OSError, IMAPClientError) as exc:
+            raise TransientError(
+                f"{self.settings.account}: cannot save to {folder} ({exc})"
+            ) from None
+        finally:
+            await asyncio.to_thread(connection.close)

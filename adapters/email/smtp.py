@@ -1,0 +1,75 @@
+"""SMTP replies with aiosmtplib: asyncio end to end, TLS verified."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.utils import parseaddr
+from pathlib import Path
+
+import aiosmtplib
+
+from adapters.base import AuthError, OutboundMessage, RejectedError, TransientError
+from adapters.email.compose import build_message
+from adapters.email.imap import tls_context
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    account: str
+    host: str
+    port: int
+    security: str  # "tls" | "starttls" | "none"
+    address: str
+    username: str | None = None
+    password: str | None = None
+    ca_file: Path | None = None
+    timeout: float = 30.0
+
+
+async def send_email(settings: SmtpSettings, out: OutboundMessage) -> tuple[str, bytes]:
+    """Deliver one reply; returns its Message-ID and the bytes sent (for the Sent folder)."""
+    raw = build_message(out, from_address=settings.address)
+    _, sender = parseaddr(settings.address)
+    context = tls_context(settings.ca_file) if settings.security != "none" else None
+    client = aiosmtplib.SMTP(
+        hostname=settings.host,
+        port=settings.port,
+        use_tls=settings.security == "tls",
+        start_tls=settings.security == "starttls",
+        tls_context=context,
+        timeout=settings.timeout,
+    )
+    try:
+        async with client:
+            # a loopback relay with security "none" may take mail without AUTH
+            if settings.username and (
+                settings.security != "none" or client.supports_extension("auth")
+            ):
+                await client.login(settings.username, settings.password or "")
+            await client.sendmail(sender, [out.to], raw)
+    except aiosmtplib.SMTPAuthenticationError as exc:
+        raise AuthError(f"{settings.account}: SMTP login refused ({exc.message})") from None
+    except aiosmtplib.SMTPRecipientsRefused as exc:
+        reasons = "; ".join(r.message for r in exc.recipients)
+        raise RejectedError(f"{out.to} refused by the mail server: {reasons}") from None
+    except aiosmtplib.SMTPResponseException as exc:
+        if 500 <= exc.code < 600:
+            raise RejectedError(
+                f"mail server refused the message: {exc.code} {exc.message}", code=str(exc.code)
+            ) from None
+        raise TransientError(f"mail server busy: {exc.code} {exc.message}") from None
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        raise TransientError(
+            f"{settings.account}: cannot send via {settings.host}:{settings.port} ({exc})"
+        ) from None
+    message_id = out.message_id or _header(raw, b"Message-ID")
+    return message_id, raw
+
+
+def _header(raw: bytes, name: bytes) -> str:
+    for line in raw.split(b"\r\n"):
+        if line.lower().startswith(name.lower() + b":"):
+            return line.split(b":", 1)[1].strip().decode("ascii", "replace")
+        if not line:
+            break
+    return ""

@@ -1,0 +1,43 @@
+"""From a config account to the adapter that speaks its protocol."""
+
+from __future__ import annotations
+
+from adapters.email.imap import ImapAccount, ImapSettings
+from adapters.email.smtp import SmtpSettings
+from omni_tui.config import AccountConfig
+
+
+IMAP_BATCH = 500  # messages per FETCH, and per ingest transaction
+
+
+def imap_account(account: AccountConfig) -> ImapAccount:
+    assert account.channel == "email"
+    return ImapAccount(
+        ImapSettings(
+            account=account.name,
+            host=account.imap_host or "",
+            port=account.imap_port or 993,
+            security=account.imap_security or "tls",
+            username=account.username or "",
+            password=account.secret("password"),
+            folders=tuple(account.folders) or ("INBOX",),
+            ca_file=account.ca_file,
+            mark_seen=account.mark_seen,
+            max_attachment_bytes=account.max_attachment_bytes,
+            batch_size=IMAP_BATCH,
+        )
+    )
+
+
+def smtp_settings(account: AccountConfig) -> SmtpSettings:
+    assert account.channel == "email"
+    return SmtpSettings(
+        account=account.name,
+        host=account.smtp_host or account.imap_host or "",
+        port=account.smtp_port or 587,
+        security=account.smtp_security or "starttls",
+        address=account.address or account.username or "",
+        username=account.username,
+        password=account.secret("password") if account.username else None,
+        ca_file=account.ca_file,
+    )

@@ -1,0 +1,147 @@
+"""Delivering the outbox: each queued reply is marked ``sending`` (committed) before
+the network is touched, then ``sent`` or ``failed`` with the provider's word.
+
+A transient failure retries with exponential backoff; a refusal (bad address,
+auth) fails at once and is shown on the message in every console.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from adapters.base import AuthError, ChannelError, OutboundMessage, RejectedError
+from adapters.email.smtp import send_email
+from omni_tui import accounts
+from omni_tui.config import AccountConfig, Config
+from omni_tui.errors import ConfigError, NotFound
+from omni_tui.store import Message, Outbox, Store, utcnow
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = timedelta(seconds=30)
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _account_for(config: Config, item: Outbox) -> AccountConfig | None:
+    if item.account:
+        try:
+            return config.account(item.account)
+        except NotFound:
+            return None
+    return next((a for a in config.accounts if a.channel == item.channel), None)
+
+
+async def _claim(store: Store, limit: int) -> list[tuple[Outbox, Message]]:
+    """Take due items and mark them ``sending`` in one transaction."""
+    now = utcnow()
+    async with store.write() as session:
+        items = (
+            await session.exec(
+                select(Outbox)
+                .where(col(Outbox.status) == "queued", col(Outbox.next_attempt_at) <= now)
+                .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
+                .limit(limit)
+            )
+        ).all()
+        claimed = []
+        for item in items:
+            message = await session.get(Message, item.message_id)
+            assert message is not None
+            item.status, item.attempts = "sending", item.attempts + 1
+            session.add(item)
+            claimed.append((item, message))
+        return claimed
+
+
+async def _finish(
+    store: Store,
+    item: Outbox,
+    *,
+    provider_id: str | None = None,
+    error: ChannelError | None = None,
+    account: str | None = None,
+) -> str:
+    async with store.write() as session:
+        row = await session.get(Outbox, item.id)
+        message = await session.get(Message, item.message_id)
+        assert row is not None and message is not None
+        row.account = row.account or account
+        message.account = message.account or account
+        if error is None:
+            row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+            message.status, message.provider_id, message.status_reason = "sent", provider_id, None
+            outcome = "sent"
+        elif isinstance(error, (RejectedError, AuthError)) or row.attempts >= MAX_ATTEMPTS:
+            row.status, row.last_error = "failed", str(error)
+            message.status, message.status_reason = "failed", str(error)
+            outcome = "failed"
+        else:
+            row.status, row.last_error = "queued", str(error)
+            row.next_attempt_at = utcnow() + BACKOFF_BASE * 2 ** (row.attempts - 1)
+            message.status_reason = f"retrying: {error}"
+            outcome = "retrying"
+        session.add_all([row, message])
+        return outcome
+
+
+async def deliver_outbox(store: Store, config: Config, *, limit: int = 100) -> DeliveryReport:
+    report = DeliveryReport()
+    for item, message in await _claim(store, limit):
+        account = _account_for(config, item)
+        error: ChannelError | None = None
+        provider_id = None
+        if account is None:
+            error = RejectedError(f"no {item.channel} account configured to send from")
+        elif item.channel != "email":
+            error = RejectedError(f"sending {item.channel} is not available yet")
+        else:
+            try:
+                provider_id = await _send_email(account, item, message)
+            except ChannelError as exc:
+                error = exc
+            except ConfigError as exc:
+                error = AuthError(str(exc))
+        outcome = await _finish(
+            store,
+            item,
+            provider_id=provider_id,
+            error=error,
+            account=account.name if account else None,
+        )
+        if outcome == "sent":
+            report.sent += 1
+        else:
+            report.errors.append(f"outbox {item.id}: {error}")
+            report.failed += outcome == "failed"
+            report.retrying += outcome == "retrying"
+    return report
+
+
+async def _send_email(account: AccountConfig, item: Outbox, message: Message) -> str:
+    out = OutboundMessage(
+        channel="email",
+        account=account.name,
+        to=item.to_address,
+        text=message.text,
+        idempotency_key=item.idempotency_key,
+        subject=message.subject,
+        message_id=message.message_id,
+        in_reply_to=message.in_reply_to,
+        references=message.references,
+    )
+    message_id, raw = await send_email(accounts.smtp_settings(account), out)
+    if account.sent_folder:
+        try:
+            await accounts.imap_account(account).append(account.sent_folder, raw)
+        except ChannelError:
+            pass  # the customer has the reply; a missing Sent copy is not a failure
+    return message_id

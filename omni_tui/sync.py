@@ -1,0 +1,110 @@
+"""Pulling every account into the store, once (``omni-tui sync --once``).
+
+Each batch an adapter yields is ingested together with its cursor, so an
+interrupted sync resumes exactly where the store says it stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlmodel import select
+
+from adapters.base import AuthError, ChannelError
+from omni_tui import accounts
+from omni_tui.config import AccountConfig, Config
+from omni_tui.errors import ConfigError
+from omni_tui.ingest import IngestOptions, ingest
+from omni_tui.store import AccountHealth, Store, SyncCursor, utcnow
+
+Progress = Callable[[str, int], None]  # (account, messages stored so far)
+
+
+@dataclass(slots=True)
+class AccountReport:
+    account: str
+    channel: str
+    new: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+    state: str = "ok"
+
+    @property
+    def failed(self) -> bool:
+        return self.state in ("error", "auth")
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "account": self.account,
+            "channel": self.channel,
+            "new": self.new,
+            "skipped": self.skipped,
+            "errors": self.errors,
+            "state": self.state,
+        }
+
+
+async def _cursors(store: Store, account: str) -> dict[str, str | None]:
+    async with store.read() as session:
+        rows = await session.exec(select(SyncCursor).where(SyncCursor.account == account))
+        return {row.folder: row.value for row in rows.all()}
+
+
+async def record_health(store: Store, report: AccountReport) -> None:
+    """Every console shows this in its status bar."""
+    async with store.write() as session:
+        health = await session.get(AccountHealth, report.account) or AccountHealth(
+            account=report.account
+        )
+        now = utcnow()
+        health.state, health.updated_at = report.state, now
+        if report.failed:
+            health.last_error = "; ".join(report.errors)[:500]
+        else:
+            health.last_success_at, health.last_error = now, None
+        session.add(health)
+
+
+async def sync_email(
+    store: Store, account: AccountConfig, options: IngestOptions, progress: Progress | None
+) -> AccountReport:
+    report = AccountReport(account.name, "email")
+    imap = accounts.imap_account(account)
+    async for batch in imap.pull(await _cursors(store, account.name)):
+        result = await ingest(store, batch.messages, batch.cursor, options=options)
+        report.new += result.new
+        report.skipped += result.duplicates
+        if progress is not None:
+            progress(account.name, report.new + report.skipped)
+    return report
+
+
+async def sync_account(
+    store: Store, account: AccountConfig, options: IngestOptions, progress: Progress | None = None
+) -> AccountReport:
+    try:
+        if account.channel == "email":
+            report = await sync_email(store, account, options, progress)
+        else:
+            report = AccountReport(account.name, account.channel, state="unsupported")
+            report.errors.append(f"pulling {account.channel} accounts is not available yet")
+            return report
+    except AuthError as exc:
+        report = AccountReport(account.name, account.channel, state="auth", errors=[str(exc)])
+    except (ChannelError, ConfigError) as exc:
+        report = AccountReport(account.name, account.channel, state="error", errors=[str(exc)])
+    await record_health(store, report)
+    return report
+
+
+async def sync_once(
+    store: Store,
+    config: Config,
+    *,
+    account: str | None = None,
+    progress: Progress | None = None,
+) -> list[AccountReport]:
+    chosen = [config.account(account)] if account else list(config.accounts)
+    options = IngestOptions.from_config(config)
+    return [await sync_account(store, a, options, progress) for a in chosen]

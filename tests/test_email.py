@@ -1,0 +1,300 @@
+"""Email against a real Dovecot and a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from imapclient import IMAPClient
+
+from omni_tui import outbox, queries
+from omni_tui.config import Config, parse_config
+from omni_tui.delivery import deliver_outbox
+from omni_tui.store import Store
+from omni_tui.sync import sync_once
+from tests.servers import Dovecot, SmtpSink, free_port, start_dovecot, stop_dovecot
+
+_folders = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Dovecot]:
+    root = Path(tempfile.mkdtemp(prefix="omni-dovecot-"))
+    server, _ = start_dovecot(root / "dovecot")
+    try:
+        yield server
+    finally:
+        stop_dovecot(server)
+
+
+@pytest.fixture
+def folder(dovecot: Dovecot) -> str:
+    """Each test gets a mailbox of its own on the shared server."""
+    return f"Test{next(_folders)}"
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    handler = SmtpSink(free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
+    controller.start()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+def config_for(dovecot: Dovecot, folder: str, smtp_port: int = 1, **extra: str) -> Config:
+    lines = [
+        "[agent]",
+        'name = "Ana"',
+        "[[accounts]]",
+        'name = "support"',
+        'channel = "email"',
+        'imap_host = "127.0.0.1"',
+        f"imap_port = {dovecot.port}",
+        'imap_security = "none"',
+        f'username = "{dovecot.user}"',
+        f'password = "{dovecot.password}"',
+        f'folders = ["{folder}"]',
+        'smtp_host = "127.0.0.1"',
+        f"smtp_port = {smtp_port}",
+        'smtp_security = "none"',
+        'address = "Larkspur Support <support@larkspur.example>"',
+    ]
+    for key, value in extra.items():
+        lines.append(f"{key} = {value}")
+    return parse_config("\n".join(lines))
+
+
+def email(n: int, sender: str = "maria@example.com", **headers: str) -> bytes:
+    lines = [
+        f"From: Maria Lopez <{sender}>",
+        "To: support@larkspur.example",
+        f"Subject: {headers.pop('subject', f'Order #{1000 + n} question')}",
+        f"Message-ID: <m{n}.{folder_tag()}@mail.example.com>",
+        "Date: Mon, 16 Nov 2026 09:00:00 +0000",
+        *[f"{k.replace('_', '-')}: {v}" for k, v in headers.items()],
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        f"Hello, this is message {n}.",
+    ]
+    return "\r\n".join(lines).encode() + b"\r\n"
+
+
+_tag = itertools.count()
+
+
+def folder_tag() -> str:
+    return f"t{next(_tag)}"
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> Store:  # type: ignore[misc]
+    opened = await Store.open(tmp_path / "omni.db", create=True)
+    yield opened
+    await opened.close()
+
+
+async def _count(store: Store) -> int:
+    return sum(
+        c["message_count"]
+        for c in await queries.list_conversations(store, queries.ListFilter(limit=10_000))
+    )
+
+
+async def test_first_sync_pulls_everything_and_the_next_pulls_nothing(
+    dovecot: Dovecot, folder: str, store: Store
+) -> None:
+    dovecot.deliver(*(email(n) for n in range(12)), folder=folder)
+    config = config_for(dovecot, folder)
+    [first] = await sync_once(store, config)
+    [second] = await sync_once(store, config)
+    assert (first.new, first.skipped, first.state) == (12, 0, "ok")
+    assert (second.new, second.skipped) == (0, 0)
+    assert await _count(store) == 12
+
+
+async def test_new_mail_is_pulled_exactly_once(dovecot: Dovecot, folder: str, store: Store) -> None:
+    config = config_for(dovecot, folder)
+    dovecot.deliver(email(1), folder=folder)
+    await sync_once(store, config)
+    dovecot.deliver(email(2), email(3), folder=folder)
+    [report] = await sync_once(store, config)
+    assert report.new == 2
+    assert await _count(store) == 3
+
+
+async def test_a_uidvalidity_change_resyncs_without_duplicates(
+    dovecot: Dovecot, folder: str, store: Store
+) -> None:
+    config = config_for(dovecot, folder)
+    dovecot.deliver(email(1), email(2), folder=folder)
+    await sync_once(store, config)
+    dovecot.reset_uidvalidity(folder)
+    dovecot.deliver(email(3), folder=folder)
+    [report] = await sync_once(store, config)
+    assert (report.new, report.skipped) == (1, 2)
+    assert await _count(store) == 3
+
+
+async def test_an_interrupted_sync_resumes_without_loss_or_duplicates(
+    dovecot: Dovecot, folder: str, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from omni_tui import sync as sync_module
+
+    dovecot.deliver(*(email(n) for n in range(10)), folder=folder)
+    config = config_for(dovecot, folder)
+    monkeypatch.setattr("omni_tui.accounts.IMAP_BATCH", 4)
+    real_ingest, calls = sync_module.ingest, []
+
+    async def crash_on_second_batch(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the process is killed mid-sync
+        return await real_ingest(*args, **kwargs)
+
+    monkeypatch.setattr(sync_module, "ingest", crash_on_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        await sync_once(store, config)
+    assert await _count(store) == 4  # the first batch and its cursor
+    monkeypatch.setattr(sync_module, "ingest", real_ingest)
+    [report] = await sync_once(store, config)
+    assert (report.new, report.skipped) == (6, 0)
+    assert await _count(store) == 10
+
+
+async def test_pulling_never_marks_mail_as_read(
+    dovecot: Dovecot, folder: str, store: Store
+) -> None:
+    dovecot.deliver(email(1), folder=folder)
+    await sync_once(store, config_for(dovecot, folder))
+    with IMAPClient("127.0.0.1", port=dovecot.port, ssl=False) as client:
+        client.login(dovecot.user, dovecot.password)
+        client.select_folder(folder, readonly=True)
+        flags = client.get_flags(client.search(["ALL"]))
+    assert all(b"\\Seen" not in f for f in flags.values())
+
+
+async def test_a_reply_goes_out_by_smtp_threaded_and_the_answer_joins_the_case(
+    dovecot: Dovecot, folder: str, store: Store, sink: SmtpSink
+) -> None:
+    config = config_for(dovecot, folder, smtp_port=sink.port, sent_folder=f'"{folder}Sent"')
+    first = email(1, subject="Grinder arrived broken")
+    dovecot.deliver(first, folder=folder)
+    await sync_once(store, config)
+    [case] = await queries.list_conversations(store)
+    await outbox.queue_reply(store, case["id"], "Sorry! A new one ships today — Ana", agent="Ana")
+    report = await deliver_outbox(store, config)
+    assert (report.sent, report.failed) == (1, 0), report.errors
+    [sent] = sink.messages()
+    original = (await queries.show_conversation(store, case["id"]))["messages"][0]
+    assert sent["In-Reply-To"] == original["message_id"]
+    assert sent["Subject"] == "Re: Grinder arrived broken"
+    assert "support@larkspur.example" in sent["From"]
+    assert sink.received[0][1] == ["maria@example.com"]
+    ours = (await queries.show_conversation(store, case["id"]))["messages"][-1]
+    assert ours["status"] == "sent" and sent["Message-ID"] == ours["message_id"]
+    # the customer answers our reply: it joins the same case
+    answer = email(2, subject="Re: Grinder arrived broken", In_Reply_To=ours["message_id"])
+    dovecot.deliver(answer, folder=folder)
+    await sync_once(store, config)
+    assert [c["id"] for c in await queries.list_conversations(store)] == [case["id"]]
+    with IMAPClient("127.0.0.1", port=dovecot.port, ssl=False) as client:
+        client.login(dovecot.user, dovecot.password)
+        assert client.select_folder(f"{folder}Sent")[b"EXISTS"] == 1
+
+
+async def test_an_unreachable_smtp_server_keeps_the_reply_queued_with_the_reason(
+    dovecot: Dovecot, folder: str, store: Store
+) -> None:
+    config = config_for(dovecot, folder, smtp_port=free_port())
+    dovecot.deliver(email(1), folder=folder)
+    await sync_once(store, config)
+    [case] = await queries.list_conversations(store)
+    await outbox.queue_reply(store, case["id"], "On its way", agent="Ana")
+    report = await deliver_outbox(store, config)
+    assert (report.sent, report.retrying) == (0, 1)
+    ours = (await queries.show_conversation(store, case["id"]))["messages"][-1]
+    assert ours["status"] == "queued" and "retrying" in ours["status_reason"]
+
+
+async def test_tls_is_verified_against_a_custom_ca_file(
+    dovecot: Dovecot, folder: str, store: Store
+) -> None:
+    dovecot.deliver(email(1), folder=folder)
+    base = config_for(dovecot, folder)
+    for security, port in (("tls", dovecot.tls_port), ("starttls", dovecot.port)):
+        trusted = config_for(dovecot, folder).__class__  # noqa: F841 - same shape below
+        good = parse_config(_with(base, security, port, f'ca_file = "{dovecot.cert}"'))
+        bad = parse_config(_with(base, security, port, ""))
+        [ok] = await sync_once(store, good)
+        [refused] = await sync_once(store, bad)
+        assert ok.state == "ok", ok.errors
+        assert refused.state == "error" and "certificate" in refused.errors[0].lower()
+
+
+def _with(config: Config, security: str, port: int, extra: str) -> str:
+    account = config.accounts[0]
+    return "\n".join(
+        [
+            "[[accounts]]",
+            'name = "support"',
+            'channel = "email"',
+            'imap_host = "localhost"',
+            f"imap_port = {port}",
+            f'imap_security = "{security}"',
+            f'username = "{account.username}"',
+            f'password = "{account.password}"',
+            f'folders = ["{account.folders[0]}"]',
+            'address = "support@larkspur.example"',
+            extra,
+        ]
+    )
+
+
+def test_sync_once_reports_per_account_and_fails_on_a_bad_password(
+    dovecot: Dovecot, folder: str, tmp_path: Path
+) -> None:
+    dovecot.deliver(email(1), email(2), folder=folder)
+    config = tmp_path / "config.toml"
+    good = config_for(dovecot, folder)
+    text = _with(good, "none", dovecot.port, "")
+    config.write_text(text)
+    db = tmp_path / "omni.db"
+    cmd = [
+        sys.executable,
+        "-m",
+        "omni_tui",
+        "sync",
+        "--once",
+        "--json",
+        "--config",
+        str(config),
+        "--db",
+        str(db),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["accounts"] == [
+        {
+            "account": "support",
+            "channel": "email",
+            "new": 2,
+            "skipped": 0,
+            "errors": [],
+            "state": "ok",
+        }
+    ]
+    config.write_text(text.replace(f'password = "{dovecot.password}"', 'password = "wrong"'))
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["accounts"][0]["state"] == "auth"
