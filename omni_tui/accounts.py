@@ -6,7 +6,6 @@ from adapters.email.imap import ImapAccount, ImapSettings
 from adapters.email.smtp import SmtpSettings
 from omni_tui.config import AccountConfig
 
-
 IMAP_BATCH = 500  # messages per FETCH, and per ingest transaction
 
 
