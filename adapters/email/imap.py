@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import ssl
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -146,6 +147,14 @@ class ImapConnection:
             self.client.add_flags([uid for uid, _, _ in out], [b"\\Seen"])
         return out
 
+    def interrupt(self) -> None:
+        """Wake a thread blocked in IDLE by shutting the socket down under it."""
+        if self.client is not None:
+            try:
+                self.client.socket().shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
     def append(self, folder: str, raw: bytes) -> None:
         assert self.client is not None
         try:
@@ -227,14 +236,34 @@ class ImapAccount:
         )
 
     async def wait_for_mail(
-        self, folder: str = "INBOX", seconds: float = IDLE_RENEW_SECONDS
+        self,
+        folder: str = "INBOX",
+        seconds: float = IDLE_RENEW_SECONDS,
+        stop: asyncio.Event | None = None,
     ) -> bool:
-        """IDLE on a connection of its own; True when the server announced new mail."""
+        """IDLE on a connection of its own; True when the server announced new mail.
+
+        Setting ``stop`` closes the socket under the waiting thread, so a
+        shutdown never waits for the IDLE timeout.
+        """
         connection = ImapConnection(self.settings)
         await asyncio.to_thread(connection.open)
+        idle = asyncio.ensure_future(asyncio.to_thread(connection.idle, folder, seconds))
+        waits: list[asyncio.Future[object]] = [idle]
+        if stop is not None:
+            waits.append(asyncio.ensure_future(stop.wait()))
         try:
-            return await asyncio.to_thread(connection.idle, folder, seconds)
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            if not idle.done():
+                connection.interrupt()
+                await asyncio.wait([idle], timeout=5)
+                return False
+            return bool(idle.result())
+        except (OSError, IMAPClientError) as exc:
+            raise TransientError(f"{self.settings.account}: IDLE failed ({exc})") from None
         finally:
+            for waiter in waits[1:]:
+                waiter.cancel()
             await asyncio.to_thread(connection.close)
 
     async def append(self, folder: str, raw: bytes) -> None:

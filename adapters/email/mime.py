@@ -45,7 +45,6 @@ _SURROGATE = re.compile("[\udc80-\udcff]")
 _UNKNOWN = frozenset({"unknown-8bit", "x-unknown", "unknown", "x-user-defined", "default"})
 
 
-
 @lru_cache(maxsize=256)
 def _codec(charset: str) -> str | None:
     """The Python codec for a MIME charset label, or None when unknown."""
@@ -86,7 +85,6 @@ def _unsurrogate(value: str) -> str:
     if not _SURROGATE.search(value):
         return value
     return decode_text(value.encode("ascii", "surrogateescape"), None)
-
 
 
 def _word_bytes(encoding: str, text: str) -> bytes | None:
@@ -209,7 +207,6 @@ def _addresses(values: list[str]) -> list[str]:
         pairs = [simple] if simple else getaddresses([text])
         found.extend(address.strip() for _, address in pairs if address.strip())
     return found
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,9 +352,7 @@ def _body_text(part: Message, charset: str | None) -> str:
     return text.replace("\r\n", "\n") if "\r" in text else text
 
 
-def _walk_parts(
-    msg: Message, limit: int
-) -> tuple[list[str], list[str], list[AttachmentData]]:
+def _walk_parts(msg: Message, limit: int) -> tuple[list[str], list[str], list[AttachmentData]]:
     texts: list[str] = []
     htmls: list[str] = []
     attachments: list[AttachmentData] = []
@@ -373,7 +368,6 @@ def _walk_parts(
                 continue
         attachments.append(_attachment(part, mime, limit))
     return texts, htmls, attachments
-
 
 
 def parse_message(
@@ -398,9 +392,14 @@ def parse_message(
     except Exception as exc:  # RecursionError, parser bugs on hostile input
         why = f"{type(exc).__name__}: {exc}"[:200]
         return InboundMessage(
-            channel="email", account=account, provider_id=provider_id, sender="",
+            channel="email",
+            account=account,
+            provider_id=provider_id,
+            sender="",
             text=f"[This message could not be parsed ({why}). The raw message is kept.]",
-            received_at=received_at, context={"parse_error": why}, raw=raw,
+            received_at=received_at,
+            context={"parse_error": why},
+            raw=raw,
         )
 
 
@@ -432,11 +431,20 @@ def _parse(
         note = "[This message has no email headers; it is shown as it came. The raw is kept.]"
         text = f"{note}\n\n{text}" if text else note
     return InboundMessage(
-        channel="email", account=account, provider_id=provider_id, raw=raw, context=context,
-        sender=sender, sender_name=sender_name or None, recipients=tuple(recipients),
+        channel="email",
+        account=account,
+        provider_id=provider_id,
+        raw=raw,
+        context=context,
+        sender=sender,
+        sender_name=sender_name or None,
+        recipients=tuple(recipients),
         subject=None if subject is None else decode_header_value(subject).strip(),
-        text=text, html="\n".join(htmls) if htmls else None, attachments=tuple(attachments),
-        sent_at=_date(first("date")), received_at=received_at,
+        text=text,
+        html="\n".join(htmls) if htmls else None,
+        attachments=tuple(attachments),
+        sent_at=_date(first("date")),
+        received_at=received_at,
         message_id=message_ids[0] if message_ids else None,
         in_reply_to=(_ids(first("in-reply-to")) or [None])[0],
         references=tuple(_ids(" ".join(headers.get("references", [])))),

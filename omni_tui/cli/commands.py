@@ -429,7 +429,9 @@ async def sync(ctx: Context) -> int:
     from omni_tui.sync import sync_once
 
     if not ctx.args.once:
-        raise OmniError("the sync daemon is not available yet — use `omni-tui sync --once`")
+        from omni_tui.daemon import run_daemon
+
+        return await run_daemon(ctx.db_path, ctx.config, poll=ctx.args.poll)
     if ctx.args.account:
         ctx.config.account(ctx.args.account)  # an unknown name is a one-line error first
     async with await ctx.open(create=True) as store:

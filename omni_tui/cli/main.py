@@ -155,8 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
 
     p = cmd("sync", "pull every account and deliver the outbox")
+    p.add_argument("--once", action="store_true", help="one pass, then exit")
     p.add_argument(
-        "--once", action="store_true", help="one pass, then exit (the daemon is not yet available)"
+        "--poll",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="daemon: longest wait between pulls (IMAP IDLE pushes sooner)",
     )
     p.add_argument("--account", metavar="NAME", help="only this account")
     _json(p)

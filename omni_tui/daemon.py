@@ -1,0 +1,141 @@
+"""``omni-tui sync``: every account, all the time, one syncer per store.
+
+Email waits in IMAP IDLE (re-issued well before 29 minutes, and at most
+``poll`` seconds, which is also the fallback poll); failures back off
+exponentially with jitter and are written to the store's account health so
+every console shows them.  SIGTERM/SIGINT stop it between transactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import random
+import signal
+from datetime import timedelta
+from pathlib import Path
+from typing import IO
+
+from adapters.base import ChannelError
+from omni_tui import accounts
+from omni_tui.config import AccountConfig, Config
+from omni_tui.delivery import deliver_outbox
+from omni_tui.errors import ConfigError, Refused
+from omni_tui.ingest import IngestOptions
+from omni_tui.store import AccountHealth, Store, utcnow
+from omni_tui.sync import sync_account
+
+MAX_BACKOFF = 300.0
+OUTBOX_EVERY = 2.0
+
+
+class SyncLock:
+    """An exclusive lock next to the store: one ``omni-tui sync`` per store."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = db_path.with_name(db_path.name + ".sync.lock")
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            handle.close()
+            raise Refused(
+                f"another omni-tui sync (pid {holder}) already syncs this store"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def backoff(failures: int) -> float:
+    """Exponential, capped, with full jitter so many accounts do not retry in step."""
+    return random.uniform(0.5, 1.0) * min(MAX_BACKOFF, 2.0 ** min(failures, 10))
+
+
+class SyncDaemon:
+    def __init__(self, store: Store, config: Config, *, poll: float = 60.0) -> None:
+        self.store, self.config, self.poll = store, config, poll
+        self.stop = asyncio.Event()
+        self.options = IngestOptions.from_config(config)
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop.set)
+        tasks = [asyncio.create_task(self._account(a)) for a in self.config.accounts]
+        tasks.append(asyncio.create_task(self._outbox()))
+        await self.stop.wait()
+        # each task checks ``stop`` between transactions; IDLE waits are woken
+        _, pending = await asyncio.wait(tasks, timeout=10)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stop.wait(), seconds)
+
+    async def _account(self, account: AccountConfig) -> None:
+        failures = 0
+        while not self.stop.is_set():
+            report = await sync_account(self.store, account, self.options)
+            if report.state == "unsupported":
+                return
+            if report.failed:
+                failures += 1
+                delay = backoff(failures)
+                await self._next_retry(account.name, delay)
+                await self._sleep(delay)
+                continue
+            failures = 0
+            if account.channel == "email":
+                await self._idle(account)
+            else:
+                await self._sleep(self.poll)
+
+    async def _idle(self, account: AccountConfig) -> None:
+        folder = (account.folders or ("INBOX",))[0]
+        try:
+            imap = accounts.imap_account(account)
+            await imap.wait_for_mail(folder, self.poll, stop=self.stop)
+        except (ChannelError, ConfigError):
+            await self._sleep(min(self.poll, 5.0))  # the next sync reports what is wrong
+
+    async def _next_retry(self, account: str, delay: float) -> None:
+        async with self.store.write() as session:
+            health = await session.get(AccountHealth, account)
+            if health is not None:
+                health.next_retry_at = utcnow() + timedelta(seconds=delay)
+                session.add(health)
+
+    async def _outbox(self) -> None:
+        while not self.stop.is_set():
+            await deliver_outbox(self.store, self.config)
+            await self._sleep(OUTBOX_EVERY)
+
+
+async def run_daemon(db_path: Path, config: Config, *, poll: float = 60.0) -> int:
+    lock = SyncLock(db_path)
+    lock.acquire()
+    try:
+        async with await Store.open(db_path, create=True) as store:
+            await SyncDaemon(store, config, poll=poll).run()
+    finally:
+        lock.release()
+    return 0
