@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import tempfile
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from omni_tui.store import Store
+from tests.servers import Dovecot, start_dovecot, stop_dovecot
 
 T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 
@@ -18,3 +20,14 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         yield opened
     finally:
         await opened.close()
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    """One private Dovecot for the whole run; each test uses mailboxes of its own."""
+    root = Path(tempfile.mkdtemp(prefix="omni-dovecot-"))
+    server, _ = start_dovecot(root / "dovecot")
+    try:
+        yield server
+    finally:
+        stop_dovecot(server)

@@ -6,7 +6,6 @@ import itertools
 import json
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,19 +18,9 @@ from omni_tui.config import Config, parse_config
 from omni_tui.delivery import deliver_outbox
 from omni_tui.store import Store
 from omni_tui.sync import sync_once
-from tests.servers import Dovecot, SmtpSink, free_port, start_dovecot, stop_dovecot
+from tests.servers import Dovecot, SmtpSink, free_port
 
 _folders = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    root = Path(tempfile.mkdtemp(prefix="omni-dovecot-"))
-    server, _ = start_dovecot(root / "dovecot")
-    try:
-        yield server
-    finally:
-        stop_dovecot(server)
 
 
 @pytest.fixture

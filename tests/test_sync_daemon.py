@@ -7,25 +7,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.servers import Dovecot, start_dovecot, stop_dovecot
+from tests.servers import Dovecot
 from tests.test_email import _with, config_for, email
-
-
-@pytest.fixture(scope="module")
-def dovecot() -> Iterator[Dovecot]:
-    root = Path(tempfile.mkdtemp(prefix="omni-dovecot-"))
-    server, _ = start_dovecot(root / "dovecot")
-    try:
-        yield server
-    finally:
-        stop_dovecot(server)
 
 
 def _daemon(config: Path, db: Path, log: Path) -> subprocess.Popen[bytes]:
