@@ -294,6 +294,14 @@ async def mark_read(store: Store, conversation_id: int, at: datetime | None = No
 async def wake_snoozed(store: Store, now: datetime | None = None) -> int:
     """Snoozed cases whose time has come are open again."""
     now = now or utcnow()
+    async with store.read() as session:  # a cheap look first: most polls find nothing due
+        found = await session.exec(
+            select(Conversation.id)
+            .where(Conversation.status == "snoozed", col(Conversation.snoozed_until) <= now)
+            .limit(1)
+        )
+        if found.first() is None:
+            return 0
     async with store.write() as session:
         due = (
             await session.exec(

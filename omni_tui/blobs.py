@@ -43,8 +43,16 @@ def get(root: Path, sha256: str) -> bytes:
 _UNSAFE = re.compile(r"[^\w.\- ()+,@]+", re.UNICODE)
 
 
+#: Names Windows opens as devices whatever the extension ("CON.txt" is the console).
+_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL"} | {f"{d}{n}" for d in ("COM", "LPT") for n in range(1, 10)}
+)
+
+
 def safe_filename(name: str, fallback: str = "attachment") -> str:
     """A name that can be written inside a directory and never escape it."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
     name = _UNSAFE.sub("_", name).strip(" .")
+    if name.split(".")[0].rstrip(" ").upper() in _DEVICES:
+        name = "_" + name
     return name[:200] or fallback

@@ -16,9 +16,16 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import Cursor, InboundMessage
-from omni_tui import blobs, identity, threads
+from omni_tui import blobs, events, identity, threads
 from omni_tui.store import Store, refresh_summaries
-from omni_tui.store.models import Attachment, Conversation, Message, SyncCursor, utcnow
+from omni_tui.store.models import (
+    Attachment,
+    Conversation,
+    Customer,
+    Message,
+    SyncCursor,
+    utcnow,
+)
 from omni_tui.text import clean, clean_line, html_to_text, snippet
 
 if TYPE_CHECKING:
@@ -95,12 +102,20 @@ def _aware(value: datetime | None) -> datetime | None:
 
 async def _resolve_customer(
     session: AsyncSession, inbound: InboundMessage, options: IngestOptions
-) -> tuple[int, int, identity.Address]:
+) -> tuple[int, int | None, identity.Address]:
     """Customer id, identity id and normalised address of the customer's side."""
     raw = inbound.sender if inbound.direction == "in" else (list(inbound.recipients) or [""])[0]
     who = identity.normalise(inbound.channel, raw, options.default_region)
     if inbound.direction == "in" and inbound.sender_name and not who.display_name:
         who = identity.Address(who.channel, who.address, clean_line(inbound.sender_name))
+    if not who.address:
+        # nobody to recognise: a customer of its own, so unrelated anonymous
+        # senders never share one history (an agent can merge them by hand)
+        customer = Customer(name=who.display_name or "")
+        session.add(customer)
+        await session.flush()
+        assert customer.id is not None
+        return customer.id, None, who
     linked_to = None
     known = await identity.find_identity(session, who.channel, who.address)
     if inbound.channel == "chat" and known is None:
@@ -131,6 +146,37 @@ async def _linked_by_context(
             if found is not None:
                 return found.customer_id
     return None
+
+
+#: The carriers' keywords (CTIA; Twilio answers them the same way).
+OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT"})
+OPT_IN = frozenset({"START", "UNSTOP", "YES", "OPTIN"})
+
+
+async def _opt_keywords(
+    session: AsyncSession, customer_id: int, text: str, at: datetime, message_id: int | None
+) -> None:
+    """A text that is just STOP opts the customer out of SMS; START opts them back in."""
+    word = text.strip().strip(".!").upper()
+    if word not in OPT_OUT and word not in OPT_IN:
+        return
+    customer = await session.get(Customer, customer_id)
+    if customer is None:
+        return
+    opted_out = word in OPT_OUT
+    if (customer.opted_out_at is not None) == opted_out:
+        return
+    customer.opted_out_at = at if opted_out else None
+    session.add(customer)
+    events.record(
+        session,
+        "opt-out" if opted_out else "opt-in",
+        actor="customer",
+        customer_id=customer_id,
+        at=at,
+        message_id=message_id,
+        keyword=word,
+    )
 
 
 async def _ingest_one(
@@ -212,6 +258,8 @@ async def _ingest_one(
                 skipped_reason=part.skipped_reason,
             )
         )
+    if inbound.channel == "sms" and inbound.direction == "in":
+        await _opt_keywords(session, customer_id, text, sent_at, message.id)
     if inbound.channel == "email" and inbound.direction == "in":
         phones = identity.phones_in_text(text, options.default_region)
         await identity.remember_phones(session, customer_id, phones)

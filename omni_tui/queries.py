@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import case, text
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,7 +28,6 @@ from omni_tui.store.models import (
     Identity,
     LinkSuggestion,
     Message,
-    from_ms,
     to_ms,
 )
 
@@ -47,6 +46,7 @@ class ListFilter:
     unassigned: bool = False
     tag: str | None = None
     customer_id: int | None = None
+    unresolved: bool = False  # open, pending or snoozed
     sort: str = "last_activity"  # or "waiting"
     limit: int = 50
     after: tuple[int, int] | None = None  # keyset: (sort key in ms, conversation id)
@@ -110,6 +110,8 @@ async def list_conversations(store: Store, where: ListFilter | None = None) -> l
     )
     if where.status:
         query = query.where(Conversation.status == where.status)
+    elif where.unresolved:
+        query = query.where(col(Conversation.status).in_(UNRESOLVED))
     if where.channel:
         query = query.where(
             sqlite.csv_contains(col(Conversation.channels), where.channel)  # type: ignore[arg-type]
@@ -337,69 +339,101 @@ async def list_suggestions(store: Store, status: str = "pending") -> list[Row]:
 
 
 async def search(store: Store, query: str, limit: int = 50) -> list[Row]:
+    """Messages matching every word (the last as a prefix), newest first."""
     match = sqlite.fts_query(query)
     if match is None:
         return []
     async with store.read() as session:
-        result = await session.exec(
-            text(sqlite.SEARCH_SQL), params={"query": match, "limit": limit}
+        found = await session.exec(
+            text(sqlite.SEARCH_IDS_SQL), params={"query": match, "limit": limit}
         )  # type: ignore[call-overload]
-        rows = result.mappings().all()
-    return [
-        {
-            "message_id": r["message_id"],
-            "conversation_id": r["conversation_id"],
-            "customer_id": r["customer_id"],
-            "customer_name": r["customer_name"],
-            "channel": r["channel"],
-            "direction": r["direction"],
-            "sender": r["sender"],
-            "subject": r["subject"],
-            "sent_at": iso(from_ms(r["sent_at"])),
-            "snippet": r["snippet"]
-            .replace(sqlite.HIGHLIGHT_START, "")
-            .replace(sqlite.HIGHLIGHT_END, ""),
-            "highlights": _spans(r["snippet"]),
-        }
-        for r in rows
-    ]
+        ids = [row[0] for row in found.all()]
+        if not ids:
+            return []
+        rows = await session.exec(
+            select(Message, Customer.name)
+            .join(Customer, col(Customer.id) == Message.customer_id)
+            .where(col(Message.id).in_(ids))
+        )
+        by_id = {m.id: (m, name) for m, name in rows.all()}
+    words = [w.casefold() for w in sqlite.word_list(query)]
+    hits = []
+    for message_id in ids:
+        if message_id not in by_id:
+            continue
+        m, name = by_id[message_id]
+        snippet_text, spans = highlight(m.text or m.subject or "", words)
+        hits.append(
+            {
+                "message_id": m.id,
+                "conversation_id": m.conversation_id,
+                "customer_id": m.customer_id,
+                "customer_name": name,
+                "channel": m.channel,
+                "direction": m.direction,
+                "sender": m.sender,
+                "subject": m.subject,
+                "sent_at": iso(m.sent_at),
+                "snippet": snippet_text,
+                "highlights": spans,
+            }
+        )
+    return hits
 
 
-def _spans(marked: str) -> list[list[int]]:
-    """[start, end) offsets of matched words in the unmarked snippet."""
-    spans, plain_len, start = [], 0, None
-    for ch in marked:
-        if ch == sqlite.HIGHLIGHT_START:
-            start = plain_len
-        elif ch == sqlite.HIGHLIGHT_END and start is not None:
-            spans.append([start, plain_len])
-            start = None
-        else:
-            plain_len += 1
-    return spans
+def highlight(text_: str, words: list[str], width: int = 120) -> tuple[str, list[list[int]]]:
+    """A one-line window of ``text_`` around the first match, and the matched spans in it."""
+    line = " ".join(text_.split())
+    folded = line.casefold()
+    starts = [folded.find(w) for w in words if w and folded.find(w) >= 0]
+    first = min(starts) if starts else 0
+    start = max(0, first - width // 3)
+    window = line[start : start + width]
+    prefix = "…" if start else ""
+    shown = prefix + window + ("…" if start + width < len(line) else "")
+    lowered = shown.casefold()
+    spans: list[list[int]] = []
+    for w in words:
+        at = lowered.find(w)
+        while w and at >= 0:
+            end = at + len(w)
+            while end < len(lowered) and lowered[end].isalnum():
+                end += 1  # a prefix match highlights the whole word
+            spans.append([at, end])
+            at = lowered.find(w, end)
+    return shown, sorted(spans)
+
+
+UNRESOLVED = ("open", "pending", "snoozed")
+VIEW_CHANNELS = ("email", "sms", "chat", "phone")
 
 
 async def view_counts(store: Store, agent: str) -> dict[str, int]:
-    """Unresolved conversations per inbox view, for the view picker and title."""
-    unresolved = col(Conversation.status) != "resolved"
-    counts: dict[str, int] = {}
+    """Unresolved conversations per inbox view: one pass over the unresolved rows."""
+
+    def count_if(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    columns = (
+        [count_if(Conversation.status == s) for s in UNRESOLVED]
+        + [
+            count_if(Conversation.assignee == agent),
+            count_if(col(Conversation.assignee).is_(None)),
+        ]
+        + [
+            count_if(sqlite.csv_contains(col(Conversation.channels), c))  # type: ignore[arg-type]
+            for c in VIEW_CHANNELS
+        ]
+    )
+    query = select(*columns).where(col(Conversation.status).in_(UNRESOLVED))
     async with store.read() as session:
-        rows = await session.exec(
-            select(Conversation.status, func.count()).group_by(col(Conversation.status))
-        )
-        for status, count in rows.all():
-            counts[f"status:{status}"] = count
-        counts["all"] = sum(v for k, v in counts.items() if k != "status:resolved")
-        mine = select(func.count()).where(unresolved, Conversation.assignee == agent)
-        counts["mine"] = (await session.exec(mine)).one()
-        nobody = select(func.count()).where(unresolved, col(Conversation.assignee).is_(None))
-        counts["unassigned"] = (await session.exec(nobody)).one()
-        for channel in ("email", "sms", "chat", "phone"):
-            query = select(func.count()).where(
-                unresolved,
-                sqlite.csv_contains(col(Conversation.channels), channel),  # type: ignore[arg-type]
-            )
-            counts[f"channel:{channel}"] = (await session.exec(query)).one()
+        values = [int(v or 0) for v in (await session.exec(query)).one()]
+        resolved = select(func.count()).where(Conversation.status == "resolved")
+        counts = {"status:resolved": (await session.exec(resolved)).one()}
+    keys = [f"status:{s}" for s in UNRESOLVED] + ["mine", "unassigned"]
+    keys += [f"channel:{c}" for c in VIEW_CHANNELS]
+    counts.update(zip(keys, values, strict=True))
+    counts["all"] = sum(counts[f"status:{s}"] for s in UNRESOLVED)
     return counts
 
 
@@ -436,9 +470,11 @@ async def pulse(store: Store) -> Pulse:
         message = (await session.exec(select(func.max(Message.id)))).one() or 0
         event = (await session.exec(select(func.max(Event.id)))).one() or 0
         rows = await session.exec(
-            select(Outbox.status, func.count(), func.max(Outbox.id)).group_by(col(Outbox.status))
+            select(Outbox.status, func.count())
+            .where(col(Outbox.status).in_(["queued", "sending", "failed"]))  # indexed
+            .group_by(col(Outbox.status))
         )
-        outbox = {status: count for status, count, _ in rows.all()}
+        outbox = {status: count for status, count in rows.all()}
         health = (await session.exec(select(AccountHealth).order_by(AccountHealth.account))).all()
     accounts = [
         {

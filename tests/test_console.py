@@ -241,6 +241,7 @@ async def test_search_opens_the_case_at_the_matching_message(db: Path) -> None:
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("slash", *"canada")
+        await pilot.pause(0.3)  # the search waits for a pause in typing
         await settle(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)

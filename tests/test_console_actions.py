@@ -20,7 +20,6 @@ from omni_tui.ingest import ingest
 from omni_tui.store import Store
 from omni_tui.store.models import Customer, Message
 from omni_tui.store.models import Outbox as OutboxRow
-from omni_tui.tui import app as app_module
 from omni_tui.tui.app import OmniApp
 from omni_tui.tui.composer import Composer, Target
 from omni_tui.tui.conversation import ConversationView, MessageCard
@@ -268,8 +267,6 @@ async def test_log_a_phone_call_adds_it_to_the_case(db: Path) -> None:
 async def test_new_outbound_conversation_picks_channel_and_subject_then_queues(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the store watcher would close the composer (see the xfail below): poll only at start
-    monkeypatch.setattr(app_module, "POLL_SECONDS", 3600)
     app = console(db)
     async with app.run_test(size=SIZE) as pilot:
         await open_case(app, pilot, "Broken grinder")
@@ -296,11 +293,6 @@ async def test_new_outbound_conversation_picks_channel_and_subject_then_queues(
         assert "Your replacement grinder" in header(app)
 
 
-@pytest.mark.xfail(
-    reason="BUG: the store watcher's reload() re-opens the case, which hides the composer "
-    "that `c` just opened (new_conversation moved the store marker)",
-    strict=True,
-)
 async def test_the_composer_opened_by_new_conversation_stays_open(db: Path) -> None:
     app = console(db)
     async with app.run_test(size=SIZE) as pilot:
@@ -313,11 +305,6 @@ async def test_the_composer_opened_by_new_conversation_stays_open(db: Path) -> N
         assert app.query_one(Composer).display
 
 
-@pytest.mark.xfail(
-    reason="BUG: any write to the store (sync daemon, another agent) while a reply is being "
-    "typed hides the composer; the next keys then run console actions (e resolves, q quits)",
-    strict=True,
-)
 async def test_a_reply_being_typed_survives_a_write_by_another_process(db: Path) -> None:
     app = console(db)
     async with app.run_test(size=SIZE) as pilot:

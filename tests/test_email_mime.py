@@ -18,8 +18,9 @@ MB = 1024 * 1024
 def parse(raw: bytes | str, limit: int = 25 * MB) -> InboundMessage:
     if isinstance(raw, str):
         raw = raw.replace("\n", "\r\n").encode("utf-8")
-    return parse_message(raw, account="support@shop.example", provider_id="INBOX:1:42",
-                         max_attachment_bytes=limit)
+    return parse_message(
+        raw, account="support@shop.example", provider_id="INBOX:1:42", max_attachment_bytes=limit
+    )
 
 
 HEAD = (
@@ -71,13 +72,16 @@ def test_multipart_alternative_prefers_text_plain() -> None:
 
 def test_iso_8859_1_and_bogus_charsets_decode() -> None:
     body = "Café crème, s'il vous plaît\n".encode("iso-8859-1")
-    raw = (HEAD + "Content-Type: text/plain; charset=iso-8859-1\n"
-           "Content-Transfer-Encoding: 8bit\n\n").replace("\n", "\r\n").encode() + body
+    raw = (
+        HEAD + "Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: 8bit\n\n"
+    ).replace("\n", "\r\n").encode() + body
     assert parse(raw).text.startswith("Café crème, s'il vous plaît")
 
-    bogus = (HEAD + "Content-Type: text/plain; charset=x-unknown\n\n").replace(
-        "\n", "\r\n"
-    ).encode() + "naïve ".encode() + b"\xff\xfe bytes\r\n"
+    bogus = (
+        (HEAD + "Content-Type: text/plain; charset=x-unknown\n\n").replace("\n", "\r\n").encode()
+        + "naïve ".encode()
+        + b"\xff\xfe bytes\r\n"
+    )
     text = parse(bogus).text
     assert text.startswith("naïve ") and "\ufffd" in text and "bytes" in text
 
@@ -148,7 +152,7 @@ def test_oversize_attachment_is_kept_as_metadata() -> None:
     raw = mixed(
         TEXT_PART,
         'Content-Type: application/zip; name="logs.zip"\n'
-        "Content-Disposition: attachment; filename=\"logs.zip\"\n"
+        'Content-Disposition: attachment; filename="logs.zip"\n'
         f"Content-Transfer-Encoding: base64\n\n{encoded}",
     )
     [part] = parse(raw, limit=10 * 1024).attachments
@@ -160,8 +164,9 @@ def test_oversize_attachment_is_kept_as_metadata() -> None:
 
 
 def test_oversize_reason_names_the_limit_in_megabytes() -> None:
-    raw = mixed(TEXT_PART, "Content-Type: image/png\nContent-Disposition: attachment\n\n"
-                + "A" * 200 + "\n")
+    raw = mixed(
+        TEXT_PART, "Content-Type: image/png\nContent-Disposition: attachment\n\n" + "A" * 200 + "\n"
+    )
     [part] = parse(raw, limit=100).attachments
     assert part.data is None
     assert part.filename == "attachment.png"
@@ -175,7 +180,7 @@ def test_inline_image_is_flagged_inline() -> None:
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
     raw = HEAD + (
         'Content-Type: multipart/related; boundary="rel"\n\n'
-        "--rel\nContent-Type: text/html; charset=utf-8\n\n<img src=\"cid:logo@x\">\n"
+        '--rel\nContent-Type: text/html; charset=utf-8\n\n<img src="cid:logo@x">\n'
         "--rel\nContent-Type: image/png\nContent-ID: <logo@x>\n"
         f"Content-Transfer-Encoding: base64\n\n{base64.b64encode(png).decode()}\n"
         "--rel\nContent-Type: image/jpeg; name=photo.jpg\nContent-Disposition: inline\n"
@@ -206,11 +211,17 @@ def test_forwarded_message_is_listed_as_an_eml_attachment() -> None:
 
 def test_garbage_never_raises() -> None:
     rng = random.Random(7)
-    samples = [b"", b"\x00\xff" * 50, b"\r\n\r\n", b"From:\r\n\r\n", b":::\n\n",
-               bytes(rng.randrange(256) for _ in range(2000)),
-               b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n" * 200,
-               b"Content-Type: multipart/mixed\r\n\r\nno boundary at all\r\n",
-               b"Subject: =?utf-8?b?####?= =?bogus?q?=ZZ?=\r\nDate: Feb 30 99999\r\n\r\nx"]
+    samples = [
+        b"",
+        b"\x00\xff" * 50,
+        b"\r\n\r\n",
+        b"From:\r\n\r\n",
+        b":::\n\n",
+        bytes(rng.randrange(256) for _ in range(2000)),
+        b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n" * 200,
+        b"Content-Type: multipart/mixed\r\n\r\nno boundary at all\r\n",
+        b"Subject: =?utf-8?b?####?= =?bogus?q?=ZZ?=\r\nDate: Feb 30 99999\r\n\r\nx",
+    ]
     for raw in samples:
         msg = parse(raw)
         assert isinstance(msg, InboundMessage) and msg.raw == raw and msg.channel == "email"
@@ -267,8 +278,10 @@ def test_compose_parse_round_trip() -> None:
 def test_compose_generates_message_id_and_keeps_long_ids_unencoded() -> None:
     long_id = "<" + "x" * 90 + "@mail.example.com>"
     refs = [f"<{i}-{'y' * 40}@example.com>" for i in range(5)] + [long_id]
-    raw = build_message(reply(message_id=None, in_reply_to=long_id, references=refs),
-                        from_address="support@shop.example")
+    raw = build_message(
+        reply(message_id=None, in_reply_to=long_id, references=refs),
+        from_address="support@shop.example",
+    )
     head = raw.split(b"\r\n\r\n")[0].decode("ascii")
     ids = head[head.index("\r\nMessage-ID:") : head.index("\r\nMIME-Version:")]
     assert "=?" not in ids and long_id in ids
@@ -285,13 +298,19 @@ def test_compose_with_attachments_is_multipart_mixed() -> None:
     msg = parse(raw)
     assert msg.text.startswith("Bonjour José")
     [part] = msg.attachments
-    assert (part.filename, part.content_type, part.data) == ("reçu.pdf", "application/pdf",
-                                                             b"%PDF-1.4 receipt")
+    assert (part.filename, part.content_type, part.data) == (
+        "reçu.pdf",
+        "application/pdf",
+        b"%PDF-1.4 receipt",
+    )
 
 
 def test_crlf_in_headers_cannot_inject() -> None:
-    evil = reply(subject="Hello\r\nBcc: victim@evil.example", to="a@example.com\nBcc: b@evil.x",
-                 in_reply_to="<m1@example.com>\r\nX-Injected: 1")
+    evil = reply(
+        subject="Hello\r\nBcc: victim@evil.example",
+        to="a@example.com\nBcc: b@evil.x",
+        in_reply_to="<m1@example.com>\r\nX-Injected: 1",
+    )
     raw = build_message(evil, from_address="support@shop.example", from_name="Shop\r\nX-A: 1")
     head = raw.split(b"\r\n\r\n")[0]
     names = [line.split(b":")[0].lower() for line in head.split(b"\r\n") if line[:1] not in b" \t"]
@@ -300,9 +319,15 @@ def test_crlf_in_headers_cannot_inject() -> None:
 
 
 def test_raw_8bit_headers_and_filenames_keep_their_letters() -> None:
-    raw = mixed(TEXT_PART, 'Content-Type: application/pdf; name="résumé.pdf"\n'
-                'Content-Disposition: attachment; filename="résumé.pdf"\n\nxx').replace(
-        "From: Jane Doe", "From: José Müller").replace("Where is", "Où est")
+    raw = (
+        mixed(
+            TEXT_PART,
+            'Content-Type: application/pdf; name="résumé.pdf"\n'
+            'Content-Disposition: attachment; filename="résumé.pdf"\n\nxx',
+        )
+        .replace("From: Jane Doe", "From: José Müller")
+        .replace("Where is", "Où est")
+    )
     msg = parse(raw)
     assert (msg.sender_name, msg.subject) == ("José Müller", "Où est my order?")
     assert msg.attachments[0].filename == "résumé.pdf"

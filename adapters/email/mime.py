@@ -339,6 +339,8 @@ def _attachment(part: Message, mime: _Mime, limit: int) -> AttachmentData:
             size = len(data)
     name = name or _default_name(content_type, inline)
     if size > limit:
+        if not content_type.startswith("message/"):
+            part.set_payload("")  # the raw copy we keep leaves the skipped body out too
         reason = f"larger than {_size_label(limit)} limit"
         return AttachmentData(name, content_type, None, size, inline, reason)
     return AttachmentData(name, content_type, data, size, inline)
@@ -403,6 +405,15 @@ def parse_message(
         )
 
 
+def _without_skipped(msg: Message, raw: bytes) -> bytes:
+    """The message as kept on disk: skipped attachments are not downloaded, so not stored."""
+    try:
+        return msg.as_bytes()
+    except Exception:  # a message the generator cannot write back: keep its headers
+        head, _, _ = raw.partition(b"\r\n\r\n")
+        return head + b"\r\n\r\n"
+
+
 def _parse(
     raw: bytes, account: str, provider_id: str, limit: int, received_at: datetime | None
 ) -> InboundMessage:
@@ -424,6 +435,8 @@ def _parse(
     subject = first("subject")
     message_ids = _ids(first("message-id"))
     texts, htmls, attachments = _walk_parts(msg, limit)
+    if any(a.skipped_reason for a in attachments):
+        raw = _without_skipped(msg, raw)
     text = "\n".join(t for t in texts if t) if len(texts) > 1 else "".join(texts)
     context: dict[str, str] = {}
     if not headers:

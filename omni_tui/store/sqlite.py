@@ -404,6 +404,10 @@ def csv_contains(column: object, value: str) -> object:
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
+def word_list(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
 def fts_query(text: str) -> str | None:
     """Turn what an agent typed into a safe FTS5 query: every word must match,
     the last one as a prefix, and no FTS syntax is ever interpreted."""
@@ -411,21 +415,14 @@ def fts_query(text: str) -> str | None:
     if not words:
         return None
     quoted = [f'"{w}"' for w in words]
-    quoted[-1] += "*"
+    if len(words[-1]) >= 2:  # a one-letter prefix matches half the store
+        quoted[-1] += "*"
     return " ".join(quoted)
 
 
-SEARCH_SQL = """
-SELECT m.id AS message_id, m.conversation_id, m.customer_id, m.channel, m.direction,
-       m.sender, m.subject, m.sent_at, c.name AS customer_name,
-       highlight(message_fts, 0, char(2), char(3)) AS subject_hl,
-       snippet(message_fts, 1, char(2), char(3), '…', 16) AS snippet
-FROM message_fts
-JOIN message m ON m.id = message_fts.rowid
-JOIN customer c ON c.id = m.customer_id
-WHERE message_fts MATCH :query
-ORDER BY bm25(message_fts, 4.0, 1.0, 2.0), m.sent_at DESC
-LIMIT :limit
+# newest matches first: ranking every match by bm25 costs ~10x on a large store,
+# and for support the recent case is nearly always the one wanted
+SEARCH_IDS_SQL = """
+SELECT rowid FROM message_fts WHERE message_fts MATCH :query
+ORDER BY rowid DESC LIMIT :limit
 """
-HIGHLIGHT_START = "\x02"
-HIGHLIGHT_END = "\x03"

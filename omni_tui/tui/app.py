@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from omni_tui.tui.status import StatusBar
 
 NARROW = 120
 POLL_SECONDS = 0.5
-HISTORY_PAGE = 500
+HISTORY_PAGE = 100
 
 
 class OmniApp(CaseActions):
@@ -147,6 +148,10 @@ class OmniApp(CaseActions):
         self.customer: dict[str, Any] | None = None
         self._marker: tuple[object, ...] | None = None
         self._last_message_id: int | None = None
+        self._open_generation = 0
+        self._polling = False
+        self._quitting = False
+        self._watching = False
         self._counts: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
@@ -177,8 +182,14 @@ class OmniApp(CaseActions):
         inbox.view = self.views[2]
         inbox.focus()
         self._apply_width(self.size.width)
-        self.set_interval(POLL_SECONDS, self._watch_store)
-        self._watch_store()
+
+    async def action_quit(self) -> None:
+        """Let database work finish before leaving, so the store closes cleanly."""
+        self._quitting = True
+        busy = [w for w in self.workers if w.group in ("watch", "open", "inbox", "counts")]
+        if busy:
+            await asyncio.wait([asyncio.ensure_future(w.wait()) for w in busy], timeout=3)
+        self.exit()
 
     async def on_unmount(self) -> None:
         if self.store is not None:
@@ -218,6 +229,10 @@ class OmniApp(CaseActions):
     def _inbox_loaded(self, event: InboxList.Loaded) -> None:
         self._show_view_title(event.view, event.count)
         self._refresh_counts()
+        if not self._watching:  # start watching after the first paint, not before it
+            self._watching = True
+            self.set_interval(POLL_SECONDS, self._watch_store)
+            self._watch_store()
 
     def _show_view_title(self, view: InboxView, loaded: int) -> None:
         total = self._counts.get(view.key)
@@ -225,7 +240,7 @@ class OmniApp(CaseActions):
         sort = "waiting" if self.inbox.sort == "waiting" else "activity"
         self.query_one("#view-title", Static).update(f"{view.title} · {shown} · by {sort}")
 
-    @work(group="counts", exclusive=True, exit_on_error=False, description="Counting views")
+    @work(group="counts", exit_on_error=False, description="Counting views")
     async def _refresh_counts(self) -> None:
         assert self.store is not None
         self._counts = await queries.view_counts(self.store, self.agent)
@@ -241,20 +256,32 @@ class OmniApp(CaseActions):
     def _timeline_jump(self, event: Timeline.Jump) -> None:
         self.open_conversation(event.conversation_id, event.message_id)
 
-    @work(group="open", exclusive=True, exit_on_error=False, description="Opening conversation")
+    # Database workers are never cancelled mid-query (an aiosqlite connection
+    # cancelled while closing can hang the exit); a newer request makes an
+    # older result stale instead, and the stale result is dropped.
+    @work(group="open", exit_on_error=False, description="Opening conversation")
     async def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
         assert self.store is not None
+        self._open_generation += 1
+        generation = self._open_generation
         conversation = await queries.show_conversation(self.store, conversation_id)
         customer = await queries.show_customer(
             self.store, conversation["customer_id"], history_limit=HISTORY_PAGE
         )
+        if generation != self._open_generation:
+            return
+        previous = self.conversation["id"] if self.conversation else None
         self.conversation, self.customer = conversation, customer
-        await self.query_one(ConversationView).show(conversation, message_id)
-        self.query_one(CustomerPanel).show(customer, conversation_id)
-        self.query_one(Composer).display = False
+        with self.batch_update():
+            await self.query_one(ConversationView).show(conversation, message_id)
+            self.query_one(CustomerPanel).show(customer, conversation_id)
+            if previous != conversation_id:  # a repaint of the same case keeps the composer
+                self.query_one(Composer).display = False
+        if previous is None:
+            self.refresh_bindings()  # case actions become available
         if conversation["unread"]:
             await actions.mark_read(self.store, conversation_id)
-        self.refresh_bindings()
+            self.inbox.reload()  # the unread dot goes
 
     def reload(self) -> None:
         """After any change: repaint the inbox (keeping the cursor) and the open case."""
@@ -263,11 +290,19 @@ class OmniApp(CaseActions):
             self.open_conversation(self.conversation["id"])
         self._refresh_counts()
 
-    @work(group="watch", exclusive=True, exit_on_error=False, description="Watching the store")
+    @work(group="watch", exit_on_error=False, description="Watching the store")
     async def _watch_store(self) -> None:
         """The sync daemon, other agents and the CLI write too: repaint when the store moves."""
-        if self.store is None:
-            return
+        if self.store is None or self._polling or self._quitting:
+            return  # one poll at a time; a slow one is skipped, never cancelled
+        self._polling = True
+        try:
+            await self._poll()
+        finally:
+            self._polling = False
+
+    async def _poll(self) -> None:
+        assert self.store is not None
         if await actions.wake_snoozed(self.store):
             self.reload()
         pulse = await queries.pulse(self.store)

@@ -43,7 +43,6 @@ def status_line(pulse: Pulse) -> Text:
 class StatusBar(Static):
     DEFAULT_CSS = """
     StatusBar {
-        dock: bottom;
         height: 1;
         padding: 0 1;
         background: $panel;

@@ -81,6 +81,9 @@ def _size(n: int) -> str:
     return f"{n} GB"
 
 
+MAX_SHOWN = 100
+
+
 class MessageCard(Static, can_focus=False):
     """One message; its classes tell the sheet its direction and channel."""
 
@@ -148,9 +151,21 @@ class ConversationView(VerticalScroll, can_focus=True):
         for tag in data["tags"]:
             header.append(f"  #{tag}", style="italic")
         await self.mount(Static(header, id="conversation-header"))
-        await self.mount_all(MessageCard(m) for m in data["messages"])
+        messages = data["messages"]
         wanted = focus_message or keep
-        ids = [m["id"] for m in data["messages"]]
+        all_ids = [m["id"] for m in messages]
+        if len(messages) > MAX_SHOWN:  # a huge thread paints its latest part
+            first = len(messages) - MAX_SHOWN
+            if wanted in all_ids:
+                first = min(first, all_ids.index(wanted))
+            earlier = Text(
+                f"{first} earlier messages — `omni-tui show {data['id']}` has all",
+                style="dim italic",
+            )
+            await self.mount(Static(earlier, id="conversation-earlier"))
+            messages = messages[first : first + MAX_SHOWN]
+        await self.mount_all(MessageCard(m) for m in messages)
+        ids = [m["id"] for m in messages]
         self.cursor = ids.index(wanted) if wanted in ids else len(ids) - 1
         self.watch_cursor()
 

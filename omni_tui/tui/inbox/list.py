@@ -39,7 +39,9 @@ def default_views(agent: str) -> list[InboxView]:
     for channel in ("email", "sms", "chat", "phone"):
         views.append(
             InboxView(
-                f"channel:{channel}", f"{fmt.BADGES[channel]}", queries.ListFilter(channel=channel)
+                f"channel:{channel}",
+                f"{fmt.BADGES[channel]}",
+                queries.ListFilter(channel=channel, unresolved=True),
             )
         )
     for status in ("open", "pending", "snoozed", "resolved"):
@@ -109,7 +111,7 @@ class InboxList(OptionList):
         assert self.view is not None
         return replace(self.view.where, sort=self.sort, limit=PAGE, after=after)
 
-    @work(group="inbox", exclusive=True, exit_on_error=False, description="Loading inbox")
+    @work(group="inbox", exit_on_error=False, description="Loading inbox")
     async def _load(self, generation: int, after: tuple[int, int] | None, keep: int | None) -> None:
         if self.view is None:
             return

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
@@ -39,6 +40,7 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
         super().__init__(classes="dialog")
         self.store = store
         self.hits: list[dict[str, Any]] = []
+        self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box search-box"):
@@ -48,9 +50,12 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
-        self._search(event.value)
+        # wait for a pause in typing: a search already running in SQLite cannot be stopped
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(0.15, lambda: self._search(event.value))
 
-    @work(exclusive=True, group="search", exit_on_error=False, description="Searching")
+    @work(group="search", exit_on_error=False, description="Searching")
     async def _search(self, query: str) -> None:
         hits = await queries.search(self.store, query, limit=100)
         if self.query_one(Input).value != query:
