@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from adapters.email.imap import ImapAccount, ImapSettings
 from adapters.email.smtp import SmtpSettings
+from adapters.sms.kannel import KannelAccount, KannelSettings
+from adapters.sms.twilio import TwilioAccount, TwilioSettings
 from omni_tui.config import AccountConfig
 
 IMAP_BATCH = 500  # messages per FETCH, and per ingest transaction
@@ -39,4 +41,42 @@ def smtp_settings(account: AccountConfig) -> SmtpSettings:
         username=account.username,
         password=account.secret("password") if account.username else None,
         ca_file=account.ca_file,
+    )
+
+
+def twilio_account(account: AccountConfig) -> TwilioAccount:
+    assert account.provider == "twilio"
+    if account.api_key:  # an API key signs in as itself; webhooks still use the auth token
+        username, secret = account.api_key, account.secret("api_secret")
+    else:
+        username, secret = account.account_sid or "", account.secret("auth_token")
+    return TwilioAccount(
+        TwilioSettings(
+            account=account.name,
+            number=account.number or "",
+            account_sid=account.account_sid or "",
+            username=username,
+            secret=secret,
+            api_base=account.api_base or "https://api.twilio.com",
+            status_callback=account.status_callback,
+        )
+    )
+
+
+def listen_base(account: AccountConfig) -> str | None:
+    """The URL our listener answers on, for the dlr-url Kannel calls back."""
+    return f"http://{account.listen}" if account.listen else None
+
+
+def kannel_account(account: AccountConfig) -> KannelAccount:
+    assert account.provider == "kannel"
+    return KannelAccount(
+        KannelSettings(
+            account=account.name,
+            number=account.number or "",
+            sendsms_url=account.sendsms_url or "",
+            username=account.username or "",
+            password=account.secret("password"),
+            dlr_base=listen_base(account),
+        )
     )

@@ -24,6 +24,7 @@ from omni_tui.config import AccountConfig, Config
 from omni_tui.delivery import deliver_outbox
 from omni_tui.errors import ConfigError, Refused
 from omni_tui.ingest import IngestOptions
+from omni_tui.listener import SmsListener, endpoints
 from omni_tui.store import AccountHealth, Store, utcnow
 from omni_tui.sync import sync_account
 
@@ -78,9 +79,16 @@ class SyncDaemon:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop.set)
+        listeners = [
+            SmsListener(self.store, e, self.options) for e in endpoints(self.config.accounts)
+        ]
+        for listener in listeners:
+            await listener.start()
         tasks = [asyncio.create_task(self._account(a)) for a in self.config.accounts]
         tasks.append(asyncio.create_task(self._outbox()))
         await self.stop.wait()
+        for listener in listeners:  # a post being committed finishes before its socket closes
+            await listener.stop()
         # each task checks ``stop`` between transactions; IDLE waits are woken
         _, pending = await asyncio.wait(tasks, timeout=10)
         for task in pending:

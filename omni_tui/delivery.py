@@ -14,10 +14,10 @@ from sqlmodel import col, select
 
 from adapters.base import AuthError, ChannelError, OutboundMessage, RejectedError
 from adapters.email.smtp import send_email
-from omni_tui import accounts
+from omni_tui import accounts, identity
 from omni_tui.config import AccountConfig, Config
 from omni_tui.errors import ConfigError, NotFound
-from omni_tui.store import Message, Outbox, Store, utcnow
+from omni_tui.store import Customer, Message, Outbox, Store, utcnow
 
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)
@@ -101,11 +101,9 @@ async def deliver_outbox(store: Store, config: Config, *, limit: int = 100) -> D
         provider_id = None
         if account is None:
             error = RejectedError(f"no {item.channel} account configured to send from")
-        elif item.channel != "email":
-            error = RejectedError(f"sending {item.channel} is not available yet")
         else:
             try:
-                provider_id = await _send_email(account, item, message)
+                provider_id = await _send(store, account, item, message)
             except ChannelError as exc:
                 error = exc
             except ConfigError as exc:
@@ -124,6 +122,36 @@ async def deliver_outbox(store: Store, config: Config, *, limit: int = 100) -> D
             report.failed += outcome == "failed"
             report.retrying += outcome == "retrying"
     return report
+
+
+async def _send(store: Store, account: AccountConfig, item: Outbox, message: Message) -> str:
+    if account.channel != item.channel:
+        raise RejectedError(f"account {account.name!r} is not an {item.channel} account")
+    if item.channel == "email":
+        return await _send_email(account, item, message)
+    if item.channel == "sms":
+        return await _send_sms(store, account, item, message)
+    raise RejectedError(f"sending {item.channel} is not available yet")
+
+
+async def _send_sms(store: Store, account: AccountConfig, item: Outbox, message: Message) -> str:
+    async with store.read() as session:
+        customer = await session.get(Customer, message.customer_id)
+    if customer is not None and customer.opted_out_at is not None:
+        raise RejectedError("the customer texted STOP: an opted-out number is not texted")
+    if identity.is_alphanumeric_sender(item.to_address):
+        raise RejectedError(f"{item.to_address} is an alphanumeric sender id: it cannot be texted")
+    out = OutboundMessage(
+        channel="sms",
+        account=account.name,
+        to=item.to_address,
+        text=message.text,
+        idempotency_key=item.idempotency_key,
+    )
+    if account.provider == "twilio":
+        sid, _ = await accounts.twilio_account(account).send(out)
+        return sid
+    return await accounts.kannel_account(account).send(out)
 
 
 async def _send_email(account: AccountConfig, item: Outbox, message: Message) -> str:

@@ -212,6 +212,69 @@ async def mark_delivered(
         session.add_all([outbox, message])
 
 
+#: How far a message has got; a late or repeated report never moves it back.
+_PROGRESS = {"queued": 0, "sending": 0, "sent": 1, "delivered": 2, "failed": 2}
+
+
+async def record_delivery(
+    store: Store,
+    provider_id: str,
+    status: str,
+    reason: str | None = None,
+    *,
+    account: str | None = None,
+) -> bool:
+    """A gateway's word on a message we sent (a DLR, a status callback or a poll).
+
+    False when no message of ours has that provider id."""
+    async with store.write() as session:
+        query = select(Message).where(
+            Message.provider_id == provider_id, Message.direction == "out"
+        )
+        if account is not None:
+            query = query.where(Message.account == account)
+        message = (await session.exec(query)).first()
+        if message is None:
+            return False
+        if _PROGRESS.get(status, 1) < _PROGRESS.get(message.status, 0) or (
+            message.status in ("delivered", "failed") and status != message.status
+        ):
+            return True  # a final word stands; an earlier step arriving late changes nothing
+        if message.status != status or message.status_reason != reason:
+            message.status, message.status_reason = status, reason
+            session.add(message)
+            events.record(
+                session,
+                "delivery",
+                actor="gateway",
+                conversation_id=message.conversation_id,
+                message_id=message.id,
+                status=status,
+                reason=reason,
+            )
+        return True
+
+
+async def awaiting_report(
+    store: Store, account: str, *, since: datetime, limit: int = 100
+) -> list[str]:
+    """Provider ids of messages the gateway took but has not yet called final."""
+    async with store.read() as session:
+        query = (
+            select(Message.provider_id)
+            .where(
+                Message.account == account,
+                Message.direction == "out",
+                Message.status == "sent",
+                col(Message.provider_id).is_not(None),
+                col(Message.sent_at) >= since,
+            )
+            .order_by(col(Message.id).desc())
+            .limit(limit)
+        )
+        return [pid for pid in (await session.exec(query)).all() if pid]
+
+
 async def pending(store: Store, limit: int = 100) -> list[Outbox]:
     async with store.read() as session:
         query = (

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlmodel import select
 
 from adapters.base import AuthError, ChannelError
-from omni_tui import accounts
+from adapters.sms.twilio import CURSOR_FOLDER
+from omni_tui import accounts, outbox
 from omni_tui.config import AccountConfig, Config
 from omni_tui.errors import ConfigError
 from omni_tui.ingest import IngestOptions, ingest
 from omni_tui.store import AccountHealth, Store, SyncCursor, utcnow
 
+#: Sent texts whose delivery is still unknown are asked after for this long.
+STATUS_POLL_WINDOW = timedelta(days=3)
 Progress = Callable[[str, int], None]  # (account, messages stored so far)
 
 
@@ -80,12 +84,39 @@ async def sync_email(
     return report
 
 
+async def sync_twilio(
+    store: Store, account: AccountConfig, options: IngestOptions, progress: Progress | None
+) -> AccountReport:
+    report = AccountReport(account.name, "sms")
+    twilio = accounts.twilio_account(account)
+    cursors = await _cursors(store, account.name)
+    async for batch in twilio.pull(cursors.get(CURSOR_FOLDER)):
+        result = await ingest(store, batch.messages, batch.cursor, options=options)
+        report.new += result.new
+        report.skipped += result.duplicates
+        if progress is not None:
+            progress(account.name, report.new + report.skipped)
+    since = utcnow() - STATUS_POLL_WINDOW
+    for sid in await outbox.awaiting_report(store, account.name, since=since):
+        state = await twilio.status(sid)
+        if state.status != "sent":
+            await outbox.record_delivery(
+                store, sid, state.status, state.reason, account=account.name
+            )
+    return report
+
+
 async def sync_account(
     store: Store, account: AccountConfig, options: IngestOptions, progress: Progress | None = None
 ) -> AccountReport:
     try:
         if account.channel == "email":
             report = await sync_email(store, account, options, progress)
+        elif account.provider == "twilio":
+            report = await sync_twilio(store, account, options, progress)
+        elif account.provider == "kannel":
+            # Kannel pushes: MO and reports reach the listener ``omni-tui sync`` runs
+            report = AccountReport(account.name, "sms")
         else:
             report = AccountReport(account.name, account.channel, state="unsupported")
             report.errors.append(f"pulling {account.channel} accounts is not available yet")

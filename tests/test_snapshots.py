@@ -166,4 +166,3 @@ async def test_opening_a_case_clears_its_unread_dot(app: OmniApp) -> None:
         await pilot.pause(1.0)  # a couple of store polls
         await settle(app, pilot)
         assert "● Alex Morgan" not in screen_text(app)
-

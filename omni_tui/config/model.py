@@ -137,7 +137,10 @@ class AccountConfig:
     api_secret: str | None = field(default=None, repr=False)  #: Twilio: literal API key secret.
     api_secret_command: Command | None = None  #: Twilio: command printing the API secret.
     sendsms_url: str | None = None  #: Kannel: the smsbox sendsms URL.
-    listen: str | None = None  #: Kannel: "host:port" for inbound SMS and delivery reports.
+    #: SMS: "host:port" where ``omni-tui sync`` takes inbound SMS and delivery reports
+    #: (Kannel's get-url and dlr-url; Twilio's webhooks). Required for Kannel.
+    listen: str | None = None
+    status_callback: str | None = None  #: Twilio: public URL for delivery-status posts.
     relay_url: str | None = None  #: Chat: base URL of our webhook relay.
     token: str | None = field(default=None, repr=False)  #: Chat: literal relay token.
     token_command: Command | None = None  #: Chat: command printing the relay token.

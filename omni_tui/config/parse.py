@@ -74,6 +74,8 @@ _TWILIO = (
     "api_key",
     "api_secret",
     "api_secret_command",
+    "listen",
+    "status_callback",
 )
 _KANNEL = (
     "provider",
@@ -325,6 +327,10 @@ def _channel_keys(t: _Table, kind: str) -> dict[str, Any]:
         )
     if kind == "twilio":
         return dict(
+            listen=_listen(t, required=False),
+            status_callback=(
+                t.url("status_callback", ("https", "http")) if "status_callback" in t.data else None
+            ),
             api_base=t.url("api_base", ("https", "http"), "https://api.twilio.com"),
             account_sid=t.text("account_sid", required=True, example='"AC..."'),
             api_key=t.text("api_key", example='"SK..."'),
@@ -335,7 +341,18 @@ def _channel_keys(t: _Table, kind: str) -> dict[str, Any]:
         return dict(
             relay_url=t.url("relay_url", ("https", "http", "wss", "ws")), **t.secret("token")
         )
+    return dict(
+        sendsms_url=t.url("sendsms_url", ("http", "https")),
+        listen=_listen(t, required=True),
+        username=t.text("username"),
+        **t.secret("password"),
+    )
+
+
+def _listen(t: _Table, *, required: bool) -> str | None:
     listen = t.text("listen", example='"127.0.0.1:13013"')
+    if listen is None and not required:
+        return None
     host, _, port = (listen or "x:1").rpartition(":")
     if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
         raise t.error(
@@ -343,12 +360,7 @@ def _channel_keys(t: _Table, kind: str) -> dict[str, Any]:
             f"{_show(listen)} is not host:port",
             'write it like listen = "127.0.0.1:13013"',
         )
-    return dict(
-        sendsms_url=t.url("sendsms_url", ("http", "https")),
-        listen=listen,
-        username=t.text("username"),
-        **t.secret("password"),
-    )
+    return listen
 
 
 def _accounts(tables: list[_Table], source: Path | None) -> tuple[AccountConfig, ...]:

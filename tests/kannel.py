@@ -1,0 +1,162 @@
+"""A real Kannel on loopback: bearerbox + smsbox, with ``fakesmsc`` as the phones.
+
+The config below is the working recipe (Debian ``kannel`` 1.4.5); the comments
+say why each line that matters is there. ``fakesmsc`` connects to the fake SMSC
+port, sends the MO texts it is given and prints every MT Kannel hands it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote_to_bytes
+
+from tests.servers import free_port, wait_for_port
+
+FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
+
+KANNEL_CONF = """
+group = core
+admin-port = {admin_port}
+admin-password = adminpw
+# smsbox talks to bearerbox on this port
+smsbox-port = {smsbox_port}
+admin-interface = 127.0.0.1
+box-allow-ip = 127.0.0.1
+log-file = "{tmp}/bearerbox.log"
+log-level = 0
+# delivery reports are kept in memory: nothing to set up
+dlr-storage = internal
+# no store file: a test run starts clean
+store-type = file
+store-location = "{tmp}/store"
+
+group = smsc
+# the fake SMSC: fakesmsc connects here and plays the phone network
+smsc = fake
+smsc-id = FAKE
+port = {smsc_port}
+connect-allow-ip = 127.0.0.1
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = {smsbox_port}
+# the HTTP sendsms interface omni-tui sends through
+sendsms-port = {sendsms_port}
+sendsms-interface = 127.0.0.1
+log-file = "{tmp}/smsbox.log"
+log-level = 0
+
+group = sendsms-user
+username = omni
+password = omnipw
+# without this, smsbox may replace our From with a default sender
+forced-smsc = FAKE
+
+group = sms-service
+# every MO, whatever its first word, goes to omni-tui's listener
+keyword = default
+catch-all = true
+# %p sender, %P receiver, %a whole text, %T unix time, %I Kannel's message id,
+# %c coding (2 = UCS-2) and %C charset, so the listener decodes the text right
+get-url = "http://127.0.0.1:{listener_port}/kannel/mo?from=%p&to=%P&text=%a&ts=%T&id=%I&coding=%c&charset=%C"
+# the listener's empty answer is not sent back to the phone as a reply
+max-messages = 0
+omit-empty = true
+"""
+
+
+@dataclass
+class Kannel:
+    root: Path
+    smsc_port: int
+    sendsms_port: int
+    listener_port: int
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def sendsms_url(self) -> str:
+        return f"http://127.0.0.1:{self.sendsms_port}/cgi-bin/sendsms"
+
+    def phone(self, *lines: str) -> Phone:
+        """A fakesmsc that sends ``lines`` ("from to text words…") and records MTs."""
+        log = self.root / f"fakesmsc-{time.monotonic_ns()}.log"
+        with log.open("wb") as out:  # the child keeps its own copy of the file
+            proc = subprocess.Popen(
+                [FAKESMSC, "-H", "127.0.0.1", "-r", str(self.smsc_port), "-i", "0.2",
+                 "-m", str(len(lines)), *lines],
+                stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        return Phone(proc, log)
+
+
+@dataclass
+class Phone:
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def received(self) -> list[tuple[str, str, str]]:
+        """The texts Kannel handed this phone: (from, to, text), decoded."""
+        out = []
+        for line in self.log.read_text(errors="replace").splitlines():
+            if "Got message" not in line:
+                continue
+            body = line.split("Got message", 1)[1].split(": <", 1)[1].rstrip(">")
+            sender, to, kind, data = body.split(" ", 3)
+            raw = unquote_to_bytes(data.replace("+", " "))
+            text = raw.decode("utf-16-be") if kind == "ucs-2" else raw.decode("latin-1")
+            out.append((sender, to, text))
+        return out
+
+    def wait_for(self, predicate: object, timeout: float = 20.0) -> list[tuple[str, str, str]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = self.received()
+            if callable(predicate) and predicate(got):
+                return got
+            time.sleep(0.1)
+        raise AssertionError(f"the phone got {self.received()!r}")
+
+    def hang_up(self) -> None:
+        self.proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(5)
+        if self.proc.poll() is None:
+            self.proc.kill()
+
+
+def _start(box: str, conf: Path) -> subprocess.Popen[bytes]:
+    with (conf.parent / f"{box}.out").open("wb") as out:
+        return subprocess.Popen([box, str(conf)], stdout=subprocess.DEVNULL, stderr=out)
+
+
+@contextlib.contextmanager
+def running_kannel(root: Path, listener_port: int) -> Iterator[Kannel]:
+    root.mkdir(parents=True, exist_ok=True)
+    ports = {
+        "admin_port": free_port(),
+        "smsbox_port": free_port(),
+        "smsc_port": free_port(),
+        "sendsms_port": free_port(),
+    }
+    conf = root / "kannel.conf"
+    conf.write_text(KANNEL_CONF.format(tmp=root, listener_port=listener_port, **ports))
+    kannel = Kannel(root, ports["smsc_port"], ports["sendsms_port"], listener_port)
+    try:
+        kannel.procs.append(_start("bearerbox", conf))
+        wait_for_port(ports["smsbox_port"])
+        wait_for_port(ports["admin_port"])
+        kannel.procs.append(_start("smsbox", conf))
+        wait_for_port(ports["sendsms_port"])
+        yield kannel
+    finally:
+        for proc in reversed(kannel.procs):
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
