@@ -25,7 +25,8 @@ from typing import Any
 
 import pytest
 
-from adapters.base import InboundMessage
+from adapters.base import AuthError, InboundMessage, OutboundMessage
+from adapters.sms.kannel import KannelAccount, KannelSettings
 from omni_tui.ingest import IngestOptions, ingest
 from omni_tui.store import Store
 from tests.kannel import FAKESMSC, Kannel, running_kannel
@@ -231,3 +232,10 @@ def test_a_stop_text_blocks_further_replies_with_a_clear_error(shop: Shop) -> No
     refused = shop.cli("reply", str(conversation), "--body", "Are you sure?")
     assert refused.returncode != 0
     assert "STOP" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+
+
+async def test_a_wrong_sendsms_password_is_an_auth_error_not_a_retry(shop: Shop) -> None:
+    settings = KannelSettings("texts", SHOP, shop.kannel.sendsms_url, "omni", "wrong")
+    message = OutboundMessage("sms", "texts", MARIA, "Hi", idempotency_key="k-auth")
+    with pytest.raises(AuthError, match="username or password"):
+        await KannelAccount(settings).send(message)

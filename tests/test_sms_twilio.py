@@ -284,6 +284,27 @@ async def test_a_wrong_auth_token_is_an_auth_failure_not_a_crash(
     assert await texts(store) == []
 
 
+async def test_an_api_key_signs_in_instead_of_the_auth_token(gateway: Twilio, store: Store) -> None:
+    gateway.inbound("+447700900123", "hi", NOW)
+    config = parse_config(
+        "\n".join(
+            [
+                "[[accounts]]",
+                'name = "texts"',
+                'channel = "sms"',
+                'provider = "twilio"',
+                f'number = "{gateway.number}"',
+                f'api_base = "{gateway.base}"',
+                f'account_sid = "{gateway.account_sid}"',
+                f'api_key = "{gateway.api_key}"',
+                f'api_secret = "{gateway.api_secret}"',
+            ]
+        )
+    )
+    [report] = await sync_once(store, config)
+    assert (report.state, report.new) == ("ok", 1)
+
+
 async def test_an_alphanumeric_sender_is_stored_and_never_replied_to(
     gateway: Twilio, store: Store
 ) -> None:
@@ -367,3 +388,33 @@ async def test_a_status_callback_marks_the_reply_delivered(
     async with store.read() as session:
         message = await session.get(Message, queued.message_id)
     assert message is not None and message.status == "delivered"
+
+
+async def test_a_webhook_mms_has_its_media_downloaded_and_stored(
+    gateway: Twilio, store: Store, listener: str
+) -> None:
+    photo = b"\xff\xd8\xff\xe0 a photo of the dented box"
+    message_sid = "SM" + "2" * 32
+    gateway.media[message_sid] = [("image/jpeg", photo)]
+    media_uri = f"/2010-04-01/Accounts/{gateway.account_sid}/Messages/{message_sid}/Media"
+    url = f"{listener}/twilio/sms"
+    form = {
+        "MessageSid": message_sid,
+        "AccountSid": gateway.account_sid,
+        "From": "+447700900123",
+        "To": gateway.number,
+        "Body": "",
+        "NumMedia": "1",
+        "MediaUrl0": f"{gateway.base}{media_uri}/ME{message_sid[2:]}0",
+        "MediaContentType0": "image/jpeg",
+    }
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(
+            url, content=urlencode(form), headers=_signed(gateway, url, form)
+        )
+    assert answer.status_code == 200
+    [message] = await texts(store)
+    shown = await queries.show_conversation(store, message.conversation_id)
+    [attachment] = shown["messages"][0]["attachments"]
+    assert (attachment["filename"], attachment["size"]) == ("media.jpg", len(photo))
+    assert attachment["sha256"] and not attachment["skipped_reason"]

@@ -49,6 +49,8 @@ def error(status: int, code: int, message: str) -> web.Response:
 class Twilio:
     account_sid: str = "AC" + "a" * 32
     auth_token: str = "secret-token"
+    api_key: str = "SK" + "b" * 32  #: an API key and its secret sign in as well
+    api_secret: str = "key-secret"
     number: str = "+15005550006"
     port: int = field(default_factory=free_port)
     messages: list[dict[str, Any]] = field(default_factory=list)
@@ -121,7 +123,11 @@ class Twilio:
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         self.requests += 1
-        if request.headers.get("Authorization") != self._basic():
+        given = request.headers.get("Authorization")
+        if given not in (
+            self._basic(self.account_sid, self.auth_token),
+            self._basic(self.api_key, self.api_secret),
+        ):
             return error(401, 20003, "Authenticate")
         if self.faults:
             fault = self.faults.pop(0)
@@ -139,8 +145,9 @@ class Twilio:
                 await asyncio.sleep(fault[1])
         return await handler(request)
 
-    def _basic(self) -> str:
-        raw = f"{self.account_sid}:{self.auth_token}".encode()
+    @staticmethod
+    def _basic(user: str, password: str) -> str:
+        raw = f"{user}:{password}".encode()
         return "Basic " + base64.b64encode(raw).decode()
 
     async def _list(self, request: web.Request) -> web.Response:
