@@ -7,16 +7,24 @@ auth) fails at once and is shown on the message in every console.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlmodel import col, select
 
-from adapters.base import AuthError, ChannelError, OutboundMessage, RejectedError
+from adapters.base import (
+    AuthError,
+    ChannelError,
+    OutboundMessage,
+    RejectedError,
+    TransientError,
+)
 from adapters.email.smtp import send_email
 from omni_tui import accounts, identity
 from omni_tui.config import AccountConfig, Config
 from omni_tui.errors import ConfigError, NotFound
+from omni_tui.outbox import advances
 from omni_tui.store import Customer, Message, Outbox, Store, utcnow
 
 MAX_ATTEMPTS = 8
@@ -78,7 +86,9 @@ async def _finish(
         message.account = message.account or account
         if error is None:
             row.status, row.sent_at, row.last_error = "sent", utcnow(), None
-            message.status, message.provider_id, message.status_reason = "sent", provider_id, None
+            message.provider_id = provider_id
+            if advances(message.status, "sent"):  # a delivery report may have come first
+                message.status, message.status_reason = "sent", None
             outcome = "sent"
         elif isinstance(error, (RejectedError, AuthError)) or row.attempts >= MAX_ATTEMPTS:
             row.status, row.last_error = "failed", str(error)
@@ -86,7 +96,10 @@ async def _finish(
             outcome = "failed"
         else:
             row.status, row.last_error = "queued", str(error)
-            row.next_attempt_at = utcnow() + BACKOFF_BASE * 2 ** (row.attempts - 1)
+            wait = BACKOFF_BASE * 2 ** (row.attempts - 1)
+            if isinstance(error, TransientError) and error.retry_after:
+                wait = max(wait, timedelta(seconds=error.retry_after))  # the gateway's Retry-After
+            row.next_attempt_at = utcnow() + wait
             message.status_reason = f"retrying: {error}"
             outcome = "retrying"
         session.add_all([row, message])
@@ -149,9 +162,11 @@ async def _send_sms(store: Store, account: AccountConfig, item: Outbox, message:
         idempotency_key=item.idempotency_key,
     )
     if account.provider == "twilio":
-        sid, _ = await accounts.twilio_account(account).send(out)
+        twilio = await asyncio.to_thread(accounts.twilio_account, account)  # may run a command
+        sid, _ = await twilio.send(out)
         return sid
-    return await accounts.kannel_account(account).send(out)
+    kannel = await asyncio.to_thread(accounts.kannel_account, account)
+    return await kannel.send(out)
 
 
 async def _send_email(account: AccountConfig, item: Outbox, message: Message) -> str:

@@ -10,6 +10,7 @@ the answer loses nothing, and a repeated post is dropped by ingest.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -109,7 +110,8 @@ class SmsListener:
         if account is None:
             return _plain(404, "no kannel account listens here")
         try:
-            message = kannel.parse_mo(account.name, request.query_string, body, request.headers)
+            query = request.rel_url.raw_query_string  # the text's own %-escapes, undecoded
+            message = kannel.parse_mo(account.name, query, body, request.headers)
         except ValueError as exc:
             return _plain(400, f"not an MO: {exc}")
         await ingest(self.store, [message], options=self.options)
@@ -117,46 +119,61 @@ class SmsListener:
 
     async def _kannel_dlr(self, request: web.Request) -> web.Response:
         try:
-            report = kannel.parse_dlr(request.query_string)
+            report = kannel.parse_dlr(request.rel_url.raw_query_string)
         except ValueError as exc:
             return _plain(400, f"not a delivery report: {exc}")
-        known = await outbox.record_delivery(self.store, report.key, report.status, report.reason)
+        names = [a.name for a in self._accounts("kannel")]
+        known = await outbox.record_delivery(
+            self.store, report.key, report.status, report.reason, accounts=names
+        )
         return _plain(200 if known else 404, "ok" if known else "no such message")
 
     # -- Twilio ----------------------------------------------------------------
 
     async def _twilio_form(
         self, request: web.Request
-    ) -> tuple[AccountConfig, dict[str, str]] | web.Response:
-        form = await request.post()
+    ) -> tuple[list[AccountConfig], dict[str, str]] | web.Response:
+        """The form, once its signature checks out, and the accounts it may be for."""
+        try:
+            form = await request.post()
+        except (ValueError, UnicodeDecodeError):
+            return _plain(400, "not a form post")
         params = {k: [str(v) for v in form.getall(k)] for k in form}
         flat = {k: v[0] for k, v in params.items()}
-        account = next(
-            (a for a in self._accounts("twilio") if a.account_sid == flat.get("AccountSid")),
-            None,
-        )
-        if account is None:
+        sid = flat.get("AccountSid")
+        accounts_ = [a for a in self._accounts("twilio") if a.account_sid == sid]
+        if not accounts_:
             return _plain(403, "unknown AccountSid")
-        try:
-            token = account.secret("auth_token")
-        except ConfigError:
-            return _plain(500, f"account {account.name}: no auth_token to check signatures")
-        url = str(request.url)
-        if not twilio.verify_signature(
-            token, url, params, request.headers.get("X-Twilio-Signature")
-        ):
-            log.warning("%s: a Twilio webhook with a bad signature was refused", account.name)
-            return _plain(403, "bad X-Twilio-Signature")
-        return account, flat
+        given = request.headers.get("X-Twilio-Signature")
+        for account in accounts_:  # one auth token per AccountSid, but be exact
+            try:
+                token = account.secret("auth_token")
+            except ConfigError:
+                return _plain(500, f"account {account.name}: no auth_token to check signatures")
+            for url in _signed_urls(request, account):
+                if twilio.verify_signature(token, url, params, given):
+                    return accounts_, flat
+        log.warning("%s: a Twilio webhook with a bad signature was refused", accounts_[0].name)
+        return _plain(403, "bad X-Twilio-Signature")
 
     async def _twilio_sms(self, request: web.Request) -> web.Response:
         checked = await self._twilio_form(request)
         if isinstance(checked, web.Response):
             return checked
-        account, form = checked
+        candidates, form = checked
         if not form.get("MessageSid"):
             return _plain(400, "no MessageSid")
-        message = await accounts.twilio_account(account).from_webhook(form)
+        region = self.options.default_region
+        to = identity.normalise_phone(form.get("To", ""), region)
+        account = next(
+            (a for a in candidates if identity.normalise_phone(a.number or "", region) == to),
+            None,
+        )
+        if account is None:
+            log.warning("a Twilio text to %s, which no account here answers, was refused", to)
+            return _plain(404, f"no account for the number {to}")
+        twilio_account = await asyncio.to_thread(accounts.twilio_account, account)
+        message = await twilio_account.from_webhook(form)
         await ingest(self.store, [message], options=self.options)
         return web.Response(status=200, text="<Response/>", content_type="text/xml")
 
@@ -164,12 +181,24 @@ class SmsListener:
         checked = await self._twilio_form(request)
         if isinstance(checked, web.Response):
             return checked
-        account, form = checked
+        candidates, form = checked
         sid, status = form.get("MessageSid"), form.get("MessageStatus", "")
         if not sid:
             return _plain(400, "no MessageSid")
         state = twilio.delivery(status, form.get("ErrorCode"), form.get("ErrorMessage"))
-        await outbox.record_delivery(
-            self.store, sid, state.status, state.reason, account=account.name
+        names = [a.name for a in candidates]
+        known = await outbox.record_delivery(
+            self.store, sid, state.status, state.reason, accounts=names
         )
-        return _plain(200, "ok")
+        return _plain(200 if known else 404, "ok" if known else "no such message")
+
+
+def _signed_urls(request: web.Request, account: AccountConfig) -> list[str]:
+    """The URLs Twilio may have signed: the one we were called on, and the public one
+    a proxy or tunnel forwards from (``webhook_url``, ``status_callback``)."""
+    urls = [str(request.url)]
+    if account.webhook_url:
+        urls.append(account.webhook_url.rstrip("/") + request.rel_url.raw_path_qs)
+    if account.status_callback and request.path == "/twilio/status":
+        urls.append(account.status_callback)
+    return urls

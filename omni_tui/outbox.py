@@ -8,6 +8,7 @@ crash; delivery (with retries and an idempotency key) happens afterwards.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
@@ -222,23 +223,27 @@ async def record_delivery(
     status: str,
     reason: str | None = None,
     *,
-    account: str | None = None,
+    accounts: Sequence[str] | None = None,
 ) -> bool:
     """A gateway's word on a message we sent (a DLR, a status callback or a poll).
 
-    False when no message of ours has that provider id."""
+    ``provider_id`` may also be the outbox's idempotency key (what Kannel reports
+    carry), so a report that beats the send's own bookkeeping is not lost. False
+    when no message of ours (of ``accounts``, if given) matches."""
     async with store.write() as session:
         query = select(Message).where(
             Message.provider_id == provider_id, Message.direction == "out"
         )
-        if account is not None:
-            query = query.where(Message.account == account)
         message = (await session.exec(query)).first()
         if message is None:
+            by_key = select(Outbox).where(Outbox.idempotency_key == provider_id)
+            item = (await session.exec(by_key)).first()
+            message = await session.get(Message, item.message_id) if item else None
+        if message is None:
             return False
-        if _PROGRESS.get(status, 1) < _PROGRESS.get(message.status, 0) or (
-            message.status in ("delivered", "failed") and status != message.status
-        ):
+        if accounts is not None and message.account not in (None, *accounts):
+            return False  # another gateway's message: not this caller's to change
+        if not advances(message.status, status):
             return True  # a final word stands; an earlier step arriving late changes nothing
         if message.status != status or message.status_reason != reason:
             message.status, message.status_reason = status, reason
@@ -253,6 +258,13 @@ async def record_delivery(
                 reason=reason,
             )
         return True
+
+
+def advances(current: str, new: str) -> bool:
+    """Whether a report may move a message from ``current`` to ``new``."""
+    if current in ("delivered", "failed") and new != current:
+        return False
+    return _PROGRESS.get(new, 1) >= _PROGRESS.get(current, 0)
 
 
 async def awaiting_report(

@@ -6,20 +6,24 @@ interrupted sync resumes exactly where the store says it stopped.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
-from adapters.base import AuthError, ChannelError
+from adapters.base import AuthError, ChannelError, RejectedError
 from adapters.sms.twilio import CURSOR_FOLDER
 from omni_tui import accounts, outbox
 from omni_tui.config import AccountConfig, Config
 from omni_tui.errors import ConfigError
 from omni_tui.ingest import IngestOptions, ingest
-from omni_tui.store import AccountHealth, Store, SyncCursor, utcnow
+from omni_tui.store import AccountHealth, Message, Store, SyncCursor, utcnow
 
+log = logging.getLogger(__name__)
 #: Sent texts whose delivery is still unknown are asked after for this long.
 STATUS_POLL_WINDOW = timedelta(days=3)
 Progress = Callable[[str, int], None]  # (account, messages stored so far)
@@ -88,22 +92,43 @@ async def sync_twilio(
     store: Store, account: AccountConfig, options: IngestOptions, progress: Progress | None
 ) -> AccountReport:
     report = AccountReport(account.name, "sms")
-    twilio = accounts.twilio_account(account)
-    cursors = await _cursors(store, account.name)
-    async for batch in twilio.pull(cursors.get(CURSOR_FOLDER)):
-        result = await ingest(store, batch.messages, batch.cursor, options=options)
-        report.new += result.new
-        report.skipped += result.duplicates
-        if progress is not None:
-            progress(account.name, report.new + report.skipped)
+    twilio = await asyncio.to_thread(accounts.twilio_account, account)  # may run a command
+    cursor = (await _cursors(store, account.name)).get(CURSOR_FOLDER)
+    known = await _recent_provider_ids(store, account.name, since=utcnow() - timedelta(days=3))
+    async with aclosing(twilio.pull(cursor, known)) as batches:
+        async for batch in batches:
+            result = await ingest(store, batch.messages, batch.cursor, options=options)
+            report.new += result.new
+            report.skipped += result.duplicates
+            if progress is not None:
+                progress(account.name, report.new + report.skipped)
     since = utcnow() - STATUS_POLL_WINDOW
     for sid in await outbox.awaiting_report(store, account.name, since=since):
-        state = await twilio.status(sid)
+        try:
+            state = await twilio.status(sid)
+        except RejectedError:  # e.g. deleted at the gateway: it ages out of the window
+            continue
+        except ChannelError as exc:  # one slow answer does not fail the account
+            report.errors.append(f"status of {sid}: {exc}")
+            break
         if state.status != "sent":
             await outbox.record_delivery(
-                store, sid, state.status, state.reason, account=account.name
+                store, sid, state.status, state.reason, accounts=[account.name]
             )
     return report
+
+
+async def _recent_provider_ids(store: Store, account: str, *, since: datetime) -> set[str]:
+    """What a pull's overlapping day would fetch again: skipped before any media download."""
+    async with store.read() as session:
+        rows = await session.exec(
+            select(Message.provider_id).where(
+                Message.account == account,
+                Message.direction == "in",
+                col(Message.received_at) >= since,
+            )
+        )
+        return {pid for pid in rows.all() if pid}
 
 
 async def sync_account(
@@ -125,6 +150,10 @@ async def sync_account(
         report = AccountReport(account.name, account.channel, state="auth", errors=[str(exc)])
     except (ChannelError, ConfigError) as exc:
         report = AccountReport(account.name, account.channel, state="error", errors=[str(exc)])
+    except Exception as exc:  # a gateway's surprise must not stop the other accounts
+        log.exception("%s: sync failed", account.name)
+        error = f"unexpected {type(exc).__name__}: {exc}"[:500]
+        report = AccountReport(account.name, account.channel, state="error", errors=[error])
     await record_health(store, report)
     return report
 

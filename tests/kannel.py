@@ -48,6 +48,9 @@ bearerbox-port = {smsbox_port}
 # the HTTP sendsms interface omni-tui sends through
 sendsms-port = {sendsms_port}
 sendsms-interface = 127.0.0.1
+# when the listener is down (a daemon restart), Kannel tries again instead of losing the MO
+http-request-retry = 5
+http-queue-delay = 2
 log-file = "{tmp}/smsbox.log"
 log-level = 0
 
@@ -61,9 +64,10 @@ group = sms-service
 # every MO, whatever its first word, goes to omni-tui's listener
 keyword = default
 catch-all = true
-# %p sender, %P receiver, %a whole text, %T unix time, %I Kannel's message id,
+# %p sender, %P receiver, %b the text exactly as sent (%a would fold newlines and
+# spaces, and cut UCS-2 apart at whitespace bytes), %T unix time, %I Kannel's message id,
 # %c coding (2 = UCS-2) and %C charset, so the listener decodes the text right
-get-url = "http://127.0.0.1:{listener_port}/kannel/mo?from=%p&to=%P&text=%a&ts=%T&id=%I&coding=%c&charset=%C"
+get-url = "http://127.0.0.1:{listener_port}/kannel/mo?from=%p&to=%P&text=%b&ts=%T&id=%I&coding=%c&charset=%C"
 # the listener's empty answer is not sent back to the phone as a reply
 max-messages = 0
 omit-empty = true

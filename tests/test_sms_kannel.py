@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -239,3 +240,20 @@ async def test_a_wrong_sendsms_password_is_an_auth_error_not_a_retry(shop: Shop)
     message = OutboundMessage("sms", "texts", MARIA, "Hi", idempotency_key="k-auth")
     with pytest.raises(AuthError, match="username or password"):
         await KannelAccount(settings).send(message)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["two lines\nand  two spaces", "நன்றி, பார்சல் வந்தது", "上海 café 👋 "],
+)
+def test_texts_arrive_exactly_as_the_phone_sent_them(shop: Shop, text: str) -> None:
+    if text.isascii():
+        line = f"{MARIA} {SHOP} data {quote(text.encode('latin-1'))}"
+    else:
+        line = f"{MARIA} {SHOP} ucs2 {quote(text.encode('utf-16-be'))}"
+    phone = shop.kannel.phone(line)
+    try:
+        [row] = _wait("the MO", shop.texts)
+    finally:
+        phone.hang_up()
+    assert row[5] == text.strip("\n")

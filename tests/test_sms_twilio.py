@@ -38,7 +38,7 @@ def gateway() -> Iterator[Twilio]:
         yield server
 
 
-def config_for(gateway: Twilio, *, listen: int | None = None) -> Config:
+def config_for(gateway: Twilio, *, listen: int | None = None, extra: str = "") -> Config:
     lines = [
         "[agent]",
         'name = "Ana"',
@@ -55,7 +55,7 @@ def config_for(gateway: Twilio, *, listen: int | None = None) -> Config:
     ]
     if listen:
         lines.append(f'listen = "127.0.0.1:{listen}"')
-    return parse_config("\n".join(lines))
+    return parse_config("\n".join(lines) + "\n" + extra)
 
 
 @pytest.fixture
@@ -114,7 +114,8 @@ async def test_pull_follows_every_page_and_a_second_pull_stores_nothing_twice(
     assert {m.sender for m in stored} == {f"+4477009{i:05d}" for i in range(250)}
 
     [again] = await sync_once(store, config)
-    assert (again.new, again.skipped) == (0, 250)  # the overlapping day, dropped by sid
+    assert (again.new, again.skipped) == (0, 0)  # the overlapping day: known sids, not refetched
+    assert len(await texts(store)) == 250
     async with store.read() as session:
         cursor = (await session.exec(select(SyncCursor))).one()
     assert cursor.value == NOW.date().isoformat()
@@ -257,22 +258,65 @@ async def test_rate_limits_are_waited_out_and_the_text_still_goes_once(
     assert asyncio.get_running_loop().time() - started >= 1.0  # Retry-After honoured
 
 
-@pytest.mark.parametrize("fault", [("500",), ("junk",), ("slow", 3)])
-async def test_a_failing_gateway_leaves_the_reply_queued_for_a_retry(
-    gateway: Twilio, store: Store, monkeypatch: pytest.MonkeyPatch, fault: tuple[object, ...]
-) -> None:
-    monkeypatch.setattr(sms_http, "TIMEOUT", httpx.Timeout(1.0))
-    monkeypatch.setattr(sms_http, "RETRIES", 1)
-    conversation = await _conversation_with(gateway, store)
-    queued = await outbox.queue_reply(store, conversation, "Hi", agent="Ana")
-    gateway.faults = [fault] * 3
-    report = await deliver_outbox(store, config_for(gateway))
-    assert (report.sent, report.failed, report.retrying) == (0, 0, 1)
+async def _outcome(store: Store, queued: outbox.QueuedReply) -> tuple[Outbox, Message]:
     async with store.read() as session:
         row = await session.get(Outbox, queued.outbox_id)
         message = await session.get(Message, queued.message_id)
-    assert row is not None and row.status == "queued" and row.last_error
-    assert message is not None and (message.status_reason or "").startswith("retrying")
+    assert row is not None and message is not None
+    return row, message
+
+
+@pytest.mark.parametrize("fault", [("503",), ("slow-list", 3)])
+async def test_a_busy_gateway_leaves_the_reply_queued_for_a_retry(
+    gateway: Twilio, store: Store, monkeypatch: pytest.MonkeyPatch, fault: tuple[object, ...]
+) -> None:
+    monkeypatch.setattr(sms_http, "RETRIES", 1)
+    conversation = await _conversation_with(gateway, store)
+    queued = await outbox.queue_reply(store, conversation, "Hi", agent="Ana")
+    if fault[0] == "slow-list":  # the gateway cannot even be reached: surely not sent
+        monkeypatch.setattr(sms_http, "TIMEOUT", httpx.Timeout(1.0))
+        gateway.port = free_port()
+        config = config_for(gateway)
+    else:
+        gateway.faults = [fault] * 3
+        config = config_for(gateway)
+    report = await deliver_outbox(store, config)
+    assert (report.sent, report.failed, report.retrying) == (0, 0, 1)
+    row, message = await _outcome(store, queued)
+    assert row.status == "queued" and row.last_error
+    assert (message.status_reason or "").startswith("retrying")
+    assert gateway.posts == []
+
+
+@pytest.mark.parametrize("fault", [("500",), ("slow", 3)])
+async def test_an_unclear_answer_is_never_resent_on_its_own(
+    gateway: Twilio, store: Store, monkeypatch: pytest.MonkeyPatch, fault: tuple[object, ...]
+) -> None:
+    monkeypatch.setattr(sms_http, "TIMEOUT", httpx.Timeout(1.0))
+    conversation = await _conversation_with(gateway, store)
+    queued = await outbox.queue_reply(store, conversation, "Hi", agent="Ana")
+    gateway.faults = [fault]
+    report = await deliver_outbox(store, config_for(gateway))
+    assert (report.sent, report.failed) == (0, 1)
+    row, message = await _outcome(store, queued)
+    assert row.status == "failed" and message.status == "failed"
+    assert "may have been sent" in (message.status_reason or "")
+    await asyncio.sleep(3)  # the slow gateway took the text after all
+    await deliver_outbox(store, config_for(gateway))
+    assert len(gateway.posts) <= 1  # never twice; the agent sees it and decides
+
+
+async def test_an_accepted_text_with_an_unreadable_answer_counts_as_sent(
+    gateway: Twilio, store: Store
+) -> None:
+    conversation = await _conversation_with(gateway, store)
+    queued = await outbox.queue_reply(store, conversation, "Hi", agent="Ana")
+    gateway.faults = [("junk",)]
+    report = await deliver_outbox(store, config_for(gateway))
+    assert report.sent == 1
+    row, message = await _outcome(store, queued)
+    assert row.status == "sent" and message.status == "sent"
+    assert (await deliver_outbox(store, config_for(gateway))).sent == 0
 
 
 async def test_a_wrong_auth_token_is_an_auth_failure_not_a_crash(

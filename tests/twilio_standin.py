@@ -137,8 +137,8 @@ class Twilio:
                     status=429,
                     headers={"Retry-After": str(fault[1])},
                 )
-            if fault[0] == "500":
-                return web.Response(status=500, text="Internal Server Error")
+            if fault[0] in ("500", "503"):
+                return web.Response(status=int(fault[0]), text="Server Error")
             if fault[0] == "junk":
                 return web.Response(status=200, text="{not json", content_type="application/json")
             if fault[0] == "slow":

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from adapters.base import TransientError
+from adapters.base import RejectedError, TransientError
 
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 RETRIES = 3  # attempts at one request before the outbox's own backoff takes over
@@ -38,27 +38,60 @@ def should_retry(response: httpx.Response) -> bool:
     return response.status_code == 429 or response.status_code >= 500
 
 
+class UncertainError(RejectedError):
+    """The gateway may have taken the message: resending could text the customer twice."""
+
+
+#: Failures where the request surely never reached the gateway: safe to send again.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
 async def request(
     client: httpx.AsyncClient,
     method: str,
     url: str,
     *,
     what: str,
-    retries: int = RETRIES,
+    retries: int | None = None,
+    sends: bool = False,
     **kwargs: object,
 ) -> httpx.Response:
-    """One request, retried on network errors, 429 and 5xx; other answers are returned."""
+    """One request, retried on network errors, 429 and 5xx; other answers are returned.
+
+    A request that ``sends`` a text is retried only when it surely did not arrive
+    (no connection, 429, 503); a timeout or another 5xx after it went out raises
+    ``UncertainError`` instead, so the agent decides rather than the customer
+    getting the text twice.
+    """
+    attempts = RETRIES if retries is None else retries
     delay = 0.5
-    for attempt in range(1, retries + 1):
+    for attempt in range(1, attempts + 1):
         try:
             response = await client.request(method, url, **kwargs)  # type: ignore[arg-type]
-        except httpx.TimeoutException:
+        except _NOT_SENT as exc:
+            error: TransientError = TransientError(f"{what}: cannot reach the gateway ({exc})")
+        except httpx.TimeoutException as exc:
+            if sends:
+                raise UncertainError(
+                    f"{what}: the gateway did not answer in time — the text may have been "
+                    "sent; check before retrying"
+                ) from exc
             error = TransientError(f"{what}: the gateway did not answer in time")
         except httpx.HTTPError as exc:
+            if sends:
+                raise UncertainError(
+                    f"{what}: the connection failed mid-request ({type(exc).__name__}) — the "
+                    "text may have been sent; check before retrying"
+                ) from exc
             error = TransientError(f"{what}: {type(exc).__name__}: {exc}")
         else:
             if not should_retry(response):
                 return response
+            if sends and response.status_code not in (429, 503):
+                raise UncertainError(
+                    f"{what}: the gateway answered {response.status_code} — the text may "
+                    "have been sent; check before retrying"
+                )
             wait = retry_after(response)
             error = TransientError(
                 f"{what}: the gateway answered {response.status_code}", retry_after=wait
@@ -67,7 +100,7 @@ async def request(
                 raise error  # too long to wait here: the outbox backs off instead
             if wait is not None:
                 delay = wait
-        if attempt == retries:
+        if attempt == attempts:
             raise error
         await asyncio.sleep(delay)
         delay = min(delay * 2, MAX_WAIT)
@@ -84,7 +117,7 @@ async def download(
                 raise TransientError(f"{what}: the media URL answered {response.status_code}")
             content_type = response.headers.get("content-type", "application/octet-stream")
             declared = response.headers.get("content-length")
-            size = int(declared) if declared and declared.isdigit() else None
+            size = int(declared) if declared and declared.isdecimal() else None
             if size is not None and size > limit:
                 return None, content_type, size
             body = bytearray()

@@ -83,7 +83,7 @@ class KannelAccount:
         what = f"{self.settings.account}: sendsms"
         try:
             response = await http.request(
-                client, "GET", self.settings.sendsms_url, what=what,
+                client, "GET", self.settings.sendsms_url, what=what, sends=True,
                 params=self.sendsms_params(message),
             )  # fmt: skip
         finally:
@@ -131,22 +131,22 @@ def parse_mo(
     raw = _raw_query(query)
     headers = {k.lower(): v for k, v in (headers or {}).items()}
 
-    def field(name: str, header: str) -> str | None:
+    def value(name: str, header: str) -> str | None:
         if name in raw:
             return raw[name].decode("utf-8", errors="replace")
         return headers.get(f"x-kannel-{header}")
 
-    sender = field("from", "from")
+    sender = value("from", "from")
     if not sender:
         raise ValueError("no 'from' in the request: the get-url needs from=%p")
-    coding, charset = field("coding", "coding"), field("charset", "charset")
+    coding, charset = value("coding", "coding"), value("charset", "charset")
     data = raw["text"] if "text" in raw else body
     text = _decode(data, coding, charset)
-    to = field("to", "to") or ""
-    sent_at = _timestamp(field("ts", "time"))
-    message_id = field("id", "id")
+    to = value("to", "to") or ""
+    sent_at = _timestamp(value("ts", "time"))
+    message_id = value("id", "id")
     if not message_id:  # no %I in the get-url: the same MO twice still hashes the same
-        seed = "\x00".join([sender, to, str(field("ts", "time") or ""), text])
+        seed = "\x00".join([sender, to, str(value("ts", "time") or ""), text])
         message_id = hashlib.sha256(seed.encode()).hexdigest()[:32]
     return InboundMessage(
         channel="sms",
@@ -163,12 +163,12 @@ def parse_mo(
 def _timestamp(value: str | None) -> datetime | None:
     if not value:
         return None
-    if value.isdigit():
-        return datetime.fromtimestamp(int(value), UTC)
     try:
+        if value.isdecimal():
+            return datetime.fromtimestamp(int(value), UTC)
         parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
+    except (ValueError, OverflowError, OSError):
+        return None  # an unreadable time: the text is kept, stamped when it arrived
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -176,7 +176,7 @@ def parse_dlr(query: str) -> Report:
     """A delivery report from the ``dlr-url``. Raises ValueError when it is not one."""
     params = dict(parse_qsl(query, keep_blank_values=True))
     key, kind = params.get("key"), params.get("status", "")
-    if not key or not kind.isdigit():
+    if not key or not kind.isdecimal() or len(kind) > 3:
         raise ValueError("a delivery report needs key= and a numeric status=")
     status, reason = DLR_TYPES.get(int(kind), ("sent", f"report type {kind}"))
     reply = " ".join(params.get("reply", "").split())

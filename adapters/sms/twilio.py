@@ -14,7 +14,8 @@ import base64
 import email.utils
 import hashlib
 import hmac
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -123,24 +124,46 @@ def parse_date(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+MAX_MEDIA = 10  # Twilio's own limit per message
+
+
+def _count(value: object, limit: int) -> int:
+    """A count from the outside, never more than ``limit`` and 0 when unreadable."""
+    try:
+        return max(0, min(int(str(value or 0)), limit))
+    except ValueError:
+        return 0
+
+
+def _sent_at(item: dict[str, Any]) -> datetime | None:
+    return parse_date(item.get("date_sent")) or parse_date(item.get("date_created"))
+
+
 class TwilioAccount:
     def __init__(self, settings: TwilioSettings, client: httpx.AsyncClient | None = None) -> None:
         self.settings = settings
         self._client = client
 
-    def _http(self) -> httpx.AsyncClient:
-        return self._client or httpx.AsyncClient(
-            auth=(self.settings.username, self.settings.secret), timeout=http.TIMEOUT
-        )
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[httpx.AsyncClient]:
+        if self._client is not None:
+            yield self._client
+            return
+        auth = (self.settings.username, self.settings.secret)
+        async with httpx.AsyncClient(auth=auth, timeout=http.TIMEOUT) as client:
+            yield client
 
     @property
     def _messages_url(self) -> str:
         base = self.settings.api_base.rstrip("/")
         return f"{base}/{API_VERSION}/Accounts/{self.settings.account_sid}/Messages"
 
-    async def _json(self, client: httpx.AsyncClient, method: str, url: str, **kw: Any) -> Any:
+    async def _answer(
+        self, client: httpx.AsyncClient, method: str, url: str, *, sends: bool = False, **kw: Any
+    ) -> tuple[str, Any]:
+        """What was asked, and the decoded answer (None when it is not JSON)."""
         what = f"{self.settings.account}: {method} {urlsplit(url).path}"
-        response = await http.request(client, method, url, what=what, **kw)
+        response = await http.request(client, method, url, what=what, sends=sends, **kw)
         try:
             body = response.json()
         except ValueError:
@@ -152,45 +175,50 @@ class TwilioAccount:
             code = body.get("code")
             detail = describe("refused", code, body.get("message"))
             raise RejectedError(f"{self.settings.account}: {detail}", code=str(code or ""))
+        return what, body
+
+    async def _json(self, client: httpx.AsyncClient, method: str, url: str, **kw: Any) -> Any:
+        what, body = await self._answer(client, method, url, **kw)
         if not isinstance(body, dict):
             raise TransientError(f"{what}: the gateway's answer is not the JSON it should be")
         return body
 
     # -- inbound -------------------------------------------------------------
 
-    async def pull(self, cursor: str | None) -> AsyncIterator[PullResult]:
-        """Pages of inbound messages newest first; the cursor comes with the last page."""
+    async def pull(
+        self, cursor: str | None, known: Collection[str] = ()
+    ) -> AsyncIterator[PullResult]:
+        """Every inbound text since the cursor's day (less one), oldest first, in one
+        batch with the new cursor; ``known`` sids are already stored and skipped."""
         since = _cursor_day(cursor)
         params: dict[str, str] = {"To": self.settings.number, "PageSize": str(PAGE_SIZE)}
         if since is not None:
             params["DateSent>"] = (since - timedelta(days=1)).isoformat()
         newest = since
-        client = self._http()
-        try:
+        found: list[tuple[datetime, InboundMessage]] = []
+        async with self._session() as client:
             url: str | None = f"{self._messages_url}.json"
             query: dict[str, str] | None = params
             while url is not None:
                 page = await self._json(client, "GET", url, params=query)
-                messages = []
-                for item in page.get("messages") or []:
-                    if not isinstance(item, dict) or not str(item.get("direction", "")).startswith(
-                        "inbound"
-                    ):
+                items = page.get("messages")
+                for item in items if isinstance(items, list) else []:
+                    if not _is_inbound(item):
                         continue
-                    messages.append(await self._inbound(client, item))
-                    sent = parse_date(item.get("date_sent")) or parse_date(item.get("date_created"))
+                    sent = _sent_at(item)
                     if sent is not None and (newest is None or sent.date() > newest):
                         newest = sent.date()
+                    if str(item["sid"]) not in known:
+                        message = await self._inbound(client, item)
+                        found.append((sent or datetime.now(UTC), message))
                 next_uri = page.get("next_page_uri")
-                url = self._absolute(next_uri) if next_uri else None
+                url = self._absolute(next_uri) if isinstance(next_uri, str) and next_uri else None
                 query = None  # next_page_uri carries every parameter
-                cursor_out = None
-                if url is None and newest is not None:
-                    cursor_out = Cursor(self.settings.account, CURSOR_FOLDER, newest.isoformat())
-                yield PullResult(messages, cursor_out)
-        finally:
-            if self._client is None:
-                await client.aclose()
+        found.sort(key=lambda pair: pair[0])  # STOP then START must end opted in
+        cursor_out = None
+        if newest is not None:
+            cursor_out = Cursor(self.settings.account, CURSOR_FOLDER, newest.isoformat())
+        yield PullResult([message for _, message in found], cursor_out)
 
     def _absolute(self, uri: str) -> str:
         parts = urlsplit(uri)
@@ -201,15 +229,20 @@ class TwilioAccount:
 
     async def _inbound(self, client: httpx.AsyncClient, item: dict[str, Any]) -> InboundMessage:
         media: list[AttachmentData] = []
-        if int(item.get("num_media") or 0) > 0:
-            listing = await self._json(
-                client, "GET", f"{self._messages_url}/{item['sid']}/Media.json"
-            )
-            for entry in listing.get("media_list") or []:
-                uri = str(entry.get("uri", "")).removesuffix(".json")
-                media.append(
-                    await self._media(client, self._absolute(uri), entry.get("content_type"))
+        if _count(item.get("num_media"), MAX_MEDIA):
+            try:
+                listing = await self._json(
+                    client, "GET", f"{self._messages_url}/{item['sid']}/Media.json"
                 )
+            except (TransientError, RejectedError) as exc:
+                listing = {"media_list": []}
+                media.append(AttachmentData("media", skipped_reason=f"media list: {exc}"))
+            entries = listing.get("media_list")
+            for entry in (entries if isinstance(entries, list) else [])[:MAX_MEDIA]:
+                if isinstance(entry, dict) and isinstance(entry.get("uri"), str):
+                    uri = entry["uri"].removesuffix(".json")
+                    kind = entry.get("content_type")
+                    media.append(await self._media(client, self._absolute(uri), kind))
         return InboundMessage(
             channel="sms",
             account=self.settings.account,
@@ -217,16 +250,24 @@ class TwilioAccount:
             sender=str(item.get("from") or ""),
             recipients=[str(item.get("to") or "")],
             text=str(item.get("body") or ""),
-            sent_at=parse_date(item.get("date_sent")) or parse_date(item.get("date_created")),
+            sent_at=_sent_at(item),
             attachments=media,
         )
 
     async def _media(
         self, client: httpx.AsyncClient, url: str, content_type: object = None
     ) -> AttachmentData:
+        """The media, or a record of why it is not here: one lost file never blocks a pull."""
         limit = self.settings.max_media_bytes
-        data, served_type, size = await http.download(client, url, limit=limit, what="MMS media")
-        kind = str(content_type or served_type).split(";")[0].strip() or "application/octet-stream"
+        kind = str(content_type or "").split(";")[0].strip()
+        try:
+            data, served, size = await http.download(client, url, limit=limit, what="MMS media")
+        except TransientError as exc:
+            kind = kind or "application/octet-stream"
+            return AttachmentData(
+                "media" + _extension(kind), kind, None, None, skipped_reason=str(exc)
+            )
+        kind = kind or served.split(";")[0].strip() or "application/octet-stream"
         name = "media" + _extension(kind)
         if data is None:
             return AttachmentData(name, kind, None, size, skipped_reason=f"over {limit} bytes")
@@ -235,17 +276,13 @@ class TwilioAccount:
     async def from_webhook(self, form: Mapping[str, str]) -> InboundMessage:
         """An inbound-message webhook post, with its ``MediaUrl{N}`` downloaded (size-limited)."""
         media: list[AttachmentData] = []
-        urls = [form.get(f"MediaUrl{i}") for i in range(int(form.get("NumMedia") or 0))]
+        urls = [form.get(f"MediaUrl{i}") for i in range(_count(form.get("NumMedia"), MAX_MEDIA))]
         if any(urls):
-            client = self._http()
-            try:
+            async with self._session() as client:
                 for i, url in enumerate(urls):
                     if url:
                         kind = form.get(f"MediaContentType{i}")
                         media.append(await self._media(client, url, kind))
-            finally:
-                if self._client is None:
-                    await client.aclose()
         return InboundMessage(
             channel="sms",
             account=self.settings.account,
@@ -260,28 +297,32 @@ class TwilioAccount:
     # -- outbound ------------------------------------------------------------
 
     async def send(self, message: OutboundMessage) -> tuple[str, Delivery]:
+        """Post the text once. An answer that is not clear raises ``UncertainError``."""
         form = {"To": message.to, "From": self.settings.number, "Body": message.text}
         if self.settings.status_callback:
             form["StatusCallback"] = self.settings.status_callback
-        client = self._http()
-        try:
-            body = await self._json(client, "POST", f"{self._messages_url}.json", data=form)
-        finally:
-            if self._client is None:
-                await client.aclose()
-        sid = body.get("sid")
-        if not sid:
-            raise TransientError(f"{self.settings.account}: the gateway's answer has no sid")
-        return str(sid), delivery(body.get("status", ""), body.get("error_code"))
+        async with self._session() as client:
+            _, body = await self._answer(
+                client, "POST", f"{self._messages_url}.json", sends=True, data=form
+            )
+        sid = body.get("sid") if isinstance(body, dict) else None
+        if not isinstance(sid, str) or not sid:
+            # accepted (2xx) but unreadable: it is out, we just cannot follow it
+            return f"unknown:{message.idempotency_key}", Delivery("sent", "the gateway gave no id")
+        return sid, delivery(str(body.get("status", "")), body.get("error_code"))
 
     async def status(self, sid: str) -> Delivery:
-        client = self._http()
-        try:
+        async with self._session() as client:
             body = await self._json(client, "GET", f"{self._messages_url}/{sid}.json")
-        finally:
-            if self._client is None:
-                await client.aclose()
         return delivery(body.get("status", ""), body.get("error_code"), body.get("error_message"))
+
+
+def _is_inbound(item: object) -> bool:
+    return (
+        isinstance(item, dict)
+        and isinstance(item.get("sid"), str)
+        and str(item.get("direction", "")).startswith("inbound")
+    )
 
 
 def _cursor_day(cursor: str | None) -> date | None:
@@ -334,7 +375,8 @@ def verify_signature(
 ) -> bool:
     if not given:
         return False
+    given_bytes = given.encode("utf-8", "replace")
     return any(
-        hmac.compare_digest(signature(auth_token, candidate, params), given)
+        hmac.compare_digest(signature(auth_token, candidate, params).encode(), given_bytes)
         for candidate in _port_variants(url)
     )

@@ -104,6 +104,7 @@ class CannedResponse:
 
 
 Command = str | tuple[str, ...]  # a shell string, or an argv list (stored as a tuple)
+_RESOLVED: dict[tuple[str, str, str, str], str] = {}
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,9 @@ class AccountConfig:
     #: (Kannel's get-url and dlr-url; Twilio's webhooks). Required for Kannel.
     listen: str | None = None
     status_callback: str | None = None  #: Twilio: public URL for delivery-status posts.
+    #: Twilio: the public base URL Twilio posts webhooks to (a proxy or tunnel in front
+    #: of ``listen``); signatures are checked against it.
+    webhook_url: str | None = None
     relay_url: str | None = None  #: Chat: base URL of our webhook relay.
     token: str | None = field(default=None, repr=False)  #: Chat: literal relay token.
     token_command: Command | None = None  #: Chat: command printing the relay token.
@@ -159,8 +163,12 @@ class AccountConfig:
             raise ValueError(f"{key!r} is not a secret of {self.channel} account {self.name!r}")
         if getattr(self, key) is not None:
             return getattr(self, key)
-        if getattr(self, f"{key}_command") is not None:
-            return self._run(f"{key}_command", getattr(self, f"{key}_command"))
+        command = getattr(self, f"{key}_command")
+        if command is not None:
+            cache_key = (str(self.source), self.name, key, repr(command))
+            if cache_key not in _RESOLVED:  # asked once per process, not on every send
+                _RESOLVED[cache_key] = self._run(f"{key}_command", command)
+            return _RESOLVED[cache_key]
         if os.environ.get(self.env_var(key)):
             return os.environ[self.env_var(key)]
         raise self._error(

@@ -76,6 +76,7 @@ _TWILIO = (
     "api_secret_command",
     "listen",
     "status_callback",
+    "webhook_url",
 )
 _KANNEL = (
     "provider",
@@ -331,6 +332,9 @@ def _channel_keys(t: _Table, kind: str) -> dict[str, Any]:
             status_callback=(
                 t.url("status_callback", ("https", "http")) if "status_callback" in t.data else None
             ),
+            webhook_url=t.url("webhook_url", ("https", "http"))
+            if "webhook_url" in t.data
+            else None,
             api_base=t.url("api_base", ("https", "http"), "https://api.twilio.com"),
             account_sid=t.text("account_sid", required=True, example='"AC..."'),
             api_key=t.text("api_key", example='"SK..."'),
