@@ -16,24 +16,38 @@ def blob_path(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256
 
 
-def put(root: Path, data: bytes) -> str:
-    """Write ``data`` if it is not there yet; safe against crashes and concurrent writers."""
+def put(root: Path, data: bytes, *, sync: bool = True) -> str:
+    """Write ``data`` if it is not there yet; safe against crashes and concurrent writers.
+
+    With ``sync=False`` the file is not forced to disk: the caller must call
+    :func:`flush` before it commits a row that names the blob.  A blob of the
+    wrong size (a write cut short by a power loss before that flush) is rewritten.
+    """
     sha = hashlib.sha256(data).hexdigest()
     path = blob_path(root, sha)
-    if path.exists():
-        return sha
+    try:
+        if path.stat().st_size == len(data):
+            return sha
+    except FileNotFoundError:
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return sha
+
+
+def flush() -> None:
+    """Make every blob written with ``sync=False`` durable, in one call for a whole batch."""
+    os.sync()
 
 
 def get(root: Path, sha256: str) -> bytes:

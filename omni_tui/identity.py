@@ -22,6 +22,10 @@ _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
 _EMAIL = re.compile(r"[^\s<>\"(),;:]+@[^\s<>\"(),;:]+")
 _NOT_ADDRESS = re.compile(r"[\s<>\"]")
+#: Where a phone number could be: six or more digits, with at most a few spaces or
+#: punctuation marks between groups. The matcher is slow on long text, so it only
+#: reads these stretches (order numbers and "3-5 days" are not among them).
+_CANDIDATE = re.compile(r"[+(]?\d(?:[\s().\-/]{0,4}\d){5,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,16 @@ def normalise_email(raw: str) -> tuple[str, str | None]:
 
 def normalise_phone(raw: str, region: str = "US") -> str:
     """E.164 when the number parses; alphanumeric sender ids are kept as they are."""
+    value = _normalise_phone_once(raw, region)
+    for _ in range(3):  # odd leading zeros can take phonenumbers a second pass to settle
+        again = _normalise_phone_once(value, region)
+        if again == value:
+            break
+        value = again
+    return value
+
+
+def _normalise_phone_once(raw: str, region: str) -> str:
     value = clean_line(raw)
     if _LETTER.search(value):
         return value
@@ -86,10 +100,11 @@ def is_alphanumeric_sender(address: str) -> bool:
 def phones_in_text(text: str, region: str = "US") -> list[str]:
     """E.164 numbers mentioned in free text, e.g. an email signature."""
     found: list[str] = []
-    for match in phonenumbers.PhoneNumberMatcher(text[:20000], region):
-        e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-        if e164 not in found:
-            found.append(e164)
+    for candidate in _CANDIDATE.finditer(text[:20000]):
+        for match in phonenumbers.PhoneNumberMatcher(candidate.group(), region):
+            e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+            if e164 not in found:
+                found.append(e164)
     return found
 
 

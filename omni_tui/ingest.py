@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import Cursor, InboundMessage
-from omni_tui import blobs, events, identity, threads
+from omni_tui import blobs, events, identity, ingest_batch, threads
+from omni_tui.ingest_batch import aware, html_text_of
 from omni_tui.store import Store, refresh_summaries
 from omni_tui.store.models import (
     Attachment,
@@ -26,7 +27,7 @@ from omni_tui.store.models import (
     SyncCursor,
     utcnow,
 )
-from omni_tui.text import clean, clean_line, html_to_text, snippet
+from omni_tui.text import clean, clean_line, snippet
 
 if TYPE_CHECKING:
     from omni_tui.config import Config
@@ -65,15 +66,21 @@ async def ingest(
     result = IngestResult()
     touched: set[int] = set()
     async with store.write() as session:
-        for inbound in messages:
-            row = await _ingest_one(session, store, inbound, options)
-            result.message_ids.append(row.id if row else None)
-            result.conversation_ids.append(row.conversation_id if row else None)
+        if ingest_batch.fits(messages):
+            batch = ingest_batch.EmailBatch(
+                session, store.data_dir, options.default_region, options.join_window
+            )
+            rows = await batch.run(messages)
+        else:
+            rows = [await _ingest_one(session, store, inbound, options) for inbound in messages]
+        for row in rows:
+            result.message_ids.append(row[0] if row else None)
+            result.conversation_ids.append(row[1] if row else None)
             if row is None:
                 result.duplicates += 1
             else:
                 result.new += 1
-                touched.add(row.conversation_id)
+                touched.add(row[1])
         await refresh_summaries(session, touched)
         if cursor is not None:
             await session.merge(
@@ -92,12 +99,6 @@ async def _is_duplicate(session: AsyncSession, inbound: InboundMessage) -> bool:
         query = select(Message.id).where(Message.message_id == inbound.message_id)
         return (await session.exec(query)).first() is not None
     return False
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 async def _resolve_customer(
@@ -181,12 +182,13 @@ async def _opt_keywords(
 
 async def _ingest_one(
     session: AsyncSession, store: Store, inbound: InboundMessage, options: IngestOptions
-) -> Message | None:
+) -> tuple[int, int] | None:
+    """One message, any channel: the rules ``ingest_batch`` follows for email."""
     if await _is_duplicate(session, inbound):
         return None
     customer_id, identity_id, who = await _resolve_customer(session, inbound, options)
-    sent_at = _aware(inbound.sent_at) or _aware(inbound.received_at) or utcnow()
-    html_text = html_to_text(inbound.html) if inbound.html else None
+    sent_at = aware(inbound.sent_at) or aware(inbound.received_at) or utcnow()
+    html_text = html_text_of(inbound)
     text = clean(inbound.text).strip("\n")
     if not text.strip() and html_text:
         text = html_text
@@ -238,7 +240,7 @@ async def _ingest_one(
         in_reply_to=clean_line(inbound.in_reply_to) or None,
         references=[clean_line(r) for r in inbound.references],
         sent_at=sent_at,
-        received_at=_aware(inbound.received_at) or utcnow(),
+        received_at=aware(inbound.received_at) or utcnow(),
         status="received" if inbound.direction == "in" else "sent",
         context={clean_line(k): clean(str(v)) for k, v in inbound.context.items()},
         raw_sha256=blobs.put(store.data_dir / "raw", inbound.raw) if inbound.raw else None,
@@ -264,4 +266,4 @@ async def _ingest_one(
         phones = identity.phones_in_text(text, options.default_region)
         await identity.remember_phones(session, customer_id, phones)
         await identity.suggest_from_phones(session, customer_id, phones, where="an email's text")
-    return message
+    return message.id, conversation.id

@@ -78,13 +78,15 @@ async def sync_email(
     store: Store, account: AccountConfig, options: IngestOptions, progress: Progress | None
 ) -> AccountReport:
     report = AccountReport(account.name, "email")
-    imap = accounts.imap_account(account)
-    async for batch in imap.pull(await _cursors(store, account.name)):
-        result = await ingest(store, batch.messages, batch.cursor, options=options)
-        report.new += result.new
-        report.skipped += result.duplicates
-        if progress is not None:
-            progress(account.name, report.new + report.skipped)
+    imap = await asyncio.to_thread(accounts.imap_account, account)  # may run a command
+    # closed however the loop ends, so the IMAP connection never outlives the sync
+    async with aclosing(imap.pull(await _cursors(store, account.name))) as batches:
+        async for batch in batches:
+            result = await ingest(store, batch.messages, batch.cursor, options=options)
+            report.new += result.new
+            report.skipped += result.duplicates
+            if progress is not None:
+                progress(account.name, report.new + report.skipped)
     return report
 
 

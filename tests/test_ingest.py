@@ -173,8 +173,8 @@ async def test_an_error_in_the_middle_of_a_batch_keeps_neither_messages_nor_curs
     def explode(html: str) -> str:
         raise Broken
 
-    monkeypatch.setattr("omni_tui.ingest.html_to_text", explode)
-    batch = [sms("SM1"), email("1", html="<p>boom</p>"), sms("SM3")]
+    monkeypatch.setattr("omni_tui.ingest_batch.html_to_text", explode)
+    batch = [sms("SM1"), email("1", text="", html="<p>boom</p>"), sms("SM3")]
     with pytest.raises(Broken):
         await ingest(store, batch, Cursor("sms-twilio", "inbox", "page-2"))
     assert await _messages(store) == []

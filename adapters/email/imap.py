@@ -214,15 +214,39 @@ class ImapAccount:
             first = 1  # new folder or UIDVALIDITY changed: Message-ID dedupe keeps it exact
         uids = await asyncio.to_thread(connection.uids_from, first)
         size = max(1, self.settings.batch_size)
-        for start in range(0, len(uids), size):
-            chunk = uids[start : start + size]
-            fetched = await asyncio.to_thread(connection.fetch, chunk)
-            messages = [
-                self._message(folder, state.uidvalidity, uid, raw, when)
-                for uid, raw, when in fetched
+        chunks = [uids[start : start + size] for start in range(0, len(uids), size)]
+        # the next batch is fetched and parsed while the caller stores this one;
+        # not when fetching marks mail seen, which then happens batch by batch
+        ahead = not self.settings.mark_seen
+        pending: asyncio.Future[list[InboundMessage]] | None = None
+        try:
+            for index, chunk in enumerate(chunks):
+                if pending is None:
+                    pending = self._fetch(connection, folder, state.uidvalidity, chunk)
+                messages = await pending
+                pending = None
+                if ahead and index + 1 < len(chunks):
+                    pending = self._fetch(connection, folder, state.uidvalidity, chunks[index + 1])
+                done = FolderState(state.uidvalidity, chunk[-1], state.highestmodseq)
+                yield PullResult(messages, Cursor(self.settings.account, folder, done.dump()))
+        finally:
+            if pending is not None:  # the connection is closed only once it is idle
+                await asyncio.wait([pending])
+                if not pending.cancelled():
+                    pending.exception()
+
+    def _fetch(
+        self, connection: ImapConnection, folder: str, uidvalidity: int, uids: list[int]
+    ) -> asyncio.Future[list[InboundMessage]]:
+        """Fetch and parse ``uids`` in a worker thread."""
+
+        def work() -> list[InboundMessage]:
+            return [
+                self._message(folder, uidvalidity, uid, raw, when)
+                for uid, raw, when in connection.fetch(uids)
             ]
-            done = FolderState(state.uidvalidity, chunk[-1], state.highestmodseq)
-            yield PullResult(messages, Cursor(self.settings.account, folder, done.dump()))
+
+        return asyncio.ensure_future(asyncio.to_thread(work))
 
     def _message(
         self, folder: str, uidvalidity: int, uid: int, raw: bytes, when: datetime | None

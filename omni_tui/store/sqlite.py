@@ -384,6 +384,15 @@ def refresh_summary_sql(conversation_ids: Iterable[int]) -> list[str]:
     return [REFRESH_SUMMARY_SQL.format(ids=ids), REFRESH_WAITING_SQL.format(ids=ids)]
 
 
+def next_ids_sql(tables: Iterable[str]) -> str:
+    """The rowid SQLite would give the next row of each table (max + 1).
+
+    Exact only while the caller holds the write lock, as every writer does.
+    """
+    parts = [f"(SELECT coalesce(max(rowid), 0) + 1 FROM {t})" for t in tables]
+    return "SELECT " + ", ".join(parts)
+
+
 def move_customer_rows_sql(table: str) -> list[str]:
     """Repoint a (customer_id, key) table from :other to :keep, dropping duplicates."""
     return [

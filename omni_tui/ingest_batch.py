@@ -1,0 +1,500 @@
+"""A batch of email as rows, in a handful of statements.
+
+The rules are ingest's own (``ingest._ingest_one``: dedupe, customer,
+threading, summary); here they run over a whole batch at once.  What the batch
+needs from the store is read up front, what it changes is kept in memory and
+written with one ``executemany`` per table.  A mailbox arrives in batches of
+hundreds of messages, and a round trip per row would cost more than the work.
+Ids are handed out as SQLite would (max + 1): the writer holds the lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from adapters.base import InboundMessage
+from omni_tui import blobs, identity
+from omni_tui.store import sqlite
+from omni_tui.store.models import (
+    Attachment,
+    Conversation,
+    Customer,
+    Identity,
+    Message,
+    to_ms,
+    utcnow,
+)
+from omni_tui.text import clean, clean_line, html_to_text, normalise_subject, snippet
+
+_CUSTOMER: Any = Customer.__table__
+_IDENTITY: Any = Identity.__table__
+_CONVERSATION: Any = Conversation.__table__
+_MESSAGE: Any = Message.__table__
+_ATTACHMENT: Any = Attachment.__table__
+
+#: Bound parameters per statement stay well under SQLite's limit.
+_CHUNK = 900
+
+
+def aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def html_text_of(inbound: InboundMessage) -> str | None:
+    """Text from the HTML body, only when there is no plain one to show instead.
+
+    Converting costs more than parsing the whole message, and the raw message is
+    kept, so a text/plain + HTML email is not converted at all."""
+    if not inbound.html or inbound.text.strip():
+        return None
+    return html_to_text(inbound.html)
+
+
+def fits(messages: Sequence[InboundMessage]) -> bool:
+    """Email with an account and a provider id: what this path knows how to store."""
+    return bool(messages) and all(
+        m.channel == "email" and m.account is not None and m.provider_id is not None
+        for m in messages
+    )
+
+
+@dataclass(slots=True)
+class _Identity:
+    id: int
+    customer_id: int
+    address: str
+    display_name: str | None
+    stored: bool = True
+    dirty: bool = False
+    created_at: datetime | None = None
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "customer_id": self.customer_id,
+            "channel": "email",
+            "address": self.address,
+            "display_name": self.display_name,
+            "created_at": self.created_at,
+        }
+
+
+@dataclass(slots=True)
+class _Conversation:
+    id: int
+    customer_id: int
+    subject: str
+    status: str
+    snoozed_until: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    last_message_at: datetime | None
+    channels: set[str] = field(default_factory=set)
+    stored: bool = True
+    dirty: bool = False
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        self.key = normalise_subject(self.subject)
+
+    def active_ms(self) -> int:
+        return to_ms(self.last_message_at or self.created_at)
+
+    def new_row(self) -> dict[str, Any]:
+        return {
+            **_NEW_CONVERSATION,
+            "id": self.id,
+            "customer_id": self.customer_id,
+            "subject": self.subject,
+            "status": self.status,
+            "snoozed_until": self.snoozed_until,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "last_message_at": self.last_message_at,
+        }
+
+    def changed_row(self) -> dict[str, Any]:
+        return {
+            "cid": self.id,
+            "status": self.status,
+            "snoozed_until": self.snoozed_until,
+            "updated_at": self.updated_at,
+            "last_message_at": self.last_message_at,
+        }
+
+
+_NEW_CONVERSATION: dict[str, Any] = {
+    "assignee": None,
+    "team": None,
+    "priority": "normal",
+    "first_response_at": None,
+    "resolved_at": None,
+    "last_inbound_at": None,
+    "last_outbound_at": None,
+    "waiting_since": None,
+    "unread": 0,
+    "message_count": 0,
+    "channels": "",
+    "snippet": "",
+}
+
+
+class EmailBatch:
+    """One write transaction's worth of email; ``run`` returns (message, conversation) ids."""
+
+    def __init__(
+        self, session: AsyncSession, data_dir: Path, region: str, window: timedelta
+    ) -> None:
+        self.session = session
+        self.raw_dir = data_dir / "raw"
+        self.attachments_dir = data_dir / "attachments"
+        self.region = region
+        self.window = window
+        self.identities: dict[str, _Identity] = {}
+        self.conversations: dict[int, _Conversation] = {}
+        self.by_customer: dict[int, list[_Conversation]] = {}
+        self.header_ids: dict[str, int] = {}  # message id → conversation id
+        self.seen_providers: set[tuple[str | None, str | None]] = set()
+        self.seen_message_ids: set[str] = set()
+        self.next_id: dict[str, int] = {}
+        self.pending: dict[str, list[dict[str, Any]]] = {
+            "customer": [],
+            "message": [],
+            "attachment": [],
+        }
+        self.wrote_blobs = False
+
+    async def run(self, messages: Sequence[InboundMessage]) -> list[tuple[int, int] | None]:
+        conn = await self.session.connection()
+        whos = [self._who(m) for m in messages]
+        await self._load(conn, messages, whos)
+        out: list[tuple[int, int] | None] = []
+        for inbound, who in zip(messages, whos, strict=True):
+            out.append(await self._one(conn, inbound, who))
+        await self._flush(conn)
+        return out
+
+    # -- reading -----------------------------------------------------------
+
+    def _who(self, inbound: InboundMessage) -> identity.Address:
+        raw = inbound.sender if inbound.direction == "in" else (list(inbound.recipients) or [""])[0]
+        who = identity.normalise(inbound.channel, raw, self.region)
+        if inbound.direction == "in" and inbound.sender_name and not who.display_name:
+            who = identity.Address(who.channel, who.address, clean_line(inbound.sender_name))
+        return who
+
+    async def _load(
+        self,
+        conn: AsyncConnection,
+        messages: Sequence[InboundMessage],
+        whos: list[identity.Address],
+    ) -> None:
+        m = _MESSAGE.c
+        providers = sorted({i.provider_id for i in messages})
+        for part in _chunks(providers):
+            rows = await conn.execute(
+                select(m.account, m.provider_id).where(m.provider_id.in_(part))
+            )
+            self.seen_providers.update((a, p) for a, p in rows.all())
+        mids = sorted({i.message_id for i in messages if i.message_id})
+        for part in _chunks(mids):
+            rows = await conn.execute(select(m.message_id).where(m.message_id.in_(part)))
+            self.seen_message_ids.update(r for (r,) in rows.all())
+        addresses = sorted({w.address for w in whos if w.address})
+        i = _IDENTITY.c
+        for part in _chunks(addresses):
+            rows = await conn.execute(
+                select(i.address, i.id, i.customer_id, i.display_name).where(
+                    i.channel == "email", i.address.in_(part)
+                )
+            )
+            for address, iid, cid, name in rows.all():
+                self.identities[address] = _Identity(iid, cid, address, name)
+        keys = sorted({k for x in messages for k in (x.in_reply_to, *x.references) if k})
+        for part in _chunks(keys):
+            rows = await conn.execute(
+                select(m.message_id, m.conversation_id).where(m.message_id.in_(part)).order_by(m.id)
+            )
+            self.header_ids.update({mid: cid for mid, cid in rows.all()})
+        await self._load_conversations(
+            conn,
+            sorted({x.customer_id for x in self.identities.values()}),
+            sorted(set(self.header_ids.values())),
+        )
+        tables = ("customer", "identity", "conversation", "message", "attachment")
+        ids = (await conn.execute(text(sqlite.next_ids_sql(tables)))).one()
+        self.next_id = dict(zip(tables, ids, strict=True))
+
+    async def _load_conversations(
+        self, conn: AsyncConnection, customers: list[int], ids: list[int]
+    ) -> None:
+        c = _CONVERSATION.c
+        columns = (
+            c.id,
+            c.customer_id,
+            c.subject,
+            c.status,
+            c.snoozed_until,
+            c.created_at,
+            c.updated_at,
+            c.last_message_at,
+        )
+        for column, values in ((c.customer_id, customers), (c.id, ids)):
+            for part in _chunks(values):
+                rows = await conn.execute(select(*columns).where(column.in_(part)))
+                for row in rows.all():
+                    if row[0] not in self.conversations:
+                        self.conversations[row[0]] = _Conversation(*row)
+        for conversation in sorted(self.conversations.values(), key=lambda x: x.id):
+            self.by_customer.setdefault(conversation.customer_id, []).append(conversation)
+        m = _MESSAGE.c
+        for part in _chunks(sorted(self.conversations)):
+            rows = await conn.execute(
+                select(m.conversation_id, m.channel)
+                .where(m.conversation_id.in_(part), m.direction != "note")
+                .distinct()
+            )
+            for cid, channel in rows.all():
+                self.conversations[cid].channels.add(channel)
+
+    # -- one message ---------------------------------------------------------
+
+    def _take_id(self, table: str) -> int:
+        value = self.next_id[table]
+        self.next_id[table] = value + 1
+        return value
+
+    def _new_customer(self, name: str) -> int:
+        cid = self._take_id("customer")
+        self.pending["customer"].append(
+            {
+                "id": cid,
+                "name": name,
+                "note": "",
+                "created_at": utcnow(),
+                "merged_into": None,
+                "opted_out_at": None,
+            }
+        )
+        return cid
+
+    async def _customer(
+        self, conn: AsyncConnection, who: identity.Address
+    ) -> tuple[int, int | None]:
+        if not who.address:
+            return self._new_customer(who.display_name or ""), None
+        known = self.identities.get(who.address)
+        if known is not None:
+            if who.display_name and not known.display_name:
+                known.display_name, known.dirty = who.display_name, True
+            return known.customer_id, known.id
+        cid = self._new_customer(who.display_name or "")
+        known = _Identity(
+            self._take_id("identity"), cid, who.address, who.display_name, False, False, utcnow()
+        )
+        self.identities[who.address] = known
+        phone = who.address
+        if phone.startswith("+") and not identity.is_alphanumeric_sender(phone):
+            await self._flush(conn)
+            await identity.suggest_from_phones(
+                self.session, cid, [phone], where=f"a new {who.channel} identity"
+            )
+            await identity.suggest_from_mentions(self.session, cid, phone)
+            await self.session.flush()
+        return cid, known.id
+
+    def _recent(self, customer_id: int, since: datetime) -> list[_Conversation]:
+        floor = to_ms(since)
+        found = [c for c in self.by_customer.get(customer_id, ()) if c.active_ms() >= floor]
+        found.sort(key=lambda c: (c.active_ms(), c.id), reverse=True)
+        return found
+
+    def _thread(
+        self, inbound: InboundMessage, customer_id: int, subject: str | None, at: datetime
+    ) -> _Conversation | None:
+        """``threads.find`` over the batch's view of the store."""
+        keys = [k for k in [inbound.in_reply_to, *reversed(inbound.references)] if k]
+        for key in keys:
+            if key in self.header_ids:
+                found = self.conversations.get(self.header_ids[key])
+                if found is not None:
+                    return found
+                break  # the first known key decides, as in ``threads.by_headers``
+        recent = self._recent(customer_id, at - self.window)
+        key = normalise_subject(subject)
+        if key:
+            for conversation in recent:
+                if conversation.key == key:
+                    return conversation
+        for conversation in recent:
+            if conversation.status != "resolved":
+                return None if "email" in conversation.channels else conversation
+        return None
+
+    async def _one(
+        self, conn: AsyncConnection, inbound: InboundMessage, who: identity.Address
+    ) -> tuple[int, int] | None:
+        if (inbound.account, inbound.provider_id) in self.seen_providers or (
+            inbound.message_id and inbound.message_id in self.seen_message_ids
+        ):
+            return None
+        customer_id, identity_id = await self._customer(conn, who)
+        sent_at = aware(inbound.sent_at) or aware(inbound.received_at) or utcnow()
+        html_text = html_text_of(inbound)
+        text = clean(inbound.text).strip("\n")
+        if not text.strip() and html_text:
+            text = html_text
+        subject = clean_line(inbound.subject) or None
+
+        conversation = self._thread(inbound, customer_id, subject, sent_at)
+        if conversation is None:
+            conversation = _Conversation(
+                id=self._take_id("conversation"),
+                customer_id=customer_id,
+                subject=subject or snippet(text, 80),
+                status="open",
+                snoozed_until=None,
+                created_at=sent_at,
+                updated_at=sent_at,
+                last_message_at=None,
+                stored=False,
+            )
+            self.conversations[conversation.id] = conversation
+            self.by_customer.setdefault(customer_id, []).append(conversation)
+        elif inbound.direction == "in" and conversation.status in ("resolved", "snoozed"):
+            conversation.status, conversation.snoozed_until = "open", None
+        if not conversation.last_message_at or conversation.last_message_at < sent_at:
+            conversation.last_message_at = sent_at
+        conversation.updated_at = max(conversation.updated_at, sent_at)
+        conversation.dirty = True
+        conversation.channels.add(inbound.channel)
+
+        message_id = self._take_id("message")
+        stored_mid = clean_line(inbound.message_id) or None
+        self.pending["message"].append(
+            {
+                "id": message_id,
+                "conversation_id": conversation.id,
+                "customer_id": customer_id,
+                "identity_id": identity_id,
+                "channel": inbound.channel,
+                "direction": inbound.direction,
+                "account": inbound.account,
+                "provider_id": inbound.provider_id,
+                "sender": who.address if inbound.direction == "in" else clean_line(inbound.sender),
+                "sender_name": (who.display_name if inbound.direction == "in" else None)
+                or clean_line(inbound.sender_name)
+                or None,
+                "recipients": [clean_line(r) for r in inbound.recipients],
+                "subject": subject,
+                "text": text,
+                "html_text": html_text,
+                "message_id": stored_mid,
+                "in_reply_to": clean_line(inbound.in_reply_to) or None,
+                "references": [clean_line(r) for r in inbound.references],
+                "sent_at": sent_at,
+                "received_at": aware(inbound.received_at) or utcnow(),
+                "status": "received" if inbound.direction == "in" else "sent",
+                "status_reason": None,
+                "author": None,
+                "read_at": None,
+                "context": {clean_line(k): clean(str(v)) for k, v in inbound.context.items()},
+                "raw_sha256": self._blob(self.raw_dir, inbound.raw) if inbound.raw else None,
+            }
+        )
+        self.seen_providers.add((inbound.account, inbound.provider_id))
+        if stored_mid:
+            self.seen_message_ids.add(stored_mid)
+            self.header_ids[stored_mid] = conversation.id
+        for part in inbound.attachments:
+            self.pending["attachment"].append(
+                {
+                    "id": self._take_id("attachment"),
+                    "message_id": message_id,
+                    "filename": clean_line(part.filename) or "attachment",
+                    "content_type": clean_line(part.content_type) or "application/octet-stream",
+                    "size": part.size if part.size is not None else len(part.data or b""),
+                    "sha256": None
+                    if part.data is None
+                    else self._blob(self.attachments_dir, part.data),
+                    "inline": part.inline,
+                    "skipped_reason": part.skipped_reason,
+                }
+            )
+        if inbound.direction == "in":
+            phones = identity.phones_in_text(text, self.region)
+            if phones:
+                await self._flush(conn)
+                await identity.remember_phones(self.session, customer_id, phones)
+                await identity.suggest_from_phones(
+                    self.session, customer_id, phones, where="an email's text"
+                )
+                await self.session.flush()
+        return message_id, conversation.id
+
+    def _blob(self, root: Path, data: bytes) -> str:
+        self.wrote_blobs = True
+        return blobs.put(root, data, sync=False)
+
+    # -- writing -------------------------------------------------------------
+
+    async def _flush(self, conn: AsyncConnection) -> None:
+        """Everything pending into the transaction, parents before children.
+
+        The blobs written so far are made durable meanwhile, and awaited before
+        returning: no row that names a file commits before the file is on disk.
+        """
+        durable = None
+        if self.wrote_blobs:
+            self.wrote_blobs = False
+            durable = asyncio.ensure_future(asyncio.to_thread(blobs.flush))
+        try:
+            await self._write(conn)
+        finally:
+            if durable is not None:
+                await durable
+
+    async def _write(self, conn: AsyncConnection) -> None:
+        if self.pending["customer"]:
+            await conn.execute(insert(_CUSTOMER), self.pending["customer"])
+            self.pending["customer"] = []
+        identities = [i for i in self.identities.values() if not i.stored or i.dirty]
+        created = [i.row() for i in identities if not i.stored]
+        renamed = [{"ident": i.id, "display_name": i.display_name} for i in identities if i.stored]
+        if created:
+            await conn.execute(insert(_IDENTITY), created)
+        if renamed:
+            await conn.execute(
+                update(_IDENTITY).where(_IDENTITY.c.id == bindparam("ident")), renamed
+            )
+        for known in identities:
+            known.stored, known.dirty = True, False
+        conversations = [c for c in self.conversations.values() if not c.stored or c.dirty]
+        created = [c.new_row() for c in conversations if not c.stored]
+        changed = [c.changed_row() for c in conversations if c.stored]
+        if created:
+            await conn.execute(insert(_CONVERSATION), created)
+        if changed:
+            statement = update(_CONVERSATION).where(_CONVERSATION.c.id == bindparam("cid"))
+            await conn.execute(statement, changed)
+        for conversation in conversations:
+            conversation.stored, conversation.dirty = True, False
+        for table, name in ((_MESSAGE, "message"), (_ATTACHMENT, "attachment")):
+            if self.pending[name]:
+                await conn.execute(insert(table), self.pending[name])
+                self.pending[name] = []
+
+
+def _chunks(values: list[Any]) -> list[list[Any]]:
+    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
