@@ -228,8 +228,8 @@ class OmniApp(CaseActions):
     @on(InboxList.Loaded)
     def _inbox_loaded(self, event: InboxList.Loaded) -> None:
         self._show_view_title(event.view, event.count)
-        self._refresh_counts()
         if not self._watching:  # start watching after the first paint, not before it
+            self._refresh_counts()  # later, every reload() counts again
             self._watching = True
             self.set_interval(POLL_SECONDS, self._watch_store)
             self._watch_store()
@@ -280,8 +280,8 @@ class OmniApp(CaseActions):
         if previous is None:
             self.refresh_bindings()  # case actions become available
         if conversation["unread"]:
+            self.inbox.mark_read(conversation_id)  # the unread dot goes now
             await actions.mark_read(self.store, conversation_id)
-            self.inbox.reload()  # the unread dot goes
 
     def reload(self) -> None:
         """After any change: repaint the inbox (keeping the cursor) and the open case."""

@@ -132,6 +132,14 @@ class InboxList(OptionList):
             self.highlighted = index if self.rows else None
             self.post_message(self.Loaded(self.view, len(self.rows)))
 
+    def mark_read(self, conversation_id: int) -> None:
+        """The unread dot goes at once, without reading the store again."""
+        for index, row in enumerate(self.rows):
+            if row["id"] == conversation_id and row["unread"]:
+                row["unread"] = 0
+                self.replace_option_prompt_at_index(index, self._option(row).prompt)
+                return
+
     @property
     def current_id(self) -> int | None:
         if self.highlighted is None or not self.rows or self.highlighted >= len(self.rows):
