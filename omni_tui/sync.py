@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
-from adapters.base import AuthError, ChannelError, RejectedError
+from adapters.base import AuthError, ChannelError, PullResult, RejectedError
 from adapters.sms.twilio import CURSOR_FOLDER
 from omni_tui import accounts, outbox
 from omni_tui.config import AccountConfig, Config
@@ -74,19 +74,31 @@ async def record_health(store: Store, report: AccountReport) -> None:
         session.add(health)
 
 
+async def _store_batches(
+    store: Store,
+    batches: AsyncIterator[PullResult],
+    report: AccountReport,
+    options: IngestOptions,
+    progress: Progress | None,
+) -> None:
+    """Each batch with its cursor, in one transaction; the pull is closed however this
+    ends, so a connection never outlives the sync."""
+    async with aclosing(batches) as pulled:  # type: ignore[type-var]
+        async for batch in pulled:
+            result = await ingest(store, batch.messages, batch.cursor, options=options)
+            report.new += result.new
+            report.skipped += result.duplicates
+            if progress is not None:
+                progress(report.account, report.new + report.skipped)
+
+
 async def sync_email(
     store: Store, account: AccountConfig, options: IngestOptions, progress: Progress | None
 ) -> AccountReport:
     report = AccountReport(account.name, "email")
     imap = await asyncio.to_thread(accounts.imap_account, account)  # may run a command
-    # closed however the loop ends, so the IMAP connection never outlives the sync
-    async with aclosing(imap.pull(await _cursors(store, account.name))) as batches:
-        async for batch in batches:
-            result = await ingest(store, batch.messages, batch.cursor, options=options)
-            report.new += result.new
-            report.skipped += result.duplicates
-            if progress is not None:
-                progress(account.name, report.new + report.skipped)
+    await _store_batches(store, imap.pull(await _cursors(store, account.name)), report, options,
+                         progress)  # fmt: skip
     return report
 
 
@@ -97,13 +109,7 @@ async def sync_twilio(
     twilio = await asyncio.to_thread(accounts.twilio_account, account)  # may run a command
     cursor = (await _cursors(store, account.name)).get(CURSOR_FOLDER)
     known = await _recent_provider_ids(store, account.name, since=utcnow() - timedelta(days=3))
-    async with aclosing(twilio.pull(cursor, known)) as batches:
-        async for batch in batches:
-            result = await ingest(store, batch.messages, batch.cursor, options=options)
-            report.new += result.new
-            report.skipped += result.duplicates
-            if progress is not None:
-                progress(account.name, report.new + report.skipped)
+    await _store_batches(store, twilio.pull(cursor, known), report, options, progress)
     since = utcnow() - STATUS_POLL_WINDOW
     for sid in await outbox.awaiting_report(store, account.name, since=since):
         try:
