@@ -97,8 +97,8 @@ async def sync_email(
 ) -> AccountReport:
     report = AccountReport(account.name, "email")
     imap = await asyncio.to_thread(accounts.imap_account, account)  # may run a command
-    await _store_batches(store, imap.pull(await _cursors(store, account.name)), report, options,
-                         progress)  # fmt: skip
+    pulled = imap.pull(await _cursors(store, account.name))
+    await _store_batches(store, pulled, report, options, progress)
     return report
 
 
