@@ -78,5 +78,6 @@ def kannel_account(account: AccountConfig) -> KannelAccount:
             username=account.username or "",
             password=account.secret("password"),
             dlr_base=listen_base(account),
+            listen_secret=account.optional_secret("listen_secret"),
         )
     )

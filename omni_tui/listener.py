@@ -11,6 +11,7 @@ the answer loses nothing, and a repeated post is dropped by ingest.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -103,12 +104,23 @@ class SmsListener:
 
     # -- Kannel ----------------------------------------------------------------
 
+    def _kannel_allowed(self, request: web.Request, account: AccountConfig) -> bool:
+        """With a ``listen_secret``, only callers that know it (Kannel) are heard."""
+        expected = account.optional_secret("listen_secret")
+        if not expected:
+            return True
+        given = request.query.get("secret", "").encode()
+        return hmac.compare_digest(given, expected.encode())
+
     async def _kannel_mo(self, request: web.Request) -> web.Response:
         body = await request.read()
         to = request.query.get("to") or request.headers.get("X-Kannel-To")
         account = self._by_number("kannel", to)
         if account is None:
             return _plain(404, "no kannel account listens here")
+        if not self._kannel_allowed(request, account):
+            log.warning("%s: an MO without the listen_secret was refused", account.name)
+            return _plain(403, "wrong or missing secret")
         try:
             query = request.rel_url.raw_query_string  # the text's own %-escapes, undecoded
             message = kannel.parse_mo(account.name, query, body, request.headers)
@@ -122,7 +134,10 @@ class SmsListener:
             report = kannel.parse_dlr(request.rel_url.raw_query_string)
         except ValueError as exc:
             return _plain(400, f"not a delivery report: {exc}")
-        names = [a.name for a in self._accounts("kannel")]
+        allowed = [a for a in self._accounts("kannel") if self._kannel_allowed(request, a)]
+        if not allowed:
+            return _plain(403, "wrong or missing secret")
+        names = [a.name for a in allowed]
         known = await outbox.record_delivery(
             self.store, report.key, report.status, report.reason, accounts=names
         )

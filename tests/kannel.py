@@ -66,8 +66,9 @@ keyword = default
 catch-all = true
 # %p sender, %P receiver, %b the text exactly as sent (%a would fold newlines and
 # spaces, and cut UCS-2 apart at whitespace bytes), %T unix time, %I Kannel's message id,
-# %c coding (2 = UCS-2) and %C charset, so the listener decodes the text right
-get-url = "http://127.0.0.1:{listener_port}/kannel/mo?from=%p&to=%P&text=%b&ts=%T&id=%I&coding=%c&charset=%C"
+# %c coding (2 = UCS-2) and %C charset, so the listener decodes the text right;
+# secret= is the account's listen_secret: no other local process can post texts
+get-url = "http://127.0.0.1:{listener_port}/kannel/mo?from=%p&to=%P&text=%b&ts=%T&id=%I&coding=%c&charset=%C&secret={secret}"
 # the listener's empty answer is not sent back to the phone as a reply
 max-messages = 0
 omit-empty = true
@@ -139,7 +140,7 @@ def _start(box: str, conf: Path) -> subprocess.Popen[bytes]:
 
 
 @contextlib.contextmanager
-def running_kannel(root: Path, listener_port: int) -> Iterator[Kannel]:
+def running_kannel(root: Path, listener_port: int, secret: str) -> Iterator[Kannel]:
     root.mkdir(parents=True, exist_ok=True)
     ports = {
         "admin_port": free_port(),
@@ -148,7 +149,9 @@ def running_kannel(root: Path, listener_port: int) -> Iterator[Kannel]:
         "sendsms_port": free_port(),
     }
     conf = root / "kannel.conf"
-    conf.write_text(KANNEL_CONF.format(tmp=root, listener_port=listener_port, **ports))
+    conf.write_text(
+        KANNEL_CONF.format(tmp=root, listener_port=listener_port, secret=secret, **ports)
+    )
     kannel = Kannel(root, ports["smsc_port"], ports["sendsms_port"], listener_port)
     try:
         kannel.procs.append(_start("bearerbox", conf))

@@ -112,6 +112,7 @@ async def listener(tmp_path: Path) -> AsyncIterator[tuple[str, Store]]:
                 'sendsms_url = "http://127.0.0.1:1/cgi-bin/sendsms"',
                 'password = "pw"',
                 f'listen = "127.0.0.1:{port}"',
+                'listen_secret = "s3cret"',
             ]
         )
     )
@@ -136,11 +137,19 @@ async def test_the_listener_refuses_what_is_not_an_mo_and_stores_nothing(
 ) -> None:
     base, store = listener
     async with httpx.AsyncClient() as client:
-        assert (await client.get(f"{base}/kannel/mo?text=hi")).status_code == 400
-        assert (await client.get(f"{base}/kannel/dlr?key=nope&status=1")).status_code == 404
-        assert (await client.get(f"{base}/kannel/dlr?status=x")).status_code == 400
+        assert (await client.get(f"{base}/kannel/mo?text=hi&secret=s3cret")).status_code == 400
+        forged = await client.get(f"{base}/kannel/mo?from=%2B447911123456&text=hi&secret=guess")
+        assert forged.status_code == 403
+        no_secret = await client.get(f"{base}/kannel/dlr?key=k&status=1")
+        assert no_secret.status_code == 403
+        assert (
+            await client.get(f"{base}/kannel/dlr?key=nope&status=1&secret=s3cret")
+        ).status_code == 404
+        assert (await client.get(f"{base}/kannel/dlr?status=x&secret=s3cret")).status_code == 400
         assert (await client.get(f"{base}/elsewhere")).status_code == 404
-        big = await client.post(f"{base}/kannel/mo?from=%2B447911123456", content=b"x" * 300_000)
+        big = await client.post(
+            f"{base}/kannel/mo?from=%2B447911123456&secret=s3cret", content=b"x" * 300_000
+        )
         assert big.status_code == 413
     assert await _texts(store) == []
 
@@ -153,13 +162,15 @@ async def test_an_mo_to_an_unknown_number_and_a_1600_character_text_are_kept_who
     async with httpx.AsyncClient() as client:
         answer = await client.get(
             f"{base}/kannel/mo",
-            params={"from": "+447911123456", "to": "+19999999999", "text": long_text, "id": "m1"},
-        )
+            params={"from": "+447911123456", "to": "+19999999999", "text": long_text, "id": "m1",
+                    "secret": "s3cret"},
+        )  # fmt: skip
         assert answer.status_code == 200 and answer.text == ""  # Kannel sends no reply
         repeat = await client.get(
             f"{base}/kannel/mo",
-            params={"from": "+447911123456", "to": "+19999999999", "text": long_text, "id": "m1"},
-        )
+            params={"from": "+447911123456", "to": "+19999999999", "text": long_text, "id": "m1",
+                    "secret": "s3cret"},
+        )  # fmt: skip
         assert repeat.status_code == 200
     [message] = await _texts(store)
     assert message.text == long_text and message.account == "texts"

@@ -88,7 +88,7 @@ class Shop:
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[Shop]:
     listener = free_port()
-    with running_kannel(tmp_path / "kannel", listener) as kannel:
+    with running_kannel(tmp_path / "kannel", listener, "s3cret") as kannel:
         config = tmp_path / "config.toml"
         config.write_text(
             "\n".join(
@@ -106,6 +106,7 @@ def shop(tmp_path: Path) -> Iterator[Shop]:
                     'username = "omni"',
                     'password = "omnipw"',
                     f'listen = "127.0.0.1:{listener}"',
+                    'listen_secret = "s3cret"',
                 ]
             )
         )

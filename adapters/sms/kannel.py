@@ -44,6 +44,7 @@ class KannelSettings:
     username: str
     password: str
     dlr_base: str | None = None  #: our listener, e.g. "http://127.0.0.1:13080"
+    listen_secret: str | None = None  #: sent back to the listener with every report
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,10 @@ class KannelAccount:
         if not is_gsm7(message.text):
             params |= {"coding": "2", "charset": "UTF-8"}  # smsbox converts to UCS-2
         if s.dlr_base:
-            key = urlencode({"key": message.idempotency_key})
+            ours = {"key": message.idempotency_key}
+            if s.listen_secret:
+                ours["secret"] = s.listen_secret
+            key = urlencode(ours)
             params["dlr-mask"] = str(DLR_MASK)
             params["dlr-url"] = f"{s.dlr_base.rstrip('/')}{DLR_PATH}?{key}&{DLR_QUERY}"
         return params

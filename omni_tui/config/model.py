@@ -29,7 +29,7 @@ _SMTP_PORTS = {"tls": 465, "starttls": 587, "none": 25}
 _SECRETS = {
     "email": ("password",),
     "twilio": ("auth_token", "api_secret"),
-    "kannel": ("password",),
+    "kannel": ("password", "listen_secret"),
     "chat": ("token",),
 }
 
@@ -141,6 +141,10 @@ class AccountConfig:
     #: SMS: "host:port" where ``omni-tui sync`` takes inbound SMS and delivery reports
     #: (Kannel's get-url and dlr-url; Twilio's webhooks). Required for Kannel.
     listen: str | None = None
+    #: Kannel: a shared secret Kannel's get-url and dlr-url must carry (``secret=``), so
+    #: nobody else on the machine can post texts or reports to the listener.
+    listen_secret: str | None = field(default=None, repr=False)
+    listen_secret_command: Command | None = None  #: Kannel: command printing it.
     status_callback: str | None = None  #: Twilio: public URL for delivery-status posts.
     #: Twilio: the public base URL Twilio posts webhooks to (a proxy or tunnel in front
     #: of ``listen``); signatures are checked against it.
@@ -176,6 +180,12 @@ class AccountConfig:
             f"no {key} for account {self.name!r}",
             f"set {key} or {key}_command, or export {self.env_var(key)}",
         )
+
+    def optional_secret(self, key: str) -> str | None:
+        """Like :meth:`secret`, but None when the account sets none."""
+        if getattr(self, key) is None and getattr(self, f"{key}_command") is None:
+            return os.environ.get(self.env_var(key)) or None
+        return self.secret(key)
 
     def _error(self, key: str, problem: str, fix: str) -> ConfigError:
         file = str(self.source) if self.source else "<config>"

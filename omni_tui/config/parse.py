@@ -86,6 +86,8 @@ _KANNEL = (
     "password",
     "password_command",
     "listen",
+    "listen_secret",
+    "listen_secret_command",
 )
 _ALLOWED = {
     "email": _COMMON + _EMAIL,
@@ -348,6 +350,7 @@ def _channel_keys(t: _Table, kind: str) -> dict[str, Any]:
     return dict(
         sendsms_url=t.url("sendsms_url", ("http", "https")),
         listen=_listen(t, required=True),
+        **t.secret("listen_secret"),
         username=t.text("username"),
         **t.secret("password"),
     )
