@@ -313,7 +313,7 @@ def test_sync_killed_at_random_points_stores_every_message_exactly_once(
         if i % 5 == 0:  # during start-up: imports, store creation/migration, IMAP login
             delay = rng.uniform(0.0, startup)
         else:  # within the expected duration of the next few batches
-            delay = rng.uniform(0.8 * startup, startup + 3 * KILL_BATCH * per_message)
+            delay = rng.uniform(0.8 * startup, startup + 1.5 * KILL_BATCH * per_message)
         proc = subprocess.Popen(
             small_batch_argv(box),
             stdout=subprocess.DEVNULL,

@@ -149,6 +149,7 @@ class OmniApp(CaseActions):
         self._marker: tuple[object, ...] | None = None
         self._last_message_id: int | None = None
         self._open_generation = 0
+        self._wanted: int | None = None
         self._polling = False
         self._quitting = False
         self._watching = False
@@ -263,6 +264,7 @@ class OmniApp(CaseActions):
     async def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
         assert self.store is not None
         self._open_generation += 1
+        self._wanted = conversation_id
         generation = self._open_generation
         conversation = await queries.show_conversation(self.store, conversation_id)
         customer = await queries.show_customer(
@@ -286,8 +288,8 @@ class OmniApp(CaseActions):
     def reload(self) -> None:
         """After any change: repaint the inbox (keeping the cursor) and the open case."""
         self.inbox.reload()
-        if self.conversation is not None:
-            self.open_conversation(self.conversation["id"])
+        if self._wanted is not None:  # the case being opened, not the one it replaces
+            self.open_conversation(self._wanted)
         self._refresh_counts()
 
     @work(group="watch", exit_on_error=False, description="Watching the store")
