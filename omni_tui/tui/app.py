@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from omni_tui import actions, queries
 from omni_tui.config import Config
@@ -260,12 +261,26 @@ class OmniApp(CaseActions):
     # Database workers are never cancelled mid-query (an aiosqlite connection
     # cancelled while closing can hang the exit); a newer request makes an
     # older result stale instead, and the stale result is dropped.
-    @work(group="open", exit_on_error=False, description="Opening conversation")
-    async def open_conversation(self, conversation_id: int, message_id: int | None = None) -> None:
-        assert self.store is not None
+    def open_conversation(
+        self, conversation_id: int, message_id: int | None = None
+    ) -> Worker[None]:
+        # Claimed now, not when the worker starts: a repaint asked for in
+        # between must reopen this case, and an older worker must lose.
         self._open_generation += 1
         self._wanted = conversation_id
-        generation = self._open_generation
+        return self._open(conversation_id, message_id, self._open_generation)
+
+    async def conversation_opened(self, conversation_id: int) -> bool:
+        """Wait until every pending open has painted; is ``conversation_id`` the one shown?"""
+        while pending := [w for w in self.workers if w.group == "open" and not w.is_finished]:
+            for worker in pending:
+                with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                    await worker.wait()
+        return self.conversation is not None and self.conversation["id"] == conversation_id
+
+    @work(group="open", exit_on_error=False, description="Opening conversation")
+    async def _open(self, conversation_id: int, message_id: int | None, generation: int) -> None:
+        assert self.store is not None
         conversation = await queries.show_conversation(self.store, conversation_id)
         customer = await queries.show_customer(
             self.store, conversation["customer_id"], history_limit=HISTORY_PAGE

@@ -63,6 +63,9 @@ class CaseActions(App[int]):
     ) -> Worker[None]:
         raise NotImplementedError
 
+    async def conversation_opened(self, conversation_id: int) -> bool:
+        raise NotImplementedError
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in NEEDS_CASE and self.conversation is None:
             return None  # shown disabled until a case is open
@@ -327,8 +330,9 @@ class CaseActions(App[int]):
         case = await actions.new_conversation(
             self.store, int(self.customer["id"]), subject, agent=self.agent
         )
-        await self.open_conversation(case).wait()
-        self._open_composer("reply", targets[int(pick)])
+        self.open_conversation(case)
+        if await self.conversation_opened(case):
+            self._open_composer("reply", targets[int(pick)])
 
     @work(exit_on_error=False)
     async def action_retry(self) -> None:
