@@ -35,3 +35,8 @@ def default_db_path() -> Path:
     if override is not None:
         return override
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "omni.db"
+
+
+def default_relay_db_path() -> Path:
+    """``<user data dir>/omni-tui/relay.db``: the relay's event log."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "relay.db"

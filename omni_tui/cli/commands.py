@@ -423,6 +423,18 @@ async def import_(ctx: Context) -> int:
     return _done(ctx, counts, " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
 
 
+@command("relay")
+async def relay(ctx: Context) -> int:
+    import dataclasses
+
+    from omni_tui.relay.server import run_relay
+
+    config = ctx.config.relay
+    if ctx.args.listen:
+        config = dataclasses.replace(config, listen=ctx.args.listen)
+    return await run_relay(config)
+
+
 @command("sync")
 async def sync(ctx: Context) -> int:
     from omni_tui.delivery import deliver_outbox

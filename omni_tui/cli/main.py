@@ -166,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--account", metavar="NAME", help="only this account")
     _json(p)
 
+    p = cmd("relay", "serve the webhook relay and web chat widget ([relay] in the config)")
+    p.add_argument("--listen", metavar="HOST:PORT", help="override [relay] listen")
+
     p = cmd("export", "write the whole store as JSON lines")
     p.add_argument("--format", choices=("jsonl",), default="jsonl")
     p.add_argument("--output", "-o", help="file (default: standard output)")

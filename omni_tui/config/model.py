@@ -32,6 +32,14 @@ _SECRETS = {
     "kannel": ("password", "listen_secret"),
     "chat": ("token",),
 }
+_RELAY_SECRETS = (
+    "token",
+    "chat_secret",
+    "telegram_bot_token",
+    "telegram_secret",
+    "twilio_auth_token",
+    "kannel_secret",
+)
 
 
 @dataclass(frozen=True)
@@ -107,8 +115,78 @@ Command = str | tuple[str, ...]  # a shell string, or an argv list (stored as a 
 _RESOLVED: dict[tuple[str, str, str, str], str] = {}
 
 
+class _Secrets:
+    """Secrets resolved only when asked for: the literal, else ``<key>_command``'s
+    stdout (run once per process), else ``$OMNI_<NAME>_<KEY>``."""
+
+    name: str
+    source: Path | None
+
+    def _secret_keys(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def _where(self, key: str) -> str:
+        raise NotImplementedError
+
+    def env_var(self, key: str) -> str:
+        """``OMNI_<NAME>_<KEY>``: the env var that can supply secret ``key``."""
+        return f"OMNI_{re.sub(r'[^A-Z0-9]', '_', self.name.upper())}_{key.upper()}"
+
+    def secret(self, key: str) -> str:
+        """Secret ``key`` ("password", "auth_token", "api_secret", "token"; never in repr):
+        the literal, else ``<key>_command``'s stdout, else ``$OMNI_<NAME>_<KEY>``."""
+        if key not in self._secret_keys():
+            raise ValueError(f"{key!r} is not a secret of {self.name!r}")
+        if getattr(self, key) is not None:
+            return getattr(self, key)
+        command = getattr(self, f"{key}_command")
+        if command is not None:
+            cache_key = (str(self.source), self.name, key, repr(command))
+            if cache_key not in _RESOLVED:  # asked once per process, not on every send
+                _RESOLVED[cache_key] = self._run(f"{key}_command", command)
+            return _RESOLVED[cache_key]
+        if os.environ.get(self.env_var(key)):
+            return os.environ[self.env_var(key)]
+        raise self._error(
+            key,
+            f"no {key} for {self.name!r}",
+            f"set {key} or {key}_command, or export {self.env_var(key)}",
+        )
+
+    def optional_secret(self, key: str) -> str | None:
+        """Like :meth:`secret`, but None when the account sets none."""
+        if getattr(self, key) is None and getattr(self, f"{key}_command") is None:
+            return os.environ.get(self.env_var(key)) or None
+        return self.secret(key)
+
+    def _error(self, key: str, problem: str, fix: str) -> ConfigError:
+        file = str(self.source) if self.source else "<config>"
+        return ConfigError(file, self._where(key), problem, fix)
+
+    def _run(self, key: str, command: Command) -> str:
+        fix = "run it by hand: it must print the secret and exit 0"
+        try:
+            done = subprocess.run(
+                command if isinstance(command, str) else list(command),
+                shell=isinstance(command, str),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                encoding="utf-8",
+                timeout=SECRET_COMMAND_TIMEOUT,
+                check=False,
+            )
+        except (OSError, UnicodeDecodeError, subprocess.TimeoutExpired) as exc:
+            why = getattr(exc, "strerror", None) or type(exc).__name__  # no output: it is secret
+            raise self._error(key, f"could not run it ({why})", fix) from None
+        if done.returncode != 0:
+            raise self._error(key, f"exited with status {done.returncode}", fix)
+        if not done.stdout.rstrip("\r\n"):
+            raise self._error(key, "printed nothing", fix)
+        return done.stdout.rstrip("\r\n")
+
+
 @dataclass(frozen=True)
-class AccountConfig:
+class AccountConfig(_Secrets):
     """``[[accounts]]``: a mailbox, SMS number or chat relay; unused fields stay None."""
 
     name: str  #: Unique name; also names the ``OMNI_<NAME>_<KEY>`` secret env vars.
@@ -156,61 +234,56 @@ class AccountConfig:
     source: Path | None = field(default=None, compare=False, repr=False)
     index: int = field(default=0, compare=False, repr=False)  #: Position in [[accounts]].
 
-    def env_var(self, key: str) -> str:
-        """``OMNI_<NAME>_<KEY>``: the env var that can supply secret ``key``."""
-        return f"OMNI_{re.sub(r'[^A-Z0-9]', '_', self.name.upper())}_{key.upper()}"
+    def _secret_keys(self) -> tuple[str, ...]:
+        return _SECRETS[self.provider or self.channel]
 
-    def secret(self, key: str) -> str:
-        """Secret ``key`` ("password", "auth_token", "api_secret", "token"; never in repr):
-        the literal, else ``<key>_command``'s stdout, else ``$OMNI_<NAME>_<KEY>``."""
-        if key not in _SECRETS[self.provider or self.channel]:
-            raise ValueError(f"{key!r} is not a secret of {self.channel} account {self.name!r}")
-        if getattr(self, key) is not None:
-            return getattr(self, key)
-        command = getattr(self, f"{key}_command")
-        if command is not None:
-            cache_key = (str(self.source), self.name, key, repr(command))
-            if cache_key not in _RESOLVED:  # asked once per process, not on every send
-                _RESOLVED[cache_key] = self._run(f"{key}_command", command)
-            return _RESOLVED[cache_key]
-        if os.environ.get(self.env_var(key)):
-            return os.environ[self.env_var(key)]
-        raise self._error(
-            key,
-            f"no {key} for account {self.name!r}",
-            f"set {key} or {key}_command, or export {self.env_var(key)}",
-        )
+    def _where(self, key: str) -> str:
+        return f"accounts[{self.index}].{key}"
 
-    def optional_secret(self, key: str) -> str | None:
-        """Like :meth:`secret`, but None when the account sets none."""
-        if getattr(self, key) is None and getattr(self, f"{key}_command") is None:
-            return os.environ.get(self.env_var(key)) or None
-        return self.secret(key)
 
-    def _error(self, key: str, problem: str, fix: str) -> ConfigError:
-        file = str(self.source) if self.source else "<config>"
-        return ConfigError(file, f"accounts[{self.index}].{key}", problem, fix)
+@dataclass(frozen=True)
+class RelayConfig(_Secrets):
+    """``[relay]``: the webhook relay ``omni-tui relay`` runs on the team's server."""
 
-    def _run(self, key: str, command: Command) -> str:
-        fix = "run it by hand: it must print the secret and exit 0"
-        try:
-            done = subprocess.run(
-                command if isinstance(command, str) else list(command),
-                shell=isinstance(command, str),
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                encoding="utf-8",
-                timeout=SECRET_COMMAND_TIMEOUT,
-                check=False,
-            )
-        except (OSError, UnicodeDecodeError, subprocess.TimeoutExpired) as exc:
-            why = getattr(exc, "strerror", None) or type(exc).__name__  # no output: it is secret
-            raise self._error(key, f"could not run it ({why})", fix) from None
-        if done.returncode != 0:
-            raise self._error(key, f"exited with status {done.returncode}", fix)
-        if not done.stdout.rstrip("\r\n"):
-            raise self._error(key, "printed nothing", fix)
-        return done.stdout.rstrip("\r\n")
+    listen: str = "127.0.0.1:8750"  #: "host:port" to serve on.
+    #: The URL visitors' browsers and providers reach the relay at (behind a proxy).
+    public_url: str | None = None
+    path: Path | None = None  #: The relay's own SQLite event log; default in the data dir.
+    retention_days: int = 30  #: Events older than this are dropped.
+    max_body_bytes: int = 1 * MIB  #: Larger webhooks are refused with 413.
+    #: Bearer token consoles pull events and post replies with.
+    token: str | None = field(default=None, repr=False)
+    token_command: Command | None = None  #: Command printing the token.
+    #: Standard Webhooks secret (``whsec_…``) that signs ``POST /hooks/chat``.
+    chat_secret: str | None = field(default=None, repr=False)
+    chat_secret_command: Command | None = None  #: Command printing the chat secret.
+    #: Telegram: the bot token replies are sent with (``sendMessage``).
+    telegram_bot_token: str | None = field(default=None, repr=False)
+    telegram_bot_token_command: Command | None = None  #: Command printing the bot token.
+    #: Telegram: the ``secret_token`` given to ``setWebhook``, checked on every update.
+    telegram_secret: str | None = field(default=None, repr=False)
+    telegram_secret_command: Command | None = None  #: Command printing it.
+    telegram_api_base: str = "https://api.telegram.org"  #: Bot API base URL.
+    #: Twilio: auth token that signs ``POST /hooks/twilio`` (``X-Twilio-Signature``).
+    twilio_auth_token: str | None = field(default=None, repr=False)
+    twilio_auth_token_command: Command | None = None  #: Command printing it.
+    #: Kannel: shared secret its get-url and dlr-url carry as ``secret=``.
+    kannel_secret: str | None = field(default=None, repr=False)
+    kannel_secret_command: Command | None = None  #: Command printing it.
+    source: Path | None = field(default=None, compare=False, repr=False)
+    name: str = field(default="relay", init=False, repr=False)
+
+    def _secret_keys(self) -> tuple[str, ...]:
+        return _RELAY_SECRETS
+
+    def _where(self, key: str) -> str:
+        return f"relay.{key}"
+
+    def db_path(self) -> Path:
+        return self.path or paths.default_relay_db_path()
+
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.listen}").rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -228,6 +301,7 @@ class Config:
     canned: tuple[CannedResponse, ...] = ()  #: Canned responses, in file order.
     #: Binding id → key string, for Textual's ``App.set_keymap``.
     keys: dict[str, str] = field(default_factory=dict)
+    relay: RelayConfig = field(default_factory=RelayConfig)  #: The webhook relay server.
     source: Path | None = None  #: The file this was read from; None for defaults.
 
     def account(self, name: str) -> AccountConfig:

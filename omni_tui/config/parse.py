@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from omni_tui import paths
 from omni_tui.config.model import (
     _PLACEHOLDER,
+    _RELAY_SECRETS,
     _SMTP_PORTS,
     CHANNELS,
     MIB,
@@ -30,6 +31,7 @@ from omni_tui.config.model import (
     Config,
     ConversationConfig,
     IdentityConfig,
+    RelayConfig,
     SlaConfig,
     StoreConfig,
     _default_agent_name,
@@ -45,6 +47,15 @@ _SECTIONS: dict[str, tuple[str, ...] | None] = {
     "accounts": (),
     "canned": ("name", "body"),
     "keys": None,
+    "relay": (
+        "listen",
+        "public_url",
+        "path",
+        "retention_days",
+        "max_body_bytes",
+        "telegram_api_base",
+        *(f"{k}{suffix}" for k in _RELAY_SECRETS for suffix in ("", "_command")),
+    ),
 }  # None: any key
 _COMMON = ("name", "channel")
 _EMAIL = (
@@ -416,7 +427,25 @@ def _build(data: dict[str, Any], source: Path | None) -> Config:
         accounts=_accounts(top.tables("accounts"), source),
         canned=_canned(top.tables("canned")),
         keys={binding: keys.text(binding, example='"ctrl+r"') for binding in keys.data},
+        relay=_relay(top.section("relay"), source),
         source=source,
+    )
+
+
+def _relay(t: _Table, source: Path | None) -> RelayConfig:
+    secrets: dict[str, Any] = {}
+    for key in _RELAY_SECRETS:
+        secrets |= t.secret(key)
+    public_url = t.url("public_url", ("https", "http")) if "public_url" in t.data else None
+    return RelayConfig(
+        listen=_listen(t, required=False) or "127.0.0.1:8750",
+        public_url=public_url,
+        path=t.path("path"),
+        retention_days=t.integer("retention_days", 30, 1),
+        max_body_bytes=t.integer("max_body_bytes", MIB, 1024),
+        telegram_api_base=t.url("telegram_api_base", ("https", "http"), "https://api.telegram.org"),
+        source=source,
+        **secrets,
     )
 
 

@@ -1,0 +1,107 @@
+"""What consoles talk to, with the relay's bearer token: the event log and replies.
+
+``GET /events?after=ID&wait=S`` long-polls, ``GET /events/stream`` is the same
+log as Server-Sent Events resuming from ``Last-Event-ID``; a console keeps its
+own cursor (the last event id it committed), so it never skips or repeats one.
+``POST /messages`` takes a reply, idempotent on its ``id``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from omni_tui.relay import outbound
+from omni_tui.relay.hooks import problem
+
+if TYPE_CHECKING:
+    from omni_tui.relay.server import Relay
+
+MAX_WAIT = 60.0
+MAX_LIMIT = 1000
+KEEPALIVE_S = 15.0
+
+
+def _int(request: web.Request, key: str, default: int, hi: int | None = None) -> int:
+    raw = request.query.get(key)
+    if raw is None:
+        return default
+    value = int(raw)  # ValueError → 400 by the caller
+    if value < 0:
+        raise ValueError(key)
+    return min(value, hi) if hi is not None else value
+
+
+class Consoles:
+    def __init__(self, relay: Relay) -> None:
+        self.relay = relay
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/events", self.events),
+            web.get("/events/stream", self.stream),
+            web.post("/messages", self.post_message),
+            web.get("/health", self.health),
+        ]
+
+    def _authorised(self, request: web.Request) -> bool:
+        token = self.relay.secret("token")
+        given = request.headers.get("Authorization", "")
+        return token is not None and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+    async def health(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "last_id": await self.relay.log.last_id()})
+
+    async def events(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return problem(401, "a bearer token is required (Authorization: Bearer …)")
+        try:
+            after = _int(request, "after", 0)
+            limit = _int(request, "limit", 500, MAX_LIMIT) or 1
+            wait = min(float(request.query.get("wait", "0")), MAX_WAIT)
+        except ValueError:
+            return problem(400, "after and limit are whole numbers, wait is seconds")
+        found = await self.relay.log.events_after(after, limit, max(wait, 0.0))
+        last = found[-1].id if found else after
+        return web.json_response({"events": [e.as_json() for e in found], "last_id": last})
+
+    async def stream(self, request: web.Request) -> web.StreamResponse:
+        if not self._authorised(request):
+            return problem(401, "a bearer token is required (Authorization: Bearer …)")
+        try:
+            after = int(request.headers.get("Last-Event-ID") or request.query.get("after", 0))
+        except ValueError:
+            return problem(400, "Last-Event-ID is an event id")
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        response.headers["Cache-Control"] = "no-cache"
+        await response.prepare(request)
+        await response.write(b"retry: 2000\n\n")
+        while True:
+            found = await self.relay.log.events_after(after, MAX_LIMIT, KEEPALIVE_S)
+            if not found:
+                await response.write(b": keepalive\n\n")
+                continue
+            for event in found:
+                data = json.dumps(event.as_json(), ensure_ascii=False)
+                await response.write(
+                    f"id: {event.id}\nevent: {event.type}\ndata: {data}\n\n".encode()
+                )
+            after = found[-1].id
+
+    async def post_message(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return problem(401, "a bearer token is required (Authorization: Bearer …)")
+        try:
+            payload: Any = json.loads(await request.read())
+            reply = outbound.Reply.from_json(payload)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return problem(400, f"not a reply: {exc}")
+        status, created = await outbound.accept(self.relay.log, reply)
+        if created:
+            self.relay.wake_sender()
+        return web.json_response(
+            {"id": reply.key, "status": status}, status=202 if created else 200
+        )

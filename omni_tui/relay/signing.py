@@ -1,0 +1,58 @@
+"""Standard Webhooks signatures (https://www.standardwebhooks.com/).
+
+``webhook-signature`` is a space-separated list of ``v1,<base64 HMAC-SHA256>``
+over ``{webhook-id}.{webhook-timestamp}.{raw body}``; several entries allow key
+rotation. The key is the base64 part of a ``whsec_…`` secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import time
+
+TOLERANCE_S = 5 * 60
+
+
+class SignatureError(ValueError):
+    """Why a webhook was refused; the text is safe to send back to the caller."""
+
+
+def secret_key(secret: str) -> bytes:
+    try:
+        return base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        raise SignatureError("the relay's chat_secret is not a whsec_ base64 secret") from None
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    digest = hmac.new(secret_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def verify(
+    secret: str,
+    msg_id: str | None,
+    timestamp: str | None,
+    signatures: str | None,
+    body: bytes,
+    *,
+    now: float | None = None,
+) -> None:
+    """Raise :class:`SignatureError` unless one signature matches, in constant time."""
+    if not (msg_id and timestamp and signatures):
+        raise SignatureError("missing webhook-id, webhook-timestamp or webhook-signature")
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        raise SignatureError("webhook-timestamp is not unix seconds") from None
+    if abs((time.time() if now is None else now) - sent) > TOLERANCE_S:
+        raise SignatureError("webhook-timestamp is more than 5 minutes off")
+    expected = sign(secret, msg_id, sent, body).encode()
+    for candidate in signatures.split():
+        if candidate.startswith("v1,") and hmac.compare_digest(candidate.encode(), expected):
+            return
+    raise SignatureError("no webhook-signature matches")

@@ -1,0 +1,165 @@
+"""The web chat widget's side of the relay: the script, a visitor's history, their
+messages in, and a live stream of the agent's replies.
+
+Open to any origin (the widget is embedded on the team's own sites); the visitor's
+random id, kept in their browser, is what keeps one transcript from another.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from omni_tui.relay.hooks import problem
+from omni_tui.relay.log import append_event, now_iso
+from omni_tui.relay.outbound import delivery
+
+if TYPE_CHECKING:
+    from omni_tui.relay.server import Relay
+
+VISITOR = re.compile(r"^[A-Za-z0-9-]{16,64}$")
+MAX_TEXT = 4000
+KEEPALIVE_S = 15.0
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Last-Event-ID",
+}
+
+
+def _row(r: tuple[Any, ...]) -> dict[str, Any]:
+    return {"id": r[0], "direction": r[1], "text": r[2], "author": r[3], "sent_at": r[4]}
+
+
+def _after(db: sqlite3.Connection, visitor: str, after: int) -> list[tuple[Any, ...]]:
+    return db.execute(
+        "SELECT id, direction, text, author, sent_at, key FROM transcript"
+        " WHERE visitor = ? AND id > ? ORDER BY id LIMIT 500",
+        (visitor, after),
+    ).fetchall()
+
+
+def _optional(payload: dict[str, Any], key: str, limit: int) -> str | None:
+    value = payload.get(key)
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise ValueError(f"{key} must be text of at most {limit} characters")
+    return value
+
+
+class Widget:
+    def __init__(self, relay: Relay) -> None:
+        self.relay = relay
+        self.script = resources.files("omni_tui.relay").joinpath("static/widget.js").read_bytes()
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            web.get("/widget.js", self.js),
+            web.get("/widget/history", self.history),
+            web.post("/widget/messages", self.post),
+            web.get("/widget/stream", self.stream),
+            web.options("/widget/{tail:.*}", self.preflight),
+        ]
+
+    async def js(self, request: web.Request) -> web.Response:
+        return web.Response(
+            body=self.script,
+            content_type="application/javascript",
+            headers={"Cache-Control": "max-age=300", **CORS},
+        )
+
+    async def preflight(self, request: web.Request) -> web.Response:
+        return web.Response(status=204, headers=CORS)
+
+    def _visitor(self, value: str | None) -> str:
+        if not value or not VISITOR.match(value):
+            raise ValueError("visitor must be 16-64 letters, digits or dashes")
+        return value
+
+    async def history(self, request: web.Request) -> web.Response:
+        try:
+            visitor = self._visitor(request.query.get("visitor"))
+        except ValueError as exc:
+            return problem(400, str(exc))
+        rows = await self.relay.log.read(lambda db: _after(db, visitor, 0))
+        return web.json_response({"messages": [_row(r) for r in rows]}, headers=CORS)
+
+    async def post(self, request: web.Request) -> web.Response:
+        try:
+            payload = json.loads(await request.read())
+            if not isinstance(payload, dict):
+                raise ValueError("the body must be a JSON object")
+            visitor = self._visitor(payload.get("visitor"))
+            text = payload.get("text")
+            if not (isinstance(text, str) and text.strip() and len(text) <= MAX_TEXT):
+                raise ValueError(f"a message is 1 to {MAX_TEXT} characters")
+            name = _optional(payload, "name", 100)
+            email = _optional(payload, "email", 200)
+            page = _optional(payload, "page", 2000)
+        except (ValueError, UnicodeDecodeError) as exc:
+            response = problem(400, str(exc))
+            response.headers.update(CORS)
+            return response
+
+        def record(db: sqlite3.Connection) -> tuple[int, str]:
+            sent_at = now_iso()
+            row = db.execute(
+                "INSERT INTO transcript(visitor, direction, text, author, sent_at)"
+                " VALUES (?, 'in', ?, ?, ?)",
+                (visitor, text, name, sent_at),
+            ).lastrowid
+            assert row is not None
+            sender: dict[str, str] = {"id": f"web:{visitor}"}
+            if name:
+                sender["name"] = name
+            if email:
+                sender["email"] = email
+            data = {
+                "source": "web",
+                "id": f"web:{row}",
+                "conversation": f"web:{visitor}",
+                "from": sender,
+                "text": text,
+                "sent_at": sent_at,
+                "context": {"page": page} if page else {},
+            }
+            append_event(db, "message", data, dedupe=f"web:{row}")
+            return row, sent_at
+
+        row, sent_at = await self.relay.log.write(record)
+        return web.json_response({"id": row, "sent_at": sent_at}, status=201, headers=CORS)
+
+    async def stream(self, request: web.Request) -> web.StreamResponse:
+        try:
+            visitor = self._visitor(request.query.get("visitor"))
+            after = int(request.headers.get("Last-Event-ID") or request.query.get("after") or 0)
+        except ValueError as exc:
+            return problem(400, str(exc))
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", **CORS}
+        )
+        await response.prepare(request)
+        await response.write(b"retry: 2000\n\n")
+        log = self.relay.log
+        while True:
+            tick = log.tick
+            rows = await log.read(lambda db, after=after: _after(db, visitor, after))
+            if not rows:
+                if not await log.changed(tick, KEEPALIVE_S):
+                    await response.write(b": keepalive\n\n")
+                continue
+            for r in rows:
+                data = json.dumps(_row(r), ensure_ascii=False)
+                await response.write(f"id: {r[0]}\nevent: message\ndata: {data}\n\n".encode())
+            after = rows[-1][0]
+            shown = [r[5] for r in rows if r[1] == "out" and r[5]]
+            if shown:  # on the visitor's screen now
+                await log.write(
+                    lambda db, shown=shown: [delivery(db, k, "delivered") for k in shown]
+                )
