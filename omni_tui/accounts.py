@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from adapters.email.imap import ImapAccount, ImapSettings
 from adapters.email.smtp import SmtpSettings
 from adapters.sms.kannel import KannelAccount, KannelSettings
 from adapters.sms.twilio import TwilioAccount, TwilioSettings
+from omni_tui import identity
 from omni_tui.config import AccountConfig
 
 IMAP_BATCH = 500  # messages per FETCH, and per ingest transaction
@@ -81,3 +84,16 @@ def kannel_account(account: AccountConfig) -> KannelAccount:
             listen_secret=account.optional_secret("listen_secret"),
         )
     )
+
+
+def by_number(
+    candidates: Sequence[AccountConfig], provider: str, to: str | None, region: str
+) -> AccountConfig | None:
+    """The ``provider`` account whose number a text was sent to, if any."""
+    wanted = identity.normalise_phone(to or "", region)
+    for account in candidates:
+        if account.provider == provider and (
+            identity.normalise_phone(account.number or "", region) == wanted
+        ):
+            return account
+    return None

@@ -19,17 +19,20 @@ from pathlib import Path
 from typing import IO
 
 from adapters.base import ChannelError
+from adapters.chat.relay import CURSOR_FOLDER
 from omni_tui import accounts
 from omni_tui.config import AccountConfig, Config
 from omni_tui.delivery import deliver_outbox
 from omni_tui.errors import ConfigError, Refused
 from omni_tui.ingest import IngestOptions
 from omni_tui.listener import SmsListener, endpoints
+from omni_tui.relay_pull import RelayPull
 from omni_tui.store import AccountHealth, Store, utcnow
-from omni_tui.sync import sync_account
+from omni_tui.sync import cursors, sync_account
 
 MAX_BACKOFF = 300.0
 OUTBOX_EVERY = 2.0
+LONG_POLL_S = 25.0  # under common proxies' idle timeouts
 
 
 class SyncLock:
@@ -102,7 +105,9 @@ class SyncDaemon:
     async def _account(self, account: AccountConfig) -> None:
         failures = 0
         while not self.stop.is_set():
-            report = await sync_account(self.store, account, self.options)
+            report = await sync_account(
+                self.store, account, self.options, others=self.config.accounts
+            )
             if report.state == "unsupported":
                 return
             if report.failed:
@@ -114,6 +119,8 @@ class SyncDaemon:
             failures = 0
             if account.channel == "email":
                 await self._idle(account)
+            elif account.channel == "chat":
+                await self._long_poll(account)
             else:
                 await self._sleep(self.poll)
 
@@ -122,6 +129,21 @@ class SyncDaemon:
         try:
             imap = accounts.imap_account(account)
             await imap.wait_for_mail(folder, self.poll, stop=self.stop)
+        except (ChannelError, ConfigError):
+            await self._sleep(min(self.poll, 5.0))  # the next sync reports what is wrong
+
+    async def _long_poll(self, account: AccountConfig) -> None:
+        """Wait at the relay until it has something after our cursor, or ``stop``."""
+        try:
+            pull = RelayPull(self.store, account, self.options)
+            after = int((await cursors(self.store, account.name)).get(CURSOR_FOLDER) or 0)
+            waiting = asyncio.create_task(pull.wait(after, min(self.poll, LONG_POLL_S)))
+            stopping = asyncio.create_task(self.stop.wait())
+            await asyncio.wait([waiting, stopping], return_when=asyncio.FIRST_COMPLETED)
+            for task in (waiting, stopping):
+                task.cancel()
+            if waiting.done() and not waiting.cancelled() and waiting.exception():
+                raise waiting.exception()  # type: ignore[misc]
         except (ChannelError, ConfigError):
             await self._sleep(min(self.poll, 5.0))  # the next sync reports what is wrong
 

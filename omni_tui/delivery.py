@@ -25,6 +25,7 @@ from omni_tui import accounts, identity
 from omni_tui.config import AccountConfig, Config
 from omni_tui.errors import ConfigError, NotFound
 from omni_tui.outbox import advances
+from omni_tui.relay_pull import relay_client
 from omni_tui.store import Customer, Message, Outbox, Store, utcnow
 
 MAX_ATTEMPTS = 8
@@ -144,7 +145,31 @@ async def _send(store: Store, account: AccountConfig, item: Outbox, message: Mes
         return await _send_email(account, item, message)
     if item.channel == "sms":
         return await _send_sms(store, account, item, message)
+    if item.channel == "chat":
+        return await _send_chat(account, item, message)
     raise RejectedError(f"sending {item.channel} is not available yet")
+
+
+async def _send_chat(account: AccountConfig, item: Outbox, message: Message) -> str:
+    """Through the relay; the idempotency key is the reply's id there, so a resend
+    after a crash mid-send is recognised instead of shown twice."""
+    relay = await asyncio.to_thread(relay_client, account)  # may run a command
+    out = _outbound(account, item, message)
+    return await relay.send(out, author=message.author)
+
+
+def _outbound(account: AccountConfig, item: Outbox, message: Message) -> OutboundMessage:
+    return OutboundMessage(
+        channel=item.channel,  # type: ignore[arg-type]
+        account=account.name,
+        to=item.to_address,
+        text=message.text,
+        idempotency_key=item.idempotency_key,
+        subject=message.subject if item.channel == "email" else None,
+        message_id=message.message_id if item.channel == "email" else None,
+        in_reply_to=message.in_reply_to if item.channel == "email" else None,
+        references=message.references if item.channel == "email" else (),
+    )
 
 
 async def _send_sms(store: Store, account: AccountConfig, item: Outbox, message: Message) -> str:
@@ -154,13 +179,7 @@ async def _send_sms(store: Store, account: AccountConfig, item: Outbox, message:
         raise RejectedError("the customer texted STOP: an opted-out number is not texted")
     if identity.is_alphanumeric_sender(item.to_address):
         raise RejectedError(f"{item.to_address} is an alphanumeric sender id: it cannot be texted")
-    out = OutboundMessage(
-        channel="sms",
-        account=account.name,
-        to=item.to_address,
-        text=message.text,
-        idempotency_key=item.idempotency_key,
-    )
+    out = _outbound(account, item, message)
     if account.provider == "twilio":
         twilio = await asyncio.to_thread(accounts.twilio_account, account)  # may run a command
         sid, _ = await twilio.send(out)
@@ -170,17 +189,7 @@ async def _send_sms(store: Store, account: AccountConfig, item: Outbox, message:
 
 
 async def _send_email(account: AccountConfig, item: Outbox, message: Message) -> str:
-    out = OutboundMessage(
-        channel="email",
-        account=account.name,
-        to=item.to_address,
-        text=message.text,
-        idempotency_key=item.idempotency_key,
-        subject=message.subject,
-        message_id=message.message_id,
-        in_reply_to=message.in_reply_to,
-        references=message.references,
-    )
+    out = _outbound(account, item, message)
     message_id, raw = await send_email(accounts.smtp_settings(account), out)
     if account.sent_folder:
         try:

@@ -93,14 +93,9 @@ class SmsListener:
 
     def _by_number(self, provider: str, to: str | None) -> AccountConfig | None:
         """The account whose number the text was sent to; the first one if none matches."""
-        candidates = self._accounts(provider)
         region = self.options.default_region
-        if to:
-            wanted = identity.normalise_phone(to, region)
-            for account in candidates:
-                if identity.normalise_phone(account.number or "", region) == wanted:
-                    return account
-        return candidates[0] if candidates else None
+        found = accounts.by_number(self.endpoint.accounts, provider, to, region)
+        return found or next(iter(self._accounts(provider)), None)
 
     # -- Kannel ----------------------------------------------------------------
 
@@ -180,10 +175,7 @@ class SmsListener:
             return _plain(400, "no MessageSid")
         region = self.options.default_region
         to = identity.normalise_phone(form.get("To", ""), region)
-        account = next(
-            (a for a in candidates if identity.normalise_phone(a.number or "", region) == to),
-            None,
-        )
+        account = accounts.by_number(candidates, "twilio", to, region)
         if account is None:
             log.warning("a Twilio text to %s, which no account here answers, was refused", to)
             return _plain(404, f"no account for the number {to}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,11 +16,13 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 
 from adapters.base import AuthError, ChannelError, PullResult, RejectedError
-from adapters.sms.twilio import CURSOR_FOLDER
+from adapters.chat.relay import CURSOR_FOLDER
+from adapters.sms.twilio import CURSOR_FOLDER as TWILIO_CURSOR
 from omni_tui import accounts, outbox
 from omni_tui.config import AccountConfig, Config
 from omni_tui.errors import ConfigError
 from omni_tui.ingest import IngestOptions, ingest
+from omni_tui.relay_pull import RelayPull
 from omni_tui.store import AccountHealth, Message, Store, SyncCursor, utcnow
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,7 @@ class AccountReport:
         }
 
 
-async def _cursors(store: Store, account: str) -> dict[str, str | None]:
+async def cursors(store: Store, account: str) -> dict[str, str | None]:
     async with store.read() as session:
         rows = await session.exec(select(SyncCursor).where(SyncCursor.account == account))
         return {row.folder: row.value for row in rows.all()}
@@ -97,7 +99,7 @@ async def sync_email(
 ) -> AccountReport:
     report = AccountReport(account.name, "email")
     imap = await asyncio.to_thread(accounts.imap_account, account)  # may run a command
-    pulled = imap.pull(await _cursors(store, account.name))
+    pulled = imap.pull(await cursors(store, account.name))
     await _store_batches(store, pulled, report, options, progress)
     return report
 
@@ -107,7 +109,7 @@ async def sync_twilio(
 ) -> AccountReport:
     report = AccountReport(account.name, "sms")
     twilio = await asyncio.to_thread(accounts.twilio_account, account)  # may run a command
-    cursor = (await _cursors(store, account.name)).get(CURSOR_FOLDER)
+    cursor = (await cursors(store, account.name)).get(TWILIO_CURSOR)
     known = await _recent_provider_ids(store, account.name, since=utcnow() - timedelta(days=3))
     await _store_batches(store, twilio.pull(cursor, known), report, options, progress)
     since = utcnow() - STATUS_POLL_WINDOW
@@ -139,11 +141,30 @@ async def _recent_provider_ids(store: Store, account: str, *, since: datetime) -
         return {pid for pid in rows.all() if pid}
 
 
-async def sync_account(
-    store: Store, account: AccountConfig, options: IngestOptions, progress: Progress | None = None
+async def sync_chat(
+    store: Store, account: AccountConfig, options: IngestOptions, others: Sequence[AccountConfig]
 ) -> AccountReport:
+    report = AccountReport(account.name, "chat")
+    pull = await asyncio.to_thread(RelayPull, store, account, options, others)  # may run a command
+    after = int((await cursors(store, account.name)).get(CURSOR_FOLDER) or 0)
+    report.new, report.skipped, _ = await pull.pull(after)
+    return report
+
+
+async def sync_account(
+    store: Store,
+    account: AccountConfig,
+    options: IngestOptions,
+    progress: Progress | None = None,
+    *,
+    others: Sequence[AccountConfig] = (),
+) -> AccountReport:
+    """Pull one account; ``others`` are the config's other accounts (a relay carries
+    texts for the SMS accounts among them)."""
     try:
-        if account.channel == "email":
+        if account.channel == "chat":
+            report = await sync_chat(store, account, options, others)
+        elif account.channel == "email":
             report = await sync_email(store, account, options, progress)
         elif account.provider == "twilio":
             report = await sync_twilio(store, account, options, progress)
@@ -175,4 +196,4 @@ async def sync_once(
 ) -> list[AccountReport]:
     chosen = [config.account(account)] if account else list(config.accounts)
     options = IngestOptions.from_config(config)
-    return [await sync_account(store, a, options, progress) for a in chosen]
+    return [await sync_account(store, a, options, progress, others=config.accounts) for a in chosen]

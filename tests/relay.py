@@ -70,13 +70,13 @@ class RelayProcess:
 
     def start(self) -> None:
         self.write_config()
-        log = (self.root / "relay.log").open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "omni_tui", "relay", "--config", str(self.config)],
-            stdout=log,
-            stderr=log,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        with (self.root / "relay.log").open("ab") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "omni_tui", "relay", "--config", str(self.config)],
+                stdout=log,
+                stderr=log,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

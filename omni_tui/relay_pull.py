@@ -1,0 +1,112 @@
+"""Pulling a chat account's relay: its event log becomes messages and delivery news.
+
+Chat messages become chat messages; SMS webhooks the relay took for a gateway
+(``/hooks/twilio``, ``/hooks/kannel``) become texts of the SMS account whose
+number they were sent to, exactly as if that account's own listener had heard
+them. Delivery news is applied before the batch's messages and cursor commit;
+it only moves a message forward, so an event seen twice after a crash is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from adapters.base import ChannelError, Cursor, InboundMessage
+from adapters.chat.relay import CURSOR_FOLDER, RelayClient, RelayEvent, RelaySettings, inbound
+from adapters.sms import kannel, twilio
+from omni_tui import accounts, outbox
+from omni_tui.config import AccountConfig
+from omni_tui.ingest import IngestOptions, ingest
+from omni_tui.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def relay_client(account: AccountConfig) -> RelayClient:
+    assert account.channel == "chat"
+    return RelayClient(
+        RelaySettings(account.name, account.relay_url or "", account.secret("token"))
+    )
+
+
+class RelayPull:
+    def __init__(
+        self,
+        store: Store,
+        account: AccountConfig,
+        options: IngestOptions,
+        sms_accounts: Sequence[AccountConfig] = (),
+    ) -> None:
+        self.store, self.account, self.options = store, account, options
+        self.sms = [a for a in sms_accounts if a.channel == "sms"]
+        self.client = relay_client(account)
+
+    async def pull(self, after: int) -> tuple[int, int, int]:
+        """Everything after event ``after``: (new messages, duplicates, last event id)."""
+        new = duplicates = 0
+        while events := await self.client.events(after):
+            messages = await self._apply(events)
+            cursor = Cursor(self.account.name, CURSOR_FOLDER, str(events[-1].id))
+            result = await ingest(self.store, messages, cursor, options=self.options)
+            new, duplicates, after = new + result.new, duplicates + result.duplicates, events[-1].id
+        return new, duplicates, after
+
+    async def _apply(self, events: Sequence[RelayEvent]) -> list[InboundMessage]:
+        messages: list[InboundMessage] = []
+        for event in events:
+            try:
+                found = await self._one(event)
+            except (ValueError, KeyError, TypeError, ChannelError) as exc:
+                log.warning("%s: relay event %d skipped: %s", self.account.name, event.id, exc)
+                continue
+            if found is not None:
+                messages.append(found)
+        return messages
+
+    async def _one(self, event: RelayEvent) -> InboundMessage | None:
+        data, region = event.data, self.options.default_region
+        if event.type == "message":
+            return inbound(self.account.name, event)
+        if event.type == "delivery":
+            await self._report(str(data["message"]), data["status"], data.get("reason"))
+        elif event.type == "twilio.sms":
+            form = data["form"]
+            target = accounts.by_number(self.sms, "twilio", form.get("To"), region)
+            if target is None:
+                raise ValueError(f"no twilio account here has the number {form.get('To')}")
+            gateway = await asyncio.to_thread(accounts.twilio_account, target)
+            return await gateway.from_webhook(form)
+        elif event.type == "twilio.status":
+            form = data["form"]
+            state = twilio.delivery(
+                form.get("MessageStatus", ""), form.get("ErrorCode"), form.get("ErrorMessage")
+            )
+            await self._report(form["MessageSid"], state.status, state.reason, "twilio")
+        elif event.type == "kannel.mo":
+            headers = {k.lower(): v for k, v in data.get("headers", {}).items()}
+            probe = kannel.parse_mo("?", data["query"], data["body"].encode(), headers)
+            target = accounts.by_number(
+                self.sms, "kannel", next(iter(probe.recipients), None), region
+            )
+            target = target or next((a for a in self.sms if a.provider == "kannel"), None)
+            if target is None:
+                raise ValueError("no kannel account here takes texts from the relay")
+            return kannel.parse_mo(target.name, data["query"], data["body"].encode(), headers)
+        elif event.type == "kannel.dlr":
+            report = kannel.parse_dlr(data["query"])
+            await self._report(report.key, report.status, report.reason, "kannel")
+        return None
+
+    async def _report(
+        self, key: str, status: str, reason: str | None, provider: str | None = None
+    ) -> None:
+        names = [a.name for a in self.sms if a.provider == provider] if provider else []
+        await outbox.record_delivery(
+            self.store, key, status, reason, accounts=names or [self.account.name]
+        )
+
+    async def wait(self, after: int, seconds: float) -> None:
+        """Return as soon as the relay has an event after ``after`` (a long poll)."""
+        await self.client.events(after, wait=seconds, limit=1)

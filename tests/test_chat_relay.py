@@ -1,0 +1,313 @@
+"""The webhook relay as a real process, and the console's chat account pulling it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+import urllib.parse
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from omni_tui import outbox, queries
+from omni_tui.config import Config, parse_config
+from omni_tui.delivery import deliver_outbox
+from omni_tui.ingest import ingest
+from omni_tui.store import Store
+from omni_tui.sync import sync_once
+from tests.relay import KANNEL_SECRET, RelayProcess, running_relay
+
+VISITOR = "3f1c9a7e-5b2d-4c8a-9e1f-0a2b3c4d5e6f"
+
+
+@pytest.fixture
+def relay(tmp_path: Path) -> Iterator[RelayProcess]:
+    with running_relay(tmp_path) as running:
+        yield running
+
+
+def chat(text: str, n: int = 1, **sender: str) -> dict[str, Any]:
+    return {
+        "id": f"m{n}",
+        "conversation": "c-42",
+        "from": {"id": "u-7", **sender},
+        "text": text,
+        "sent_at": "2026-11-30T10:00:00Z",
+        "context": {"order": "A-1001", "topic": "refund"},
+    }
+
+
+def console_config(relay: RelayProcess, extra: str = "") -> Config:
+    return parse_config(
+        f"""
+[[accounts]]
+name = "site-chat"
+channel = "chat"
+relay_url = "{relay.url}"
+token = "{relay.token}"
+{extra}
+"""
+    )
+
+
+# -- webhooks at the relay -------------------------------------------------------
+
+
+def test_a_signed_chat_webhook_is_accepted_once_and_kept_as_sent(relay: RelayProcess) -> None:
+    assert relay.post_chat(chat("Where is my refund?"), msg_id="msg_1")[0] == 200
+    status, body = relay.post_chat(chat("Where is my refund?"), msg_id="msg_1")  # a retry
+    assert (status, body["duplicate"]) == (200, True)
+    [event] = relay.events()
+    assert event["type"] == "message"
+    assert event["data"]["text"] == "Where is my refund?"
+    assert event["data"]["context"] == {"order": "A-1001", "topic": "refund"}
+    raw = sqlite3.connect(relay.db).execute("SELECT raw FROM events").fetchone()[0]
+    assert json.loads(raw) == chat("Where is my refund?")  # the bytes as they came
+
+
+@pytest.mark.parametrize(
+    ("case", "status"),
+    [("unsigned", 401), ("forged", 401), ("stale", 401), ("oversized", 413), ("malformed", 400)],
+)
+def test_a_bad_chat_webhook_is_refused_and_leaves_no_event(
+    relay: RelayProcess, case: str, status: int
+) -> None:
+    body = json.dumps(chat("hello")).encode()
+    ts = int(time.time())
+    if case == "unsigned":
+        got, _ = relay.request("POST", "/hooks/chat", body, {"Content-Type": "application/json"})
+    elif case == "forged":
+        headers = {"webhook-id": "msg_f", "webhook-timestamp": str(ts)}
+        headers["webhook-signature"] = "v1,bm90IHRoZSByaWdodCBzaWduYXR1cmU="
+        got, _ = relay.request("POST", "/hooks/chat", body, headers)
+    elif case == "stale":
+        got, _ = relay.post_chat(chat("hello"), msg_id="msg_s", timestamp=ts - 6 * 60)
+    elif case == "oversized":
+        got, _ = relay.post_chat(chat("x" * 70_000), msg_id="msg_o")
+    else:
+        got, answer = relay.post_chat({"id": "m1", "text": "no sender"}, msg_id="msg_m")
+        assert "from" in answer["error"]
+    assert got == status
+    assert relay.events() == []
+
+
+def test_a_tampered_body_does_not_match_its_signature(relay: RelayProcess) -> None:
+    from omni_tui.relay import signing
+
+    ts = int(time.time())
+    signed = json.dumps(chat("refund 10 EUR")).encode()
+    headers = {
+        "webhook-id": "msg_t",
+        "webhook-timestamp": str(ts),
+        "webhook-signature": "v1,old " + signing.sign(relay.chat_secret, "msg_t", ts, signed),
+    }
+    tampered = json.dumps(chat("refund 9999 EUR")).encode()
+    assert relay.request("POST", "/hooks/chat", tampered, headers)[0] == 401
+    assert relay.request("POST", "/hooks/chat", signed, headers)[0] == 200  # rotation list
+
+
+def test_consoles_need_the_bearer_token(relay: RelayProcess) -> None:
+    assert relay.request("GET", "/events")[0] == 401
+    assert relay.request("GET", "/events", headers={"Authorization": "Bearer nope"})[0] == 401
+    assert relay.request("POST", "/messages", b"{}")[0] == 401
+
+
+def test_an_event_answered_2xx_survives_kill_9(relay: RelayProcess) -> None:
+    assert relay.post_chat(chat("before the crash"), msg_id="msg_k")[0] == 200
+    relay.kill()
+    relay.start()
+    assert [e["data"]["text"] for e in relay.events()] == ["before the crash"]
+    relay.post_chat(chat("after", 2), msg_id="msg_k2")
+    ids = [e["id"] for e in relay.events()]
+    assert ids == sorted(ids) and len(set(ids)) == 2
+
+
+def test_a_long_poll_returns_as_soon_as_a_webhook_lands(relay: RelayProcess) -> None:
+    async def scenario() -> float:
+        waiting = asyncio.create_task(asyncio.to_thread(relay.events, 0, 20))
+        await asyncio.sleep(0.3)
+        start = time.monotonic()
+        await asyncio.to_thread(relay.post_chat, chat("ping"), msg_id="msg_lp")
+        events = await waiting
+        assert [e["data"]["text"] for e in events] == ["ping"]
+        return time.monotonic() - start
+
+    assert asyncio.run(scenario()) < 5  # not the 20 s the poll may wait
+
+
+def test_the_sse_stream_resumes_from_last_event_id(relay: RelayProcess) -> None:
+    import http.client
+
+    for n in range(1, 4):
+        relay.post_chat(chat(f"message {n}", n), msg_id=f"msg_{n}")
+    first = relay.events()[0]["id"]
+    connection = http.client.HTTPConnection("127.0.0.1", relay.port, timeout=10)
+    connection.request(
+        "GET", "/events/stream", headers={**relay.auth(), "Last-Event-ID": str(first)}
+    )
+    answer = connection.getresponse()
+    assert answer.getheader("Content-Type", "").startswith("text/event-stream")
+    seen: list[str] = []
+    while len(seen) < 2:
+        line = answer.readline().decode()
+        if line.startswith("data: "):
+            seen.append(json.loads(line[6:])["data"]["text"])
+    connection.close()
+    assert seen == ["message 2", "message 3"]
+
+
+# -- the console's chat account ---------------------------------------------------
+
+
+async def test_a_chat_visitor_who_gave_their_email_joins_that_customers_history(
+    relay: RelayProcess, store: Store
+) -> None:
+    from adapters.base import InboundMessage
+
+    await ingest(
+        store,
+        [
+            InboundMessage(
+                channel="email",
+                account="mail",
+                provider_id="imap:1",
+                sender="maria@example.com",
+                sender_name="Maria Lopez",
+                subject="Grinder broken",
+                text="My grinder stopped working.",
+                sent_at=datetime(2026, 11, 29, 9, 0, tzinfo=UTC),
+            )
+        ],
+    )
+    await asyncio.to_thread(
+        relay.post_chat,
+        chat("Any news on my grinder?", name="Maria Lopez", email="maria@example.com"),
+        msg_id="msg_e",
+    )
+    [report] = await sync_once(store, console_config(relay))
+    assert (report.state, report.new) == ("ok", 1)
+    [customer] = await queries.list_customers(store)
+    history = (await queries.show_customer(store, customer["id"]))["history"]
+    assert [(m["channel"], m["text"]) for m in history] == [
+        ("email", "My grinder stopped working."),
+        ("chat", "Any news on my grinder?"),
+    ]
+    assert history[-1]["context"]["order"] == "A-1001"  # what the bot collected
+
+
+async def test_the_chat_account_never_skips_or_repeats_an_event_across_restarts(
+    relay: RelayProcess, tmp_path: Path
+) -> None:
+    config = console_config(relay)
+    for n in range(1, 4):
+        await asyncio.to_thread(relay.post_chat, chat(f"first {n}", n), msg_id=f"a{n}")
+    async with await Store.open(tmp_path / "omni.db", create=True) as store:
+        assert (await sync_once(store, config))[0].new == 3
+    await asyncio.to_thread(relay.kill)
+    await asyncio.to_thread(relay.start)
+    for n in range(4, 6):
+        await asyncio.to_thread(relay.post_chat, chat(f"later {n}", n), msg_id=f"a{n}")
+    async with await Store.open(tmp_path / "omni.db") as store:  # the console restarted too
+        [report] = await sync_once(store, config)
+        assert (report.new, report.skipped) == (2, 0)
+        assert (await sync_once(store, config))[0].new == 0
+        # a crash between pull and commit means pulling the same events again
+        async with store.write() as session:
+            from omni_tui.store import SyncCursor
+
+            row = await session.get(SyncCursor, ("site-chat", "relay"))
+            assert row is not None
+            row.value = "0"
+            session.add(row)
+        [again] = await sync_once(store, config)
+        assert (again.new, again.skipped) == (0, 5)
+        texts = [m["text"] for m in (await queries.show_customer(store, 1))["history"]]
+    assert texts == ["first 1", "first 2", "first 3", "later 4", "later 5"]
+
+
+async def test_an_agent_reply_reaches_the_web_visitor_and_reports_back(
+    relay: RelayProcess, store: Store
+) -> None:
+    body = json.dumps({"visitor": VISITOR, "text": "Is the shop open on Sunday?", "name": "Jo"})
+    await asyncio.to_thread(
+        relay.request,
+        "POST",
+        "/widget/messages",
+        body.encode(),
+        {"Content-Type": "text/plain;charset=UTF-8"},
+    )
+    config = console_config(relay)
+    await sync_once(store, config)
+    [customer] = await queries.list_customers(store)
+    [case] = (await queries.show_customer(store, customer["id"]))["conversations"]
+    queued = await outbox.queue_reply(store, case["id"], "Yes, 10 to 4.", agent="Ana")
+    assert (queued.channel, queued.to) == ("chat", f"web:{VISITOR}")
+    assert (await deliver_outbox(store, config)).sent == 1
+    assert (await deliver_outbox(store, config)).sent == 0  # sent once
+    _, history = await asyncio.to_thread(relay.request, "GET", f"/widget/history?visitor={VISITOR}")
+    assert [(m["direction"], m["text"], m["author"]) for m in history["messages"]] == [
+        ("in", "Is the shop open on Sunday?", "Jo"),
+        ("out", "Yes, 10 to 4.", "Ana"),
+    ]
+    await sync_once(store, config)  # the relay's delivery report
+    [_, reply] = (await queries.show_conversation(store, case["id"]))["messages"]
+    assert reply["status"] == "sent"
+
+
+async def test_a_resent_reply_after_a_crash_mid_send_is_not_shown_twice(
+    relay: RelayProcess, store: Store
+) -> None:
+    status, first = await asyncio.to_thread(relay.reply, "key-1", f"web:{VISITOR}", "Hello")
+    status2, again = await asyncio.to_thread(relay.reply, "key-1", f"web:{VISITOR}", "Hello")
+    assert (status, status2, first["id"], again["id"]) == (202, 200, "key-1", "key-1")
+    _, history = await asyncio.to_thread(relay.request, "GET", f"/widget/history?visitor={VISITOR}")
+    assert len(history["messages"]) == 1
+
+
+def test_widget_input_is_checked(relay: RelayProcess) -> None:
+    post = lambda body: relay.request("POST", "/widget/messages", json.dumps(body).encode())  # noqa: E731
+    assert post({"visitor": "short", "text": "hi"})[0] == 400
+    assert post({"visitor": VISITOR, "text": "   "})[0] == 400
+    assert post({"visitor": VISITOR, "text": "x" * 5000})[0] == 400
+    assert relay.request("GET", "/widget/history?visitor=../../etc")[0] == 400
+    assert relay.events() == []
+
+
+# -- SMS webhooks through the relay -------------------------------------------------
+
+
+async def test_kannel_texts_taken_by_the_relay_reach_the_sms_account(
+    relay: RelayProcess, store: Store
+) -> None:
+    query = urllib.parse.urlencode(
+        {"from": "+447911123456", "to": "+15005550006", "text": "Hi from my phone"}
+    )
+    status, _ = await asyncio.to_thread(relay.request, "GET", f"/hooks/kannel?{query}&secret=wrong")
+    assert status == 403
+    status, _ = await asyncio.to_thread(
+        relay.request, "GET", f"/hooks/kannel?{query}&secret={KANNEL_SECRET}"
+    )
+    assert status == 200
+    sms = """
+[[accounts]]
+name = "shop-sms"
+channel = "sms"
+provider = "kannel"
+number = "+15005550006"
+sendsms_url = "http://127.0.0.1:1/cgi-bin/sendsms"
+listen = "127.0.0.1:1"
+password = "x"
+"""
+    await sync_once(store, console_config(relay, sms), account="site-chat")
+    [customer] = await queries.list_customers(store)
+    [message] = (await queries.show_customer(store, customer["id"]))["history"]
+    assert (message["channel"], message["account"], message["text"]) == (
+        "sms",
+        "shop-sms",
+        "Hi from my phone",
+    )
