@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -260,10 +260,19 @@ def _day(stamp: str | None) -> str:
     return _when(stamp).date().isoformat() if stamp else "9999-12-31"
 
 
-class Running:
-    """The stand-in served from a thread of its own, so sync code can call it too."""
+class Served(Protocol):
+    port: int
 
-    def __init__(self, twilio: Twilio) -> None:
+    def app(self) -> web.Application: ...
+
+
+S = TypeVar("S", bound=Served)
+
+
+class Running(Generic[S]):
+    """A stand-in served from a thread of its own, so sync code can call it too."""
+
+    def __init__(self, twilio: S) -> None:
         self.twilio = twilio
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -280,7 +289,7 @@ class Running:
         self._loop.run_until_complete(runner.cleanup())
         self._loop.close()
 
-    def __enter__(self) -> Twilio:
+    def __enter__(self) -> S:
         self._thread.start()
         self._ready.wait(10)
         return self.twilio
