@@ -79,7 +79,7 @@ class Consoles:
         response.headers["Cache-Control"] = "no-cache"
         await response.prepare(request)
         await response.write(b"retry: 2000\n\n")
-        while True:
+        while not self.relay.stop.is_set():
             found = await self.relay.log.events_after(after, MAX_LIMIT, KEEPALIVE_S)
             if not found:
                 await response.write(b": keepalive\n\n")
@@ -90,6 +90,7 @@ class Consoles:
                     f"id: {event.id}\nevent: {event.type}\ndata: {data}\n\n".encode()
                 )
             after = found[-1].id
+        return response
 
     async def post_message(self, request: web.Request) -> web.Response:
         if not self._authorised(request):

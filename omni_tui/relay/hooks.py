@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 64 * 1024
 
 
-def problem(status: int, text: str) -> web.Response:
-    return web.json_response({"error": text}, status=status)
+def problem(status: int, text: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": text}, status=status, headers=headers)
 
 
 def _str(value: object, field: str, *, required: bool = True, limit: int = 512) -> str | None:

@@ -3,7 +3,7 @@
 Every write is committed, and the WAL synced, before its caller's webhook gets a
 2xx. One writer thread commits whatever arrived while the last commit ran in a
 single transaction (group commit), so many concurrent senders share one fsync;
-each write runs in its own savepoint, so one bad write fails alone.
+if one write fails, the group is run again with a savepoint per write, so it fails alone.
 """
 
 from __future__ import annotations
@@ -95,6 +95,10 @@ def append_event(
     return cur.lastrowid if cur.rowcount else None
 
 
+class _Retry(Exception):
+    """A write in a group failed; the group is rolled back and run write by write."""
+
+
 class EventLog:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -105,6 +109,7 @@ class EventLog:
         self._read_db: sqlite3.Connection | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tick = asyncio.Event()
+        self.stopping = False  # set when the server stops: long polls answer at once
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -167,25 +172,40 @@ class EventLog:
         db.close()
 
     def _commit(self, db: sqlite3.Connection, batch: list[Any]) -> None:
-        outcomes: list[tuple[Any, bool, Any]] = []
         try:
-            db.execute("BEGIN IMMEDIATE")
+            outcomes = self._run(db, batch, isolated=False)
+        except _Retry:  # one write failed: run each in a savepoint, so it fails alone
+            outcomes = self._run(db, batch, isolated=True)
+        except sqlite3.Error as exc:  # the commit itself failed: nothing in it happened
+            outcomes = [(future, False, exc) for _, future in batch]
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._settle, outcomes)
+
+    def _run(self, db: sqlite3.Connection, batch: list[Any], *, isolated: bool) -> list[Any]:
+        outcomes: list[tuple[Any, bool, Any]] = []
+        db.execute("BEGIN IMMEDIATE")
+        try:
             for change, future in batch:
+                if not isolated:
+                    try:
+                        outcomes.append((future, True, change(db)))
+                    except Exception:
+                        raise _Retry from None
+                    continue
                 db.execute("SAVEPOINT one")
                 try:
                     outcomes.append((future, True, change(db)))
                     db.execute("RELEASE one")
-                except Exception as exc:  # this write fails; the others go on
+                except Exception as exc:
                     db.execute("ROLLBACK TO one")
                     db.execute("RELEASE one")
                     outcomes.append((future, False, exc))
             db.execute("COMMIT")
-        except sqlite3.Error as exc:  # the commit itself failed: nothing in it happened
+        except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
-            outcomes = [(future, False, exc) for _, future in batch]
-        assert self._loop is not None
-        self._loop.call_soon_threadsafe(self._settle, outcomes)
+            raise
+        return outcomes
 
     def _settle(self, outcomes: list[tuple[Any, bool, Any]]) -> None:
         for future, ok, value in outcomes:
@@ -195,8 +215,17 @@ class EventLog:
                 future.set_result(value)
             else:
                 future.set_exception(value)
+        self.wake()
+
+    def release_waiters(self) -> None:
+        """The server is stopping: every long poll and stream answers now."""
+        self.stopping = True
+        self.wake()
+
+    def wake(self) -> None:
+        """Wake every long poll and stream waiting for a commit."""
         tick, self._tick = self._tick, asyncio.Event()
-        tick.set()  # wakes long-polls and streams
+        tick.set()
 
     # -- reads -----------------------------------------------------------------
 
@@ -227,7 +256,7 @@ class EventLog:
             tick = self._tick  # taken before the read: a commit in between still wakes us
             found = await self.read(lambda db: _events_after(db, after, limit))
             left = deadline - time.monotonic()
-            if found or left <= 0:
+            if found or left <= 0 or self.stopping:
                 return found
             try:
                 await asyncio.wait_for(tick.wait(), left)

@@ -92,6 +92,7 @@ class Relay:
             asyncio.create_task(self._prune()),
         ]
         await self.stop.wait()
+        self.log.release_waiters()
         await runner.cleanup()  # open streams are closed; posts in flight finish first
         await asyncio.gather(*tasks, return_exceptions=True)
         await self.log.close()

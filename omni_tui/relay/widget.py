@@ -86,7 +86,7 @@ class Widget:
         try:
             visitor = self._visitor(request.query.get("visitor"))
         except ValueError as exc:
-            return problem(400, str(exc))
+            return problem(400, str(exc), CORS)
         rows = await self.relay.log.read(lambda db: _after(db, visitor, 0))
         return web.json_response({"messages": [_row(r) for r in rows]}, headers=CORS)
 
@@ -103,9 +103,7 @@ class Widget:
             email = _optional(payload, "email", 200)
             page = _optional(payload, "page", 2000)
         except (ValueError, UnicodeDecodeError) as exc:
-            response = problem(400, str(exc))
-            response.headers.update(CORS)
-            return response
+            return problem(400, str(exc), CORS)
 
         def record(db: sqlite3.Connection) -> tuple[int, str]:
             sent_at = now_iso()
@@ -140,14 +138,14 @@ class Widget:
             visitor = self._visitor(request.query.get("visitor"))
             after = int(request.headers.get("Last-Event-ID") or request.query.get("after") or 0)
         except ValueError as exc:
-            return problem(400, str(exc))
+            return problem(400, str(exc), CORS)
         response = web.StreamResponse(
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", **CORS}
         )
         await response.prepare(request)
         await response.write(b"retry: 2000\n\n")
         log = self.relay.log
-        while True:
+        while not self.relay.stop.is_set():
             tick = log.tick
             rows = await log.read(lambda db, after=after: _after(db, visitor, after))
             if not rows:

@@ -1,0 +1,290 @@
+"""The web chat widget in a real headless Chromium, talking to a real relay process.
+
+The test page is served from another loopback port, so every call the widget makes to
+the relay is cross-origin, as it is on a customer's site.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from tests.relay import RelayProcess, running_relay
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"no system Chromium at {CHROMIUM}", allow_module_level=True)
+playwright_api = pytest.importorskip(
+    "playwright.async_api", reason="the playwright package is not installed"
+)
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MARKUP = "<img src=x onerror=alert(1)>"
+TIMEOUT_MS = 10_000
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest.fixture(scope="module")
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RelayProcess]:
+    """One relay for the module; each test's fresh browser context is a new visitor."""
+    with running_relay(tmp_path_factory.mktemp("widget")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def site(relay: RelayProcess) -> Iterator[str]:
+    """A customer's page on its own origin, with nothing on it but the one widget tag."""
+    page = (
+        "<!doctype html><html><head><title>Beans &amp; Grinders</title>"
+        f'<script src="{relay.url}/widget.js" data-title="Chat with us"'
+        ' data-prechat="true" async></script>'
+        "</head><body><h1>Beans &amp; Grinders</h1></body></html>"
+    ).encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.split("?")[0] != "/shop":
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/shop"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Any]:
+    async with playwright_api.async_playwright() as pw:
+        launched = await pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def visit(browser: Any) -> AsyncIterator[tuple[Any, list[str]]]:
+    """A page in a fresh browser context (its own localStorage), and every dialog it opened."""
+    context = await browser.new_context()
+    try:
+        page = await context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        dialogs: list[str] = []
+
+        async def dismiss(dialog: Any) -> None:
+            dialogs.append(dialog.message)
+            await dialog.dismiss()
+
+        page.on("dialog", dismiss)
+        yield page, dialogs
+    finally:
+        await context.close()
+
+
+async def start_chatting(page: Any, site: str, name: str, email: str) -> str:
+    """Open the site, open the box, answer the pre-chat form; the visitor's id."""
+    await page.goto(site)
+    await page.click("#omni-chat-launcher")
+    await page.fill("#omni-chat-name", name)
+    await page.fill("#omni-chat-email", email)
+    await page.click("#omni-chat-start")
+    await page.wait_for_selector("#omni-chat-input", state="visible")
+    return await page.evaluate("localStorage.getItem('omni-chat-visitor')")
+
+
+async def say(page: Any, text: str) -> None:
+    await page.fill("#omni-chat-input", text)
+    await page.press("#omni-chat-input", "Enter")
+
+
+async def wait_for_message(page: Any, css: str, text: str) -> None:
+    await page.wait_for_function(
+        """([css, text]) => [...document.querySelectorAll('#omni-chat-messages ' + css)]
+               .some((m) => m.querySelector('.omni-chat-text').textContent === text)""",
+        arg=[css, text],
+        timeout=TIMEOUT_MS,
+    )
+
+
+async def wait_for_count(page: Any, count: int) -> None:
+    await page.wait_for_function(
+        "(n) => document.querySelectorAll('#omni-chat-messages .omni-chat-msg').length >= n",
+        arg=count,
+        timeout=TIMEOUT_MS,
+    )
+
+
+async def transcript(page: Any) -> list[tuple[str, str, str]]:
+    """(in|out, author, text) of each message in the box, top to bottom."""
+    return [
+        tuple(row)
+        for row in await page.eval_on_selector_all(
+            "#omni-chat-messages .omni-chat-msg",
+            """(ms) => ms.map((m) => [
+                   m.classList.contains('omni-chat-in') ? 'in' : 'out',
+                   m.querySelector('.omni-chat-author').textContent,
+                   m.querySelector('.omni-chat-text').textContent])""",
+        )
+    ]
+
+
+async def message_events(relay: RelayProcess, visitor: str, count: int) -> list[dict[str, Any]]:
+    """The first `count` message events from this visitor, waiting for them to arrive."""
+    found: list[dict[str, Any]] = []
+    after = 0
+    for _ in range(20):
+        events = await asyncio.to_thread(relay.events, after, 1.0)
+        found += [
+            e
+            for e in events
+            if e["type"] == "message" and e["data"]["conversation"] == f"web:{visitor}"
+        ]
+        after = events[-1]["id"] if events else after
+        if len(found) >= count:
+            return found
+    raise AssertionError(f"the relay emitted {found}, not {count} message(s)")
+
+
+def reply(relay: RelayProcess, key: str, visitor: str, text: str, author: str) -> None:
+    status, body = relay.reply(key, f"web:{visitor}", text, author)
+    assert status in (200, 201, 202), body
+
+
+async def test_a_visitor_and_an_agent_talk_through_the_widget(
+    relay: RelayProcess, site: str, visit: tuple[Any, list[str]]
+) -> None:
+    page, dialogs = visit
+    visitor = await start_chatting(page, site, "Maria Lopez", "maria@example.com")
+    assert re.fullmatch(r"[A-Za-z0-9-]{16,64}", visitor)
+
+    await say(page, "My grinder is broken")
+    await wait_for_message(page, ".omni-chat-in", "My grinder is broken")
+    assert await page.input_value("#omni-chat-input") == ""
+
+    (event,) = await message_events(relay, visitor, 1)
+    data = event["data"]
+    assert data["conversation"] == f"web:{visitor}"
+    assert data["from"] == {
+        "id": f"web:{visitor}",
+        "name": "Maria Lopez",
+        "email": "maria@example.com",
+    }
+    assert data["text"] == "My grinder is broken"
+    assert data["context"] == {"page": site}
+
+    reply(relay, "reply-1", visitor, "Sorry to hear that! Which model is it?", "Ana")
+    await wait_for_message(page, ".omni-chat-out", "Sorry to hear that! Which model is it?")
+    assert await transcript(page) == [
+        ("in", "Maria Lopez", "My grinder is broken"),
+        ("out", "Ana", "Sorry to hear that! Which model is it?"),
+    ]
+
+    await page.reload()
+    await wait_for_message(page, ".omni-chat-out", "Sorry to hear that! Which model is it?")
+    assert await page.evaluate("localStorage.getItem('omni-chat-visitor')") == visitor
+    assert await page.is_visible("#omni-chat-input")
+    assert not await page.is_visible("#omni-chat-name")
+    assert await transcript(page) == [
+        ("in", "Maria Lopez", "My grinder is broken"),
+        ("out", "Ana", "Sorry to hear that! Which model is it?"),
+    ]
+
+    await page.fill("#omni-chat-input", "A Baratza Encore")
+    await page.press("#omni-chat-input", "Shift+Enter")
+    await page.type("#omni-chat-input", "bought in 2023")
+    assert await transcript(page) == [
+        ("in", "Maria Lopez", "My grinder is broken"),
+        ("out", "Ana", "Sorry to hear that! Which model is it?"),
+    ]
+    await page.press("#omni-chat-input", "Enter")
+    await wait_for_message(page, ".omni-chat-in", "A Baratza Encore\nbought in 2023")
+    second = (await message_events(relay, visitor, 2))[1]["data"]
+    assert second["text"] == "A Baratza Encore\nbought in 2023"
+    assert second["from"]["name"] == "Maria Lopez"
+    assert second["conversation"] == f"web:{visitor}"
+    assert len(await transcript(page)) == 3
+    assert dialogs == []
+
+
+async def test_markup_from_either_side_shows_as_plain_text(
+    relay: RelayProcess, site: str, visit: tuple[Any, list[str]]
+) -> None:
+    page, dialogs = visit
+    visitor = await start_chatting(page, site, MARKUP, "")
+    await say(page, MARKUP)
+    await wait_for_count(page, 1)
+    reply(relay, "reply-markup", visitor, MARKUP, "<b>Ana</b>")
+    await wait_for_count(page, 2)
+    assert await transcript(page) == [("in", MARKUP, MARKUP), ("out", "<b>Ana</b>", MARKUP)]
+    await page.reload()
+    await wait_for_count(page, 2)
+
+    assert await transcript(page) == [("in", MARKUP, MARKUP), ("out", "<b>Ana</b>", MARKUP)]
+    assert await page.locator("#omni-chat-box img").count() == 0
+    assert await page.locator("#omni-chat-box b").count() == 0
+    assert await page.locator("img").count() == 0
+    (event,) = await message_events(relay, visitor, 1)
+    assert event["data"]["from"] == {"id": f"web:{visitor}", "name": MARKUP}
+    assert dialogs == []
+
+
+async def test_a_message_the_relay_refuses_shows_its_error_in_the_box(
+    relay: RelayProcess, site: str, visit: tuple[Any, list[str]]
+) -> None:
+    page, _ = visit
+    await start_chatting(page, site, "Maria Lopez", "")
+    too_long = "x" * 4001  # more than the relay takes; the textarea's maxlength stops typing it
+    await page.eval_on_selector("#omni-chat-input", "(box, text) => { box.value = text }", too_long)
+    await page.click("#omni-chat-send")
+    error = page.locator("#omni-chat-box .omni-chat-error")
+    await error.wait_for()
+    assert "4000" in (await error.text_content() or "")
+    assert await page.input_value("#omni-chat-input") == too_long
+    assert await transcript(page) == []
+
+
+async def test_without_random_uuid_the_visitor_still_gets_a_valid_id(
+    relay: RelayProcess, site: str, visit: tuple[Any, list[str]]
+) -> None:
+    page, _ = visit
+    await page.add_init_script("delete Crypto.prototype.randomUUID")
+    visitor = await start_chatting(page, site, "Maria Lopez", "")
+    assert re.fullmatch(r"[0-9a-f]{32}", visitor)
+    await say(page, "Hi")
+    await wait_for_message(page, ".omni-chat-in", "Hi")
+    (event,) = await message_events(relay, visitor, 1)
+    assert event["data"]["conversation"] == f"web:{visitor}"
