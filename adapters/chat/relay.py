@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from adapters import tls
 from adapters.base import (
     AttachmentData,
     AuthError,
@@ -59,7 +60,9 @@ class RelayClient:
     def _client(self, wait: float = 0) -> httpx.AsyncClient:
         timeout = httpx.Timeout(self.settings.timeout + wait, connect=5.0)
         headers = {"Authorization": f"Bearer {self.settings.token}"}
-        return httpx.AsyncClient(base_url=self.base, timeout=timeout, headers=headers)
+        return httpx.AsyncClient(
+            base_url=self.base, timeout=timeout, headers=headers, verify=tls.context()
+        )
 
     async def _call(self, method: str, path: str, wait: float = 0, **kw: Any) -> Any:
         try:

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, unquote_to_bytes, urlencode
 
 import httpx
 
+from adapters import tls
 from adapters.base import AuthError, InboundMessage, OutboundMessage, RejectedError
 from adapters.sms import http
 from adapters.sms.encoding import is_gsm7
@@ -83,7 +84,7 @@ class KannelAccount:
 
     async def send(self, message: OutboundMessage) -> str:
         """Hand the text to smsbox; our idempotency key is the message's id from then on."""
-        client = self._client or httpx.AsyncClient(timeout=http.TIMEOUT)
+        client = self._client or httpx.AsyncClient(timeout=http.TIMEOUT, verify=tls.context())
         what = f"{self.settings.account}: sendsms"
         try:
             response = await http.request(

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from adapters import tls
 from adapters.base import (
     AttachmentData,
     AuthError,
@@ -150,7 +151,9 @@ class TwilioAccount:
             yield self._client
             return
         auth = (self.settings.username, self.settings.secret)
-        async with httpx.AsyncClient(auth=auth, timeout=http.TIMEOUT) as client:
+        async with httpx.AsyncClient(
+            auth=auth, timeout=http.TIMEOUT, verify=tls.context()
+        ) as client:
             yield client
 
     @property

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from adapters import tls
 from omni_tui.relay.log import EventLog, append_event, now_iso
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,9 @@ class TelegramSender:
         self.wake = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
-        async with httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0)) as client:
+        async with httpx.AsyncClient(
+            timeout=httpx.Timeout(20.0, connect=5.0), verify=tls.context()
+        ) as client:
             while not stop.is_set():
                 for key, conversation, text, attempts in await self._due():
                     await self._send(client, key, conversation, text, attempts)

@@ -1,0 +1,17 @@
+"""One TLS context for every HTTP client the adapters open.
+
+Building a context (loading the CA bundle) costs tens of milliseconds; a
+client per request would pay it every time. The context holds no connection
+and no event loop, so sharing it is safe."""
+
+from __future__ import annotations
+
+import functools
+import ssl
+
+import httpx
+
+
+@functools.cache
+def context() -> ssl.SSLContext:
+    return httpx.create_ssl_context()
