@@ -144,6 +144,20 @@ def test_example_config_loads_every_account() -> None:
     assert config.keys["cursor-down"] == "down,j"
 
 
+def test_the_relay_reads_its_table_and_takes_secrets_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    relay = load_config(EXAMPLE).relay
+    assert (relay.listen, relay.base_url()) == ("127.0.0.1:8750", "https://relay.example.com")
+    assert relay.token_command == "pass show omni/relay-token"
+    monkeypatch.setenv("OMNI_RELAY_TOKEN", "from-env")
+    bare = load_config(write(tmp_path, '[relay]\nlisten = "0.0.0.0:9000"\n')).relay
+    assert (bare.secret("token"), bare.optional_secret("chat_secret")) == ("from-env", None)
+    assert bare.base_url() == "http://0.0.0.0:9000"
+    path = write(tmp_path, '[relay]\nlisten = "nowhere"\n')
+    assert "not host:port" in assert_one_line_naming(error_for(path), path, "relay.listen")
+
+
 def test_unknown_account_name_is_not_found() -> None:
     with pytest.raises(NotFound):
         load_config(EXAMPLE).account("fax-line")
