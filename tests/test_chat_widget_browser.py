@@ -288,3 +288,68 @@ async def test_without_random_uuid_the_visitor_still_gets_a_valid_id(
     await wait_for_message(page, ".omni-chat-in", "Hi")
     (event,) = await message_events(relay, visitor, 1)
     assert event["data"]["conversation"] == f"web:{visitor}"
+
+
+def omni(config: Path, db: Path, *args: str) -> Any:
+    """The installed CLI, as an agent's script runs it; its --json answer."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "omni_tui", *args, "--config", str(config), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if "--json" in args else done.stdout
+
+
+async def test_a_visitor_and_an_agent_at_the_terminal_hold_a_conversation(
+    relay: RelayProcess, site: str, visit: tuple[Any, list[str]], tmp_path: Path
+) -> None:
+    from adapters.base import InboundMessage
+    from omni_tui.ingest import ingest
+    from omni_tui.store import Store
+
+    db = tmp_path / "omni.db"
+    async with await Store.open(db, create=True) as store:  # she wrote by email last week
+        earlier = InboundMessage(
+            channel="email",
+            account="mail",
+            provider_id="imap:7",
+            sender="marta@example.org",
+            sender_name="Marta Diaz",
+            subject="Grinder",
+            text="My grinder makes a noise.",
+        )
+        await ingest(store, [earlier])
+    config = tmp_path / "console.toml"
+    config.write_text(
+        f'[agent]\nname = "Ana"\n[[accounts]]\nname = "site"\nchannel = "chat"\n'
+        f'relay_url = "{relay.url}"\ntoken = "{relay.token}"\n'
+    )
+    page, dialogs = visit
+    await start_chatting(page, site, "Marta Diaz", "marta@example.org")
+    await say(page, "It still makes that noise")
+    await wait_for_message(page, ".omni-chat-in", "It still makes that noise")
+    await asyncio.to_thread(omni, config, db, "sync", "--once", "--json")
+    customers = await asyncio.to_thread(omni, config, db, "customer", "list", "--json")
+    [customer] = [c for c in customers if c["name"] == "Marta Diaz"]  # other tests' visitors too
+    shown = await asyncio.to_thread(
+        omni, config, db, "customer", "show", str(customer["id"]), "--json"
+    )
+    assert [(m["channel"], m["text"]) for m in shown["history"]] == [
+        ("email", "My grinder makes a noise."),
+        ("chat", "It still makes that noise"),
+    ]
+    case = shown["history"][-1]["conversation_id"]
+    reply = f"Sorry to hear that, a new one is on its way {MARKUP}"
+    await asyncio.to_thread(
+        omni, config, db, "reply", str(case), "--channel", "chat", "--body", reply, "--json"
+    )
+    await asyncio.to_thread(omni, config, db, "sync", "--once", "--json")  # delivers it
+    await wait_for_message(page, ".omni-chat-out", reply)
+    assert await page.locator("#omni-chat-box img").count() == 0 and dialogs == []
