@@ -92,6 +92,32 @@ async def add_note(
         return message.id
 
 
+async def claim(store: Store, conversation_id: int, *, agent: str) -> None:
+    """Take an unassigned case. The check and the change share one write transaction
+    (``BEGIN IMMEDIATE``), so of two agents claiming at once exactly one wins; the
+    other is told who has it (``Refused``)."""
+    async with store.write() as session:
+        conversation = await get_conversation(session, conversation_id)
+        holder = conversation.assignee
+        if holder == agent:
+            return
+        if holder is not None:
+            raise Refused(f"conversation {conversation_id} is already {holder}'s")
+        await _ensure_agent(session, agent)
+        conversation.assignee, conversation.updated_at = agent, utcnow()
+        session.add(conversation)
+        events.record(
+            session,
+            "assign",
+            actor=agent,
+            conversation_id=conversation_id,
+            before={"assignee": None, "team": conversation.team},
+            assignee=agent,
+            team=conversation.team,
+            claimed=True,
+        )
+
+
 async def assign(
     store: Store,
     conversation_id: int,

@@ -7,6 +7,7 @@ again from the old cursor and the duplicates it sees are dropped here.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,8 +17,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import Cursor, InboundMessage
-from omni_tui import blobs, events, identity, ingest_batch, threads
+from omni_tui import blobs, events, identity, ingest_batch, outbox, threads, triage
+from omni_tui.errors import OmniError
 from omni_tui.ingest_batch import aware, html_text_of
+from omni_tui.routing import Rules, RulesFile
 from omni_tui.store import Store, refresh_summaries
 from omni_tui.store.models import (
     Attachment,
@@ -27,22 +30,28 @@ from omni_tui.store.models import (
     SyncCursor,
     utcnow,
 )
+from omni_tui.store.sqlite import AUTO_AUTHOR
 from omni_tui.text import clean, clean_line, snippet
 
 if TYPE_CHECKING:
     from omni_tui.config import Config
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class IngestOptions:
     default_region: str = "US"
     join_window: timedelta = timedelta(days=7)
+    #: Routing rules for new cases; the file is read again when it changes.
+    rules: RulesFile | None = None
 
     @classmethod
     def from_config(cls, config: Config) -> IngestOptions:
         return cls(
             default_region=config.identity.default_region,
             join_window=timedelta(days=config.conversation.join_window_days),
+            rules=RulesFile(config.routing.rules_path(config.source)),
         )
 
 
@@ -65,7 +74,9 @@ async def ingest(
     options = options or IngestOptions()
     result = IngestResult()
     touched: set[int] = set()
+    rules = options.rules.current() if options.rules else None
     async with store.write() as session:
+        before = await triage.newest_conversation_id(session) if rules and rules.rules else None
         if ingest_batch.fits(messages):
             batch = ingest_batch.EmailBatch(
                 session, store.data_dir, options.default_region, options.join_window
@@ -82,11 +93,30 @@ async def ingest(
                 result.new += 1
                 touched.add(row[1])
         await refresh_summaries(session, touched)
+        if rules is not None and before is not None:
+            await _route(session, rules, touched, before, options)
         if cursor is not None:
             await session.merge(
                 SyncCursor(account=cursor.account, folder=cursor.folder, value=cursor.value)
             )
     return result
+
+
+async def _route(
+    session: AsyncSession, rules: Rules, touched: set[int], before: int, options: IngestOptions
+) -> None:
+    for conversation_id, decision in await triage.triage_new(session, rules, touched, before):
+        if decision.acknowledge:
+            try:
+                await outbox.queue_in(
+                    session,
+                    conversation_id,
+                    decision.acknowledge,
+                    agent=AUTO_AUTHOR,
+                    default_region=options.default_region,
+                )
+            except OmniError as exc:  # e.g. an alphanumeric sender: the case is still routed
+                log.warning("conversation %d: no acknowledgement: %s", conversation_id, exc)
 
 
 async def _is_duplicate(session: AsyncSession, inbound: InboundMessage) -> bool:

@@ -94,83 +94,109 @@ async def queue_reply(
     msgid_domain: str = "omni-tui.local",
 ) -> QueuedReply:
     """Queue a reply on ``channel`` (default: where the customer last wrote)."""
+    async with store.write() as session:
+        return await queue_in(
+            session,
+            conversation_id,
+            body,
+            agent=agent,
+            channel=channel,
+            to=to,
+            at=at,
+            default_region=default_region,
+            msgid_domain=msgid_domain,
+        )
+
+
+async def queue_in(
+    session: AsyncSession,
+    conversation_id: int,
+    body: str,
+    *,
+    agent: str,
+    channel: str | None = None,
+    to: str | None = None,
+    at: datetime | None = None,
+    default_region: str = "US",
+    msgid_domain: str = "omni-tui.local",
+) -> QueuedReply:
+    """:func:`queue_reply` inside the caller's transaction."""
     body = clean(body).strip("\n")
     if not body.strip():
         raise Refused("a reply needs a body")
     at = at or utcnow()
-    async with store.write() as session:
-        conversation = await get_conversation(session, conversation_id)
-        assert conversation.id is not None
-        customer = await session.get(Customer, conversation.customer_id)
-        if customer is None:
-            raise NotFound("customer", conversation.customer_id)
-        if channel is None:
-            last = await _last_inbound(session, conversation.id)
-            channel = last.channel if last else None
-        if channel is None:
-            query = select(Identity.channel).where(Identity.customer_id == customer.id)
-            channel = (await session.exec(query.order_by(col(Identity.id).desc()))).first()
-        if channel not in REPLY_CHANNELS:
+    conversation = await get_conversation(session, conversation_id)
+    assert conversation.id is not None
+    customer = await session.get(Customer, conversation.customer_id)
+    if customer is None:
+        raise NotFound("customer", conversation.customer_id)
+    if channel is None:
+        last = await _last_inbound(session, conversation.id)
+        channel = last.channel if last else None
+    if channel is None:
+        query = select(Identity.channel).where(Identity.customer_id == customer.id)
+        channel = (await session.exec(query.order_by(col(Identity.id).desc()))).first()
+    if channel not in REPLY_CHANNELS:
+        raise Refused(
+            f"cannot reply on {channel or 'no channel'!r} — use --channel email, sms or chat"
+        )
+    recipient = await _recipient(
+        session, customer.id or 0, conversation.id, channel, to, default_region
+    )
+    if channel == "sms":
+        if identity.is_alphanumeric_sender(recipient.address):
             raise Refused(
-                f"cannot reply on {channel or 'no channel'!r} — use --channel email, sms or chat"
+                f"{recipient.address} is an alphanumeric sender id; it cannot receive texts"
             )
-        recipient = await _recipient(
-            session, customer.id or 0, conversation.id, channel, to, default_region
-        )
-        if channel == "sms":
-            if identity.is_alphanumeric_sender(recipient.address):
-                raise Refused(
-                    f"{recipient.address} is an alphanumeric sender id; it cannot receive texts"
-                )
-            if customer.opted_out_at is not None:
-                raise Refused(f"customer {customer.id} texted STOP; they cannot be texted")
-        last_same = await _last_inbound(session, conversation.id, channel)
-        message = Message(
-            conversation_id=conversation.id,
-            customer_id=customer.id or 0,
-            identity_id=recipient.id,
-            channel=channel,
-            direction="out",
-            account=last_same.account if last_same else None,
-            sender=agent,
-            recipients=[recipient.address],
-            text=body,
-            sent_at=at,
-            status="queued",
-            author=agent,
-        )
-        if channel == "email":
-            await _thread_email(session, message, conversation.id, conversation.subject)
-            message.message_id = make_msgid(domain=msgid_domain)
-        session.add(message)
-        await session.flush()
-        assert message.id is not None
-        outbox = Outbox(
-            message_id=message.id,
-            conversation_id=conversation.id,
-            channel=channel,
-            account=message.account,
-            to_address=recipient.address,
-            idempotency_key=uuid.uuid4().hex,
-            created_at=at,
-            next_attempt_at=at,
-        )
-        session.add(outbox)
-        await session.flush()
-        assert outbox.id is not None
-        events.record(
-            session,
-            "reply",
-            actor=agent,
-            conversation_id=conversation.id,
-            at=at,
-            channel=channel,
-            to=recipient.address,
-            message_id=message.id,
-            snippet=snippet(body, 80),
-        )
-        await refresh_summaries(session, [conversation.id])
-        return QueuedReply(message.id, outbox.id, channel, recipient.address)
+        if customer.opted_out_at is not None:
+            raise Refused(f"customer {customer.id} texted STOP; they cannot be texted")
+    last_same = await _last_inbound(session, conversation.id, channel)
+    message = Message(
+        conversation_id=conversation.id,
+        customer_id=customer.id or 0,
+        identity_id=recipient.id,
+        channel=channel,
+        direction="out",
+        account=last_same.account if last_same else None,
+        sender=agent,
+        recipients=[recipient.address],
+        text=body,
+        sent_at=at,
+        status="queued",
+        author=agent,
+    )
+    if channel == "email":
+        await _thread_email(session, message, conversation.id, conversation.subject)
+        message.message_id = make_msgid(domain=msgid_domain)
+    session.add(message)
+    await session.flush()
+    assert message.id is not None
+    outbox = Outbox(
+        message_id=message.id,
+        conversation_id=conversation.id,
+        channel=channel,
+        account=message.account,
+        to_address=recipient.address,
+        idempotency_key=uuid.uuid4().hex,
+        created_at=at,
+        next_attempt_at=at,
+    )
+    session.add(outbox)
+    await session.flush()
+    assert outbox.id is not None
+    events.record(
+        session,
+        "reply",
+        actor=agent,
+        conversation_id=conversation.id,
+        at=at,
+        channel=channel,
+        to=recipient.address,
+        message_id=message.id,
+        snippet=snippet(body, 80),
+    )
+    await refresh_summaries(session, [conversation.id])
+    return QueuedReply(message.id, outbox.id, channel, recipient.address)
 
 
 async def _thread_email(

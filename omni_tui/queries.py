@@ -7,7 +7,7 @@ page (keyset pagination), never every conversation.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import case, text
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from omni_tui import presence
 from omni_tui.customers import live_customer
 from omni_tui.errors import NotFound
 from omni_tui.store import Store, sqlite
@@ -460,6 +461,7 @@ class Pulse:
     last_message_id: int
     outbox: dict[str, int]
     accounts: list[Row]
+    replying: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 async def pulse(store: Store) -> Pulse:
@@ -476,6 +478,7 @@ async def pulse(store: Store) -> Pulse:
         )
         outbox = {status: count for status, count in rows.all()}
         health = (await session.exec(select(AccountHealth).order_by(AccountHealth.account))).all()
+        replying = await presence.composing(session)
     accounts = [
         {
             "account": h.account,
@@ -492,7 +495,7 @@ async def pulse(store: Store) -> Pulse:
         tuple(sorted(outbox.items())),
         tuple((h.account, h.state, h.updated_at) for h in health),
     )
-    return Pulse(marker, message, outbox, accounts)
+    return Pulse(marker, message, outbox, accounts, replying)
 
 
 async def new_inbound(store: Store, after_id: int, limit: int = 50) -> list[Row]:

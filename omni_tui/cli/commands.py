@@ -306,6 +306,30 @@ async def note(ctx: Context) -> int:
     return _done(ctx, data, f"note added to conversation {conv}")
 
 
+@command("claim")
+async def claim(ctx: Context) -> int:
+    conv = _id(ctx.args.conversation, "conversation")
+    async with await ctx.open() as store:
+        await actions.claim(store, conv, agent=ctx.agent)
+        data = await _summary(store, conv)
+    return _done(ctx, data, f"conversation {conv} is yours")
+
+
+@command("agents")
+async def agents(ctx: Context) -> int:
+    from omni_tui import presence
+
+    async with await ctx.open() as store:
+        rows = await presence.roster(store)
+    if ctx.args.json:
+        output.emit_json(rows)
+    else:
+        for row in rows:
+            busy = f", writing in {row['composing']}" if row["composing"] else ""
+            print(f"{row['agent']}: {row['state']}{busy}")
+    return 0
+
+
 @command("assign")
 async def assign(ctx: Context) -> int:
     a, conv = ctx.args, _id(ctx.args.conversation, "conversation")

@@ -116,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     _body(p)
     _json(p)
 
+    p = cmd("claim", "take an unassigned conversation (refused if someone has it)")
+    p.add_argument("conversation", metavar="CONV")
+    _json(p)
+
+    p = cmd("agents", "agents seen by a console: online, away or offline, and what they write")
+    _json(p)
+
     p = cmd("assign", "assign a conversation to an agent")
     p.add_argument("conversation", metavar="CONV")
     target = p.add_mutually_exclusive_group(required=True)

@@ -94,6 +94,20 @@ class SlaConfig:
 
 
 @dataclass(frozen=True)
+class RoutingConfig:
+    """``[routing]``: where the routing rules live (read again whenever they change)."""
+
+    #: The rules file; default ``rules.toml`` next to the config file.
+    rules_file: Path | None = None
+
+    def rules_path(self, config_source: Path | None) -> Path:
+        if self.rules_file is not None:
+            return self.rules_file
+        base = config_source.parent if config_source else paths.default_config_path().parent
+        return base / "rules.toml"
+
+
+@dataclass(frozen=True)
 class CannedResponse:
     """``[[canned]]``: a reusable reply the composer can insert."""
 
@@ -302,6 +316,7 @@ class Config:
     #: Binding id → key string, for Textual's ``App.set_keymap``.
     keys: dict[str, str] = field(default_factory=dict)
     relay: RelayConfig = field(default_factory=RelayConfig)  #: The webhook relay server.
+    routing: RoutingConfig = field(default_factory=RoutingConfig)  #: Routing rules.
     source: Path | None = None  #: The file this was read from; None for defaults.
 
     def account(self, name: str) -> AccountConfig:

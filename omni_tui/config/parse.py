@@ -32,6 +32,7 @@ from omni_tui.config.model import (
     ConversationConfig,
     IdentityConfig,
     RelayConfig,
+    RoutingConfig,
     SlaConfig,
     StoreConfig,
     _default_agent_name,
@@ -47,6 +48,7 @@ _SECTIONS: dict[str, tuple[str, ...] | None] = {
     "accounts": (),
     "canned": ("name", "body"),
     "keys": None,
+    "routing": ("rules_file",),
     "relay": (
         "listen",
         "public_url",
@@ -428,6 +430,7 @@ def _build(data: dict[str, Any], source: Path | None) -> Config:
         canned=_canned(top.tables("canned")),
         keys={binding: keys.text(binding, example='"ctrl+r"') for binding in keys.data},
         relay=_relay(top.section("relay"), source),
+        routing=RoutingConfig(top.section("routing").path("rules_file")),
         source=source,
     )
 

@@ -18,6 +18,7 @@ from omni_tui.store.models import (
     Message,
     Outbox,
     PhoneMention,
+    Presence,
     SyncCursor,
     utcnow,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "Message",
     "Outbox",
     "PhoneMention",
+    "Presence",
     "Store",
     "SyncCursor",
     "refresh_summaries",

@@ -282,6 +282,16 @@ class Draft(SQLModel, table=True):
     updated_at: datetime = _ts(default_factory=utcnow)
 
 
+class Presence(SQLModel, table=True):
+    """An agent's console heartbeat, and the case they are writing in, if any."""
+
+    agent: str = Field(primary_key=True)
+    status: str = "online"
+    seen_at: datetime = _ts(default_factory=utcnow)
+    composing_conversation_id: int | None = None
+    composing_since: datetime | None = _ts(default=None)
+
+
 class AccountHealth(SQLModel, table=True):
     """The sync engine's view of each account, for every console to show."""
 

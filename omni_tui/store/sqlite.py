@@ -261,15 +261,33 @@ CREATE TABLE draft (
 _V2_COLUMNS = ("ALTER TABLE customer ADD COLUMN opted_out_at INTEGER",)
 
 
+_V3_TABLES = """
+CREATE TABLE presence (
+    agent VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    seen_at INTEGER NOT NULL,
+    composing_conversation_id INTEGER,
+    composing_since INTEGER,
+    PRIMARY KEY (agent)
+);
+"""
+
+
 def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
+
+#: The author of messages omni-tui sends by itself (acknowledgements): they are not
+#: an answer, so they neither stop a case's waiting clock nor count as first response.
+AUTO_AUTHOR = "auto-reply"
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # v1: customers, identities, conversations, messages, outbox, cursors, events
     (*_statements(_V1_TABLES), *_V1_SEARCH),
     # v2: drafts, account health, SMS opt-out
     (*_statements(_V2_TABLES), *_V2_COLUMNS),
+    # v3: agent presence
+    tuple(_statements(_V3_TABLES)),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -349,12 +367,14 @@ UPDATE conversation SET
   last_inbound_at = (SELECT max(sent_at) FROM message m
                      WHERE m.conversation_id = conversation.id AND m.direction = 'in'),
   last_outbound_at = (SELECT max(sent_at) FROM message m
-                      WHERE m.conversation_id = conversation.id AND m.direction = 'out'),
+                      WHERE m.conversation_id = conversation.id AND m.direction = 'out'
+                      AND coalesce(m.author, '') != '{auto}'),
   unread = (SELECT count(*) FROM message m WHERE m.conversation_id = conversation.id
             AND m.direction = 'in' AND m.read_at IS NULL),
   message_count = (SELECT count(*) FROM message m WHERE m.conversation_id = conversation.id),
   first_response_at = (SELECT min(sent_at) FROM message m
-                       WHERE m.conversation_id = conversation.id AND m.direction = 'out'),
+                       WHERE m.conversation_id = conversation.id AND m.direction = 'out'
+                       AND coalesce(m.author, '') != '{auto}'),
   channels = coalesce((SELECT group_concat(channel, ',') FROM (
                 SELECT DISTINCT channel FROM message m
                 WHERE m.conversation_id = conversation.id AND m.direction != 'note'
@@ -381,7 +401,10 @@ def refresh_summary_sql(conversation_ids: Iterable[int]) -> list[str]:
     ids = ",".join(str(int(i)) for i in sorted(set(conversation_ids)))
     if not ids:
         return []
-    return [REFRESH_SUMMARY_SQL.format(ids=ids), REFRESH_WAITING_SQL.format(ids=ids)]
+    return [
+        REFRESH_SUMMARY_SQL.format(ids=ids, auto=AUTO_AUTHOR),
+        REFRESH_WAITING_SQL.format(ids=ids),
+    ]
 
 
 def next_ids_sql(tables: Iterable[str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
-from omni_tui import actions, queries
+from omni_tui import actions, presence, queries
 from omni_tui.config import Config
 from omni_tui.store import Store
 from omni_tui.tui.case_actions import CaseActions
@@ -155,6 +156,8 @@ class OmniApp(CaseActions):
         self._quitting = False
         self._watching = False
         self._counts: dict[str, int] = {}
+        self._beat_at = 0.0  # monotonic time of the last presence heartbeat
+        self.replying: dict[int, tuple[str, ...]] = {}  # case → other agents writing in it
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -290,7 +293,9 @@ class OmniApp(CaseActions):
         previous = self.conversation["id"] if self.conversation else None
         self.conversation, self.customer = conversation, customer
         with self.batch_update():
-            await self.query_one(ConversationView).show(conversation, message_id)
+            view = self.query_one(ConversationView)
+            await view.show(conversation, message_id)
+            view.show_replying(self._replying_here())
             self.query_one(CustomerPanel).show(customer, conversation_id)
             if previous != conversation_id:  # a repaint of the same case keeps the composer
                 self.query_one(Composer).display = False
@@ -299,6 +304,9 @@ class OmniApp(CaseActions):
         if conversation["unread"]:
             self.inbox.mark_read(conversation_id)  # the unread dot goes now
             await actions.mark_read(self.store, conversation_id)
+
+    def _replying_here(self) -> tuple[str, ...]:
+        return self.replying.get(self.conversation["id"], ()) if self.conversation else ()
 
     def reload(self) -> None:
         """After any change: repaint the inbox (keeping the cursor) and the open case."""
@@ -322,7 +330,18 @@ class OmniApp(CaseActions):
         assert self.store is not None
         if await actions.wake_snoozed(self.store):
             self.reload()
+        if time.monotonic() - self._beat_at >= presence.HEARTBEAT_EVERY:
+            self._beat_at = time.monotonic()
+            await presence.heartbeat(self.store, self.agent)
         pulse = await queries.pulse(self.store)
+        others = {
+            case: tuple(a for a in agents if a != self.agent)
+            for case, agents in pulse.replying.items()
+        }
+        others = {case: agents for case, agents in others.items() if agents}
+        if others != self.replying:
+            self.replying = others
+            self.query_one(ConversationView).show_replying(self._replying_here())
         if pulse.marker == self._marker:
             return
         self.query_one(StatusBar).show(pulse)

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import App
 from textual.worker import Worker
 
-from omni_tui import actions, attachments, customers, drafts, outbox, queries
+from omni_tui import actions, attachments, customers, drafts, outbox, presence, queries
 from omni_tui.errors import OmniError
 from omni_tui.tui.composer import Composer, Target
 from omni_tui.tui.composer.composer import default_target, reply_targets
@@ -54,6 +54,7 @@ class CaseActions(App[int]):
     customer: dict[str, Any] | None
     agent: str
     config: Config
+    replying: dict[int, tuple[str, ...]]
 
     def reload(self) -> None:
         raise NotImplementedError
@@ -105,6 +106,7 @@ class CaseActions(App[int]):
         if target is not None and target in targets:
             index = targets.index(target)
         self.query_one(Composer).open(mode, targets, index, body)
+        await presence.heartbeat(self.store, self.agent, composing=self._case)
 
     def action_reply(self) -> None:
         self._open_composer("reply")
@@ -135,6 +137,17 @@ class CaseActions(App[int]):
     async def _send(self, event: Composer.Send) -> None:
         assert self.store is not None and self.conversation is not None
         store, case = self.store, self._case
+        others = self.replying.get(case, ())
+        if event.mode == "reply" and others:
+            who = " and ".join(others)
+            choice = await self.push_screen_wait(
+                PickOne(
+                    f"{who} {'is' if len(others) == 1 else 'are'} replying here too",
+                    [("send", "Send anyway"), ("wait", "Keep editing")],
+                )
+            )
+            if choice != "send":
+                return
         if event.mode == "note":
             change = lambda: actions.add_note(store, case, event.body, agent=self.agent)  # noqa: E731
         else:
@@ -153,10 +166,17 @@ class CaseActions(App[int]):
             composer = self.query_one(Composer)
             composer.display = False
             self.notify("Note added" if event.mode == "note" else "Reply queued in the outbox")
+            await presence.heartbeat(store, self.agent, composing=None)
 
     @on(Composer.Closed)
     def _composer_closed(self) -> None:
         self.query_one("#conversation").focus()
+        self._not_composing()
+
+    @work(exit_on_error=False, group="presence")
+    async def _not_composing(self) -> None:
+        if self.store is not None:
+            await presence.heartbeat(self.store, self.agent, composing=None)
 
     @on(Composer.CannedRequested)
     @work(exit_on_error=False)
@@ -195,6 +215,10 @@ class CaseActions(App[int]):
         else:
             assignee = {"me": self.agent, "nobody": None}.get(pick, pick.removeprefix("agent:"))
             team = None
+        if pick == "me" and self.conversation and self.conversation["assignee"] is None:
+            # a claim: if a colleague took it since this screen was drawn, they keep it
+            await self._do("Claim", lambda: actions.claim(store, case, agent=self.agent))
+            return
         await self._do(
             "Assign", lambda: actions.assign(store, case, assignee, agent=self.agent, team=team)
         )

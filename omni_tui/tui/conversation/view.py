@@ -151,6 +151,7 @@ class ConversationView(VerticalScroll, can_focus=True):
         for tag in data["tags"]:
             header.append(f"  #{tag}", style="italic")
         await self.mount(Static(header, id="conversation-header"))
+        await self.mount(Static("", id="conversation-replying"))
         messages = data["messages"]
         wanted = focus_message or keep
         all_ids = [m["id"] for m in messages]
@@ -168,6 +169,18 @@ class ConversationView(VerticalScroll, can_focus=True):
         ids = [m["id"] for m in messages]
         self.cursor = ids.index(wanted) if wanted in ids else len(ids) - 1
         self.watch_cursor()
+
+    def show_replying(self, agents: tuple[str, ...]) -> None:
+        """Another agent is writing in this case: say so before anyone answers twice."""
+        found = self.query("#conversation-replying")
+        if not found:
+            return
+        line = found.first(Static)
+        verb = "is" if len(agents) == 1 else "are"
+        line.update(
+            Text(f"✎ {' and '.join(agents)} {verb} replying", style="bold") if agents else ""
+        )
+        line.set_class(bool(agents), "-on")
 
     def watch_cursor(self) -> None:
         for i, card in enumerate(self.cards):
