@@ -133,15 +133,15 @@ async def recover_interrupted(store: Store) -> int:
                 if message is not None:
                     message.status_reason = note
                     session.add(message)
-                events.record(
-                    session,
-                    "resend",
-                    actor="outbox",
-                    conversation_id=item.conversation_id,
-                    message_id=item.message_id,
-                    channel=item.channel,
-                    note=note or "sent again; the relay drops the repeat",
-                )
+            events.record(
+                session,
+                "resend",
+                actor="outbox",
+                conversation_id=item.conversation_id,
+                message_id=item.message_id,
+                channel=item.channel,
+                note=note or "sent again; the relay drops the repeat",
+            )
             session.add(item)
         return len(items)
 
