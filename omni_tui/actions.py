@@ -103,19 +103,7 @@ async def claim(store: Store, conversation_id: int, *, agent: str) -> None:
             return
         if holder is not None:
             raise Refused(f"conversation {conversation_id} is already {holder}'s")
-        await _ensure_agent(session, agent)
-        conversation.assignee, conversation.updated_at = agent, utcnow()
-        session.add(conversation)
-        events.record(
-            session,
-            "assign",
-            actor=agent,
-            conversation_id=conversation_id,
-            before={"assignee": None, "team": conversation.team},
-            assignee=agent,
-            team=conversation.team,
-            claimed=True,
-        )
+        await _assign_in(session, conversation, agent, None, actor=agent, at=utcnow())
 
 
 async def assign(
@@ -127,27 +115,38 @@ async def assign(
     team: str | None = None,
     at: datetime | None = None,
 ) -> None:
-    at = at or utcnow()
     async with store.write() as session:
         conversation = await get_conversation(session, conversation_id)
-        if assignee:
-            await _ensure_agent(session, assignee)
-        before = {"assignee": conversation.assignee, "team": conversation.team}
-        conversation.assignee = assignee or None
-        if team is not None:
-            conversation.team = team or None
-        conversation.updated_at = at
-        session.add(conversation)
-        events.record(
-            session,
-            "assign",
-            actor=agent,
-            conversation_id=conversation_id,
-            at=at,
-            before=before,
-            assignee=conversation.assignee,
-            team=conversation.team,
-        )
+        await _assign_in(session, conversation, assignee, team, actor=agent, at=at or utcnow())
+
+
+async def _assign_in(
+    session: AsyncSession,
+    conversation: Conversation,
+    assignee: str | None,
+    team: str | None,
+    *,
+    actor: str,
+    at: datetime,
+) -> None:
+    if assignee:
+        await _ensure_agent(session, assignee)
+    before = {"assignee": conversation.assignee, "team": conversation.team}
+    conversation.assignee = assignee or None
+    if team is not None:
+        conversation.team = team or None
+    conversation.updated_at = at
+    session.add(conversation)
+    events.record(
+        session,
+        "assign",
+        actor=actor,
+        conversation_id=conversation.id,
+        at=at,
+        before=before,
+        assignee=conversation.assignee,
+        team=conversation.team,
+    )
 
 
 async def set_status(

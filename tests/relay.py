@@ -167,3 +167,12 @@ def running_relay(tmp_path: Path, **extra: Any) -> Iterator[RelayProcess]:
         yield relay
     finally:
         relay.stop()
+
+
+def start_sync_daemon(config: Path, db: Path, log: Path) -> subprocess.Popen[bytes]:
+    """``omni-tui sync`` as a team runs it; with a 60 s poll, anything sooner is push."""
+    command = [sys.executable, "-m", "omni_tui", "sync", "--poll", "60"]
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [*command, "--config", str(config), "--db", str(db)], stdout=out, stderr=out
+        )

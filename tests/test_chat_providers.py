@@ -6,8 +6,6 @@ import asyncio
 import json
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -21,7 +19,14 @@ from omni_tui import outbox, queries
 from omni_tui.delivery import deliver_outbox
 from omni_tui.store import Store
 from omni_tui.sync import sync_once
-from tests.relay import TELEGRAM_BOT, TELEGRAM_SECRET, TWILIO_TOKEN, RelayProcess, running_relay
+from tests.relay import (
+    TELEGRAM_BOT,
+    TELEGRAM_SECRET,
+    TWILIO_TOKEN,
+    RelayProcess,
+    running_relay,
+    start_sync_daemon,
+)
 from tests.servers import free_port
 from tests.telegram_standin import Telegram
 from tests.test_chat_relay import chat, console_config
@@ -172,11 +177,7 @@ def test_the_sync_daemon_stores_a_chat_webhook_at_once_not_at_the_next_poll(
         f'relay_url = "{relay.url}"\ntoken = "{relay.token}"\n'
     )
     db = tmp_path / "omni.db"
-    command = [sys.executable, "-m", "omni_tui", "sync", "--poll", "60"]
-    with (tmp_path / "sync.log").open("wb") as log:
-        daemon = subprocess.Popen(
-            [*command, "--config", str(config), "--db", str(db)], stdout=log, stderr=log
-        )
+    daemon = start_sync_daemon(config, db, tmp_path / "sync.log")
     try:
         deadline = time.monotonic() + 20
         while not (db.exists() and _health(db)) and time.monotonic() < deadline:

@@ -199,11 +199,9 @@ async def test_an_after_hours_acknowledgement_is_sent_but_the_case_still_waits(
 def test_the_daemon_routes_by_rules_edited_while_it_runs(tmp_path: Path) -> None:
     import signal
     import sqlite3
-    import subprocess
-    import sys
     import time
 
-    from tests.relay import running_relay
+    from tests.relay import running_relay, start_sync_daemon
     from tests.test_chat_relay import chat
 
     def tags_of(db: Path, text: str) -> list[str] | None:
@@ -234,11 +232,7 @@ def test_the_daemon_routes_by_rules_edited_while_it_runs(tmp_path: Path) -> None
             f'channel = "chat"\nrelay_url = "{relay.url}"\ntoken = "{relay.token}"\n'
         )
         db = tmp_path / "omni.db"
-        command = [sys.executable, "-m", "omni_tui", "sync", "--poll", "60"]
-        with (tmp_path / "sync.log").open("wb") as log:
-            daemon = subprocess.Popen(
-                [*command, "--config", str(config), "--db", str(db)], stdout=log, stderr=log
-            )
+        daemon = start_sync_daemon(config, db, tmp_path / "sync.log")
         try:
 
             def say(n: int, text: str) -> None:
