@@ -78,10 +78,12 @@ class SyncDaemon:
         self.stop = asyncio.Event()
         self.options = IngestOptions.from_config(config)
 
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, self.stop.set)
+    async def run(self, *, signals: bool = True) -> None:
+        """Until ``stop``; ``signals``: SIGTERM/SIGINT set it (not inside the console)."""
+        if signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.stop.set)
         listeners = [
             SmsListener(self.store, e, self.options) for e in endpoints(self.config.accounts)
         ]

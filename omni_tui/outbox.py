@@ -240,7 +240,7 @@ async def mark_delivered(
 
 
 #: How far a message has got; a late or repeated report never moves it back.
-_PROGRESS = {"queued": 0, "sending": 0, "sent": 1, "delivered": 2, "failed": 2}
+_PROGRESS = {"queued": 0, "sending": 0, "sent": 1, "delivered": 2, "failed": 2, "cancelled": 3}
 
 
 async def record_delivery(
@@ -344,3 +344,45 @@ async def retry(store: Store, message_id: int, *, agent: str) -> None:
             conversation_id=item.conversation_id,
             message_id=message_id,
         )
+
+
+async def _undelivered(session: AsyncSession, message_id: int) -> tuple[Outbox, Message]:
+    """An outbox item nobody is sending now: queued (waiting or backing off) or failed."""
+    item = (await session.exec(select(Outbox).where(Outbox.message_id == message_id))).first()
+    if item is None:
+        raise NotFound("outbox item for message", message_id)
+    if item.status not in ("queued", "failed"):
+        raise Refused(f"message {message_id} is {item.status}: it can no longer be changed")
+    message = await session.get(Message, message_id)
+    assert message is not None
+    return item, message
+
+
+async def cancel(store: Store, message_id: int, *, agent: str) -> None:
+    """Take a reply out of the queue; it stays in the conversation, marked cancelled."""
+    async with store.write() as session:
+        item, message = await _undelivered(session, message_id)
+        item.status = "cancelled"
+        message.status, message.status_reason = "cancelled", f"cancelled by {agent}"
+        session.add_all([item, message])
+        events.record(
+            session, "cancel", actor=agent, conversation_id=item.conversation_id,
+            message_id=message_id,
+        )  # fmt: skip
+
+
+async def edit(store: Store, message_id: int, body: str, *, agent: str) -> None:
+    """Change a reply that has not gone out, and queue it again, due now."""
+    body = clean(body).strip("\n")
+    if not body.strip():
+        raise Refused("a reply needs a body")
+    async with store.write() as session:
+        item, message = await _undelivered(session, message_id)
+        before = message.text
+        item.status, item.next_attempt_at = "queued", utcnow()
+        message.text, message.status, message.status_reason = body, "queued", None
+        session.add_all([item, message])
+        events.record(
+            session, "edit", actor=agent, conversation_id=item.conversation_id,
+            message_id=message_id, before=snippet(before, 80), snippet=snippet(body, 80),
+        )  # fmt: skip

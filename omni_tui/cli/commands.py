@@ -306,6 +306,39 @@ async def note(ctx: Context) -> int:
     return _done(ctx, data, f"note added to conversation {conv}")
 
 
+@command("outbox")
+async def outbox_(ctx: Context) -> int:
+    a = ctx.args
+    async with await ctx.open() as store:
+        if a.outbox_command == "list":
+            rows = [
+                {
+                    "message_id": item.message_id,
+                    "conversation_id": item.conversation_id,
+                    "channel": item.channel,
+                    "to": item.to_address,
+                    "status": item.status,
+                    "attempts": item.attempts,
+                    "last_error": item.last_error,
+                }
+                for item in await outbox.pending(store)
+            ]
+            if ctx.json:
+                output.emit_json(rows)
+            for row in [] if ctx.json else rows:
+                print(f"{row['message_id']}  {row['status']:8} {row['channel']:5} {row['to']}")
+            return 0
+        message = _id(a.message, "message")
+        if a.outbox_command == "retry":
+            await outbox.retry(store, message, agent=ctx.agent)
+        elif a.outbox_command == "cancel":
+            await outbox.cancel(store, message, agent=ctx.agent)
+        else:
+            await outbox.edit(store, message, _body(a.body), agent=ctx.agent)
+    data = {"message_id": message, "action": a.outbox_command}
+    return _done(ctx, data, f"message {message}: {a.outbox_command} done")
+
+
 @command("claim")
 async def claim(ctx: Context) -> int:
     conv = _id(ctx.args.conversation, "conversation")

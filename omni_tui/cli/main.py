@@ -161,6 +161,19 @@ def build_parser() -> argparse.ArgumentParser:
     _body(p)
     _json(p)
 
+    p = cmd("outbox", "replies waiting or failed: list, retry, edit or cancel them")
+    osub = p.add_subparsers(dest="outbox_command", required=True)
+    o = osub.add_parser("list", help="queued, sending and failed replies", parents=[common])
+    _json(o)
+    for verb, text in (("retry", "send a failed reply again"), ("cancel", "do not send it")):
+        o = osub.add_parser(verb, help=text, parents=[common])
+        o.add_argument("message", metavar="MSG", help="the reply's message id")
+        _json(o)
+    o = osub.add_parser("edit", help="change a reply that has not gone out", parents=[common])
+    o.add_argument("message", metavar="MSG")
+    _body(o)
+    _json(o)
+
     p = cmd("sync", "pull every account and deliver the outbox")
     p.add_argument("--once", action="store_true", help="one pass, then exit")
     p.add_argument(

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -23,6 +23,9 @@ from omni_tui.tui.commands import OmniCommands
 from omni_tui.tui.composer import Composer
 from omni_tui.tui.conversation import ConversationView
 from omni_tui.tui.customer import CustomerPanel, Timeline
+
+if TYPE_CHECKING:
+    from omni_tui.tui.local_sync import LocalSync
 from omni_tui.tui.inbox import InboxList, InboxView, default_views
 from omni_tui.tui.inbox.list import tag_view
 from omni_tui.tui.screens.help import HelpScreen
@@ -107,6 +110,22 @@ class OmniApp(CaseActions):
             "R", "retry", "Retry", show=False, tooltip="Retry a failed delivery", id="app.retry"
         ),
         Binding(
+            "X",
+            "cancel_reply",
+            "Cancel reply",
+            show=False,
+            tooltip="Do not send this queued or failed reply",
+            id="app.cancel_reply",
+        ),
+        Binding(
+            "E",
+            "edit_reply",
+            "Edit reply",
+            show=False,
+            tooltip="Change a queued or failed reply and send it again",
+            id="app.edit_reply",
+        ),
+        Binding(
             "S",
             "save_attachments",
             "Save files",
@@ -156,6 +175,7 @@ class OmniApp(CaseActions):
         self._quitting = False
         self._watching = False
         self._counts: dict[str, int] = {}
+        self.local_sync: LocalSync | None = None
         self._beat_at = 0.0  # monotonic time of the last presence heartbeat
         self.replying: dict[int, tuple[str, ...]] = {}  # case → other agents writing in it
 
@@ -194,9 +214,13 @@ class OmniApp(CaseActions):
         busy = [w for w in self.workers if w.group in ("watch", "open", "inbox", "counts")]
         if busy:
             await asyncio.wait([asyncio.ensure_future(w.wait()) for w in busy], timeout=3)
+        if self.local_sync is not None:
+            await self.local_sync.stop()  # the transaction in flight finishes first
         self.exit()
 
     async def on_unmount(self) -> None:
+        if self.local_sync is not None:
+            await self.local_sync.stop()
         if self.store is not None:
             await self.store.close()
 
@@ -236,6 +260,12 @@ class OmniApp(CaseActions):
         if not self._watching:  # start watching after the first paint, not before it
             self._refresh_counts()  # later, every reload() counts again
             self._watching = True
+            assert self.store is not None
+            from omni_tui.tui.local_sync import LocalSync  # after the first paint: not at startup
+
+            self.local_sync = LocalSync(self.store, self.config, self.db_path)
+            if self.local_sync.start():  # no daemon on this store: the console syncs
+                self.sub_title = f"{self.agent} · {self.db_path} · syncing here"
             self.set_interval(POLL_SECONDS, self._watch_store)
             self._watch_store()
 
@@ -434,6 +464,8 @@ class OmniApp(CaseActions):
                 ("Save attachments of this message", "", "save_attachments"),
                 ("Open attachments with the system viewer", "", "open_attachments"),
                 ("Retry failed delivery", "", "retry"),
+                ("Cancel a queued or failed reply", "", "cancel_reply"),
+                ("Edit a queued or failed reply", "", "edit_reply"),
             ]
             if self.customer and self.customer["suggestions"]:
                 found += [

@@ -39,6 +39,8 @@ NEEDS_CASE = {
     "log_call",
     "compose_new",
     "retry",
+    "cancel_reply",
+    "edit_reply",
     "save_attachments",
     "open_attachments",
     "reply_to",
@@ -367,6 +369,40 @@ class CaseActions(App[int]):
             return
         store = self.store
         await self._do("Retry", lambda: outbox.retry(store, message["id"], agent=self.agent))
+
+    def _unsent(self, verb: str) -> dict[str, Any] | None:
+        message = self.query_one("#conversation").current
+        if (
+            not message
+            or message["direction"] != "out"
+            or message["status"]
+            not in (
+                "queued",
+                "failed",
+            )
+        ):
+            self.notify(f"Pick a queued or failed reply (j/k) to {verb}")
+            return None
+        return message
+
+    @work(exit_on_error=False)
+    async def action_cancel_reply(self) -> None:
+        assert self.store is not None
+        if message := self._unsent("cancel"):
+            store = self.store
+            await self._do("Cancel", lambda: outbox.cancel(store, message["id"], agent=self.agent))
+
+    @work(exit_on_error=False)
+    async def action_edit_reply(self) -> None:
+        assert self.store is not None
+        if not (message := self._unsent("edit")):
+            return
+        body = await self.push_screen_wait(AskText("Edit reply", value=message["text"]))
+        if body:
+            store = self.store
+            await self._do(
+                "Edit", lambda: outbox.edit(store, message["id"], body, agent=self.agent)
+            )
 
     @work(exit_on_error=False)
     async def action_save_attachments(self) -> None:

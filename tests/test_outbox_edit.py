@@ -1,0 +1,81 @@
+"""A reply that has not gone out can be retried, edited or cancelled, from the CLI
+and from the console; a cancelled reply is never sent."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlmodel import select
+
+from adapters.base import InboundMessage
+from omni_tui import outbox, queries
+from omni_tui.config import Config
+from omni_tui.delivery import deliver_outbox
+from omni_tui.ingest import ingest
+from omni_tui.store import Outbox, Store
+from omni_tui.tui.app import OmniApp
+from tests.test_console import open_case
+from tests.test_console_actions import answer, press
+
+
+async def failed_reply(store: Store) -> tuple[int, int]:
+    """A case with one reply that failed (no account can send it)."""
+    message = InboundMessage(
+        channel="email", account="mail", provider_id="imap:1", sender="maria@example.com",
+        subject="Grinder", text="It is broken",
+    )  # fmt: skip
+    [case] = (await ingest(store, [message])).conversation_ids
+    assert case is not None
+    queued = await outbox.queue_reply(store, case, "We sent a new one", agent="Ana")
+    await deliver_outbox(store, Config())  # no email account: refused, failed at once
+    return case, queued.message_id
+
+
+def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "omni_tui", *args, "--db", str(db)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+async def test_a_failed_reply_is_edited_from_the_cli_and_queued_again(store: Store) -> None:
+    case, message = await failed_reply(store)
+    [row] = json.loads(cli(store.path, "outbox", "list", "--json").stdout)
+    assert (row["message_id"], row["status"]) == (message, "failed")
+    done = cli(store.path, "outbox", "edit", str(message), "--body", "A new grinder ships today")
+    assert done.returncode == 0, done.stderr
+    last = (await queries.show_conversation(store, case))["messages"][-1]
+    assert (last["text"], last["status"]) == ("A new grinder ships today", "queued")
+    kinds = [e["kind"] for e in (await queries.show_conversation(store, case))["events"]]
+    assert "edit" in kinds
+
+
+async def test_a_cancelled_reply_stays_in_the_case_and_is_never_sent(store: Store) -> None:
+    case, message = await failed_reply(store)
+    assert cli(store.path, "outbox", "cancel", str(message)).returncode == 0
+    refused = cli(store.path, "outbox", "retry", str(message))
+    assert refused.returncode == 4 and "cancelled" in refused.stderr
+    assert (await deliver_outbox(store, Config())).sent == 0
+    async with store.read() as session:
+        [item] = (await session.exec(select(Outbox))).all()
+    assert item.status == "cancelled"
+    last = (await queries.show_conversation(store, case))["messages"][-1]
+    assert last["status"] == "cancelled" and last["status_reason"].startswith("cancelled by ")
+
+
+async def test_the_console_edits_then_cancels_a_failed_reply(store: Store) -> None:
+    case, _ = await failed_reply(store)
+    app = OmniApp(Config(), store.path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Grinder")
+        await press(app, pilot, "G")  # the last message: the failed reply
+        await press(app, pilot, "E")
+        await answer(app, pilot, "Shipping a new grinder today")
+        last = (await queries.show_conversation(store, case))["messages"][-1]
+        assert (last["text"], last["status"]) == ("Shipping a new grinder today", "queued")
+        await press(app, pilot, "X")
+        last = (await queries.show_conversation(store, case))["messages"][-1]
+        assert last["status"] == "cancelled"
