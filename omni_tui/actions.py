@@ -92,18 +92,19 @@ async def add_note(
         return message.id
 
 
-async def claim(store: Store, conversation_id: int, *, agent: str) -> None:
-    """Take an unassigned case. The check and the change share one write transaction
-    (``BEGIN IMMEDIATE``), so of two agents claiming at once exactly one wins; the
-    other is told who has it (``Refused``)."""
+async def claim(store: Store, conversation_id: int, *, agent: str) -> bool:
+    """Take an unassigned case (False: it was already ``agent``'s). The check and the
+    change share one write transaction (``BEGIN IMMEDIATE``), so of two agents
+    claiming at once exactly one wins; the other is told who has it (``Refused``)."""
     async with store.write() as session:
         conversation = await get_conversation(session, conversation_id)
         holder = conversation.assignee
         if holder == agent:
-            return
+            return False
         if holder is not None:
             raise Refused(f"conversation {conversation_id} is already {holder}'s")
         await _assign_in(session, conversation, agent, None, actor=agent, at=utcnow())
+        return True
 
 
 async def assign(

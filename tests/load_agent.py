@@ -26,7 +26,7 @@ from omni_tui.store import Conversation, Store
 
 async def agent(db: Path, name: str, count: int, seed: int) -> dict[str, object]:
     rng = random.Random(seed)
-    done: dict[str, int] = {"claim": 0, "refused": 0, "reply": 0, "tag": 0, "resolve": 0}
+    done = dict.fromkeys(("claim", "mine", "refused", "reply", "tag", "resolve"), 0)
     errors: list[str] = []
     async with await Store.open(db) as store:
         async with store.read() as session:
@@ -39,7 +39,8 @@ async def agent(db: Path, name: str, count: int, seed: int) -> dict[str, object]
             try:
                 if kind == "claim":
                     try:
-                        await actions.claim(store, case, agent=name)
+                        if not await actions.claim(store, case, agent=name):
+                            kind = "mine"  # claimed earlier: nothing changes
                     except Refused:
                         kind = "refused"  # a colleague has it: the expected answer
                 elif kind == "reply":
