@@ -50,7 +50,10 @@ def _account_for(config: Config, item: Outbox) -> AccountConfig | None:
 
 
 async def _claim(store: Store, limit: int) -> list[tuple[Outbox, Message]]:
-    """Take due items and mark them ``sending`` in one transaction."""
+    """Take due items and mark them ``sending`` in one transaction.
+
+    The delivery loop takes one at a time, just before it sends it, so a crash
+    leaves at most the one reply being sent in doubt, not the rest of the queue."""
     now = utcnow()
     async with store.write() as session:
         items = (
@@ -148,7 +151,11 @@ async def recover_interrupted(store: Store) -> int:
 
 async def deliver_outbox(store: Store, config: Config, *, limit: int = 100) -> DeliveryReport:
     report = DeliveryReport()
-    for item, message in await _claim(store, limit):
+    for _ in range(limit):
+        claimed = await _claim(store, 1)
+        if not claimed:
+            break
+        [(item, message)] = claimed
         account = _account_for(config, item)
         error: ChannelError | None = None
         provider_id = None
