@@ -294,3 +294,8 @@ async def test_the_status_bar_shows_the_outbox(db: Path) -> None:
         await pilot.pause(0.7)
         await settle(app, pilot)
         assert "1 queued" in str(app.query_one("#status-bar").render())
+
+
+def test_no_two_console_bindings_share_a_key() -> None:
+    keys = [key for b in OmniApp.BINDINGS for key in b.key.split(",")]  # type: ignore[union-attr]
+    assert sorted(k for k in set(keys) if keys.count(k) > 1) == []

@@ -76,6 +76,6 @@ async def test_the_console_edits_then_cancels_a_failed_reply(store: Store) -> No
         await answer(app, pilot, "Shipping a new grinder today")
         last = (await queries.show_conversation(store, case))["messages"][-1]
         assert (last["text"], last["status"]) == ("Shipping a new grinder today", "queued")
-        await press(app, pilot, "X")
+        await press(app, pilot, "C")
         last = (await queries.show_conversation(store, case))["messages"][-1]
         assert last["status"] == "cancelled"

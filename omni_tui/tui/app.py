@@ -110,7 +110,7 @@ class OmniApp(CaseActions):
             "R", "retry", "Retry", show=False, tooltip="Retry a failed delivery", id="app.retry"
         ),
         Binding(
-            "X",
+            "C",
             "cancel_reply",
             "Cancel reply",
             show=False,
