@@ -186,3 +186,26 @@ async def test_a_reply_caught_mid_send_by_a_crash_goes_out_exactly_once_after_re
         assert [e["kind"] for e in row["events"]].count("resend") == 1
         replies = [e for e in relay.events() if e["type"] == "reply"]
         assert len(replies) == 1  # the relay knew the key: one reply, not two
+
+
+async def test_a_store_deleted_under_the_console_is_reported_and_the_draft_kept(
+    store: Store, tmp_path: Path
+) -> None:
+    [case] = await cases(store, 1)
+    app = OmniApp(Config(), store.path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Help 0")
+        await press(app, pilot, "r")
+        await pilot.press(*"Half-written answer")
+        for leftover in store.path.parent.glob(store.path.name + "*"):
+            leftover.unlink()  # someone removes the store (and its WAL) from the server
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if any(n.title == "Store gone" for n in app._notifications):
+                break
+        [gone] = [n for n in app._notifications if n.title == "Store gone"]
+        assert "deleted or replaced" in gone.message
+        [draft] = tmp_path.glob("**/omni.db.draft-*.txt")
+        assert draft.read_text() == "Half-written answer" and str(draft) in gone.message
+        await press(app, pilot, "ctrl+s")  # a send now would be lost: refused
+        assert any("store is gone" in n.message for n in app._notifications)

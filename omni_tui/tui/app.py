@@ -32,6 +32,7 @@ from omni_tui.tui.screens.help import HelpScreen
 from omni_tui.tui.screens.pickers import PickOne
 from omni_tui.tui.screens.search import SearchScreen
 from omni_tui.tui.status import StatusBar
+from omni_tui.tui.store_guard import StoreGuard
 
 NARROW = 120
 POLL_SECONDS = 0.5
@@ -197,6 +198,7 @@ class OmniApp(CaseActions):
         self.sub_title = f"{self.agent} · {self.db_path}"
         self.query_one(Composer).display = False
         self.store = await Store.open(self.db_path, create=True)
+        self._guard = StoreGuard(self.db_path)
         inbox = InboxList(
             self.store,
             warn=self.config.sla.warn_after_minutes,
@@ -335,6 +337,26 @@ class OmniApp(CaseActions):
             self.inbox.mark_read(conversation_id)  # the unread dot goes now
             await actions.mark_read(self.store, conversation_id)
 
+    def _store_lost(self) -> bool:
+        """Stop writing to a store that is no longer there; keep what the agent typed."""
+        composer = self.query_one(Composer)
+        saved = ""
+        if composer.display and composer.body.strip():
+            case = self.conversation["id"] if self.conversation else None
+            try:
+                saved = f" Your draft is saved in {self._guard.rescue(composer.body, case)}."
+            except OSError as exc:
+                saved = f" Copy your draft out now: {exc}."
+        self.notify(
+            f"The store {self.db_path} was deleted or replaced: nothing more is saved.{saved}"
+            " Quit and restore it from a backup.",
+            title="Store gone",
+            severity="error",
+            timeout=3600,
+        )
+        self.refresh_bindings()
+        return True
+
     def _replying_here(self) -> tuple[str, ...]:
         return self.replying.get(self.conversation["id"], ()) if self.conversation else ()
 
@@ -358,6 +380,8 @@ class OmniApp(CaseActions):
 
     async def _poll(self) -> None:
         assert self.store is not None
+        if self._guard.lost or self._guard.check() and self._store_lost():
+            return
         if await actions.wake_snoozed(self.store):
             self.reload()
         if time.monotonic() - self._beat_at >= presence.HEARTBEAT_EVERY:

@@ -20,6 +20,7 @@ from omni_tui.errors import OmniError
 from omni_tui.tui.composer import Composer, Target
 from omni_tui.tui.composer.composer import default_target, reply_targets
 from omni_tui.tui.screens.pickers import AskText, PickOne
+from omni_tui.tui.store_guard import StoreGuard
 from omni_tui.when import parse_when
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ class CaseActions(App[int]):
     agent: str
     config: Config
     replying: dict[int, tuple[str, ...]]
+    _guard: StoreGuard | None = None
 
     def reload(self) -> None:
         raise NotImplementedError
@@ -75,6 +77,9 @@ class CaseActions(App[int]):
         return True
 
     async def _do(self, label: str, change: Callable[[], Awaitable[object]]) -> bool:
+        if self._guard is not None and self._guard.lost:
+            self.notify("The store is gone: nothing can be saved", title=label, severity="error")
+            return False
         try:
             await change()
         except OmniError as exc:
