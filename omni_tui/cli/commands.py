@@ -306,63 +306,6 @@ async def note(ctx: Context) -> int:
     return _done(ctx, data, f"note added to conversation {conv}")
 
 
-@command("outbox")
-async def outbox_(ctx: Context) -> int:
-    a = ctx.args
-    async with await ctx.open() as store:
-        if a.outbox_command == "list":
-            rows = [
-                {
-                    "message_id": item.message_id,
-                    "conversation_id": item.conversation_id,
-                    "channel": item.channel,
-                    "to": item.to_address,
-                    "status": item.status,
-                    "attempts": item.attempts,
-                    "last_error": item.last_error,
-                }
-                for item in await outbox.pending(store)
-            ]
-            if ctx.json:
-                output.emit_json(rows)
-            for row in [] if ctx.json else rows:
-                print(f"{row['message_id']}  {row['status']:8} {row['channel']:5} {row['to']}")
-            return 0
-        message = _id(a.message, "message")
-        if a.outbox_command == "retry":
-            await outbox.retry(store, message, agent=ctx.agent)
-        elif a.outbox_command == "cancel":
-            await outbox.cancel(store, message, agent=ctx.agent)
-        else:
-            await outbox.edit(store, message, _body(a.body), agent=ctx.agent)
-    data = {"message_id": message, "action": a.outbox_command}
-    return _done(ctx, data, f"message {message}: {a.outbox_command} done")
-
-
-@command("claim")
-async def claim(ctx: Context) -> int:
-    conv = _id(ctx.args.conversation, "conversation")
-    async with await ctx.open() as store:
-        await actions.claim(store, conv, agent=ctx.agent)
-        data = await _summary(store, conv)
-    return _done(ctx, data, f"conversation {conv} is yours")
-
-
-@command("agents")
-async def agents(ctx: Context) -> int:
-    from omni_tui import presence
-
-    async with await ctx.open() as store:
-        rows = await presence.roster(store)
-    if ctx.args.json:
-        output.emit_json(rows)
-    else:
-        for row in rows:
-            busy = f", writing in {row['composing']}" if row["composing"] else ""
-            print(f"{row['agent']}: {row['state']}{busy}")
-    return 0
-
-
 @command("assign")
 async def assign(ctx: Context) -> int:
     a, conv = ctx.args, _id(ctx.args.conversation, "conversation")
@@ -480,18 +423,6 @@ async def import_(ctx: Context) -> int:
     return _done(ctx, counts, " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
 
 
-@command("relay")
-async def relay(ctx: Context) -> int:
-    import dataclasses
-
-    from omni_tui.relay.server import run_relay
-
-    config = ctx.config.relay
-    if ctx.args.listen:
-        config = dataclasses.replace(config, listen=ctx.args.listen)
-    return await run_relay(config)
-
-
 @command("sync")
 async def sync(ctx: Context) -> int:
     from omni_tui.delivery import deliver_outbox
@@ -535,3 +466,7 @@ async def sync(ctx: Context) -> int:
         for line in delivery.errors:
             output.error(line)
     return 1 if any(r.failed for r in reports) else 0
+
+
+# the team's commands live in their own module; importing it registers them
+from omni_tui.cli import team_commands  # noqa: E402, F401

@@ -1,0 +1,76 @@
+"""Commands for a team on one server: claiming, presence, the outbox, the relay."""
+
+from __future__ import annotations
+
+from omni_tui import actions, outbox
+from omni_tui.cli import output
+from omni_tui.cli.commands import Context, _body, _done, _id, _summary, command
+
+
+@command("outbox")
+async def outbox_(ctx: Context) -> int:
+    a = ctx.args
+    async with await ctx.open() as store:
+        if a.outbox_command == "list":
+            rows = [
+                {
+                    "message_id": item.message_id,
+                    "conversation_id": item.conversation_id,
+                    "channel": item.channel,
+                    "to": item.to_address,
+                    "status": item.status,
+                    "attempts": item.attempts,
+                    "last_error": item.last_error,
+                }
+                for item in await outbox.pending(store)
+            ]
+            if ctx.json:
+                output.emit_json(rows)
+            for row in [] if ctx.json else rows:
+                print(f"{row['message_id']}  {row['status']:8} {row['channel']:5} {row['to']}")
+            return 0
+        message = _id(a.message, "message")
+        if a.outbox_command == "retry":
+            await outbox.retry(store, message, agent=ctx.agent)
+        elif a.outbox_command == "cancel":
+            await outbox.cancel(store, message, agent=ctx.agent)
+        else:
+            await outbox.edit(store, message, _body(a.body), agent=ctx.agent)
+    data = {"message_id": message, "action": a.outbox_command}
+    return _done(ctx, data, f"message {message}: {a.outbox_command} done")
+
+
+@command("claim")
+async def claim(ctx: Context) -> int:
+    conv = _id(ctx.args.conversation, "conversation")
+    async with await ctx.open() as store:
+        await actions.claim(store, conv, agent=ctx.agent)
+        data = await _summary(store, conv)
+    return _done(ctx, data, f"conversation {conv} is yours")
+
+
+@command("agents")
+async def agents(ctx: Context) -> int:
+    from omni_tui import presence
+
+    async with await ctx.open() as store:
+        rows = await presence.roster(store)
+    if ctx.args.json:
+        output.emit_json(rows)
+    else:
+        for row in rows:
+            busy = f", writing in {row['composing']}" if row["composing"] else ""
+            print(f"{row['agent']}: {row['state']}{busy}")
+    return 0
+
+
+@command("relay")
+async def relay(ctx: Context) -> int:
+    import dataclasses
+
+    from omni_tui.relay.server import run_relay
+
+    config = ctx.config.relay
+    if ctx.args.listen:
+        config = dataclasses.replace(config, listen=ctx.args.listen)
+    return await run_relay(config)
