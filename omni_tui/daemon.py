@@ -22,10 +22,11 @@ from adapters.base import ChannelError
 from adapters.chat.relay import CURSOR_FOLDER
 from omni_tui import accounts
 from omni_tui.config import AccountConfig, Config
-from omni_tui.delivery import deliver_outbox, recover_interrupted
+from omni_tui.delivery import deliver_outbox
 from omni_tui.errors import ConfigError, Refused
 from omni_tui.ingest import IngestOptions
 from omni_tui.listener import SmsListener, endpoints
+from omni_tui.recovery import recover_interrupted
 from omni_tui.relay_pull import RelayPull
 from omni_tui.store import AccountHealth, Store, utcnow
 from omni_tui.sync import cursors, sync_account
@@ -167,7 +168,7 @@ async def run_daemon(db_path: Path, config: Config, *, poll: float = 60.0) -> in
     lock.acquire()
     try:
         async with await Store.open(db_path, create=True) as store:
-            await recover_interrupted(store)
+            await recover_interrupted(store, config)
             await SyncDaemon(store, config, poll=poll).run()
     finally:
         lock.release()

@@ -21,7 +21,7 @@ from adapters.base import (
     TransientError,
 )
 from adapters.email.smtp import send_email
-from omni_tui import accounts, events, identity
+from omni_tui import accounts, identity
 from omni_tui.config import AccountConfig, Config
 from omni_tui.errors import ConfigError, NotFound
 from omni_tui.outbox import advances
@@ -40,7 +40,7 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _account_for(config: Config, item: Outbox) -> AccountConfig | None:
+def account_for(config: Config, item: Outbox) -> AccountConfig | None:
     if item.account:
         try:
             return config.account(item.account)
@@ -110,45 +110,6 @@ async def _finish(
         return outcome
 
 
-#: What an interrupted send means, per channel: the relay knows the reply by its
-#: idempotency key, so resending is exactly once; SMTP and SMS gateways have no such
-#: key, so the reply is sent again and the message says it may have arrived twice
-#: (an email keeps its Message-ID, so the customer's mail client shows one copy).
-_INTERRUPTED = {
-    "chat": None,
-    "email": "sent again after an interrupted send: the customer may see it twice",
-    "sms": "sent again after an interrupted send: the customer may get it twice",
-}
-
-
-async def recover_interrupted(store: Store) -> int:
-    """Replies left ``sending`` by a syncer that died mid-send are queued again.
-
-    Only the process holding the sync lock delivers, so at its start any
-    ``sending`` row is from a crash: never silently lost, never resent in silence."""
-    async with store.write() as session:
-        items = (await session.exec(select(Outbox).where(Outbox.status == "sending"))).all()
-        for item in items:
-            item.status, item.next_attempt_at = "queued", utcnow()
-            note = _INTERRUPTED.get(item.channel)
-            if note:
-                message = await session.get(Message, item.message_id)
-                if message is not None:
-                    message.status_reason = note
-                    session.add(message)
-            events.record(
-                session,
-                "resend",
-                actor="outbox",
-                conversation_id=item.conversation_id,
-                message_id=item.message_id,
-                channel=item.channel,
-                note=note or "sent again; the relay drops the repeat",
-            )
-            session.add(item)
-        return len(items)
-
-
 async def deliver_outbox(store: Store, config: Config, *, limit: int = 100) -> DeliveryReport:
     report = DeliveryReport()
     for _ in range(limit):
@@ -156,7 +117,7 @@ async def deliver_outbox(store: Store, config: Config, *, limit: int = 100) -> D
         if not claimed:
             break
         [(item, message)] = claimed
-        account = _account_for(config, item)
+        account = account_for(config, item)
         error: ChannelError | None = None
         provider_id = None
         if account is None:

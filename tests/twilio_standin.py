@@ -155,6 +155,7 @@ class Twilio:
         size = min(int(q.get("PageSize", "50")), 1000)
         page = int(q.get("Page", "0"))
         found = [m for m in self.messages if not q.get("To") or m["to"] == q["To"]]
+        found = [m for m in found if not q.get("From") or m["from"] == q["From"]]
         if q.get("DateSent>"):  # whole GMT days: on or after
             day = q["DateSent>"]
             found = [m for m in found if _day(m["date_sent"]) >= day]

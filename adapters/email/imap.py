@@ -165,6 +165,15 @@ class ImapConnection:
             self.client.create_folder(folder)
             self.client.append(folder, raw, [b"\\Seen"])
 
+    def has_message_id(self, folder: str, message_id: str) -> bool:
+        """Is a message with this Message-ID in ``folder``? (A missing folder: no.)"""
+        assert self.client is not None
+        try:
+            self.client.select_folder(folder, readonly=True)
+        except IMAPClientError:
+            return False
+        return bool(self.client.search(["HEADER", "Message-ID", message_id]))
+
     def idle(self, folder: str, seconds: float) -> bool:
         """Wait up to ``seconds`` for the server to announce new mail."""
         assert self.client is not None
@@ -288,6 +297,19 @@ class ImapAccount:
         finally:
             for waiter in waits[1:]:
                 waiter.cancel()
+            await asyncio.to_thread(connection.close)
+
+    async def has_message_id(self, folder: str, message_id: str) -> bool:
+        """For a reply caught mid-send: did its copy reach the Sent folder?"""
+        connection = ImapConnection(self.settings)
+        await asyncio.to_thread(connection.open)
+        try:
+            return await asyncio.to_thread(connection.has_message_id, folder, message_id)
+        except (OSError, IMAPClientError) as exc:
+            raise TransientError(
+                f"{self.settings.account}: cannot search {folder} ({exc})"
+            ) from None
+        finally:
             await asyncio.to_thread(connection.close)
 
     async def append(self, folder: str, raw: bytes) -> None:

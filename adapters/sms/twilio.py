@@ -37,6 +37,8 @@ from adapters.base import (
 from adapters.sms import http
 
 API_VERSION = "2010-04-01"
+CLOCK_SLACK = timedelta(minutes=1)
+FIND_PAGES = 5  # pages searched for a reply sent before a crash
 PAGE_SIZE = 100
 CURSOR_FOLDER = "messages"
 #: Twilio statuses → ours. ``sent`` means the gateway took it; only a handset says delivered.
@@ -313,6 +315,36 @@ class TwilioAccount:
             # accepted (2xx) but unreadable: it is out, we just cannot follow it
             return f"unknown:{message.idempotency_key}", Delivery("sent", "the gateway gave no id")
         return sid, delivery(str(body.get("status", "")), body.get("error_code"))
+
+    async def find_sent(self, to: str, text: str, since: datetime) -> str | None:
+        """The sid of a text we already sent ``to`` with this ``text`` since ``since``.
+
+        After a crash mid-send this tells "it went" from "it never left": Twilio
+        has no idempotency key for sends, but it lists what our number sent to
+        theirs, newest first (a few pages: the reply is minutes old at most).
+        """
+        params = {"To": to, "From": self.settings.number, "PageSize": str(PAGE_SIZE)}
+        since -= CLOCK_SLACK  # Twilio's stamps are whole seconds, its clock is not ours
+        async with self._session() as client:
+            url: str | None = f"{self._messages_url}.json"
+            query: dict[str, str] | None = params
+            for _ in range(FIND_PAGES):
+                if url is None:
+                    break
+                page = await self._json(client, "GET", url, params=query)
+                items = page.get("messages")
+                for item in items if isinstance(items, list) else []:
+                    if not isinstance(item, dict) or not isinstance(item.get("sid"), str):
+                        continue
+                    made = parse_date(item.get("date_created")) or _sent_at(item)
+                    outbound = str(item.get("direction", "")).startswith("outbound")
+                    recent = made is None or made >= since
+                    if outbound and recent and item.get("body") == text:
+                        return str(item["sid"])
+                next_uri = page.get("next_page_uri")
+                url = self._absolute(next_uri) if isinstance(next_uri, str) and next_uri else None
+                query = None
+        return None
 
     async def status(self, sid: str) -> Delivery:
         async with self._session() as client:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from omni_tui.config import Config
 from omni_tui.daemon import SyncDaemon, SyncLock
-from omni_tui.delivery import recover_interrupted
 from omni_tui.errors import Refused
+from omni_tui.recovery import recover_interrupted
 from omni_tui.store import Store
 
 STOP_WAIT_S = 5.0
@@ -40,7 +40,7 @@ class LocalSync:
         return True
 
     async def _run(self, daemon: SyncDaemon) -> None:
-        await recover_interrupted(self.store)
+        await recover_interrupted(self.store, self.config)
         await daemon.run(signals=False)
 
     async def stop(self) -> None:

@@ -1,0 +1,147 @@
+"""A reply caught mid-send by a crash: the provider is asked before it is sent again.
+
+The crash is the state a killed syncer leaves behind: the outbox row still
+``sending`` and the message not yet marked sent, whether or not the provider
+took it (test_outbox_faults.py kills real processes; here each side of the
+race is set up exactly, against a real Dovecot, SMTP sink and Twilio stand-in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlmodel import select
+
+from omni_tui import outbox, queries
+from omni_tui.delivery import deliver_outbox
+from omni_tui.recovery import recover_interrupted
+from omni_tui.store import Message, Outbox, Store
+from omni_tui.sync import sync_once
+from tests import test_email, test_sms_twilio
+from tests.servers import Dovecot, SmtpSink, free_port
+from tests.test_email import config_for as email_config
+from tests.test_email import email
+from tests.test_sms_twilio import _conversation_with
+from tests.test_sms_twilio import config_for as twilio_config
+from tests.twilio_standin import Twilio
+
+folder, sink, gateway = test_email.folder, test_email.sink, test_sms_twilio.gateway  # fixtures
+
+
+async def crash_mid_send(store: Store, message_id: int) -> None:
+    """What a SIGKILL between "claimed" and "recorded as sent" leaves in the store."""
+    async with store.write() as session:
+        item = (await session.exec(select(Outbox).where(Outbox.message_id == message_id))).one()
+        message = await session.get(Message, message_id)
+        assert message is not None
+        item.status, item.sent_at = "sending", None
+        message.status, message.provider_id = "queued", None
+        session.add_all([item, message])
+
+
+async def state(store: Store, message_id: int) -> tuple[str, str, str | None]:
+    async with store.read() as session:
+        item = (await session.exec(select(Outbox).where(Outbox.message_id == message_id))).one()
+        message = await session.get(Message, message_id)
+        assert message is not None
+        return item.status, message.status, message.status_reason
+
+
+async def events_of(store: Store, conversation_id: int) -> list[str]:
+    return [e["kind"] for e in (await queries.show_conversation(store, conversation_id))["events"]]
+
+
+async def test_an_email_caught_mid_send_and_found_in_sent_is_not_sent_again(
+    dovecot: Dovecot, folder: str, store: Store, sink: SmtpSink
+) -> None:
+    config = email_config(dovecot, folder, smtp_port=sink.port, sent_folder=f'"{folder}Sent"')
+    dovecot.deliver(email(1), folder=folder)
+    await sync_once(store, config)
+    [case] = await queries.list_conversations(store)
+    queued = await outbox.queue_reply(store, case["id"], "A new one ships today", agent="Ana")
+    assert (await deliver_outbox(store, config)).sent == 1  # SMTP took it, Sent has the copy
+    await crash_mid_send(store, queued.message_id)  # … and the syncer died before recording it
+
+    assert await recover_interrupted(store, config) == 1
+    status, message_status, reason = await state(store, queued.message_id)
+    assert (status, message_status) == ("sent", "sent")
+    assert reason and f"found in {folder}Sent" in reason
+    assert (await deliver_outbox(store, config)).sent == 0
+    assert len(sink.messages()) == 1  # the customer got it once
+    assert "recovered" in await events_of(store, case["id"])
+
+
+async def test_an_email_caught_before_smtp_took_it_is_sent_again_with_its_message_id(
+    dovecot: Dovecot, folder: str, store: Store, sink: SmtpSink
+) -> None:
+    config = email_config(dovecot, folder, smtp_port=sink.port, sent_folder=f'"{folder}Sent"')
+    dovecot.deliver(email(1), folder=folder)
+    await sync_once(store, config)
+    [case] = await queries.list_conversations(store)
+    queued = await outbox.queue_reply(store, case["id"], "A new one ships today", agent="Ana")
+    await crash_mid_send(store, queued.message_id)  # claimed, then killed before SMTP
+
+    assert await recover_interrupted(store, config) == 1
+    status, _, reason = await state(store, queued.message_id)
+    assert status == "queued" and reason and "may see it twice" in reason
+    assert (await deliver_outbox(store, config)).sent == 1
+    [sent] = sink.messages()
+    ours = (await queries.show_conversation(store, case["id"]))["messages"][-1]
+    assert sent["Message-ID"] == ours["message_id"]  # the id it was queued with
+    assert "resend" in await events_of(store, case["id"])
+
+
+async def test_a_sent_folder_that_cannot_be_searched_means_send_again_never_lose(
+    dovecot: Dovecot, folder: str, store: Store, sink: SmtpSink
+) -> None:
+    config = email_config(dovecot, folder, smtp_port=sink.port)
+    dovecot.deliver(email(1), folder=folder)
+    await sync_once(store, config)
+    [case] = await queries.list_conversations(store)
+    queued = await outbox.queue_reply(store, case["id"], "On its way", agent="Ana")
+    await crash_mid_send(store, queued.message_id)
+    sent = email_config(dovecot, folder, smtp_port=sink.port, sent_folder='"Sent"')
+    down = replace(sent, accounts=(replace(sent.accounts[0], imap_port=free_port()),))
+
+    assert await recover_interrupted(store, down) == 1
+    status, _, reason = await state(store, queued.message_id)
+    assert status == "queued" and reason and "could not check" in reason
+    assert (await deliver_outbox(store, config)).sent == 1
+    assert len(sink.messages()) == 1
+
+
+async def test_a_text_twilio_already_sent_is_adopted_by_its_sid_not_sent_twice(
+    gateway: Twilio, store: Store
+) -> None:
+    conversation = await _conversation_with(gateway, store)
+    queued = await outbox.queue_reply(store, conversation, "It ships today", agent="Ana")
+    config = twilio_config(gateway)
+    assert (await deliver_outbox(store, config)).sent == 1
+    [posted] = [m for m in gateway.messages if m["direction"] == "outbound-api"]
+    await crash_mid_send(store, queued.message_id)
+
+    assert await recover_interrupted(store, config) == 1
+    status, message_status, reason = await state(store, queued.message_id)
+    assert (status, message_status) == ("sent", "sent")
+    assert reason and "Twilio" in reason
+    async with store.read() as session:
+        message = await session.get(Message, queued.message_id)
+    assert message is not None and message.provider_id == posted["sid"]
+    assert (await deliver_outbox(store, config)).sent == 0
+    assert len(gateway.posts) == 1
+
+
+async def test_a_text_twilio_never_got_is_sent_again_and_flagged(
+    gateway: Twilio, store: Store
+) -> None:
+    conversation = await _conversation_with(gateway, store)
+    await outbox.queue_reply(store, conversation, "An older answer", agent="Ana")
+    assert (await deliver_outbox(store, twilio_config(gateway))).sent == 1
+    queued = await outbox.queue_reply(store, conversation, "It ships today", agent="Ana")
+    await crash_mid_send(store, queued.message_id)  # killed before the POST
+
+    assert await recover_interrupted(store, twilio_config(gateway)) == 1
+    status, _, reason = await state(store, queued.message_id)
+    assert status == "queued" and reason and "may get it twice" in reason
+    assert (await deliver_outbox(store, twilio_config(gateway))).sent == 1
+    assert [p["Body"] for p in gateway.posts] == ["An older answer", "It ships today"]
