@@ -22,14 +22,13 @@ from adapters.base import (
 )
 from adapters.email.smtp import send_email
 from omni_tui import accounts, identity
-from omni_tui.config import AccountConfig, Config
+from omni_tui.config import AccountConfig, Config, OutboxConfig
 from omni_tui.errors import ConfigError, NotFound
 from omni_tui.outbox import advances
 from omni_tui.relay_pull import relay_client
 from omni_tui.store import Customer, Message, Outbox, Store, utcnow
 
-MAX_ATTEMPTS = 8
-BACKOFF_BASE = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(hours=1)  # however many attempts, a retry is at most an hour away
 
 
 @dataclass(slots=True)
@@ -81,7 +80,9 @@ async def _finish(
     provider_id: str | None = None,
     error: ChannelError | None = None,
     account: str | None = None,
+    retry: OutboxConfig | None = None,
 ) -> str:
+    retry = retry or OutboxConfig()
     async with store.write() as session:
         row = await session.get(Outbox, item.id)
         message = await session.get(Message, item.message_id)
@@ -94,13 +95,14 @@ async def _finish(
             if advances(message.status, "sent"):  # a delivery report may have come first
                 message.status, message.status_reason = "sent", None
             outcome = "sent"
-        elif isinstance(error, (RejectedError, AuthError)) or row.attempts >= MAX_ATTEMPTS:
+        elif isinstance(error, (RejectedError, AuthError)) or row.attempts >= retry.max_attempts:
             row.status, row.last_error = "failed", str(error)
             message.status, message.status_reason = "failed", str(error)
             outcome = "failed"
         else:
             row.status, row.last_error = "queued", str(error)
-            wait = BACKOFF_BASE * 2 ** (row.attempts - 1)
+            first = timedelta(seconds=retry.retry_after_seconds)
+            wait = min(first * 2 ** (row.attempts - 1), MAX_BACKOFF)
             if isinstance(error, TransientError) and error.retry_after:
                 wait = max(wait, timedelta(seconds=error.retry_after))  # the gateway's Retry-After
             row.next_attempt_at = utcnow() + wait
@@ -135,6 +137,7 @@ async def deliver_outbox(store: Store, config: Config, *, limit: int = 100) -> D
             provider_id=provider_id,
             error=error,
             account=account.name if account else None,
+            retry=config.outbox,
         )
         if outcome == "sent":
             report.sent += 1

@@ -94,6 +94,14 @@ class SlaConfig:
 
 
 @dataclass(frozen=True)
+class OutboxConfig:
+    """``[outbox]``: how a reply that could not be delivered is tried again."""
+
+    retry_after_seconds: int = 30  #: Wait before the first retry; it doubles each time.
+    max_attempts: int = 8  #: Tries before a reply is marked failed (it can be retried by hand).
+
+
+@dataclass(frozen=True)
 class RoutingConfig:
     """``[routing]``: where the routing rules live (read again whenever they change)."""
 
@@ -317,6 +325,7 @@ class Config:
     keys: dict[str, str] = field(default_factory=dict)
     relay: RelayConfig = field(default_factory=RelayConfig)  #: The webhook relay server.
     routing: RoutingConfig = field(default_factory=RoutingConfig)  #: Routing rules.
+    outbox: OutboxConfig = field(default_factory=OutboxConfig)  #: Delivery retries.
     source: Path | None = None  #: The file this was read from; None for defaults.
 
     def account(self, name: str) -> AccountConfig:

@@ -31,6 +31,7 @@ from omni_tui.config.model import (
     Config,
     ConversationConfig,
     IdentityConfig,
+    OutboxConfig,
     RelayConfig,
     RoutingConfig,
     SlaConfig,
@@ -49,6 +50,7 @@ _SECTIONS: dict[str, tuple[str, ...] | None] = {
     "canned": ("name", "body"),
     "keys": None,
     "routing": ("rules_file",),
+    "outbox": ("retry_after_seconds", "max_attempts"),
     "relay": (
         "listen",
         "public_url",
@@ -431,6 +433,10 @@ def _build(data: dict[str, Any], source: Path | None) -> Config:
         keys={binding: keys.text(binding, example='"ctrl+r"') for binding in keys.data},
         relay=_relay(top.section("relay"), source),
         routing=RoutingConfig(top.section("routing").path("rules_file")),
+        outbox=OutboxConfig(
+            top.section("outbox").integer("retry_after_seconds", 30, 1),
+            top.section("outbox").integer("max_attempts", 8, 1),
+        ),
         source=source,
     )
 
