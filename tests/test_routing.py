@@ -261,3 +261,19 @@ def test_the_example_rules_file_is_valid() -> None:
     rules = parse_rules(example.read_text(), example)
     assert [r.name for r in rules.rules][0] == "money matters"
     assert rules.teams["repairs"].assign == "least-open"
+
+
+async def test_an_agent_away_from_their_console_is_not_given_new_cases(
+    store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(RULES)
+    await presence.heartbeat(store, "Ana")
+    await presence.heartbeat(store, "Ben", status="away")  # console open, nobody at it
+    cases = await routed(
+        store,
+        path,
+        mail(1, "refund for order 1", sender="a@example.com"),
+        mail(2, "invoice copy please", sender="b@example.com"),
+    )
+    assert [c["assignee"] for c in cases] == ["Ana", "Ana"]

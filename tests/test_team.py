@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from adapters.base import InboundMessage
 from omni_tui import presence, queries
 from omni_tui.config import Config
@@ -209,3 +211,33 @@ async def test_a_store_deleted_under_the_console_is_reported_and_the_draft_kept(
         assert draft.read_text() == "Half-written answer" and str(draft) in gone.message
         await press(app, pilot, "ctrl+s")  # a send now would be lost: refused
         assert any("store is gone" in n.message for n in app._notifications)
+
+
+async def test_a_console_left_alone_turns_away_and_a_key_brings_its_agent_back(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await cases(store, 1)
+    monkeypatch.setattr(presence, "AWAY_AFTER", 1.0)  # five minutes in the product
+
+    async def state_of(agent: str) -> str | None:
+        roster = {r["agent"]: r["state"] for r in await presence.roster(store)}
+        return roster.get(agent)
+
+    app = OmniApp(Config(), store.path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if await state_of(app.agent) == "online":
+                break
+        assert await state_of(app.agent) == "online"
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if await state_of(app.agent) == "away":
+                break
+        assert await state_of(app.agent) == "away"
+        await pilot.press("j")
+        for _ in range(20):
+            await pilot.pause(0.1)
+            if await state_of(app.agent) == "online":
+                break
+        assert await state_of(app.agent) == "online"
