@@ -85,6 +85,7 @@ def ensure_store(
     key = cache_key(messages, customers, conversations, whale, seed)
     db, meta_path = cache_paths(key)
     if db.exists() and meta_path.exists() and not force:
+        upgrade_in_place(db)
         return db, json.loads(meta_path.read_text())
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = db.with_suffix(".db.tmp")
@@ -98,6 +99,27 @@ def ensure_store(
     meta_path.write_text(json.dumps(meta, indent=1))
     log(f"done in {meta['generation_s']} s -> {db} ({db.stat().st_size / 1e6:.0f} MB)")
     return db, meta
+
+
+def upgrade_in_place(db: Path) -> None:
+    """A store cached by an older omni-tui is upgraded once, here, so that no run
+    times the migration instead of the console."""
+    import sqlite3
+    import threading
+
+    from omni_tui.store import SCHEMA_VERSION
+
+    with sqlite3.connect(db) as conn:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version >= SCHEMA_VERSION:
+        return
+    started = time.perf_counter()
+    # a thread of its own: the caller may already be running an event loop
+    upgrade = threading.Thread(target=asyncio.run, args=(_create_schema(db),))
+    upgrade.start()
+    upgrade.join()
+    log(f"upgraded the cached store v{version} -> v{SCHEMA_VERSION}"
+        f" in {time.perf_counter() - started:.1f} s")  # fmt: skip
 
 
 async def _create_schema(path: Path) -> None:

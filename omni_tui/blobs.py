@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
-import tempfile
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -16,22 +17,36 @@ def blob_path(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256
 
 
+_folders: set[Path] = set()  # fan-out folders known to exist (one mkdir each, not per blob)
+_names = itertools.count()
+
+
 def put(root: Path, data: bytes, *, sync: bool = True) -> str:
     """Write ``data`` if it is not there yet; safe against crashes and concurrent writers.
 
     With ``sync=False`` the file is not forced to disk: the caller must call
     :func:`flush` before it commits a row that names the blob.  A blob of the
     wrong size (a write cut short by a power loss before that flush) is rewritten.
+    The file takes the process umask, like the store: a group-shared data dir
+    stays readable by every agent.
     """
     sha = hashlib.sha256(data).hexdigest()
     path = blob_path(root, sha)
     try:
-        if path.stat().st_size == len(data):
+        if os.stat(path).st_size == len(data):
             return sha
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    folder = path.parent
+    if folder not in _folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        _folders.add(folder)
+    tmp = folder / f".tmp-{os.getpid()}-{threading.get_ident()}-{next(_names)}"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileNotFoundError:  # the folder went away since: make it again
+        _folders.discard(folder)
+        return put(root, data, sync=sync)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -40,7 +55,7 @@ def put(root: Path, data: bytes, *, sync: bool = True) -> str:
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return sha
 

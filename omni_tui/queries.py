@@ -16,15 +16,11 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from omni_tui import presence
-from omni_tui.customers import live_customer
-from omni_tui.errors import NotFound
-from omni_tui.store import Store, sqlite
+from omni_tui.store import Store, panes, sqlite
 from omni_tui.store.models import (
-    Attachment,
     Conversation,
     ConversationTag,
     Customer,
-    CustomerTag,
     Event,
     Identity,
     LinkSuggestion,
@@ -151,80 +147,9 @@ def page_mark(row: Row, sort: str = "last_activity") -> tuple[int, int]:
     return mark, row["id"]
 
 
-def _attachment(a: Attachment) -> Row:
-    return {
-        "id": a.id,
-        "filename": a.filename,
-        "content_type": a.content_type,
-        "size": a.size,
-        "sha256": a.sha256,
-        "inline": a.inline,
-        "skipped_reason": a.skipped_reason,
-    }
-
-
-def message_row(m: Message, attachments: list[Row]) -> Row:
-    return {
-        "id": m.id,
-        "conversation_id": m.conversation_id,
-        "customer_id": m.customer_id,
-        "channel": m.channel,
-        "direction": m.direction,
-        "account": m.account,
-        "sender": m.sender,
-        "sender_name": m.sender_name,
-        "recipients": m.recipients,
-        "subject": m.subject,
-        "text": m.text,
-        "sent_at": iso(m.sent_at),
-        "message_id": m.message_id,
-        "in_reply_to": m.in_reply_to,
-        "references": m.references,
-        "status": m.status,
-        "status_reason": m.status_reason,
-        "author": m.author,
-        "read": m.read_at is not None or m.direction != "in",
-        "context": m.context,
-        "attachments": attachments,
-    }
-
-
-async def _messages(session: AsyncSession, query: Any) -> list[Row]:
-    messages = list((await session.exec(query)).all())
-    ids = [m.id for m in messages]
-    parts: dict[int, list[Row]] = defaultdict(list)
-    if ids:
-        found = await session.exec(
-            select(Attachment).where(col(Attachment.message_id).in_(ids)).order_by(Attachment.id)
-        )
-        for a in found.all():
-            parts[a.message_id].append(_attachment(a))
-    return [message_row(m, parts.get(m.id or 0, [])) for m in messages]
-
-
 async def show_conversation(store: Store, conversation_id: int) -> Row:
-    async with store.read() as session:
-        conversation = await session.get(Conversation, conversation_id)
-        if conversation is None:
-            raise NotFound("conversation", conversation_id)
-        customer = await session.get(Customer, conversation.customer_id)
-        tags = await _tags(session, [conversation_id])
-        row = _summary(conversation, customer.name if customer else "", tags[conversation_id])
-        row["messages"] = await _messages(
-            session,
-            select(Message)
-            .where(Message.conversation_id == conversation_id)
-            .order_by(col(Message.sent_at), col(Message.id)),
-        )
-        events = await session.exec(
-            select(Event).where(Event.conversation_id == conversation_id).order_by(Event.at)
-        )
-        row["events"] = [_event(e) for e in events.all()]
-        return row
-
-
-def _event(e: Event) -> Row:
-    return {"id": e.id, "at": iso(e.at), "actor": e.actor, "kind": e.kind, **e.data}
+    """A case with every message and event, oldest first."""
+    return await store.snapshot(panes.conversation, conversation_id)
 
 
 async def list_customers(store: Store, query: str | None = None, limit: int = 100) -> list[Row]:
@@ -271,50 +196,7 @@ def _identity(i: Identity) -> Row:
 
 async def show_customer(store: Store, customer_id: int, *, history_limit: int | None = None) -> Row:
     """The customer with their whole history, or its latest ``history_limit`` messages."""
-    async with store.read() as session:
-        customer = await live_customer(session, customer_id)
-        cid = customer.id
-        identities = await session.exec(
-            select(Identity).where(Identity.customer_id == cid).order_by(Identity.id)
-        )
-        tags = await session.exec(select(CustomerTag.tag).where(CustomerTag.customer_id == cid))
-        conversations = await session.exec(
-            select(Conversation)
-            .where(Conversation.customer_id == cid)
-            .order_by(col(Conversation.created_at))
-        )
-        suggestions = await session.exec(
-            select(LinkSuggestion).where(
-                LinkSuggestion.status == "pending",
-                (col(LinkSuggestion.customer_id) == cid)
-                | (col(LinkSuggestion.other_customer_id) == cid),
-            )
-        )
-        query = select(Message).where(Message.customer_id == cid)
-        if history_limit is None:
-            history = await _messages(
-                session, query.order_by(col(Message.sent_at), col(Message.id))
-            )
-            total = len(history)
-        else:
-            latest = query.order_by(col(Message.sent_at).desc(), col(Message.id).desc())
-            history = list(reversed(await _messages(session, latest.limit(history_limit))))
-            count = select(func.count()).where(Message.customer_id == cid)
-            total = (await session.exec(count)).one()
-        return {
-            "id": cid,
-            "name": customer.name,
-            "note": customer.note,
-            "opted_out": customer.opted_out_at is not None,
-            "created_at": iso(customer.created_at),
-            "merged_from": [] if cid == customer_id else [customer_id],
-            "tags": sorted(tags.all()),
-            "identities": [_identity(i) for i in identities.all()],
-            "conversations": [_summary(c, customer.name, []) for c in conversations.all()],
-            "suggestions": [suggestion_row(s) for s in suggestions.all()],
-            "history": history,
-            "history_total": total,
-        }
+    return await store.snapshot(panes.customer, customer_id, history_limit)
 
 
 def suggestion_row(s: LinkSuggestion) -> Row:

@@ -109,6 +109,11 @@ async def search_grinder(app: OmniApp, pilot: Pilot) -> None:  # type: ignore[ty
     await settle(app, pilot)
 
 
+async def open_reports(app: OmniApp, pilot: Pilot) -> None:  # type: ignore[type-arg]
+    await pilot.press("M")
+    await settle(app, pilot)
+
+
 async def start_reply(app: OmniApp, pilot: Pilot) -> None:  # type: ignore[type-arg]
     await pilot.press("r", *"Thanks, Alex! Adding a bag now.")
     await pilot.pause(0.5)  # the draft is saved
@@ -132,6 +137,11 @@ def test_search_screen_with_results(
     snap_compare: Compare, app: OmniApp, size: tuple[int, int]
 ) -> None:
     assert snap_compare(app, terminal_size=size, run_before=before(search_grinder))
+
+
+@SIZES
+def test_reports_screen(snap_compare: Compare, app: OmniApp, size: tuple[int, int]) -> None:
+    assert snap_compare(app, terminal_size=size, run_before=before(open_reports))
 
 
 @SIZES

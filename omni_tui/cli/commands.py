@@ -469,4 +469,4 @@ async def sync(ctx: Context) -> int:
 
 
 # the team's commands live in their own module; importing it registers them
-from omni_tui.cli import team_commands  # noqa: E402, F401
+from omni_tui.cli import stats_commands, team_commands  # noqa: E402, F401

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import text
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from omni_tui.errors import StoreError
 from omni_tui.store import sqlite
+
+T = TypeVar("T")
 
 
 class Store:
@@ -25,6 +31,8 @@ class Store:
         self.path = path
         self._writer = sqlite.create_engine(path, "BEGIN IMMEDIATE")
         self._reader = sqlite.create_engine(path, "BEGIN")
+        self._snapshots: ThreadPoolExecutor | None = None
+        self._snapshot_conn: sqlite3.Connection | None = None  # used on that thread only
 
     @property
     def data_dir(self) -> Path:
@@ -68,7 +76,7 @@ class Store:
             raise
         except (OperationalError, DatabaseError) as exc:
             await store.close()
-            raise StoreError(f"{path}: cannot open the store ({exc.orig})") from None
+            raise StoreError(sqlite.store_failure(path, exc, "cannot open the store")) from None
         return store
 
     async def _migrate(self) -> None:
@@ -88,7 +96,37 @@ class Store:
         async with self._reader.connect() as conn:
             return int((await conn.exec_driver_sql(sqlite.GET_VERSION_SQL)).scalar_one())
 
+    async def snapshot(self, read: Callable[..., T], *args: Any) -> T:
+        """Run ``read(conn, *args)`` in one read transaction on a thread of its own.
+
+        For the hot read paths (opening a case): plain SQL with one thread hop
+        instead of a round trip through the async driver for every statement.
+        """
+        if self._snapshots is None:
+            self._snapshots = ThreadPoolExecutor(1, thread_name_prefix="omni-snapshot")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._snapshots, self._in_snapshot, read, args)
+
+    def _in_snapshot(self, read: Callable[..., T], args: tuple[Any, ...]) -> T:
+        conn = self._snapshot_conn
+        if conn is None:
+            conn = self._snapshot_conn = sqlite.connect_reader(self.path)
+        conn.execute("BEGIN")
+        try:
+            return read(conn, *args)
+        finally:
+            conn.execute("COMMIT")  # a read transaction: nothing to lose, the WAL moves on
+
+    def _close_snapshot(self) -> None:
+        if self._snapshot_conn is not None:
+            self._snapshot_conn.close()
+            self._snapshot_conn = None
+
     async def close(self) -> None:
+        if self._snapshots is not None:
+            pool, self._snapshots = self._snapshots, None
+            await asyncio.get_running_loop().run_in_executor(pool, self._close_snapshot)
+            pool.shutdown(wait=False)
         await self._writer.dispose()
         await self._reader.dispose()
 
@@ -100,10 +138,19 @@ class Store:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """One short write transaction; committed on exit, rolled back on error."""
-        async with AsyncSession(self._writer, expire_on_commit=False) as session:
-            async with session.begin():
-                yield session
+        """One short write transaction; committed on exit, rolled back on error.
+
+        A disk that is full or read-only, or a store busy for too long, is a
+        ``StoreError`` with a line to show: nothing was written, nothing is damaged.
+        """
+        try:
+            async with AsyncSession(self._writer, expire_on_commit=False) as session:
+                async with session.begin():
+                    yield session
+        except IntegrityError:
+            raise  # a constraint: the caller's to handle, not the disk's
+        except (OperationalError, DatabaseError) as exc:
+            raise StoreError(sqlite.store_failure(self.path, exc, "nothing was saved")) from None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

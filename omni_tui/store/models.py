@@ -110,6 +110,21 @@ class Agent(SQLModel, table=True):
     created_at: datetime = _ts(default_factory=utcnow)
 
 
+#: The covering index of the reports: every per-case figure is read from it alone.
+REPORT_COLUMNS = (
+    "created_at",
+    "first_inbound_channel",
+    "assignee",
+    "team",
+    "status",
+    "resolved_at",
+    "first_inbound_at",
+    "first_reply_at",
+    "first_reply_channel",
+    "channel_switches",
+)
+
+
 class Conversation(SQLModel, table=True):
     """A case; it may span channels.  The summary columns paint the inbox."""
 
@@ -117,6 +132,7 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversation_status_last", "status", "last_message_at"),
         Index("ix_conversation_assignee_last", "assignee", "last_message_at"),
         Index("ix_conversation_last", "last_message_at"),
+        Index("ix_conversation_report", *REPORT_COLUMNS),
     )
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
@@ -139,6 +155,16 @@ class Conversation(SQLModel, table=True):
     message_count: int = 0
     channels: str = ""
     snippet: str = ""
+    # report columns, kept with the summary: one covering index paints every report
+    first_inbound_at: datetime | None = _ts(default=None)
+    """The customer's first message in the case: where response time starts."""
+    first_inbound_channel: str | None = None
+    """The channel the case arrived on."""
+    first_reply_at: datetime | None = _ts(default=None)
+    """The first agent reply at or after ``first_inbound_at`` (auto-replies do not count)."""
+    first_reply_channel: str | None = None
+    channel_switches: int = 0
+    """Consecutive inbound messages on different channels."""
 
 
 class ConversationTag(SQLModel, table=True):
@@ -161,6 +187,7 @@ class Message(SQLModel, table=True):
         Index("ix_message_conversation_sent", "conversation_id", "sent_at"),
         Index("ix_message_customer_sent", "customer_id", "sent_at"),
         Index("ix_message_identity", "identity_id"),
+        Index("ix_message_sent_direction_channel", "sent_at", "direction", "channel", "author"),
     )
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id")

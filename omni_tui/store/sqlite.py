@@ -1,4 +1,5 @@
-"""Everything SQLite-specific lives here: pragmas, migrations, FTS5, summary SQL.
+"""Everything SQLite-specific lives here (and its tables in ``schema``): pragmas,
+migrations, FTS5, summary and report SQL.
 
 Keeping it in one module is what lets a PostgreSQL backend be added later for
 teams that outgrow one server.
@@ -6,7 +7,9 @@ teams that outgrow one server.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from omni_tui.errors import StoreError
+from omni_tui.store import schema
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -26,268 +30,60 @@ PRAGMAS = (
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
-_V1_TABLES = """
-CREATE TABLE agent (
-    id INTEGER NOT NULL,
-    name VARCHAR NOT NULL,
-    email VARCHAR,
-    team VARCHAR,
-    created_at INTEGER NOT NULL,
-    PRIMARY KEY (id),
-    UNIQUE (name)
-);
-CREATE TABLE customer (
-    id INTEGER NOT NULL,
-    name VARCHAR NOT NULL,
-    note VARCHAR NOT NULL,
-    created_at INTEGER NOT NULL,
-    merged_into INTEGER,
-    PRIMARY KEY (id),
-    FOREIGN KEY(merged_into) REFERENCES customer (id)
-);
-CREATE TABLE event (
-    id INTEGER NOT NULL,
-    at INTEGER NOT NULL,
-    actor VARCHAR,
-    kind VARCHAR NOT NULL,
-    conversation_id INTEGER,
-    customer_id INTEGER,
-    data TEXT NOT NULL,
-    PRIMARY KEY (id)
-);
-CREATE INDEX ix_event_customer ON event (customer_id, at);
-CREATE INDEX ix_event_kind_at ON event (kind, at);
-CREATE INDEX ix_event_conversation ON event (conversation_id, at);
-CREATE TABLE sync_cursor (
-    account VARCHAR NOT NULL,
-    folder VARCHAR NOT NULL,
-    value VARCHAR NOT NULL,
-    updated_at INTEGER NOT NULL,
-    PRIMARY KEY (account, folder)
-);
-CREATE TABLE conversation (
-    id INTEGER NOT NULL,
-    customer_id INTEGER NOT NULL,
-    subject VARCHAR NOT NULL,
-    status VARCHAR NOT NULL,
-    assignee VARCHAR,
-    team VARCHAR,
-    priority VARCHAR NOT NULL,
-    snoozed_until INTEGER,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL,
-    first_response_at INTEGER,
-    resolved_at INTEGER,
-    last_message_at INTEGER,
-    last_inbound_at INTEGER,
-    last_outbound_at INTEGER,
-    waiting_since INTEGER,
-    unread INTEGER NOT NULL,
-    message_count INTEGER NOT NULL,
-    channels VARCHAR NOT NULL,
-    snippet VARCHAR NOT NULL,
-    PRIMARY KEY (id),
-    FOREIGN KEY(customer_id) REFERENCES customer (id)
-);
-CREATE INDEX ix_conversation_status_last ON conversation (status, last_message_at);
-CREATE INDEX ix_conversation_assignee_last ON conversation (assignee, last_message_at);
-CREATE INDEX ix_conversation_last ON conversation (last_message_at);
-CREATE INDEX ix_conversation_customer_id ON conversation (customer_id);
-CREATE TABLE customer_tag (
-    customer_id INTEGER NOT NULL,
-    tag VARCHAR NOT NULL,
-    PRIMARY KEY (customer_id, tag),
-    FOREIGN KEY(customer_id) REFERENCES customer (id)
-);
-CREATE TABLE identity (
-    id INTEGER NOT NULL,
-    customer_id INTEGER NOT NULL,
-    channel VARCHAR NOT NULL,
-    address VARCHAR NOT NULL,
-    display_name VARCHAR,
-    created_at INTEGER NOT NULL,
-    PRIMARY KEY (id),
-    UNIQUE (channel, address),
-    FOREIGN KEY(customer_id) REFERENCES customer (id)
-);
-CREATE INDEX ix_identity_customer_id ON identity (customer_id);
-CREATE TABLE phone_mention (
-    address VARCHAR NOT NULL,
-    customer_id INTEGER NOT NULL,
-    PRIMARY KEY (address, customer_id),
-    FOREIGN KEY(customer_id) REFERENCES customer (id)
-);
-CREATE TABLE link_suggestion (
-    id INTEGER NOT NULL,
-    customer_id INTEGER NOT NULL,
-    other_customer_id INTEGER NOT NULL,
-    address VARCHAR NOT NULL,
-    reason VARCHAR NOT NULL,
-    status VARCHAR NOT NULL,
-    created_at INTEGER NOT NULL,
-    decided_at INTEGER,
-    decided_by VARCHAR,
-    PRIMARY KEY (id),
-    UNIQUE (customer_id, other_customer_id, address),
-    FOREIGN KEY(customer_id) REFERENCES customer (id),
-    FOREIGN KEY(other_customer_id) REFERENCES customer (id)
-);
-CREATE INDEX ix_link_suggestion_other_customer_id ON link_suggestion (other_customer_id);
-CREATE INDEX ix_link_suggestion_customer_id ON link_suggestion (customer_id);
-CREATE TABLE conversation_tag (
-    conversation_id INTEGER NOT NULL,
-    tag VARCHAR NOT NULL,
-    PRIMARY KEY (conversation_id, tag),
-    FOREIGN KEY(conversation_id) REFERENCES conversation (id)
-);
-CREATE INDEX ix_conversation_tag_tag ON conversation_tag (tag);
-CREATE TABLE message (
-    id INTEGER NOT NULL,
-    conversation_id INTEGER NOT NULL,
-    customer_id INTEGER NOT NULL,
-    identity_id INTEGER,
-    channel VARCHAR NOT NULL,
-    direction VARCHAR NOT NULL,
-    account VARCHAR,
-    provider_id VARCHAR,
-    sender VARCHAR NOT NULL,
-    sender_name VARCHAR,
-    recipients TEXT NOT NULL,
-    subject VARCHAR,
-    text VARCHAR NOT NULL,
-    html_text VARCHAR,
-    message_id VARCHAR,
-    in_reply_to VARCHAR,
-    "references" TEXT NOT NULL,
-    sent_at INTEGER NOT NULL,
-    received_at INTEGER,
-    status VARCHAR NOT NULL,
-    status_reason VARCHAR,
-    author VARCHAR,
-    read_at INTEGER,
-    context TEXT NOT NULL,
-    raw_sha256 VARCHAR,
-    PRIMARY KEY (id),
-    FOREIGN KEY(conversation_id) REFERENCES conversation (id),
-    FOREIGN KEY(customer_id) REFERENCES customer (id),
-    FOREIGN KEY(identity_id) REFERENCES identity (id)
-);
-CREATE UNIQUE INDEX ux_message_account_provider ON message (account, provider_id)
-    WHERE provider_id IS NOT NULL;
-CREATE INDEX ix_message_message_id ON message (message_id);
-CREATE INDEX ix_message_identity ON message (identity_id);
-CREATE INDEX ix_message_conversation_sent ON message (conversation_id, sent_at);
-CREATE INDEX ix_message_customer_sent ON message (customer_id, sent_at);
-CREATE TABLE attachment (
-    id INTEGER NOT NULL,
-    message_id INTEGER NOT NULL,
-    filename VARCHAR NOT NULL,
-    content_type VARCHAR NOT NULL,
-    size INTEGER NOT NULL,
-    sha256 VARCHAR,
-    inline BOOLEAN NOT NULL,
-    skipped_reason VARCHAR,
-    PRIMARY KEY (id),
-    FOREIGN KEY(message_id) REFERENCES message (id)
-);
-CREATE INDEX ix_attachment_message_id ON attachment (message_id);
-CREATE TABLE outbox (
-    id INTEGER NOT NULL,
-    message_id INTEGER NOT NULL,
-    conversation_id INTEGER NOT NULL,
-    channel VARCHAR NOT NULL,
-    account VARCHAR,
-    to_address VARCHAR NOT NULL,
-    status VARCHAR NOT NULL,
-    attempts INTEGER NOT NULL,
-    next_attempt_at INTEGER NOT NULL,
-    last_error VARCHAR,
-    idempotency_key VARCHAR NOT NULL,
-    created_at INTEGER NOT NULL,
-    sent_at INTEGER,
-    PRIMARY KEY (id),
-    UNIQUE (message_id),
-    FOREIGN KEY(message_id) REFERENCES message (id),
-    FOREIGN KEY(conversation_id) REFERENCES conversation (id),
-    UNIQUE (idempotency_key)
-);
-CREATE INDEX ix_outbox_status_next ON outbox (status, next_attempt_at);
-"""
-
-_V1_SEARCH = (
-    """CREATE VIRTUAL TABLE message_fts USING fts5(
-        subject, text, sender,
-        content='message', content_rowid='id',
-        tokenize='unicode61 remove_diacritics 2')""",
-    """CREATE TRIGGER message_fts_insert AFTER INSERT ON message BEGIN
-        INSERT INTO message_fts(rowid, subject, text, sender)
-        VALUES (new.id, new.subject, new.text, new.sender);
-    END""",
-    """CREATE TRIGGER message_fts_delete AFTER DELETE ON message BEGIN
-        INSERT INTO message_fts(message_fts, rowid, subject, text, sender)
-        VALUES ('delete', old.id, old.subject, old.text, old.sender);
-    END""",
-    """CREATE TRIGGER message_fts_update AFTER UPDATE OF subject, text, sender ON message BEGIN
-        INSERT INTO message_fts(message_fts, rowid, subject, text, sender)
-        VALUES ('delete', old.id, old.subject, old.text, old.sender);
-        INSERT INTO message_fts(rowid, subject, text, sender)
-        VALUES (new.id, new.subject, new.text, new.sender);
-    END""",
-)
-
-_V2_TABLES = """
-CREATE TABLE account_health (
-    account VARCHAR NOT NULL,
-    state VARCHAR NOT NULL,
-    last_success_at INTEGER,
-    last_error VARCHAR,
-    next_retry_at INTEGER,
-    updated_at INTEGER NOT NULL,
-    PRIMARY KEY (account)
-);
-CREATE TABLE draft (
-    conversation_id INTEGER NOT NULL,
-    agent VARCHAR NOT NULL,
-    channel VARCHAR,
-    to_address VARCHAR,
-    mode VARCHAR NOT NULL,
-    body VARCHAR NOT NULL,
-    updated_at INTEGER NOT NULL,
-    PRIMARY KEY (conversation_id, agent),
-    FOREIGN KEY(conversation_id) REFERENCES conversation (id)
-);
-"""
-
-_V2_COLUMNS = ("ALTER TABLE customer ADD COLUMN opted_out_at INTEGER",)
-
-
-_V3_TABLES = """
-CREATE TABLE presence (
-    agent VARCHAR NOT NULL,
-    status VARCHAR NOT NULL,
-    seen_at INTEGER NOT NULL,
-    composing_conversation_id INTEGER,
-    composing_since INTEGER,
-    PRIMARY KEY (agent)
-);
-"""
-
-
-def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
-
-
 #: The author of messages omni-tui sends by itself (acknowledgements): they are not
 #: an answer, so they neither stop a case's waiting clock nor count as first response.
 AUTO_AUTHOR = "auto-reply"
 
+# the case's first inbound message: when and on which channel the customer wrote first
+REFRESH_FIRST_INBOUND_SQL = """
+UPDATE conversation SET
+  first_inbound_at = (SELECT min(sent_at) FROM message m
+                      WHERE m.conversation_id = conversation.id AND m.direction = 'in'),
+  first_inbound_channel = (SELECT m.channel FROM message m
+                           WHERE m.conversation_id = conversation.id AND m.direction = 'in'
+                           ORDER BY m.sent_at, m.id LIMIT 1)
+WHERE id IN ({ids})
+"""
+
+# the first agent answer to it, and how often the customer changed channel
+REFRESH_FIRST_REPLY_SQL = """
+UPDATE conversation SET
+  first_reply_at = (SELECT min(sent_at) FROM message m
+                    WHERE m.conversation_id = conversation.id AND m.direction = 'out'
+                    AND coalesce(m.author, '') != '{auto}'
+                    AND m.sent_at >= conversation.first_inbound_at),
+  first_reply_channel = (SELECT m.channel FROM message m
+                         WHERE m.conversation_id = conversation.id AND m.direction = 'out'
+                         AND coalesce(m.author, '') != '{auto}'
+                         AND m.sent_at >= conversation.first_inbound_at
+                         ORDER BY m.sent_at, m.id LIMIT 1),
+  channel_switches = (SELECT count(*) FROM (
+                        SELECT m.channel AS channel,
+                               lag(m.channel) OVER (ORDER BY m.sent_at, m.id) AS previous
+                        FROM message m
+                        WHERE m.conversation_id = conversation.id AND m.direction = 'in')
+                      WHERE previous != channel)
+WHERE id IN ({ids})
+"""
+
+
+def _v4_backfill() -> tuple[str, ...]:
+    every = "SELECT id FROM conversation"
+    return (
+        REFRESH_FIRST_INBOUND_SQL.format(ids=every),
+        REFRESH_FIRST_REPLY_SQL.format(ids=every, auto=AUTO_AUTHOR),
+    )
+
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # v1: customers, identities, conversations, messages, outbox, cursors, events
-    (*_statements(_V1_TABLES), *_V1_SEARCH),
+    (*schema.statements(schema.V1_TABLES), *schema.V1_SEARCH),
     # v2: drafts, account health, SMS opt-out
-    (*_statements(_V2_TABLES), *_V2_COLUMNS),
+    (*schema.statements(schema.V2_TABLES), *schema.V2_COLUMNS),
     # v3: agent presence
-    tuple(_statements(_V3_TABLES)),
+    tuple(schema.statements(schema.V3_TABLES)),
+    # v4: report columns and indexes
+    (*schema.V4_COLUMNS, *_v4_backfill(), *schema.statements(schema.V4_INDEXES)),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -325,6 +121,44 @@ def create_engine(path: Path, begin: str) -> AsyncEngine:
         conn.exec_driver_sql(begin)
 
     return engine
+
+
+def connect_reader(path: Path) -> sqlite3.Connection:
+    """A stdlib connection for ``Store.snapshot``: same pragmas, rows by name."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    for pragma in PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
+def store_failure(path: Path, error: BaseException, doing: str) -> str:
+    """One line for the agent: what went wrong with the store's disk, and what to do."""
+    text = str(getattr(error, "orig", None) or error)
+    lowered = text.lower()
+    if "full" in lowered or ("i/o" in lowered and _nearly_full(path.parent)):
+        return f"{path}: the disk is full, {doing} — free some space (df -h {path.parent})"
+    if "readonly" in lowered or "read-only" in lowered:
+        return (
+            f"{path}: the store is read-only, {doing} — mount {path.parent} read-write"
+            " and check the file and its folder are writable"
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return f"{path}: the store stayed busy for 10 s, {doing} — try again"
+    if "unable to open" in lowered and not os.access(path.parent, os.W_OK):
+        return (
+            f"{path}: the store's folder is not writable (SQLite keeps -wal/-shm files"
+            f" beside it), {doing} — make {path.parent} writable or move the store"
+        )
+    return f"{path}: {doing} ({text})"
+
+
+def _nearly_full(folder: Path) -> bool:
+    """SQLite reports a full disk as an I/O error when its -shm file cannot grow."""
+    try:
+        return shutil.disk_usage(folder).free < 1 << 20
+    except OSError:
+        return False
 
 
 def check_file(path: Path) -> None:
@@ -404,6 +238,8 @@ def refresh_summary_sql(conversation_ids: Iterable[int]) -> list[str]:
     return [
         REFRESH_SUMMARY_SQL.format(ids=ids, auto=AUTO_AUTHOR),
         REFRESH_WAITING_SQL.format(ids=ids),
+        REFRESH_FIRST_INBOUND_SQL.format(ids=ids),
+        REFRESH_FIRST_REPLY_SQL.format(ids=ids, auto=AUTO_AUTHOR),
     ]
 
 
@@ -457,4 +293,57 @@ def fts_query(text: str) -> str | None:
 SEARCH_IDS_SQL = """
 SELECT rowid FROM message_fts WHERE message_fts MATCH :query
 ORDER BY rowid DESC LIMIT :limit
+"""
+
+
+# -- reports (omni_tui.reports fills in the keys, durations and filters) ---------------
+
+REPORT_CASES_SQL = """
+SELECT {key} AS key, count(*) AS cases,
+  group_concat(CASE WHEN c.first_reply_at IS NOT NULL THEN {response} END) AS response,
+  group_concat(CASE WHEN c.status = 'resolved' AND c.resolved_at IS NOT NULL
+               THEN {resolution} END) AS resolution,
+  count(c.resolved_at) AS resolved,
+  coalesce(sum(c.resolved_at IS NOT NULL AND (c.status != 'resolved'
+      OR c.id IN (SELECT conversation_id FROM event WHERE kind = 'reopen'))), 0) AS reopened,
+  coalesce(sum(c.channel_switches), 0) AS switches,
+  coalesce(sum(c.channel_switches > 0), 0) AS switched,
+  coalesce(sum(c.first_reply_at IS NOT NULL
+      AND c.first_reply_channel != c.first_inbound_channel), 0) AS other_channel
+FROM conversation c {join}
+WHERE c.created_at >= :since AND c.created_at < :until {where}
+GROUP BY key
+"""
+
+# one range scan of ix_message_sent_direction_channel (it covers every column read)
+REPORT_VOLUME_SQL = """
+SELECT m.sent_at / {day} AS d, m.channel,
+  sum(m.direction = 'in') AS inbound,
+  sum(m.direction = 'out' AND coalesce(m.author, '') != '{auto}') AS outbound
+FROM message m
+WHERE m.sent_at >= :since AND m.sent_at < :until AND m.direction IN ('in', 'out') {scope}
+GROUP BY d, m.channel
+HAVING inbound OR outbound
+ORDER BY d, m.channel
+"""
+
+REPORT_PAIRS_SQL = """
+SELECT previous, channel, count(*) FROM (
+  SELECT m.channel AS channel,
+         lag(m.channel) OVER (PARTITION BY m.conversation_id ORDER BY m.sent_at, m.id) AS previous
+  FROM message m
+  WHERE +m.direction = 'in' AND m.conversation_id IN (
+    SELECT c.id FROM conversation c {join}
+    WHERE c.created_at >= :since AND c.created_at < :until AND c.channel_switches > 0 {where}))
+WHERE previous != channel
+GROUP BY previous, channel
+ORDER BY count(*) DESC, previous, channel
+"""
+
+REPORT_BACKLOG_SQL = """
+SELECT c.assignee, count(*), {buckets}
+FROM conversation c {join}
+WHERE c.status IN ('open', 'pending', 'snoozed') {where}
+GROUP BY c.assignee
+ORDER BY count(*) DESC, c.assignee
 """

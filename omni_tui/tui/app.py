@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -23,6 +22,7 @@ from omni_tui.tui.commands import OmniCommands
 from omni_tui.tui.composer import Composer
 from omni_tui.tui.conversation import ConversationView
 from omni_tui.tui.customer import CustomerPanel, Timeline
+from omni_tui.tui.heap import settle_heap
 
 if TYPE_CHECKING:
     from omni_tui.tui.local_sync import LocalSync
@@ -36,7 +36,7 @@ from omni_tui.tui.store_guard import StoreGuard
 
 NARROW = 120
 POLL_SECONDS = 0.5
-HISTORY_PAGE = 100
+HISTORY_PAGE = 40  # timeline rows loaded per page; more as the cursor goes up
 
 
 class OmniApp(CaseActions):
@@ -156,6 +156,14 @@ class OmniApp(CaseActions):
             show=False,
             id="app.toggle-customer",
         ),
+        Binding(
+            "M",
+            "reports",
+            "Reports",
+            show=False,
+            tooltip="Volume, response times, backlog per channel, agent and team",
+            id="app.reports",
+        ),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
@@ -171,14 +179,20 @@ class OmniApp(CaseActions):
         self._marker: tuple[object, ...] | None = None
         self._last_message_id: int | None = None
         self._open_generation = 0
+        self._history_limit = HISTORY_PAGE
         self._wanted: int | None = None
         self._polling = False
         self._quitting = False
         self._watching = False
         self._counts: dict[str, int] = {}
         self.local_sync: LocalSync | None = None
-        self._beat_at = 0.0  # monotonic time of the last presence heartbeat
+        self.activity = presence.Activity()  # online or away, from the agent's keys
         self.replying: dict[int, tuple[str, ...]] = {}  # case → other agents writing in it
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self.activity.touch()  # the agent is here: away ends with the next heartbeat
+        await super().on_event(event)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -260,6 +274,7 @@ class OmniApp(CaseActions):
     def _inbox_loaded(self, event: InboxList.Loaded) -> None:
         self._show_view_title(event.view, event.count)
         if not self._watching:  # start watching after the first paint, not before it
+            settle_heap()
             self._refresh_counts()  # later, every reload() counts again
             self._watching = True
             assert self.store is not None
@@ -289,6 +304,12 @@ class OmniApp(CaseActions):
         self.open_conversation(event.conversation_id)
         self.query_one(ConversationView).focus()
 
+    @on(Timeline.Earlier)
+    def _earlier_history(self) -> None:
+        self._history_limit += HISTORY_PAGE
+        if self._wanted is not None:
+            self.open_conversation(self._wanted)  # repaints the timeline, cursor kept
+
     @on(Timeline.Jump)
     def _timeline_jump(self, event: Timeline.Jump) -> None:
         self.open_conversation(event.conversation_id, event.message_id)
@@ -307,7 +328,8 @@ class OmniApp(CaseActions):
 
     async def conversation_opened(self, conversation_id: int) -> bool:
         """Wait until every pending open has painted; is ``conversation_id`` the one shown?"""
-        while pending := [w for w in self.workers if w.group == "open" and not w.is_finished]:
+        opening = ("open", "mark_read")
+        while pending := [w for w in self.workers if w.group in opening and not w.is_finished]:
             for worker in pending:
                 with contextlib.suppress(WorkerCancelled, WorkerFailed):
                     await worker.wait()
@@ -317,8 +339,10 @@ class OmniApp(CaseActions):
     async def _open(self, conversation_id: int, message_id: int | None, generation: int) -> None:
         assert self.store is not None
         conversation = await queries.show_conversation(self.store, conversation_id)
+        if not self.customer or self.customer["id"] != conversation["customer_id"]:
+            self._history_limit = HISTORY_PAGE  # another customer: their latest page
         customer = await queries.show_customer(
-            self.store, conversation["customer_id"], history_limit=HISTORY_PAGE
+            self.store, conversation["customer_id"], history_limit=self._history_limit
         )
         if generation != self._open_generation:
             return
@@ -335,7 +359,12 @@ class OmniApp(CaseActions):
             self.refresh_bindings()  # case actions become available
         if conversation["unread"]:
             self.inbox.mark_read(conversation_id)  # the unread dot goes now
-            await actions.mark_read(self.store, conversation_id)
+            self._mark_read(conversation_id)  # the store catches up after the paint
+
+    @work(group="mark_read", exit_on_error=False, description="Marking read")
+    async def _mark_read(self, conversation_id: int) -> None:
+        assert self.store is not None
+        await actions.mark_read(self.store, conversation_id)
 
     def _store_lost(self) -> bool:
         """Stop writing to a store that is no longer there; keep what the agent typed."""
@@ -384,9 +413,8 @@ class OmniApp(CaseActions):
             return
         if await actions.wake_snoozed(self.store):
             self.reload()
-        if time.monotonic() - self._beat_at >= presence.HEARTBEAT_EVERY:
-            self._beat_at = time.monotonic()
-            await presence.heartbeat(self.store, self.agent)
+        if (status := self.activity.due()) is not None:
+            await presence.heartbeat(self.store, self.agent, status=status)
         pulse = await queries.pulse(self.store)
         others = {
             case: tuple(a for a in agents if a != self.agent)
@@ -458,11 +486,26 @@ class OmniApp(CaseActions):
                 sections.append((title, bindings))
         self.push_screen(HelpScreen(sections))
 
+    def action_reports(self) -> None:
+        from omni_tui.errors import ConfigError
+        from omni_tui.reports.hours import configured_hours
+        from omni_tui.tui import format as fmt
+        from omni_tui.tui.screens.reports import ReportsScreen
+
+        assert self.store is not None
+        try:
+            hours = configured_hours(self.config)
+        except ConfigError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            hours = None
+        self.push_screen(ReportsScreen(self.store, now=fmt.now(), hours=hours))
+
     def palette_commands(self) -> list[tuple[str, str, str]]:
         """(title, help, action) for every action that fits the current context."""
         found = [
             ("Search every channel", "Full-text search", "search"),
             ("Switch inbox view", "Mine, Unassigned, All, channel, status, tag", "pick_view"),
+            ("Reports", "Volume, response times, backlog, channel switches", "reports"),
         ]
         found += [(f"View: {v.title}", "Inbox view", f"view({v.key!r})") for v in self.views]
         if self.conversation is not None:

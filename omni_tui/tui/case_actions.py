@@ -59,6 +59,7 @@ class CaseActions(App[int]):
     config: Config
     replying: dict[int, tuple[str, ...]]
     _guard: StoreGuard | None = None
+    _draft_trouble: str | None = None  # the last draft-saving error shown
 
     def reload(self) -> None:
         raise NotImplementedError
@@ -83,7 +84,7 @@ class CaseActions(App[int]):
         try:
             await change()
         except OmniError as exc:
-            self.notify(str(exc), title=label, severity="error")
+            self.notify(str(exc), title=label, severity="error", markup=False)
             return False
         self.reload()
         return True
@@ -129,15 +130,27 @@ class CaseActions(App[int]):
         if self.store is None or self.conversation is None:
             return
         target = event.target
-        await drafts.save_draft(
-            self.store,
-            self._case,
-            self.agent,
-            event.body,
-            mode=event.mode,
-            channel=target.channel if target else None,
-            to=target.address if target else None,
-        )
+        try:
+            await drafts.save_draft(
+                self.store,
+                self._case,
+                self.agent,
+                event.body,
+                mode=event.mode,
+                channel=target.channel if target else None,
+                to=target.address if target else None,
+            )
+        except OmniError as exc:  # e.g. a full disk: say so once, keep the text on screen
+            if str(exc) != self._draft_trouble:
+                self._draft_trouble = str(exc)
+                self.notify(
+                    f"{exc}. The draft stays in the composer.",
+                    title="Draft",
+                    severity="error",
+                    markup=False,
+                )
+        else:
+            self._draft_trouble = None
 
     @on(Composer.Send)
     @work(exit_on_error=False, group="send")

@@ -81,7 +81,7 @@ def _size(n: int) -> str:
     return f"{n} GB"
 
 
-MAX_SHOWN = 100
+WINDOW = 30  # cards painted at once; k past the first one paints the earlier ones
 
 
 class MessageCard(Static, can_focus=False):
@@ -93,9 +93,18 @@ class MessageCard(Static, can_focus=False):
         classes = f"message -{message['direction']} -channel-{message['channel']}"
         super().__init__(id=f"message-{message['id']}", classes=classes)
         self.message = message
+        self._rendered: tuple[dict[str, Any], bool, Text] | None = None
 
     def render(self) -> Text:
-        return render_message(self.message, self.expanded)
+        # layout measures a card before painting it: build the text once, not per pass
+        cached = self._rendered
+        if cached is None or cached[0] is not self.message or cached[1] != self.expanded:
+            cached = self._rendered = (
+                self.message,
+                self.expanded,
+                render_message(self.message, self.expanded),
+            )
+        return cached[2]
 
 
 class ConversationView(VerticalScroll, can_focus=True):
@@ -125,9 +134,13 @@ class ConversationView(VerticalScroll, can_focus=True):
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.data: dict[str, Any] | None = None
+        self._first = 0  # index in data["messages"] of the first card painted
 
     def compose(self) -> ComposeResult:
         yield Static("Select a conversation (enter in the inbox).", id="conversation-empty")
+        yield Static(id="conversation-header")
+        yield Static("", id="conversation-replying")
+        yield Static(id="conversation-earlier")
 
     @property
     def cards(self) -> list[MessageCard]:
@@ -142,7 +155,52 @@ class ConversationView(VerticalScroll, can_focus=True):
         same = self.data is not None and self.data["id"] == data["id"]
         keep = self.current["id"] if same and self.current else None
         self.data = data
-        await self.remove_children()
+        messages = data["messages"]
+        wanted = focus_message or keep
+        all_ids = [m["id"] for m in messages]
+        first = max(0, len(messages) - WINDOW)  # a long thread paints its latest part
+        if same:
+            first = min(first, self._first)  # earlier cards the agent paged to stay
+        if wanted in all_ids:
+            first = min(first, all_ids.index(wanted))
+        await self._paint(messages[first:], first, same)
+        ids = [m["id"] for m in messages[first:]]
+        self.cursor = ids.index(wanted) if wanted in ids else len(ids) - 1
+        self.watch_cursor()
+
+    async def _paint(self, shown: list[dict[str, Any]], first: int, same: bool) -> None:
+        assert self.data is not None
+        self.add_class("-open")
+        self._header(self.data)
+        earlier = self.query_one("#conversation-earlier", Static)
+        earlier.set_class(bool(first), "-on")
+        if first:
+            earlier.update(f"{first} earlier messages — k on the first one shows them")
+        if not (same and first == self._first and await self._update(shown)):
+            await self.remove_children(MessageCard)
+            await self.mount_all(MessageCard(m) for m in shown)
+        self._first = first
+
+    async def _update(self, shown: list[dict[str, Any]]) -> bool:
+        """The same case again (a repaint after any change): touch only what changed.
+
+        New messages are appended, changed ones redrawn in place; anything else
+        (a message went) is a rebuild.
+        """
+        cards = self.cards
+        if len(shown) < len(cards):
+            return False
+        if [c.message["id"] for c in cards] != [m["id"] for m in shown[: len(cards)]]:
+            return False
+        for card, message in zip(cards, shown, strict=False):
+            if card.message != message:
+                card.message = message
+                card.refresh(layout=True)
+        if len(shown) > len(cards):
+            await self.mount_all(MessageCard(m) for m in shown[len(cards) :])
+        return True
+
+    def _header(self, data: dict[str, Any]) -> None:
         header = Text()
         header.append_text(fmt.safe_line(data["subject"], "bold"))
         header.append(f"  #{data['id']}  {data['status']}", style="dim")
@@ -150,24 +208,16 @@ class ConversationView(VerticalScroll, can_focus=True):
             header.append(f"  @{data['assignee']}", style="dim")
         for tag in data["tags"]:
             header.append(f"  #{tag}", style="italic")
-        await self.mount(Static(header, id="conversation-header"))
-        await self.mount(Static("", id="conversation-replying"))
-        messages = data["messages"]
-        wanted = focus_message or keep
-        all_ids = [m["id"] for m in messages]
-        if len(messages) > MAX_SHOWN:  # a huge thread paints its latest part
-            first = len(messages) - MAX_SHOWN
-            if wanted in all_ids:
-                first = min(first, all_ids.index(wanted))
-            earlier = Text(
-                f"{first} earlier messages — `omni-tui show {data['id']}` has all",
-                style="dim italic",
-            )
-            await self.mount(Static(earlier, id="conversation-earlier"))
-            messages = messages[first : first + MAX_SHOWN]
-        await self.mount_all(MessageCard(m) for m in messages)
-        ids = [m["id"] for m in messages]
-        self.cursor = ids.index(wanted) if wanted in ids else len(ids) - 1
+        self.query_one("#conversation-header", Static).update(header)
+
+    async def _page_earlier(self) -> None:
+        """k on the first card: paint the window before it, keeping the cursor there."""
+        assert self.data is not None
+        current = self.current
+        first = max(0, self._first - WINDOW)
+        await self._paint(self.data["messages"][first:], first, same=False)
+        ids = [m["id"] for m in self.data["messages"][first:]]
+        self.cursor = ids.index(current["id"]) - 1 if current else 0
         self.watch_cursor()
 
     def show_replying(self, agents: tuple[str, ...]) -> None:
@@ -190,11 +240,16 @@ class ConversationView(VerticalScroll, can_focus=True):
             self.call_after_refresh(self.scroll_to_widget, cards[self.cursor], animate=False)
         self.post_message(self.MessageChosen(self.current))
 
-    def action_move(self, step: int) -> None:
-        if self.cards:
+    async def action_move(self, step: int) -> None:
+        if step < 0 and self.cursor == 0 and self._first:
+            await self._page_earlier()
+        elif self.cards:
             self.cursor = max(0, min(len(self.cards) - 1, self.cursor + step))
 
-    def action_edge(self, index: int) -> None:
+    async def action_edge(self, index: int) -> None:
+        if index == 0 and self._first and self.data is not None:
+            self._first = 0  # g means the very first message of the case
+            await self._paint(self.data["messages"], 0, same=False)
         if self.cards:
             self.cursor = 0 if index == 0 else len(self.cards) - 1
 

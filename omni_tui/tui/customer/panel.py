@@ -57,7 +57,17 @@ class Timeline(OptionList):
             super().__init__()
             self.conversation_id, self.message_id = conversation_id, message_id
 
-    def show(self, history: list[dict[str, Any]], active_conversation: int | None) -> None:
+    class Earlier(Message):
+        """The cursor reached the oldest message loaded, and there are older ones."""
+
+    more = False  # older messages exist beyond the ones shown
+
+    def show(
+        self,
+        history: list[dict[str, Any]],
+        active_conversation: int | None,
+        keep: int | None = None,
+    ) -> None:
         self.clear_options()
         self._targets: dict[str, tuple[int, int]] = {}
         options = []
@@ -76,7 +86,20 @@ class Timeline(OptionList):
             options.append(Option(line, id=key))
         self.add_options(options)
         if options:
-            self.highlighted = len(options) - 1
+            ids = [m["id"] for m in history]
+            self.highlighted = ids.index(keep) if keep in ids else len(options) - 1
+
+    @on(OptionList.OptionHighlighted)
+    def _near_the_top(self, event: OptionList.OptionHighlighted) -> None:
+        if self.more and event.option_index < 3:
+            self.more = False  # one request at a time; the next show() says again
+            self.post_message(self.Earlier())
+
+    @property
+    def current_message(self) -> int | None:
+        if self.highlighted is None:
+            return None
+        return self._targets[self.get_option_at_index(self.highlighted).id or ""][1]
 
     @on(OptionList.OptionSelected)
     def _jump(self, event: OptionList.OptionSelected) -> None:
@@ -87,17 +110,26 @@ class Timeline(OptionList):
 
 
 class CustomerPanel(Vertical):
+    data: dict[str, Any] | None = None
+    _active: int | None = None
+
     def compose(self) -> ComposeResult:
         yield Static("", id="customer-profile")
         yield Static("History — every channel", id="history-title", classes="pane-title")
         yield Timeline(id="timeline")
 
     def show(self, data: dict[str, Any], active_conversation: int | None) -> None:
-        self.data = data
+        if self.data == data and self._active == active_conversation:
+            return  # a repaint with nothing new: keep the timeline and its cursor
+        timeline = self.query_one(Timeline)
+        same = self.data is not None and self.data["id"] == data["id"]
+        keep = timeline.current_message if same else None
+        self.data, self._active = data, active_conversation
         self.query_one("#customer-profile", Static).update(profile(data))
         shown, total = len(data["history"]), data.get("history_total", len(data["history"]))
         title = "History — every channel"
         if total > shown:
-            title += f" (latest {shown} of {total}; `omni-tui customer show` has all)"
+            title += f" (latest {shown} of {total}; older ones load as you go up)"
         self.query_one("#history-title", Static).update(title)
-        self.query_one(Timeline).show(data["history"], active_conversation)
+        timeline.more = total > shown
+        timeline.show(data["history"], active_conversation, keep)

@@ -120,6 +120,14 @@ class InboxList(OptionList):
             return  # the view changed while we were reading: drop the stale page
         if after is None:
             highlighted = keep if keep is not None else self.current_id
+            if self._same_rows(rows):  # a repaint: redraw only the rows that changed
+                self._exhausted = len(rows) < PAGE
+                if keep is not None:
+                    self.highlighted = next(
+                        (i for i, r in enumerate(rows) if r["id"] == keep), self.highlighted
+                    )
+                self.post_message(self.Loaded(self.view, len(self.rows)))
+                return
             self.rows = rows
             self.clear_options()
         else:
@@ -131,6 +139,16 @@ class InboxList(OptionList):
             index = next((i for i, r in enumerate(self.rows) if r["id"] == highlighted), 0)
             self.highlighted = index if self.rows else None
             self.post_message(self.Loaded(self.view, len(self.rows)))
+
+    def _same_rows(self, rows: list[dict[str, Any]]) -> bool:
+        """Same cases in the same order as shown: update those in place."""
+        if [r["id"] for r in rows] != [r["id"] for r in self.rows]:
+            return False
+        for index, row in enumerate(rows):
+            if self.rows[index] != row:
+                self.rows[index] = row
+                self.replace_option_prompt_at_index(index, self._option(row).prompt)
+        return True
 
     def mark_read(self, conversation_id: int) -> None:
         """The unread dot goes at once, without reading the store again."""

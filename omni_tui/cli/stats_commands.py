@@ -1,0 +1,100 @@
+"""``omni-tui stats``: the reports of the console's reports screen, for scripts."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime, timedelta
+
+from omni_tui.cli import output
+from omni_tui.cli.commands import Context, command
+from omni_tui.errors import EXIT_USAGE, OmniError
+
+DEFAULT_DAYS = 30
+
+
+class UsageError(OmniError):
+    exit_code = EXIT_USAGE
+
+
+def _day(flag: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{flag}: {value!r} is not a date — write it as YYYY-MM-DD") from None
+
+
+def _now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    try:
+        now = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--now: {value!r} is not an ISO-8601 time") from None
+    return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    minutes = value / 60
+    if minutes < 90:
+        return f"{minutes:.0f}m"
+    hours = minutes / 60
+    return f"{hours:.1f}h" if hours < 48 else f"{hours / 24:.1f}d"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+@command("stats")
+async def stats(ctx: Context) -> int:
+    from omni_tui.reports import ReportQuery, build_report, report_csv, report_json
+    from omni_tui.reports.hours import configured_hours
+
+    a = ctx.args
+    now = _now(a.now)
+    until = _day("--until", a.until) if a.until else now.astimezone(UTC).date()
+    since = _day("--since", a.since) if a.since else until - timedelta(days=DEFAULT_DAYS - 1)
+    if since > until:
+        raise UsageError(f"--since {since} is after --until {until}")
+    query = ReportQuery(
+        since=since,
+        until=until,
+        now=now,
+        by=a.by,
+        channel=a.channel,
+        team=a.team,
+        agent=a.agent,
+        hours=configured_hours(ctx.config) if a.business_hours else None,
+    )
+    async with await ctx.open() as store:
+        report = await build_report(store, query)
+    if a.json:
+        output.emit_json(report_json(report))
+        return 0
+    if a.csv:
+        sys.stdout.write(report_csv(report))
+        return 0
+    print(f"{since} – {until}: {report.totals.cases} cases")
+    rows = [(g.key or "-", g) for g in report.groups] + [("all", report.totals)]
+    output.table(
+        [a.by.upper(), "CASES", "FIRST RESPONSE (MEDIAN/P90)", "RESOLUTION", "REOPEN", "SWITCHES"],
+        [
+            [
+                label,
+                g.cases,
+                f"{_seconds(g.first_response.median_s)} / {_seconds(g.first_response.p90_s)}",
+                f"{_seconds(g.resolution.median_s)} / {_seconds(g.resolution.p90_s)}",
+                _share(g.reopen_rate),
+                g.channel_switches,
+            ]
+            for label, g in rows
+        ],
+    )
+    backlog = report.backlog
+    ages = "  ".join(f"{name} {count}" for name, count in backlog.by_age)
+    print(f"backlog {backlog.total}: {ages}")
+    share = _share(report.totals.answered_on_other_channel_share)
+    print(f"answered on another channel than the customer wrote on: {share}")
+    return 0

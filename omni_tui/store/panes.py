@@ -1,0 +1,214 @@
+"""The case and customer panes, read in one thread hop with plain SQL.
+
+Opening a case is the console's hottest path: a dozen ORM round trips through
+the async driver cost more than the rows themselves.  These readers run inside
+``Store.snapshot`` (one read transaction on a connection of their own) and build
+the same dicts as the rest of ``queries``, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from omni_tui.errors import NotFound
+
+Row = dict[str, Any]
+
+_CONVERSATION_COLUMNS = (
+    "c.id, c.customer_id, c.subject, c.status, c.channels, c.assignee, c.team, c.priority,"
+    " c.created_at, c.last_message_at, c.last_inbound_at, c.waiting_since,"
+    " c.first_response_at, c.snoozed_until, c.unread, c.message_count, c.snippet"
+)
+_MESSAGE_COLUMNS = (
+    "id, conversation_id, customer_id, channel, direction, account, sender, sender_name,"
+    ' recipients, subject, text, sent_at, message_id, in_reply_to, "references", status,'
+    " status_reason, author, read_at, context"
+)
+
+
+def iso_ms(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def summary_row(r: sqlite3.Row, customer_name: str, tags: list[str]) -> Row:
+    """A conversation's inbox summary, the shape ``queries`` gives everywhere."""
+    return {
+        "id": r["id"],
+        "customer_id": r["customer_id"],
+        "customer_name": customer_name,
+        "customer_address": None,
+        "subject": r["subject"],
+        "status": r["status"],
+        "channels": [c for c in r["channels"].split(",") if c],
+        "assignee": r["assignee"],
+        "team": r["team"],
+        "priority": r["priority"],
+        "tags": tags,
+        "created_at": iso_ms(r["created_at"]),
+        "last_message_at": iso_ms(r["last_message_at"]),
+        "last_inbound_at": iso_ms(r["last_inbound_at"]),
+        "waiting_since": iso_ms(r["waiting_since"]),
+        "first_response_at": iso_ms(r["first_response_at"]),
+        "snoozed_until": iso_ms(r["snoozed_until"]),
+        "unread": r["unread"],
+        "message_count": r["message_count"],
+        "snippet": " ".join(r["snippet"].split())[:160],
+    }
+
+
+def _messages(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Row]:
+    parts: dict[int, list[Row]] = defaultdict(list)
+    ids = [r["id"] for r in rows]
+    for chunk in range(0, len(ids), 500):
+        marks = ",".join("?" * len(ids[chunk : chunk + 500]))
+        for a in conn.execute(
+            "SELECT id, message_id, filename, content_type, size, sha256, inline,"
+            f" skipped_reason FROM attachment WHERE message_id IN ({marks}) ORDER BY id",
+            ids[chunk : chunk + 500],
+        ):
+            parts[a["message_id"]].append(
+                {
+                    "id": a["id"],
+                    "filename": a["filename"],
+                    "content_type": a["content_type"],
+                    "size": a["size"],
+                    "sha256": a["sha256"],
+                    "inline": bool(a["inline"]),
+                    "skipped_reason": a["skipped_reason"],
+                }
+            )
+    return [
+        {
+            "id": m["id"],
+            "conversation_id": m["conversation_id"],
+            "customer_id": m["customer_id"],
+            "channel": m["channel"],
+            "direction": m["direction"],
+            "account": m["account"],
+            "sender": m["sender"],
+            "sender_name": m["sender_name"],
+            "recipients": json.loads(m["recipients"]),
+            "subject": m["subject"],
+            "text": m["text"],
+            "sent_at": iso_ms(m["sent_at"]),
+            "message_id": m["message_id"],
+            "in_reply_to": m["in_reply_to"],
+            "references": json.loads(m["references"]),
+            "status": m["status"],
+            "status_reason": m["status_reason"],
+            "author": m["author"],
+            "read": m["read_at"] is not None or m["direction"] != "in",
+            "context": json.loads(m["context"]),
+            "attachments": parts.get(m["id"], []),
+        }
+        for m in rows
+    ]
+
+
+def _customer_name(conn: sqlite3.Connection, customer_id: int) -> str:
+    found = conn.execute("SELECT name FROM customer WHERE id = ?", (customer_id,)).fetchone()
+    return found["name"] if found else ""
+
+
+def conversation(conn: sqlite3.Connection, conversation_id: int) -> Row:
+    """A case with every message and event, oldest first."""
+    found = conn.execute(
+        f"SELECT {_CONVERSATION_COLUMNS} FROM conversation c WHERE c.id = ?", (conversation_id,)
+    ).fetchone()
+    if found is None:
+        raise NotFound("conversation", conversation_id)
+    tags = [
+        r["tag"]
+        for r in conn.execute(
+            "SELECT tag FROM conversation_tag WHERE conversation_id = ? ORDER BY tag",
+            (conversation_id,),
+        )
+    ]
+    row = summary_row(found, _customer_name(conn, found["customer_id"]), tags)
+    messages = conn.execute(
+        f"SELECT {_MESSAGE_COLUMNS} FROM message WHERE conversation_id = ? ORDER BY sent_at, id",
+        (conversation_id,),
+    ).fetchall()
+    row["messages"] = _messages(conn, messages)
+    events = conn.execute(
+        "SELECT id, at, actor, kind, data FROM event WHERE conversation_id = ? ORDER BY at",
+        (conversation_id,),
+    )
+    row["events"] = [
+        {"id": e["id"], "at": iso_ms(e["at"]), "actor": e["actor"], "kind": e["kind"]}
+        | json.loads(e["data"])
+        for e in events
+    ]
+    return row
+
+
+def _live_customer(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row:
+    """Follow merges: a merged id still finds the person."""
+    seen: set[int] = set()
+    sql = "SELECT id, name, note, created_at, merged_into, opted_out_at FROM customer WHERE id = ?"
+    customer = conn.execute(sql, (customer_id,)).fetchone()
+    while customer is not None and customer["merged_into"] is not None:
+        if customer["id"] in seen:
+            break
+        seen.add(customer["id"])
+        customer = conn.execute(sql, (customer["merged_into"],)).fetchone()
+    if customer is None:
+        raise NotFound("customer", customer_id)
+    return customer
+
+
+def customer(conn: sqlite3.Connection, customer_id: int, history_limit: int | None) -> Row:
+    """The customer with their whole history, or its latest ``history_limit`` messages."""
+    found = _live_customer(conn, customer_id)
+    cid = found["id"]
+    identities = conn.execute(
+        "SELECT id, channel, address, display_name FROM identity WHERE customer_id = ? ORDER BY id",
+        (cid,),
+    )
+    tags = conn.execute("SELECT tag FROM customer_tag WHERE customer_id = ?", (cid,))
+    conversations = conn.execute(
+        f"SELECT {_CONVERSATION_COLUMNS} FROM conversation c"
+        " WHERE c.customer_id = ? ORDER BY c.created_at",
+        (cid,),
+    )
+    suggestions = conn.execute(
+        "SELECT id, customer_id, other_customer_id, address, reason, status, created_at"
+        " FROM link_suggestion WHERE status = 'pending' AND customer_id = ?"
+        " UNION ALL SELECT id, customer_id, other_customer_id, address, reason, status,"
+        " created_at FROM link_suggestion WHERE status = 'pending' AND other_customer_id = ?"
+        " AND customer_id != ? ORDER BY id",
+        (cid, cid, cid),
+    )
+    if history_limit is None:
+        sql = f"SELECT {_MESSAGE_COLUMNS} FROM message WHERE customer_id = ? ORDER BY sent_at, id"
+        history = _messages(conn, conn.execute(sql, (cid,)).fetchall())
+        total = len(history)
+    else:
+        latest = conn.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM message WHERE customer_id = ?"
+            " ORDER BY sent_at DESC, id DESC LIMIT ?",
+            (cid, history_limit),
+        ).fetchall()
+        history = list(reversed(_messages(conn, latest)))
+        sql = "SELECT count(*) FROM message WHERE customer_id = ?"
+        total = conn.execute(sql, (cid,)).fetchone()[0]
+    return {
+        "id": cid,
+        "name": found["name"],
+        "note": found["note"],
+        "opted_out": found["opted_out_at"] is not None,
+        "created_at": iso_ms(found["created_at"]),
+        "merged_from": [] if cid == customer_id else [customer_id],
+        "tags": sorted(r["tag"] for r in tags),
+        "identities": [dict(i) for i in identities],
+        "conversations": [summary_row(c, found["name"], []) for c in conversations],
+        "suggestions": [dict(s) | {"created_at": iso_ms(s["created_at"])} for s in suggestions],
+        "history": history,
+        "history_total": total,
+    }
