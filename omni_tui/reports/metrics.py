@@ -121,10 +121,13 @@ async def _volume(store: Store, query: ReportQuery) -> list[VolumeRow]:
         scope += " AND m.channel = :channel"
         params["channel"] = query.channel
     sql = sqlite.REPORT_VOLUME_SQL.format(day=DAY_MS, auto=AUTO_AUTHOR, scope=scope)
-    params |= {"since": query.since_ms, "until": query.until_ms}
+    first = query.since_ms // DAY_MS
+    params |= {"first_day": first, "last_day": first + query.days - 1}
     return [
         VolumeRow(date(1970, 1, 1) + timedelta(days=d), channel, inbound, outbound)
-        for d, channel, inbound, outbound in await _rows(store, sql, params)
+        for d, packed in await _rows(store, sql, params)
+        for channel, inbound, outbound in sorted(json.loads(packed))
+        if inbound or outbound
     ]
 
 
