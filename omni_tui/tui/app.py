@@ -36,6 +36,7 @@ from omni_tui.tui.store_guard import StoreGuard
 
 NARROW = 120
 POLL_SECONDS = 0.5
+HEAP_SETTLES_AFTER = 1.0  # seconds after the first paint
 HISTORY_PAGE = 40  # timeline rows loaded per page; more as the cursor goes up
 
 
@@ -274,7 +275,7 @@ class OmniApp(CaseActions):
     def _inbox_loaded(self, event: InboxList.Loaded) -> None:
         self._show_view_title(event.view, event.count)
         if not self._watching:  # start watching after the first paint, not before it
-            settle_heap()
+            self.set_timer(HEAP_SETTLES_AFTER, settle_heap)  # once the agent is reading
             self._refresh_counts()  # later, every reload() counts again
             self._watching = True
             assert self.store is not None
