@@ -207,3 +207,44 @@ def _texts(db: Path) -> list[str]:
             return [r[0] for r in conn.execute("SELECT text FROM message ORDER BY id")]
     except sqlite3.OperationalError:
         return []
+
+
+async def test_a_relayed_twilio_text_whose_media_cannot_be_fetched_keeps_its_text(
+    relay: RelayProcess, store: Store
+) -> None:
+    form = {
+        "MessageSid": "SM" + "c" * 32,
+        "AccountSid": "AC" + "b" * 32,
+        "From": "+447911123456",
+        "To": "+15005550006",
+        "Body": "Photo of the broken lid",
+        "NumMedia": "1",
+        "MediaUrl0": "http://127.0.0.1:1/media/ME1",  # nothing listens there
+        "MediaContentType0": "image/jpeg",
+    }
+    url = relay.url + "/hooks/twilio"
+    body = urllib.parse.urlencode(form).encode()
+    signed = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": twilio.signature(
+            TWILIO_TOKEN, url, {k: [v] for k, v in form.items()}
+        ),
+    }
+    assert (await asyncio.to_thread(relay.request, "POST", "/hooks/twilio", body, signed))[0] == 200
+    sms = f"""
+[[accounts]]
+name = "shop-twilio"
+channel = "sms"
+provider = "twilio"
+number = "+15005550006"
+account_sid = "{form["AccountSid"]}"
+auth_token = "{TWILIO_TOKEN}"
+api_base = "http://127.0.0.1:1"
+"""
+    await sync_once(store, console_config(relay, sms), account="site-chat")
+    [customer] = await queries.list_customers(store)
+    [message] = (await queries.show_customer(store, customer["id"]))["history"]
+    assert message["text"] == "Photo of the broken lid"  # the text is never lost
+    [media] = message["attachments"]
+    assert media["content_type"] == "image/jpeg" and media["sha256"] is None
+    assert "cannot" in media["skipped_reason"] or "ConnectError" in media["skipped_reason"]
