@@ -9,10 +9,12 @@ race is set up exactly, against a real Dovecot, SMTP sink and Twilio stand-in).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from sqlmodel import select
 
 from omni_tui import outbox, queries
+from omni_tui.config import Config
 from omni_tui.delivery import deliver_outbox
 from omni_tui.recovery import recover_interrupted
 from omni_tui.store import Message, Outbox, Store
@@ -51,14 +53,22 @@ async def events_of(store: Store, conversation_id: int) -> list[str]:
     return [e["kind"] for e in (await queries.show_conversation(store, conversation_id))["events"]]
 
 
-async def test_an_email_caught_mid_send_and_found_in_sent_is_not_sent_again(
+async def a_queued_email_reply(
     dovecot: Dovecot, folder: str, store: Store, sink: SmtpSink
-) -> None:
+) -> tuple[Config, dict[str, Any], outbox.QueuedReply]:
+    """A customer's email synced from Dovecot and our reply to it, queued."""
     config = email_config(dovecot, folder, smtp_port=sink.port, sent_folder=f'"{folder}Sent"')
     dovecot.deliver(email(1), folder=folder)
     await sync_once(store, config)
     [case] = await queries.list_conversations(store)
     queued = await outbox.queue_reply(store, case["id"], "A new one ships today", agent="Ana")
+    return config, case, queued
+
+
+async def test_an_email_caught_mid_send_and_found_in_sent_is_not_sent_again(
+    dovecot: Dovecot, folder: str, store: Store, sink: SmtpSink
+) -> None:
+    config, case, queued = await a_queued_email_reply(dovecot, folder, store, sink)
     assert (await deliver_outbox(store, config)).sent == 1  # SMTP took it, Sent has the copy
     await crash_mid_send(store, queued.message_id)  # … and the syncer died before recording it
 
@@ -74,11 +84,7 @@ async def test_an_email_caught_mid_send_and_found_in_sent_is_not_sent_again(
 async def test_an_email_caught_before_smtp_took_it_is_sent_again_with_its_message_id(
     dovecot: Dovecot, folder: str, store: Store, sink: SmtpSink
 ) -> None:
-    config = email_config(dovecot, folder, smtp_port=sink.port, sent_folder=f'"{folder}Sent"')
-    dovecot.deliver(email(1), folder=folder)
-    await sync_once(store, config)
-    [case] = await queries.list_conversations(store)
-    queued = await outbox.queue_reply(store, case["id"], "A new one ships today", agent="Ana")
+    config, case, queued = await a_queued_email_reply(dovecot, folder, store, sink)
     await crash_mid_send(store, queued.message_id)  # claimed, then killed before SMTP
 
     assert await recover_interrupted(store, config) == 1

@@ -301,26 +301,21 @@ class ImapAccount:
 
     async def has_message_id(self, folder: str, message_id: str) -> bool:
         """For a reply caught mid-send: did its copy reach the Sent folder?"""
-        connection = ImapConnection(self.settings)
-        await asyncio.to_thread(connection.open)
-        try:
-            return await asyncio.to_thread(connection.has_message_id, folder, message_id)
-        except (OSError, IMAPClientError) as exc:
-            raise TransientError(
-                f"{self.settings.account}: cannot search {folder} ({exc})"
-            ) from None
-        finally:
-            await asyncio.to_thread(connection.close)
+        return bool(
+            await self._once(f"cannot search {folder}", "has_message_id", folder, message_id)
+        )
 
     async def append(self, folder: str, raw: bytes) -> None:
         """Keep a copy of a sent reply in the account's Sent folder."""
+        await self._once(f"cannot save to {folder}", "append", folder, raw)
+
+    async def _once(self, failing: str, method: str, *args: object) -> object:
+        """One call on a connection of its own, opened and closed around it."""
         connection = ImapConnection(self.settings)
         await asyncio.to_thread(connection.open)
         try:
-            await asyncio.to_thread(connection.append, folder, raw)
+            return await asyncio.to_thread(getattr(connection, method), *args)
         except (OSError, IMAPClientError) as exc:
-            raise TransientError(
-                f"{self.settings.account}: cannot save to {folder} ({exc})"
-            ) from None
+            raise TransientError(f"{self.settings.account}: {failing} ({exc})") from None
         finally:
             await asyncio.to_thread(connection.close)

@@ -33,16 +33,6 @@ def _now(value: str | None) -> datetime:
     return now if now.tzinfo else now.replace(tzinfo=UTC)
 
 
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    minutes = value / 60
-    if minutes < 90:
-        return f"{minutes:.0f}m"
-    hours = minutes / 60
-    return f"{hours:.1f}h" if hours < 48 else f"{hours / 24:.1f}d"
-
-
 def _share(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
@@ -51,6 +41,7 @@ def _share(value: float | None) -> str:
 async def stats(ctx: Context) -> int:
     from omni_tui.reports import ReportQuery, build_report, report_csv, report_json
     from omni_tui.reports.hours import configured_hours
+    from omni_tui.reports.shape import duration
 
     a = ctx.args
     now = _now(a.now)
@@ -84,8 +75,8 @@ async def stats(ctx: Context) -> int:
             [
                 label,
                 g.cases,
-                f"{_seconds(g.first_response.median_s)} / {_seconds(g.first_response.p90_s)}",
-                f"{_seconds(g.resolution.median_s)} / {_seconds(g.resolution.p90_s)}",
+                f"{duration(g.first_response.median_s)} / {duration(g.first_response.p90_s)}",
+                f"{duration(g.resolution.median_s)} / {duration(g.resolution.p90_s)}",
                 _share(g.reopen_rate),
                 g.channel_switches,
             ]

@@ -9,6 +9,18 @@ from typing import Any
 from omni_tui.reports.model import AGE_BUCKETS, Durations, Group, Report
 from omni_tui.routing import DAYS
 
+
+def duration(seconds: float | None) -> str:
+    """A response or resolution time for people: 42m, 3.5h, 2.1d."""
+    if seconds is None:
+        return "-"
+    minutes = seconds / 60
+    if minutes < 90:
+        return f"{minutes:.0f}m"
+    hours = minutes / 60
+    return f"{hours:.1f}h" if hours < 48 else f"{hours / 24:.1f}d"
+
+
 CSV_COLUMNS = (
     "group",
     "cases",

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from omni_tui.reports import Group, Report, ReportQuery, build_report, case_groups
+from omni_tui.reports.shape import duration
 from omni_tui.routing import BusinessHours
 from omni_tui.store import Store
 from omni_tui.store.models import CHANNELS
@@ -26,16 +27,6 @@ from omni_tui.tui import format as fmt
 RANGES = (7, 30, 90)
 TABLE_BY = ("agent", "team")
 BAR = 10
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes = seconds / 60
-    if minutes < 90:
-        return f"{minutes:.0f}m"
-    hours = minutes / 60
-    return f"{hours:.1f}h" if hours < 48 else f"{hours / 24:.1f}d"
 
 
 def share(value: float | None) -> str:
