@@ -125,6 +125,26 @@ async def test_a_reply_telegram_refuses_is_shown_failed_with_the_reason(
     assert "Telegram 401: Unauthorized" in last["status_reason"]
 
 
+async def _synced_via_relay(
+    relay: RelayProcess, store: Store, form: dict[str, str]
+) -> dict[str, Any]:
+    """The console pulls the relay with the Twilio account configured: the one message."""
+    sms = f"""
+[[accounts]]
+name = "shop-twilio"
+channel = "sms"
+provider = "twilio"
+number = "+15005550006"
+account_sid = "{form["AccountSid"]}"
+auth_token = "{TWILIO_TOKEN}"
+api_base = "http://127.0.0.1:1"
+"""
+    await sync_once(store, console_config(relay, sms), account="site-chat")
+    [customer] = await queries.list_customers(store)
+    [message] = (await queries.show_customer(store, customer["id"]))["history"]
+    return message
+
+
 async def test_twilio_webhooks_taken_by_the_relay_reach_the_sms_account(
     relay: RelayProcess, store: Store
 ) -> None:
@@ -148,19 +168,7 @@ async def test_twilio_webhooks_taken_by_the_relay_reach_the_sms_account(
         ),
     }
     assert (await asyncio.to_thread(relay.request, "POST", "/hooks/twilio", body, signed))[0] == 200
-    sms = f"""
-[[accounts]]
-name = "shop-twilio"
-channel = "sms"
-provider = "twilio"
-number = "+15005550006"
-account_sid = "{form["AccountSid"]}"
-auth_token = "{TWILIO_TOKEN}"
-api_base = "http://127.0.0.1:1"
-"""
-    await sync_once(store, console_config(relay, sms), account="site-chat")
-    [customer] = await queries.list_customers(store)
-    [message] = (await queries.show_customer(store, customer["id"]))["history"]
+    message = await _synced_via_relay(relay, store, form)
     assert (message["account"], message["sender"], message["text"]) == (
         "shop-twilio",
         "+447911123456",
@@ -231,19 +239,7 @@ async def test_a_relayed_twilio_text_whose_media_cannot_be_fetched_keeps_its_tex
         ),
     }
     assert (await asyncio.to_thread(relay.request, "POST", "/hooks/twilio", body, signed))[0] == 200
-    sms = f"""
-[[accounts]]
-name = "shop-twilio"
-channel = "sms"
-provider = "twilio"
-number = "+15005550006"
-account_sid = "{form["AccountSid"]}"
-auth_token = "{TWILIO_TOKEN}"
-api_base = "http://127.0.0.1:1"
-"""
-    await sync_once(store, console_config(relay, sms), account="site-chat")
-    [customer] = await queries.list_customers(store)
-    [message] = (await queries.show_customer(store, customer["id"]))["history"]
+    message = await _synced_via_relay(relay, store, form)
     assert message["text"] == "Photo of the broken lid"  # the text is never lost
     [media] = message["attachments"]
     assert media["content_type"] == "image/jpeg" and media["sha256"] is None
