@@ -30,3 +30,20 @@ def record(
     )
     session.add(event)
     return event
+
+
+def customer_reopened(
+    session: AsyncSession, conversation_id: int, *, at: datetime, channel: str
+) -> Event:
+    """A customer wrote into a resolved case: logged like an agent's reopen, so reports
+    count it even after the case is resolved again."""
+    return record(
+        session,
+        "reopen",
+        actor="customer",
+        conversation_id=conversation_id,
+        at=at,
+        before="resolved",
+        status="open",
+        channel=channel,
+    )

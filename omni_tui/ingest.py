@@ -242,6 +242,8 @@ async def _ingest_one(
             updated_at=sent_at,
         )
     elif inbound.direction == "in" and conversation.status in ("resolved", "snoozed"):
+        if conversation.status == "resolved" and conversation.id is not None:
+            events.customer_reopened(session, conversation.id, at=sent_at, channel=inbound.channel)
         conversation.status, conversation.snoozed_until = "open", None
     if not conversation.last_message_at or conversation.last_message_at < sent_at:
         conversation.last_message_at = sent_at

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import InboundMessage
-from omni_tui import blobs, identity
+from omni_tui import blobs, events, identity
 from omni_tui.store import sqlite
 from omni_tui.store.models import (
     Attachment,
@@ -373,6 +373,10 @@ class EmailBatch:
             self.conversations[conversation.id] = conversation
             self.by_customer.setdefault(customer_id, []).append(conversation)
         elif inbound.direction == "in" and conversation.status in ("resolved", "snoozed"):
+            if conversation.status == "resolved":
+                events.customer_reopened(
+                    self.session, conversation.id, at=sent_at, channel=inbound.channel
+                )
             conversation.status, conversation.snoozed_until = "open", None
         if not conversation.last_message_at or conversation.last_message_at < sent_at:
             conversation.last_message_at = sent_at

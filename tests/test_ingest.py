@@ -9,6 +9,7 @@ from adapters.base import AttachmentData, Cursor, InboundMessage
 from omni_tui import outbox, queries
 from omni_tui.actions import set_status
 from omni_tui.ingest import IngestOptions, ingest
+from omni_tui.queries import iso
 from omni_tui.store import Attachment, LinkSuggestion, Message, Store, SyncCursor
 from tests.conftest import T0
 
@@ -144,7 +145,11 @@ async def test_a_resolved_case_is_not_joined_but_a_reply_to_it_reopens_it(store:
     )
     assert second.conversation_ids[0] != sms_case
     assert second.conversation_ids[1] == email_case
-    assert (await queries.show_conversation(store, email_case or 0))["status"] == "open"
+    reopened = await queries.show_conversation(store, email_case or 0)
+    assert reopened["status"] == "open"
+    # the log says who reopened it, so reports count it even once it is resolved again
+    [event] = [e for e in reopened["events"] if e["kind"] == "reopen"]
+    assert (event["actor"], event["channel"], event["at"]) == ("customer", "email", iso(later))
 
 
 async def test_a_customers_reply_to_our_email_joins_the_same_conversation(store: Store) -> None:
