@@ -18,7 +18,7 @@ from omni_tui import actions, presence, queries
 from omni_tui.config import Config
 from omni_tui.store import Store
 from omni_tui.tui.case_actions import CaseActions
-from omni_tui.tui.commands import OmniCommands
+from omni_tui.tui.commands import OmniCommands, palette_entries
 from omni_tui.tui.composer import Composer
 from omni_tui.tui.conversation import ConversationView
 from omni_tui.tui.customer import CustomerPanel, Timeline
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from omni_tui.tui.local_sync import LocalSync
 from omni_tui.tui.inbox import InboxList, InboxView, default_views
 from omni_tui.tui.inbox.list import tag_view
+from omni_tui.tui.keys import CONSOLE_BINDINGS
 from omni_tui.tui.screens.help import HelpScreen
 from omni_tui.tui.screens.pickers import PickOne
 from omni_tui.tui.screens.search import SearchScreen
@@ -44,129 +45,7 @@ class OmniApp(CaseActions):
     CSS_PATH = "app.tcss"
     TITLE = "omni-tui"
     COMMANDS = App.COMMANDS | {OmniCommands}
-    BINDINGS = [
-        Binding("question_mark", "help", "Help", tooltip="Every key, and its id", id="app.help"),
-        Binding("slash", "search", "Search", tooltip="Search every channel", id="app.search"),
-        Binding("v", "pick_view", "Views", tooltip="Switch inbox view", id="app.views"),
-        Binding("1", "view('mine')", "Mine", show=False, id="app.view-mine"),
-        Binding("2", "view('unassigned')", "Unassigned", show=False, id="app.view-unassigned"),
-        Binding("3", "view('all')", "All", show=False, id="app.view-all"),
-        Binding("r", "reply", "Reply", tooltip="Reply on the customer's channel", id="app.reply"),
-        Binding("n", "note", "Note", tooltip="Private note for agents", id="app.note"),
-        Binding(
-            "a", "assign", "Assign", tooltip="Assign to me, an agent or a team", id="app.assign"
-        ),
-        Binding("e", "resolve", "Resolve", id="app.resolve"),
-        Binding("s", "snooze", "Snooze", tooltip="Hide until a time", id="app.snooze"),
-        Binding(
-            "p",
-            "pending",
-            "Pending",
-            show=False,
-            tooltip="Waiting on the customer",
-            id="app.pending",
-        ),
-        Binding("O", "reopen", "Reopen", show=False, id="app.reopen"),
-        Binding("t", "tag", "Tag", tooltip="Add tags (prefix - to remove)", id="app.tag"),
-        Binding(
-            "m",
-            "merge",
-            "Merge",
-            show=False,
-            tooltip="Merge this customer with another",
-            id="app.merge",
-        ),
-        Binding(
-            "L",
-            "link_suggestion(True)",
-            "Link",
-            show=False,
-            tooltip="Accept the identity-link suggestion",
-            id="app.link-accept",
-        ),
-        Binding(
-            "D",
-            "link_suggestion(False)",
-            "Dismiss link",
-            show=False,
-            tooltip="Dismiss the identity-link suggestion",
-            id="app.link-dismiss",
-        ),
-        Binding(
-            "l",
-            "log_call",
-            "Log call",
-            show=False,
-            tooltip="Log a phone call or visit",
-            id="app.log-call",
-        ),
-        Binding(
-            "c",
-            "compose_new",
-            "New",
-            show=False,
-            tooltip="New outbound conversation with this customer",
-            id="app.compose",
-        ),
-        Binding(
-            "R", "retry", "Retry", show=False, tooltip="Retry a failed delivery", id="app.retry"
-        ),
-        Binding(
-            "C",
-            "cancel_reply",
-            "Cancel reply",
-            show=False,
-            tooltip="Do not send this queued or failed reply",
-            id="app.cancel_reply",
-        ),
-        Binding(
-            "E",
-            "edit_reply",
-            "Edit reply",
-            show=False,
-            tooltip="Change a queued or failed reply and send it again",
-            id="app.edit_reply",
-        ),
-        Binding(
-            "S",
-            "save_attachments",
-            "Save files",
-            show=False,
-            tooltip="Save this message's attachments",
-            id="app.save",
-        ),
-        Binding(
-            "X",
-            "open_attachments",
-            "Open files",
-            show=False,
-            tooltip="Open this message's attachments with the system viewer",
-            id="app.open",
-        ),
-        Binding(
-            "left_square_bracket",
-            "toggle_pane('inbox')",
-            "Inbox pane",
-            show=False,
-            id="app.toggle-inbox",
-        ),
-        Binding(
-            "right_square_bracket",
-            "toggle_pane('customer')",
-            "Customer pane",
-            show=False,
-            id="app.toggle-customer",
-        ),
-        Binding(
-            "M",
-            "reports",
-            "Reports",
-            show=False,
-            tooltip="Volume, response times, backlog per channel, agent and team",
-            id="app.reports",
-        ),
-        Binding("q", "quit", "Quit", id="app.quit"),
-    ]
+    BINDINGS = CONSOLE_BINDINGS
 
     def __init__(self, config: Config, db_path: Path) -> None:
         super().__init__()
@@ -487,6 +366,9 @@ class OmniApp(CaseActions):
                 sections.append((title, bindings))
         self.push_screen(HelpScreen(sections))
 
+    def palette_commands(self) -> list[tuple[str, str, str]]:
+        return palette_entries(self.views, self.conversation, self.reply_targets(), self.customer)
+
     def action_reports(self) -> None:
         from omni_tui.errors import ConfigError
         from omni_tui.reports.hours import configured_hours
@@ -500,52 +382,6 @@ class OmniApp(CaseActions):
             self.notify(str(exc), severity="warning", markup=False)
             hours = None
         self.push_screen(ReportsScreen(self.store, now=fmt.now(), hours=hours))
-
-    def palette_commands(self) -> list[tuple[str, str, str]]:
-        """(title, help, action) for every action that fits the current context."""
-        found = [
-            ("Search every channel", "Full-text search", "search"),
-            ("Switch inbox view", "Mine, Unassigned, All, channel, status, tag", "pick_view"),
-            ("Reports", "Volume, response times, backlog, channel switches", "reports"),
-        ]
-        found += [(f"View: {v.title}", "Inbox view", f"view({v.key!r})") for v in self.views]
-        if self.conversation is not None:
-            found += [
-                (
-                    f"Reply via {t.channel.upper()} to {t.address}",
-                    "Answer on this channel",
-                    f"reply_to({t.channel!r}, {t.address!r})",
-                )
-                for t in self.reply_targets()
-            ]
-            found += [
-                ("Add private note", "Only agents see it", "note"),
-                ("Assign to…", "Me, an agent, nobody or a team", "assign"),
-                ("Resolve", "", "resolve"),
-                ("Reopen", "", "reopen"),
-                ("Mark pending", "Waiting on the customer", "pending"),
-                ("Snooze until…", "", "snooze"),
-                ("Tag…", "", "tag"),
-                ("Merge customer with…", "Fuzzy pick the other customer", "merge"),
-                ("Log a phone call or visit", "", "log_call"),
-                ("New outbound conversation…", "", "compose_new"),
-                ("Save attachments of this message", "", "save_attachments"),
-                ("Open attachments with the system viewer", "", "open_attachments"),
-                ("Retry failed delivery", "", "retry"),
-                ("Cancel a queued or failed reply", "", "cancel_reply"),
-                ("Edit a queued or failed reply", "", "edit_reply"),
-            ]
-            if self.customer and self.customer["suggestions"]:
-                found += [
-                    (
-                        "Accept identity-link suggestion",
-                        "Merge the two customers",
-                        "link_suggestion(True)",
-                    ),
-                    ("Dismiss identity-link suggestion", "", "link_suggestion(False)"),
-                ]
-        found += [("Help: every key", "", "help"), ("Quit", "", "quit")]
-        return found
 
 
 async def run_console(config: Config, db_path: Path) -> int:

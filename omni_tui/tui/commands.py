@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
     from omni_tui.tui.app import OmniApp
+    from omni_tui.tui.composer import Target
+    from omni_tui.tui.inbox import InboxView
 
 
 class OmniCommands(Provider):
@@ -30,3 +33,55 @@ class OmniCommands(Provider):
                 yield Hit(
                     score, matcher.highlight(title), partial(app.run_action, action), help=help_text
                 )
+
+
+def palette_entries(
+    views: Sequence[InboxView],
+    conversation: dict[str, Any] | None,
+    targets: Sequence[Target],
+    customer: dict[str, Any] | None,
+) -> list[tuple[str, str, str]]:
+    """(title, help, action) for every action that fits the current context."""
+    found = [
+        ("Search every channel", "Full-text search", "search"),
+        ("Switch inbox view", "Mine, Unassigned, All, channel, status, tag", "pick_view"),
+        ("Reports", "Volume, response times, backlog, channel switches", "reports"),
+    ]
+    found += [(f"View: {v.title}", "Inbox view", f"view({v.key!r})") for v in views]
+    if conversation is not None:
+        found += [
+            (
+                f"Reply via {t.channel.upper()} to {t.address}",
+                "Answer on this channel",
+                f"reply_to({t.channel!r}, {t.address!r})",
+            )
+            for t in targets
+        ]
+        found += [
+            ("Add private note", "Only agents see it", "note"),
+            ("Assign to…", "Me, an agent, nobody or a team", "assign"),
+            ("Resolve", "", "resolve"),
+            ("Reopen", "", "reopen"),
+            ("Mark pending", "Waiting on the customer", "pending"),
+            ("Snooze until…", "", "snooze"),
+            ("Tag…", "", "tag"),
+            ("Merge customer with…", "Fuzzy pick the other customer", "merge"),
+            ("Log a phone call or visit", "", "log_call"),
+            ("New outbound conversation…", "", "compose_new"),
+            ("Save attachments of this message", "", "save_attachments"),
+            ("Open attachments with the system viewer", "", "open_attachments"),
+            ("Retry failed delivery", "", "retry"),
+            ("Cancel a queued or failed reply", "", "cancel_reply"),
+            ("Edit a queued or failed reply", "", "edit_reply"),
+        ]
+        if customer and customer["suggestions"]:
+            found += [
+                (
+                    "Accept identity-link suggestion",
+                    "Merge the two customers",
+                    "link_suggestion(True)",
+                ),
+                ("Dismiss identity-link suggestion", "", "link_suggestion(False)"),
+            ]
+    found += [("Help: every key", "", "help"), ("Quit", "", "quit")]
+    return found
