@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -162,3 +164,33 @@ def test_all_sqlite_specific_sql_lives_in_one_module() -> None:
             if marker in source:
                 offenders.append(f"{path.relative_to(root)}: {marker}")
     assert offenders == []
+
+
+_KILLED_WRITER = """
+import os, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA wal_autocheckpoint=0")
+conn.execute("CREATE TABLE late_table (x)")
+conn.execute("INSERT INTO customer (name, note, created_at) VALUES ('After the kill', '', 0)")
+os.kill(os.getpid(), 9)
+"""
+
+
+async def test_a_store_whose_writer_died_mid_checkpoint_opens_through_its_wal(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "omni.db"
+    async with await Store.open(path, create=True):
+        pass
+    subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(path)], check=False)
+    assert Path(f"{path}-wal").stat().st_size > 0
+    # a checkpoint cut short: the main file's first page half-written, the WAL whole
+    with path.open("r+b") as fh:
+        fh.seek(100)
+        fh.write(b"\0" * 3000)
+    async with await Store.open(path) as store:
+        async with store.read() as session:
+            names = (await session.exec(select(Customer.name))).all()
+            conn = await session.connection()
+            check = (await conn.exec_driver_sql("PRAGMA integrity_check")).scalar()
+    assert names == ["After the kill"] and check == "ok"

@@ -178,8 +178,11 @@ def check_file(path: Path) -> None:
 
 def inspect_file(path: Path) -> tuple[int, int]:
     """(schema version, number of tables) read without changing the file."""
-    # immutable: a read that never creates -wal/-shm files next to a store we may refuse
-    uri = f"file:{path}?mode=ro&immutable=1"
+    # immutable: a read that never creates -wal/-shm files next to a store we may refuse.
+    # But a store whose writer was killed can hold half a checkpoint in the main file,
+    # completed only by its WAL: then the WAL must be read too (its files are there).
+    wal = path.with_name(path.name + "-wal")
+    uri = f"file:{path}?mode=ro" if wal.exists() else f"file:{path}?mode=ro&immutable=1"
     try:
         conn = sqlite3.connect(uri, uri=True)
         try:
