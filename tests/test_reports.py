@@ -37,6 +37,7 @@ from omni_tui.config import parse_config
 from omni_tui.ingest import ingest
 from omni_tui.reports import ReportQuery, build_report
 from omni_tui.reports.hours import business_sql, offsets
+from omni_tui.reports.model import Durations
 from omni_tui.routing import BusinessHours
 from omni_tui.store import (
     Agent,
@@ -270,6 +271,39 @@ def test_volume_counts_messages_by_the_day_they_were_sent(store_path: Path) -> N
     ]
     sms = report(store_path, replace(WEEK, channel="sms")).volume
     assert {v.channel for v in sms} == {"sms"}
+    # an agent's volume is counted from their cases' messages
+    alice = report(store_path, replace(WEEK, agent="alice")).volume
+    assert [(str(v.day), v.channel, v.inbound, v.outbound) for v in alice] == rows[:5]
+
+
+def _kept_tables(path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    conn = sqlite3.connect(path)
+    try:
+        volume = conn.execute("SELECT * FROM daily_volume WHERE inbound OR outbound ORDER BY 1, 2")
+        switches = conn.execute("SELECT * FROM channel_switch ORDER BY 1, 2, 3")
+        return volume.fetchall(), switches.fetchall()
+    finally:
+        conn.close()
+
+
+def test_a_store_from_before_the_kept_counts_gets_them_filled_on_upgrade(
+    store_path: Path,
+) -> None:
+    kept = _kept_tables(store_path)
+    # Cleo's case: sms → chat → sms → email
+    cleo = [row[1:] for row in kept[1] if row[0] == 3]
+    assert cleo == [("chat", "sms", 1), ("sms", "chat", 1), ("sms", "email", 1)]
+    conn = sqlite3.connect(store_path)
+    for name in ("message_volume_insert", "message_volume_delete", "message_volume_update"):
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("DROP TABLE daily_volume")
+    conn.execute("DROP TABLE channel_switch")
+    conn.execute("PRAGMA user_version=4")
+    conn.commit()
+    conn.close()
+    upgraded = report(store_path, WEEK)
+    assert _kept_tables(store_path) == kept
+    assert upgraded.volume == report(store_path, WEEK).volume and upgraded.switch_pairs
 
 
 def test_backlog_buckets_unresolved_cases_by_age_and_assignee(store_path: Path) -> None:
@@ -410,3 +444,17 @@ async def test_reports_screen_opens_with_M_and_its_keys_change_range_and_channel
         await pilot.press("escape")
         await settle(app, pilot)
         assert not isinstance(app.screen, ReportsScreen)
+
+
+def test_median_and_p90_over_sorted_runs_equal_those_of_the_merged_list() -> None:
+    rng = random.Random(11)
+    for _ in range(300):
+        runs = [
+            sorted(rng.randint(-50, 10**6) for _ in range(rng.randint(0, 40)))
+            for _ in range(rng.randint(1, 6))
+        ]
+        merged = sorted(v for run in runs for v in run)
+        assert Durations.of_runs(runs) == Durations.of(merged)
+    # by hand: 1..10 s → median (5 + 6) / 2, p90 the 9th value
+    odd, even = [1000, 3000, 5000, 7000, 9000], [2000, 4000, 6000, 8000, 10000]
+    assert Durations.of_runs([even, odd]) == Durations(10, 5.5, 9.0)

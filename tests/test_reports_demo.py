@@ -4,6 +4,7 @@ figures a person recomputes from ``omni-tui export`` all agree."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import json
 import math
@@ -38,11 +39,15 @@ def _from_export(lines: list[str]) -> dict[str, object]:
     messages = [r for r in rows if r["type"] == "message"]
     reopens = {r["conversation_id"] for r in rows if r["type"] == "event" and r["kind"] == "reopen"}
     responses, resolutions, switches = [], [], 0
+    pairs: collections.Counter[tuple[str, str]] = collections.Counter()
     for case in cases:
         mine = sorted((m for m in messages if m["conversation_id"] == case["id"]),
                       key=lambda m: (t(m["sent_at"]), m["id"]))  # fmt: skip
         inbound = [m for m in mine if m["direction"] == "in"]
-        switches += sum(a["channel"] != b["channel"] for a, b in itertools.pairwise(inbound))
+        for a, b in itertools.pairwise(inbound):
+            if a["channel"] != b["channel"]:
+                switches += 1
+                pairs[a["channel"], b["channel"]] += 1
         if inbound:
             first = t(inbound[0]["sent_at"])
             replies = [m for m in mine if m["direction"] == "out" and m["author"] != AUTO
@@ -57,9 +62,13 @@ def _from_export(lines: list[str]) -> dict[str, object]:
     def p90(values: list[float]) -> float:
         return sorted(values)[math.ceil(0.9 * len(values)) - 1]
 
-    inbound_in_range = sum(
-        1 for m in messages if m["direction"] == "in" and start <= t(m["sent_at"]) < end
-    )
+    volume: dict[tuple[str, str], list[int]] = {}
+    for m in messages:
+        sent = t(m["sent_at"])
+        counted = m["direction"] == "in" or (m["direction"] == "out" and m["author"] != AUTO)
+        if counted and start <= sent < end:
+            day = volume.setdefault((sent.date().isoformat(), m["channel"]), [0, 0])
+            day[m["direction"] == "out"] += 1
     return {
         "cases": len(cases),
         "first_response": {"count": len(responses), "median_s": statistics.median(responses),
@@ -68,8 +77,9 @@ def _from_export(lines: list[str]) -> dict[str, object]:
                        "p90_s": p90(resolutions)},
         "reopen_rate": round(len(reopened) / len(ever), 4),
         "switches": switches,
+        "pairs": sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0])),
         "backlog": sum(r["type"] == "conversation" and r["status"] != "resolved" for r in rows),
-        "inbound": inbound_in_range,
+        "volume": sorted(volume.items()),
     }  # fmt: skip
 
 
@@ -91,7 +101,10 @@ async def test_on_the_demo_store_stats_json_agrees_with_the_screen_and_the_expor
     assert data["reopen_rate"] == by_hand["reopen_rate"]
     assert data["channel_switches"]["switches"] == by_hand["switches"]
     assert data["backlog"]["total"] == by_hand["backlog"]
-    assert sum(v["inbound"] for v in data["volume"]) == by_hand["inbound"]
+    pairs = [((p["from"], p["to"]), p["count"]) for p in data["channel_switches"]["pairs"]]
+    assert pairs == by_hand["pairs"] and pairs
+    volume = [((v["day"], v["channel"]), [v["inbound"], v["outbound"]]) for v in data["volume"]]
+    assert volume == by_hand["volume"] and volume
 
     monkeypatch.setattr(fmt, "now", lambda: DEMO_NOW)
     app = OmniApp(parse_config('[agent]\nname = "Ana"\n'), db)

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 from omni_tui.errors import ConfigError
 from omni_tui.routing import BusinessHours
+from omni_tui.store.sqlite import DAY_MS
 
 if TYPE_CHECKING:
     from omni_tui.config import Config
 
-DAY_MS = 86_400_000
 #: 1970-01-01, day 0 of the epoch, was a Thursday (Monday = 0).
 EPOCH_WEEKDAY = 3
 

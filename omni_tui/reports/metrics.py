@@ -14,11 +14,12 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import chain
 from typing import Any, TypeVar
 
-from omni_tui.reports.hours import DAY_MS, duration_sql, offsets
+from omni_tui.reports.hours import duration_sql, offsets
 from omni_tui.reports.model import (
     AGE_BUCKETS,
     Backlog,
@@ -30,7 +31,7 @@ from omni_tui.reports.model import (
     VolumeRow,
 )
 from omni_tui.store import Store, sqlite
-from omni_tui.store.sqlite import AUTO_AUTHOR
+from omni_tui.store.sqlite import AUTO_AUTHOR, DAY_MS
 
 T = TypeVar("T")
 
@@ -74,6 +75,40 @@ async def _rows(store: Store, sql: str, params: dict[str, Any]) -> list[tuple[An
         return [tuple(r) for r in result.all()]
 
 
+#: The case query runs as this many slices of the range at once, one per core here:
+#: its cost is SQLite's GROUP BY sort, and two half-size sorts on two connections
+#: finish in about half the time.
+SLICES = 2
+
+
+@dataclass
+class _Partial:
+    """One group's figures from one slice of the range; slices add up."""
+
+    cases: int = 0
+    responses: list[list[int]] = field(default_factory=list)
+    resolutions: list[list[int]] = field(default_factory=list)
+    counts: list[int] = field(default_factory=lambda: [0] * 5)
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        self.cases += row[1]
+        self.responses.append(row[2])
+        self.resolutions.append(row[3])
+        self.counts = [a + b for a, b in zip(self.counts, row[4:], strict=True)]
+
+
+async def _case_slice(store: Store, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """One slice's groups, durations unpacked as soon as it arrives (while the others
+    are still in SQLite, which runs without the GIL)."""
+    rows = await _rows(store, sql, params)
+    return [(key, n, _values(a), _values(b), *rest) for key, n, a, b, *rest in rows]
+
+
+def _slices(lo: int, hi: int) -> list[tuple[int, int]]:
+    step = -(-(hi - lo) // SLICES)
+    return [(a, min(a + step, hi)) for a in range(lo, hi, step)] or [(lo, hi)]
+
+
 async def case_groups(store: Store, query: ReportQuery) -> tuple[Group, list[Group]]:
     """All cases created in the range, and one group per ``query.by`` value."""
     join, where, params = _filters(query)
@@ -87,16 +122,26 @@ async def case_groups(store: Store, query: ReportQuery) -> tuple[Group, list[Gro
         response=duration_sql("c.first_inbound_at", "c.first_reply_at", query.hours, table),
         resolution=duration_sql("c.created_at", "c.resolved_at", query.hours, table),
     )
-    rows = await _rows(store, sql, {"since": query.since_ms, "until": query.until_ms, **params})
+    slices = await asyncio.gather(
+        *(
+            _case_slice(store, sql, {"since": a, "until": b, **params})
+            for a, b in _slices(query.since_ms, query.until_ms)
+        )
+    )
+    partials: dict[Any, _Partial] = {}
+    for row in chain.from_iterable(slices):
+        partials.setdefault(row[0], _Partial()).add(row)
     groups, responses, resolutions = [], [], []
     totals = Group(key=None)
-    for key, cases, response, resolution, resolved, reopened, switches, switched, other in rows:
-        times, spans = _values(response), _values(resolution)
-        responses.append(times)
-        resolutions.append(spans)
+    for key, part in partials.items():
+        responses += part.responses
+        resolutions += part.resolutions
         if query.by == "day" and key is not None:
             key = (date(1970, 1, 1) + timedelta(days=int(key))).isoformat()
-        group = Group(key, cases, Durations.of(times), Durations.of(spans))
+        group = Group(
+            key, part.cases, Durations.of_runs(part.responses), Durations.of_runs(part.resolutions)
+        )
+        resolved, reopened, switches, switched, other = part.counts
         group.resolved, group.reopened = resolved, reopened
         group.channel_switches, group.cases_with_switches = switches, switched
         group.answered_on_other_channel = other
@@ -105,24 +150,29 @@ async def case_groups(store: Store, query: ReportQuery) -> tuple[Group, list[Gro
             setattr(totals, name, getattr(totals, name) + getattr(group, name))
         totals.cases_with_switches += switched
         totals.answered_on_other_channel += other
-    # the groups' lists are sorted runs: merging them is cheap
-    totals.first_response = Durations.of(sorted(chain.from_iterable(responses)))
-    totals.resolution = Durations.of(sorted(chain.from_iterable(resolutions)))
+    totals.first_response = Durations.of_runs(responses)
+    totals.resolution = Durations.of_runs(resolutions)
     groups.sort(key=lambda g: (g.key is None, g.key or ""))
     return totals, groups
 
 
 async def _volume(store: Store, query: ReportQuery) -> list[VolumeRow]:
     join, where, params = _filters(query, channel=False)
-    scope = ""
-    if where:
-        scope = f"AND m.conversation_id IN (SELECT c.id FROM conversation c {join} WHERE 1 {where})"
-    if query.channel:
-        scope += " AND m.channel = :channel"
-        params["channel"] = query.channel
-    sql = sqlite.REPORT_VOLUME_SQL.format(day=DAY_MS, auto=AUTO_AUTHOR, scope=scope)
     first = query.since_ms // DAY_MS
     params |= {"first_day": first, "last_day": first + query.days - 1}
+    if query.channel:
+        params["channel"] = query.channel
+    if not where:
+        channel = "AND channel = :channel" if query.channel else ""
+        sql = sqlite.REPORT_DAILY_VOLUME_SQL.format(channel=channel)
+        return [
+            VolumeRow(date(1970, 1, 1) + timedelta(days=d), channel, inbound, outbound)
+            for d, channel, inbound, outbound in await _rows(store, sql, params)
+        ]
+    scope = f"AND m.conversation_id IN (SELECT c.id FROM conversation c {join} WHERE 1 {where})"
+    if query.channel:
+        scope += " AND m.channel = :channel"
+    sql = sqlite.REPORT_VOLUME_SQL.format(day=DAY_MS, auto=AUTO_AUTHOR, scope=scope)
     return [
         VolumeRow(date(1970, 1, 1) + timedelta(days=d), channel, inbound, outbound)
         for d, packed in await _rows(store, sql, params)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -72,13 +73,38 @@ class Durations:
     def of(cls, values_ms: list[int]) -> Durations:
         """``values_ms`` sorted ascending. Median: the middle value, or the mean of the
         two middle ones; p90: nearest rank, the value at rank ⌈0.9·n⌉."""
-        n = len(values_ms)
+        return cls.of_runs([values_ms])
+
+    @classmethod
+    def of_runs(cls, runs: list[list[int]]) -> Durations:
+        """The same over several sorted runs of whole milliseconds, without merging them:
+        each rank is found by bisecting the value range (a few thousand bisects where a
+        merge of half a million values would take a quarter of a second)."""
+        runs = [r for r in runs if r]
+        n = sum(map(len, runs))
         if n == 0:
             return cls(0, None, None)
         mid = n // 2
-        median = values_ms[mid] if n % 2 else (values_ms[mid - 1] + values_ms[mid]) / 2
-        p90 = values_ms[math.ceil(0.9 * n) - 1]
+        if n % 2:
+            median: float = _rank(runs, mid)
+        else:
+            median = (_rank(runs, mid - 1) + _rank(runs, mid)) / 2
+        p90 = _rank(runs, math.ceil(0.9 * n) - 1)
         return cls(n, round(median / 1000, 3), round(p90 / 1000, 3))
+
+
+def _rank(runs: list[list[int]], k: int) -> int:
+    """The ``k``-th smallest value (from 0) of sorted runs of integers."""
+    if len(runs) == 1:
+        return runs[0][k]
+    lo, hi = min(r[0] for r in runs), max(r[-1] for r in runs)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if sum(bisect_right(r, mid) for r in runs) > k:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 @dataclass

@@ -329,3 +329,25 @@ class AccountHealth(SQLModel, table=True):
     last_error: str | None = None
     next_retry_at: datetime | None = _ts(default=None)
     updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class DailyVolume(SQLModel, table=True):
+    """Messages per UTC day and channel, kept by triggers on ``message`` for the reports."""
+
+    __tablename__ = "daily_volume"
+    day: int = Field(primary_key=True)
+    """Days since 1970-01-01."""
+    channel: str = Field(primary_key=True)
+    inbound: int = 0
+    outbound: int = 0
+    """Agents' replies; automatic acknowledgements are not counted."""
+
+
+class ChannelSwitch(SQLModel, table=True):
+    """How often a case's customer moved from one channel to another, kept with its summary."""
+
+    __tablename__ = "channel_switch"
+    conversation_id: int = Field(foreign_key="conversation.id", primary_key=True)
+    previous: str = Field(primary_key=True)
+    channel: str = Field(primary_key=True)
+    n: int

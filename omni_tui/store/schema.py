@@ -271,5 +271,58 @@ CREATE INDEX ix_conversation_report ON conversation (created_at, first_inbound_c
 """
 
 
+# v5: what the reports would otherwise aggregate from every message at report time.
+# Messages per day and channel, kept by triggers in the same transaction as the
+# message itself, so no writer can forget them.
+V5_TABLES = """
+CREATE TABLE daily_volume (
+    day INTEGER NOT NULL,
+    channel VARCHAR NOT NULL,
+    inbound INTEGER NOT NULL DEFAULT 0,
+    outbound INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, channel)
+) WITHOUT ROWID;
+CREATE TABLE channel_switch (
+    conversation_id INTEGER NOT NULL,
+    previous VARCHAR NOT NULL,
+    channel VARCHAR NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, previous, channel),
+    FOREIGN KEY(conversation_id) REFERENCES conversation (id) ON DELETE CASCADE
+) WITHOUT ROWID;
+"""
+
+# {day}, {auto}: the day length in ms and the author of automatic replies
+_COUNT = """
+INSERT INTO daily_volume (day, channel, inbound, outbound)
+SELECT {row}.sent_at / {day}, {row}.channel, {sign} ({row}.direction = 'in'),
+       {sign} ({row}.direction = 'out' AND coalesce({row}.author, '') != '{auto}')
+WHERE {row}.direction IN ('in', 'out')
+ON CONFLICT (day, channel) DO UPDATE SET
+  inbound = inbound + excluded.inbound, outbound = outbound + excluded.outbound;
+"""
+
+
+def v5_triggers(day: int, auto: str) -> tuple[str, ...]:
+    """The triggers that keep ``daily_volume`` (each is one statement for the migrator)."""
+    add = _COUNT.format(row="new", sign="+", day=day, auto=auto)
+    remove = _COUNT.format(row="old", sign="-", day=day, auto=auto)
+    return (
+        f"CREATE TRIGGER message_volume_insert AFTER INSERT ON message BEGIN {add} END",
+        f"CREATE TRIGGER message_volume_delete AFTER DELETE ON message BEGIN {remove} END",
+        "CREATE TRIGGER message_volume_update AFTER UPDATE OF sent_at, channel, direction,"
+        f" author ON message BEGIN {remove} {add} END",
+    )
+
+
+def v5_backfill(day: int, auto: str) -> str:
+    return f"""
+INSERT INTO daily_volume (day, channel, inbound, outbound)
+SELECT sent_at / {day}, channel, sum(direction = 'in'),
+       sum(direction = 'out' AND coalesce(author, '') != '{auto}')
+FROM message WHERE direction IN ('in', 'out') GROUP BY 1, 2
+"""
+
+
 def statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
