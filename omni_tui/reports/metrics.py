@@ -1,11 +1,13 @@
 """The report's figures, as a handful of aggregate queries over the store.
 
 Every per-case figure comes from the conversation's report columns (kept with
-the inbox summary), read through one covering index; message volume is one
-index-range count per day and channel. The queries run concurrently, each on
-its own read connection. Each group's durations come back as one packed list
-and are ordered by Python's sort (C code, ~10x faster than SQLite's sorter);
-Python then only walks the groups.
+the inbox summary), read through one covering index; message volume and channel
+switch pairs come from tables kept as messages arrive (``daily_volume`` by
+triggers, ``channel_switch`` with the summary). The queries run concurrently, each
+on its own read connection, and the case query as slices of the range. Each
+group's durations come back as one packed list, ordered by Python's sort (C code,
+~10x faster than SQLite's sorter); medians over several groups are found by
+bisecting their sorted lists, never by merging them.
 """
 
 from __future__ import annotations
