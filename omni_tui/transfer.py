@@ -25,7 +25,12 @@ from omni_tui.store.models import Attachment, Message, Timestamp
 
 
 def _tables() -> list[Table]:
-    return [t for t in SQLModel.metadata.sorted_tables if isinstance(t, Table)]
+    """The tables an export holds: everything but what the store derives itself."""
+    return [
+        t
+        for t in SQLModel.metadata.sorted_tables
+        if isinstance(t, Table) and t.name not in sqlite.REPORT_TABLES
+    ]
 
 
 def _encode(table: Table, row: dict[str, Any]) -> dict[str, Any]:
@@ -123,6 +128,8 @@ async def _import_rows(
             except DBAPIError as exc:
                 raise StoreError(f"line {line_no}: rejected by the store ({exc.orig})") from None
             counts[kind] = counts.get(kind, 0) + 1
+        for statement in sqlite.REBUILD_REPORT_TABLES_SQL:
+            await session.exec(text(statement))  # type: ignore[call-overload]
 
 
 def _blob(record: dict[str, Any], line_no: int) -> tuple[str, bytes, str]:

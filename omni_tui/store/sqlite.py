@@ -86,6 +86,17 @@ GROUP BY conversation_id, previous, channel
 )
 
 
+#: Tables derived from the messages for the reports: never exported, rebuilt on import.
+REPORT_TABLES = ("daily_volume", "channel_switch")
+
+REBUILD_REPORT_TABLES_SQL = (
+    "DELETE FROM daily_volume",
+    schema.v5_backfill(DAY_MS, AUTO_AUTHOR),
+    "DELETE FROM channel_switch",
+    REFRESH_SWITCHES_SQL[1].format(ids="SELECT id FROM conversation WHERE channel_switches > 0"),
+)
+
+
 def _v4_backfill() -> tuple[str, ...]:
     every = "SELECT id FROM conversation"
     return (
@@ -106,11 +117,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # v5: daily volume and channel-switch pairs, kept as messages arrive
     (
         *schema.statements(schema.V5_TABLES),
-        schema.v5_backfill(DAY_MS, AUTO_AUTHOR),
         *schema.v5_triggers(DAY_MS, AUTO_AUTHOR),
-        REFRESH_SWITCHES_SQL[1].format(
-            ids="SELECT id FROM conversation WHERE channel_switches > 0"
-        ),
+        *REBUILD_REPORT_TABLES_SQL,
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
