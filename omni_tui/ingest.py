@@ -17,7 +17,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import Cursor, InboundMessage
-from omni_tui import blobs, events, identity, ingest_batch, outbox, threads, triage
+from omni_tui import blobs, events, identity, ingest_batch, outbox, raw, threads, triage
 from omni_tui.errors import OmniError
 from omni_tui.ingest_batch import aware, html_text_of
 from omni_tui.routing import Rules, RulesFile
@@ -275,7 +275,7 @@ async def _ingest_one(
         received_at=aware(inbound.received_at) or utcnow(),
         status="received" if inbound.direction == "in" else "sent",
         context={clean_line(k): clean(str(v)) for k, v in inbound.context.items()},
-        raw_sha256=blobs.put(store.data_dir / "raw", inbound.raw) if inbound.raw else None,
+        raw_sha256=await raw.keep(session, inbound.raw) if inbound.raw else None,
     )
     session.add(message)
     await session.flush()

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import InboundMessage
-from omni_tui import blobs, events, identity
+from omni_tui import blobs, events, identity, raw
 from omni_tui.store import sqlite
 from omni_tui.store.models import (
     Attachment,
@@ -157,7 +157,6 @@ class EmailBatch:
         self, session: AsyncSession, data_dir: Path, region: str, window: timedelta
     ) -> None:
         self.session = session
-        self.raw_dir = data_dir / "raw"
         self.attachments_dir = data_dir / "attachments"
         self.region = region
         self.window = window
@@ -172,6 +171,7 @@ class EmailBatch:
             "customer": [],
             "message": [],
             "attachment": [],
+            "raw": [],
         }
         self.wrote_blobs = False
 
@@ -414,7 +414,7 @@ class EmailBatch:
                 "author": None,
                 "read_at": None,
                 "context": {clean_line(k): clean(str(v)) for k, v in inbound.context.items()},
-                "raw_sha256": self._blob(self.raw_dir, inbound.raw) if inbound.raw else None,
+                "raw_sha256": self._raw(inbound.raw) if inbound.raw else None,
             }
         )
         self.seen_providers.add((inbound.account, inbound.provider_id))
@@ -446,6 +446,11 @@ class EmailBatch:
                 )
                 await self.session.flush()
         return message_id, conversation.id
+
+    def _raw(self, data: bytes) -> str:
+        values = raw.row(data)
+        self.pending["raw"].append(values)
+        return str(values["sha256"])
 
     def _blob(self, root: Path, data: bytes) -> str:
         self.wrote_blobs = True
@@ -494,6 +499,9 @@ class EmailBatch:
             await conn.execute(statement, changed)
         for conversation in conversations:
             conversation.stored, conversation.dirty = True, False
+        if self.pending["raw"]:
+            await conn.execute(raw.INSERT, self.pending["raw"])
+            self.pending["raw"] = []
         for table, name in ((_MESSAGE, "message"), (_ATTACHMENT, "attachment")):
             if self.pending[name]:
                 await conn.execute(insert(table), self.pending[name])

@@ -18,18 +18,19 @@ from sqlalchemy import Table, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
-from omni_tui import blobs
+from omni_tui import blobs, raw
 from omni_tui.errors import Refused, StoreError
 from omni_tui.store import Store, sqlite
 from omni_tui.store.models import Attachment, Message, Timestamp
 
 
 def _tables() -> list[Table]:
-    """The tables an export holds: everything but what the store derives itself."""
+    """The tables an export holds: everything but what the store derives itself, and
+    raw messages, which are ``blob`` lines like attachments."""
     return [
         t
         for t in SQLModel.metadata.sorted_tables
-        if isinstance(t, Table) and t.name not in sqlite.REPORT_TABLES
+        if isinstance(t, Table) and t.name not in (*sqlite.REPORT_TABLES, "raw_message")
     ]
 
 
@@ -72,9 +73,14 @@ async def export_lines(store: Store) -> AsyncIterator[str]:
         rows = await session.exec(select(Message.raw_sha256))  # type: ignore[call-overload]
         shas |= {("raw", sha) for (sha,) in rows.all() if sha}
     for kind, sha in sorted(shas):
-        path = blobs.blob_path(store.data_dir / kind, sha)
-        if path.exists():
-            data = base64.b64encode(path.read_bytes()).decode("ascii")
+        if kind == "raw":
+            async with store.read() as session:
+                content = await raw.get(session, store.data_dir, sha)
+        else:
+            path = blobs.blob_path(store.data_dir / kind, sha)
+            content = path.read_bytes() if path.exists() else None
+        if content is not None:
+            data = base64.b64encode(content).decode("ascii")
             yield json.dumps({"type": "blob", "kind": kind, "sha256": sha, "data": data})
 
 
@@ -115,7 +121,11 @@ async def _import_rows(
                 record = json.loads(line)
                 kind = record["type"]
                 if kind == "blob":
-                    files.append(_blob(record, line_no))
+                    blob = _blob(record, line_no)
+                    if blob[0] == "raw":
+                        await raw.keep(session, blob[1])
+                    else:
+                        files.append(blob)
                 elif kind in tables:
                     table = tables[kind]
                     await session.exec(insert(table).values(_decode(table, record, line_no)))  # type: ignore[call-overload]

@@ -239,7 +239,7 @@ def check_data_dir(data: Path, db: Path) -> None:
         if len(rel.parts) == 1:
             assert rel.name in allowed, f"unexpected file in the data dir: {rel}"
             continue
-        assert len(rel.parts) == 3 and rel.parts[0] in ("attachments", "raw"), rel
+        assert len(rel.parts) == 3 and rel.parts[0] == "attachments", rel  # raw: in the store
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         assert rel.parts[2] == digest and rel.parts[1] == digest[:2], (
             f"not content-addressed: {rel}"
@@ -268,6 +268,31 @@ def small_batch_argv(box: Sandbox) -> list[str]:
     return [argv[0], "-c", _SMALL_BATCH, str(KILL_BATCH), *argv[3:]]
 
 
+def kill_when_stored(proc: subprocess.Popen[bytes], db: Path, target: int, then: float) -> None:
+    """SIGKILL ``proc`` ``then`` seconds after the store first holds ``target`` messages:
+    a point in the mailbox, whatever the machine's speed."""
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if stored_messages(db) >= target:
+            time.sleep(then)
+            proc.send_signal(signal.SIGKILL)
+            return
+        time.sleep(0.005)
+
+
+def stored_messages(db: Path) -> int:
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+    except sqlite3.Error:
+        return 0  # not created yet
+    try:
+        return int(conn.execute("SELECT count(*) FROM message").fetchone()[0])
+    except sqlite3.Error:
+        return 0  # not migrated yet
+    finally:
+        conn.close()
+
+
 def test_sync_killed_at_random_points_stores_every_message_exactly_once(
     dovecot: Dovecot, tmp_path: Path
 ) -> None:
@@ -276,49 +301,21 @@ def test_sync_killed_at_random_points_stores_every_message_exactly_once(
     box = Sandbox(tmp_path / "kill")
     box.config.write_text(account_toml(dovecot, folder))
 
-    # calibration on folders of their own: start-up (a no-op run) and seconds per
-    # message, measured on a store that already exists, as in every killed run but the first
+    # start-up (imports, store, IMAP login) timed by a no-op run on a folder of its own
     cal = Sandbox(tmp_path / "calibration")
     bulk_load(dovecot, f"{folder}Empty", [])
     cal.config.write_text(account_toml(dovecot, f"{folder}Empty"))
     assert cal.run("sync", "--once").returncode == 0  # creates the store, untimed
-    calibration_folder = f"{folder}Cal"
-    calibration_size = 2 * KILL_BATCH
-    bulk_load(
-        dovecot,
-        calibration_folder,
-        [plain_mail(n, calibration_folder) for n in range(calibration_size)],
-    )
-    cal.config.write_text(account_toml(dovecot, calibration_folder))
-    timings = []
-    for _ in range(2):  # the folder's messages, then nothing new
-        started = time.monotonic()
-        done = subprocess.run(
-            small_batch_argv(cal),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=cal.root / "cwd",
-            env=cal.env(),
-        )
-        timings.append(time.monotonic() - started)
-        assert done.returncode == 0, done.stderr
-    startup = timings[1]
-    per_message = max(timings[0] - timings[1], 0.01) / calibration_size
+    started = time.monotonic()
+    assert cal.run("sync", "--once").returncode == 0
+    startup = time.monotonic() - started
 
     rng = random.Random(KILL_SEED)
     log: list[dict[str, Any]] = []
     stored = 0
     kills = 0
-    # the calibration is a guess on a machine that may be busy: a run that ends before
-    # its kill does not count, and halves the guess, so that 20 kills land in the sync
+    # a run that ends before its kill does not count: 20 kills must hit live processes
     while kills < KILLS and len(log) < 3 * KILLS:
-        if kills % 5 == 0:  # during start-up: imports, store creation/migration, IMAP login
-            delay = rng.uniform(0.0, startup)
-        else:  # within the expected duration of the next few batches, leaving some for later
-            share = (KILL_MESSAGES - stored) / (KILLS - kills + 1)
-            budget = min(1.5 * KILL_BATCH, max(share, KILL_BATCH / 2)) * per_message
-            delay = rng.uniform(0.8 * startup, startup + budget)
         proc = subprocess.Popen(
             small_batch_argv(box),
             stdout=subprocess.DEVNULL,
@@ -326,17 +323,21 @@ def test_sync_killed_at_random_points_stores_every_message_exactly_once(
             cwd=box.root / "cwd",
             env=box.env(),
         )
-        try:
-            proc.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
+        if kills % 5 == 0:  # during start-up: imports, store creation/migration, IMAP login
+            point: float = round(rng.uniform(0.0, startup), 2)  # seconds
+            try:
+                proc.wait(timeout=point)
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+        else:  # a random moment after a random point of the mailbox, leaving some for later
+            share = max(1, (KILL_MESSAGES - stored) // (KILLS - kills + 1))
+            point = stored + rng.randint(1, 2 * share)  # messages
+            kill_when_stored(proc, box.db, point, then=rng.uniform(0.0, 0.05))
         code = proc.wait()
         state = snapshot_state(box.db, tmp_path / "snapshot")
         killed = code == -signal.SIGKILL
         kills += killed
-        if not killed:
-            per_message /= 2
-        log.append({"delay": round(delay, 2), "killed": killed, "state": state, "from": stored})
+        log.append({"at": point, "killed": killed, "state": state, "from": stored})
         if state is None:
             continue
         assert state["integrity"] == [("ok",)], log
@@ -349,7 +350,7 @@ def test_sync_killed_at_random_points_stores_every_message_exactly_once(
     killed_mid_sync = sum(
         1 for e in log if e["killed"] and e["state"] and 0 < e["state"]["messages"] < KILL_MESSAGES
     )
-    brief = [(e["delay"], e["killed"], (e["state"] or {}).get("messages")) for e in log]
+    brief = [(e["at"], e["killed"], (e["state"] or {}).get("messages")) for e in log]
     assert kills == KILLS, brief  # the kills hit live processes
     assert killed_mid_sync >= KILLS // 2, log  # and most of them mid-way through the mailbox
     # some were killed after committing batches of their own, i.e. between two commits
@@ -367,19 +368,19 @@ def test_sync_killed_at_random_points_stores_every_message_exactly_once(
     with connect(box.db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        missing_raw = [
-            sha
-            for (sha,) in conn.execute("SELECT raw_sha256 FROM message")
-            if sha is None or not (box.db.parent / "raw" / sha[:2] / sha).is_file()
-        ]
-    assert missing_raw == []
+        # every message keeps its raw bytes, and they are the bytes their hash names
+        raw = dict(conn.execute("SELECT sha256, data FROM raw_message"))
+        shas = [sha for (sha,) in conn.execute("SELECT raw_sha256 FROM message")]
+    assert shas and all(sha in raw for sha in shas)
+    assert all(hashlib.sha256(data).hexdigest() == sha for sha, data in raw.items())
     # a kill inside blobs.put may leave a ".tmp-" file behind: garbage, never a wrong blob
-    leftovers = [p for p in files_under(box.db.parent / "raw") if p.name.startswith(".tmp-")]
-    blobs = [p for p in files_under(box.db.parent / "raw") if not p.name.startswith(".tmp-")]
-    for path in blobs:
-        assert hashlib.sha256(path.read_bytes()).hexdigest() == path.name
+    stored_files = files_under(box.db.parent / "attachments")
+    leftovers = [p for p in stored_files if p.name.startswith(".tmp-")]
+    for path in stored_files:
+        if not path.name.startswith(".tmp-"):
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == path.name
     print(
-        f"\nkill test: startup {startup:.2f}s, {per_message * 1000:.1f} ms/message,"
+        f"\nkill test: startup {startup:.2f}s,"
         f" {sum(e['killed'] for e in log)} kills hit a live process, {killed_mid_sync} mid-sync,"
         f" {between_commits} after a commit of their own,"
         f" {stored} stored before the final run, {len(leftovers)} leftover .tmp files"

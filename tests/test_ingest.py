@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from adapters.base import AttachmentData, Cursor, InboundMessage
-from omni_tui import outbox, queries
+from omni_tui import blobs, outbox, queries, raw
 from omni_tui.actions import set_status
 from omni_tui.ingest import IngestOptions, ingest
 from omni_tui.queries import iso
@@ -271,3 +271,23 @@ async def test_the_summary_paints_the_inbox(store: Store) -> None:
     assert [r["channels"] for r in rows] == [["sms"], ["email"]]
     assert all(r["unread"] == 1 and r["waiting_since"] for r in rows)
     assert len(rows[0]["snippet"]) <= 160
+
+
+async def test_raw_messages_are_kept_in_the_store_once_and_old_raw_files_still_read(
+    store: Store,
+) -> None:
+    mail = b"From: maria@example.com\r\nSubject: hi\r\n\r\nhello\r\n"
+    text = b"raw sms payload"
+    await ingest(store, [email("E1", raw=mail), email("E2", raw=mail, message_id="<other@x>")])
+    await ingest(store, [sms("SM9", raw=text)])  # the one-by-one path
+    async with store.read() as session:
+        conn = await session.connection()
+        kept = dict((await conn.exec_driver_sql("SELECT sha256, data FROM raw_message")).all())
+        shas = [m.raw_sha256 for m in await _messages(store)]
+        assert sorted(kept.values()) == [mail, text]  # the same bytes twice: one row
+        assert all(sha in kept for sha in shas)
+        assert not (store.data_dir / "raw").exists()
+        # a store from before keeps its raw messages as files: they still read
+        old = blobs.put(store.data_dir / "raw", b"an old raw message")
+        assert await raw.get(session, store.data_dir, old) == b"an old raw message"
+        assert await raw.get(session, store.data_dir, shas[0]) == mail

@@ -21,6 +21,7 @@ from omni_tui.store.models import (
     Outbox,
     PhoneMention,
     Presence,
+    RawMessage,
     SyncCursor,
     utcnow,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "Outbox",
     "PhoneMention",
     "Presence",
+    "RawMessage",
     "Store",
     "SyncCursor",
     "refresh_summaries",

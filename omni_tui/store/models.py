@@ -351,3 +351,11 @@ class ChannelSwitch(SQLModel, table=True):
     previous: str = Field(primary_key=True)
     channel: str = Field(primary_key=True)
     n: int
+
+
+class RawMessage(SQLModel, table=True):
+    """A received message exactly as it arrived, so it can be parsed again later."""
+
+    __tablename__ = "raw_message"
+    sha256: str = Field(primary_key=True)
+    data: bytes

@@ -324,5 +324,17 @@ FROM message WHERE direction IN ('in', 'out') GROUP BY 1, 2
 """
 
 
+# v6: each received message's raw bytes, in the store itself: written in the same
+# transaction as its row (no file, no fsync of its own), so it is there exactly
+# when the message is. Stores from before keep their files under raw/.
+V6_TABLES = """
+CREATE TABLE raw_message (
+    sha256 VARCHAR NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (sha256)
+);
+"""
+
+
 def statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]

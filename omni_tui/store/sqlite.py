@@ -120,6 +120,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         *schema.v5_triggers(DAY_MS, AUTO_AUTHOR),
         *REBUILD_REPORT_TABLES_SQL,
     ),
+    # v6: raw messages in the store
+    tuple(schema.statements(schema.V6_TABLES)),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -298,6 +300,13 @@ def move_customer_rows_sql(table: str) -> list[str]:
         f"UPDATE OR IGNORE {table} SET customer_id = :keep WHERE customer_id = :other",
         f"DELETE FROM {table} WHERE customer_id = :other",
     ]
+
+
+def insert_or_ignore(table: Any) -> Any:
+    """An INSERT that keeps the row already there when the key exists."""
+    from sqlalchemy import insert
+
+    return insert(table).prefix_with("OR IGNORE")
 
 
 def csv_contains(column: object, value: str) -> object:

@@ -1,0 +1,44 @@
+"""The raw bytes of each received message, kept in the store beside its row.
+
+One row per distinct message (by sha256), written in the message's own
+transaction: a sync killed at any point leaves either both or neither, and a
+first sync of ten thousand emails creates no files. Stores from before schema v6
+keep their raw messages as files under ``raw/``; reads fall back to those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from omni_tui import blobs
+from omni_tui.store import RawMessage, sqlite
+
+_TABLE = RawMessage.__table__  # type: ignore[attr-defined]
+
+#: Keeping a message twice (a resend, a copy in two folders) keeps one row.
+INSERT = sqlite.insert_or_ignore(_TABLE)
+
+
+def row(data: bytes) -> dict[str, Any]:
+    return {"sha256": hashlib.sha256(data).hexdigest(), "data": data}
+
+
+async def keep(session: AsyncSession, data: bytes) -> str:
+    """Store ``data`` in the session's transaction; returns its sha256."""
+    values = row(data)
+    await (await session.connection()).execute(INSERT, [values])
+    return str(values["sha256"])
+
+
+async def get(session: AsyncSession, data_dir: Path, sha256: str) -> bytes | None:
+    conn = await session.connection()
+    found = (await conn.execute(select(_TABLE.c.data).where(_TABLE.c.sha256 == sha256))).first()
+    if found is not None:
+        return bytes(found[0])
+    path = blobs.blob_path(data_dir / "raw", sha256)
+    return path.read_bytes() if path.exists() else None
