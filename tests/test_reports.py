@@ -296,8 +296,8 @@ def test_a_store_from_before_the_kept_counts_gets_them_filled_on_upgrade(
     conn = sqlite3.connect(store_path)
     for name in ("message_volume_insert", "message_volume_delete", "message_volume_update"):
         conn.execute(f"DROP TRIGGER {name}")
-    conn.execute("DROP TABLE daily_volume")
-    conn.execute("DROP TABLE channel_switch")
+    for table in ("daily_volume", "channel_switch", "raw_message"):  # v5 and v6
+        conn.execute(f"DROP TABLE {table}")
     conn.execute("PRAGMA user_version=4")
     conn.commit()
     conn.close()
