@@ -20,6 +20,7 @@ from omni_tui.tui.app import OmniApp
 from omni_tui.tui.composer import Composer
 from omni_tui.tui.conversation import ConversationView, MessageCard
 from omni_tui.tui.customer import Timeline
+from omni_tui.tui.keybar import KeyBar
 from omni_tui.tui.screens.help import HelpScreen
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -232,6 +233,22 @@ async def test_keys_can_be_remapped_by_binding_id(db: Path) -> None:
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("f")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SearchScreen"
+
+
+async def test_the_footer_follows_focus_and_a_click_on_a_hint_presses_its_key(db: Path) -> None:
+    app = console(db, '[agent]\nname = "Ana"\n[keys]\n"app.search" = "f"\n')
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        bar = app.query_one(KeyBar)
+        shown = str(bar.render())
+        assert " f Search " in shown and shown.rstrip().endswith("^p palette")  # remapped
+        assert "Quotes" not in shown
+        await open_case(app, pilot, "Broken grinder")
+        shown = str(bar.render())
+        assert " x Quotes " in shown and " r Reply " in shown  # the conversation's keys
+        await pilot.click(KeyBar, offset=(shown.index(" f Search ") + 2, 0))
         await pilot.pause()
         assert type(app.screen).__name__ == "SearchScreen"
 

@@ -11,7 +11,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from omni_tui import actions, presence, queries
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from omni_tui.tui.local_sync import LocalSync
 from omni_tui.tui.inbox import InboxList, InboxView, default_views
 from omni_tui.tui.inbox.list import tag_view
+from omni_tui.tui.keybar import KeyBar
 from omni_tui.tui.keys import CONSOLE_BINDINGS
 from omni_tui.tui.screens.help import HelpScreen
 from omni_tui.tui.screens.pickers import PickOne
@@ -84,7 +85,7 @@ class OmniApp(CaseActions):
                 yield Composer(id="composer")
             yield CustomerPanel(id="customer-pane", classes="pane")
         yield StatusBar(id="status-bar")
-        yield Footer()
+        yield KeyBar()
 
     async def on_mount(self) -> None:
         if self.config.keys:

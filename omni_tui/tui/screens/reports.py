@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import DataTable, Sparkline, Static
 
 from omni_tui.reports import Group, Report, ReportQuery, build_report, case_groups
 from omni_tui.reports.shape import duration
@@ -23,6 +23,7 @@ from omni_tui.routing import BusinessHours
 from omni_tui.store import Store
 from omni_tui.store.models import CHANNELS
 from omni_tui.tui import format as fmt
+from omni_tui.tui.keybar import KeyBar
 
 RANGES = (7, 30, 90)
 TABLE_BY = ("agent", "team")
@@ -92,7 +93,7 @@ class ReportsScreen(Screen[None]):
                     yield Static("", id="reports-bars")
             yield Static("", id="reports-backlog")
             yield DataTable(id="reports-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.refresh_report()

@@ -1,0 +1,126 @@
+"""The footer: the focused widget's keys, drawn as one line of text.
+
+Textual's ``Footer`` mounts one widget per key and recomposes them all whenever
+focus moves; with a console's worth of bindings that was about half the work of
+opening a conversation. This draws the same hints (key, description, the
+palette key on the right, dimmed when disabled) as a single widget that only
+repaints, and a click on a hint presses its key, as the stock footer does.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events
+from textual.app import RenderResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widget import Widget
+
+#: (key, shown key, description, enabled) of one hint
+Hint = tuple[str, str, str, bool]
+
+
+class KeyBar(Widget, can_focus=False):
+    """Key hints for the screen's active bindings."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {"keybar--key", "keybar--description"}
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+        .keybar--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        .keybar--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._hints: list[Hint] = []
+        self._palette: Hint | None = None
+        self._spans: list[tuple[int, int, Hint]] = []
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: Screen[object]) -> None:
+        if not self.is_attached or screen is not self.screen:
+            return
+        hints, palette = self._collect(screen)
+        if (hints, palette) != (self._hints, self._palette):
+            self._hints, self._palette = hints, palette
+            self.refresh()
+
+    def _collect(self, screen: Screen[object]) -> tuple[list[Hint], Hint | None]:
+        active = screen.active_bindings
+        seen: set[str] = set()
+        hints: list[Hint] = []
+        for _node, binding, enabled, _tooltip in active.values():
+            if binding.show and binding.action not in seen:
+                seen.add(binding.action)
+                hints.append(self._hint(binding, enabled))
+        palette = None
+        if self.app.ENABLE_COMMAND_PALETTE and self.app.COMMAND_PALETTE_BINDING in active:
+            _node, binding, enabled, _tooltip = active[self.app.COMMAND_PALETTE_BINDING]
+            palette = self._hint(binding, enabled)
+        return hints, palette
+
+    def _hint(self, binding: Binding, enabled: bool) -> Hint:
+        return binding.key, self.app.get_key_display(binding), binding.description, enabled
+
+    def render(self) -> RenderResult:
+        key_style = self.get_component_rich_style("keybar--key")
+        text_style = self.get_component_rich_style("keybar--description")
+        line = Text(no_wrap=True, overflow="crop", end="")
+        spans: list[tuple[int, int, Hint]] = []
+
+        def add(hint: Hint) -> None:
+            _key, shown, description, enabled = hint
+            start = len(line)
+            line.append(f" {shown} ", key_style)
+            if description:
+                line.append(f"{description} ", text_style)
+            if not enabled:
+                line.stylize("dim", start)
+            spans.append((start, len(line), hint))
+
+        palette = Text(no_wrap=True, end="")
+        if self._palette is not None:  # always shown, at the right: the way to every action
+            _key, shown, description, _enabled = self._palette
+            palette.append(f"│ {shown} ", key_style)
+            palette.append(f"{description} ", text_style)
+        room = self.size.width - len(palette)
+        for hint in self._hints:
+            before = len(line)
+            add(hint)
+            if len(line) > room:  # only whole hints: the rest are in the palette and on ?
+                line.right_crop(len(line) - before)
+                spans.pop()
+                break
+        if self._palette is not None and room >= 0:
+            line.append(" " * (room - len(line)))
+            spans.append((len(line), len(line) + len(palette), self._palette))
+            line.append_text(palette)
+        self._spans = spans
+        return line
+
+    def on_click(self, event: events.Click) -> None:
+        for start, end, (key, _shown, _description, enabled) in self._spans:
+            if start <= event.x < end:
+                if enabled:
+                    self.app.simulate_key(key)
+                else:
+                    self.app.bell()
+                return
