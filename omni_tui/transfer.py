@@ -72,16 +72,16 @@ async def export_lines(store: Store) -> AsyncIterator[str]:
         shas |= {("attachments", sha) for (sha,) in rows.all() if sha}
         rows = await session.exec(select(Message.raw_sha256))  # type: ignore[call-overload]
         shas |= {("raw", sha) for (sha,) in rows.all() if sha}
-    for kind, sha in sorted(shas):
-        if kind == "raw":
-            async with store.read() as session:
+    async with store.read() as session:  # one snapshot for every raw message
+        for kind, sha in sorted(shas):
+            if kind == "raw":
                 content = await raw.get(session, store.data_dir, sha)
-        else:
-            path = blobs.blob_path(store.data_dir / kind, sha)
-            content = path.read_bytes() if path.exists() else None
-        if content is not None:
-            data = base64.b64encode(content).decode("ascii")
-            yield json.dumps({"type": "blob", "kind": kind, "sha256": sha, "data": data})
+            else:
+                path = blobs.blob_path(store.data_dir / kind, sha)
+                content = path.read_bytes() if path.exists() else None
+            if content is not None:
+                data = base64.b64encode(content).decode("ascii")
+                yield json.dumps({"type": "blob", "kind": kind, "sha256": sha, "data": data})
 
 
 async def import_lines(store: Store, lines: Iterable[str]) -> dict[str, int]:
