@@ -23,8 +23,10 @@ def clean(value: str | None) -> str:
     """Strip terminal control sequences and bidi overrides; keep tabs and newlines."""
     if not value:
         return ""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = _ESCAPES.sub("", value)
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x1b" in value or "\x9b" in value:  # every escape sequence starts with one
+        value = _ESCAPES.sub("", value)
     return _CONTROLS.sub("", value)
 
 
