@@ -35,10 +35,22 @@ async def keep(session: AsyncSession, data: bytes) -> str:
     return str(values["sha256"])
 
 
+#: Raw messages read per query by ``get_many`` (an export reads them all).
+CHUNK = 500
+
+
 async def get(session: AsyncSession, data_dir: Path, sha256: str) -> bytes | None:
+    return (await get_many(session, data_dir, [sha256])).get(sha256)
+
+
+async def get_many(session: AsyncSession, data_dir: Path, shas: list[str]) -> dict[str, bytes]:
+    """The raw messages of ``shas`` that exist, from the store or from an old ``raw/`` file."""
     conn = await session.connection()
-    found = (await conn.execute(select(_TABLE.c.data).where(_TABLE.c.sha256 == sha256))).first()
-    if found is not None:
-        return bytes(found[0])
-    path = blobs.blob_path(data_dir / "raw", sha256)
-    return path.read_bytes() if path.exists() else None
+    query = select(_TABLE.c.sha256, _TABLE.c.data).where(_TABLE.c.sha256.in_(shas))
+    found = {sha: bytes(data) for sha, data in (await conn.execute(query)).all()}
+    for sha in shas:
+        if sha not in found:
+            path = blobs.blob_path(data_dir / "raw", sha)
+            if path.exists():
+                found[sha] = path.read_bytes()
+    return found

@@ -62,26 +62,29 @@ def _decode(table: Table, record: dict[str, Any], line_no: int) -> dict[str, Any
 
 
 async def export_lines(store: Store) -> AsyncIterator[str]:
-    shas: set[tuple[str, str]] = set()
-    async with store.read() as session:
+    async with store.read() as session:  # one snapshot: rows and blobs agree
         for table in _tables():
             result = await session.stream(select(table).order_by(*table.primary_key.columns))
             async for row in result.mappings():
                 yield json.dumps(_encode(table, dict(row)), ensure_ascii=False, sort_keys=True)
         rows = await session.exec(select(Attachment.sha256))  # type: ignore[call-overload]
-        shas |= {("attachments", sha) for (sha,) in rows.all() if sha}
+        for sha in sorted({sha for (sha,) in rows.all() if sha}):
+            path = blobs.blob_path(store.attachments_dir, sha)
+            if path.exists():
+                yield _blob_line("attachments", sha, path.read_bytes())
         rows = await session.exec(select(Message.raw_sha256))  # type: ignore[call-overload]
-        shas |= {("raw", sha) for (sha,) in rows.all() if sha}
-    async with store.read() as session:  # one snapshot for every raw message
-        for kind, sha in sorted(shas):
-            if kind == "raw":
-                content = await raw.get(session, store.data_dir, sha)
-            else:
-                path = blobs.blob_path(store.data_dir / kind, sha)
-                content = path.read_bytes() if path.exists() else None
-            if content is not None:
-                data = base64.b64encode(content).decode("ascii")
-                yield json.dumps({"type": "blob", "kind": kind, "sha256": sha, "data": data})
+        shas = sorted({sha for (sha,) in rows.all() if sha})
+        for start in range(0, len(shas), raw.CHUNK):
+            chunk = shas[start : start + raw.CHUNK]
+            found = await raw.get_many(session, store.data_dir, chunk)
+            for sha in chunk:
+                if sha in found:
+                    yield _blob_line("raw", sha, found[sha])
+
+
+def _blob_line(kind: str, sha: str, content: bytes) -> str:
+    data = base64.b64encode(content).decode("ascii")
+    return json.dumps({"type": "blob", "kind": kind, "sha256": sha, "data": data})
 
 
 async def import_lines(store: Store, lines: Iterable[str]) -> dict[str, int]:
