@@ -62,6 +62,7 @@ class OmniApp(CaseActions):
         self._open_generation = 0
         self._history_limit = HISTORY_PAGE
         self._wanted: int | None = None
+        self._focus_on_open = False  # the open being painted also takes the focus
         self._polling = False
         self._quitting = False
         self._watching = False
@@ -154,18 +155,21 @@ class OmniApp(CaseActions):
     @on(InboxList.Loaded)
     def _inbox_loaded(self, event: InboxList.Loaded) -> None:
         self._show_view_title(event.view, event.count)
-        if not self._watching:  # start watching after the first paint, not before it
-            self.set_timer(HEAP_SETTLES_AFTER, settle_heap)  # once the agent is reading
-            self._refresh_counts()  # later, every reload() counts again
+        if not self._watching:  # start watching once the first page is on screen
             self._watching = True
-            assert self.store is not None
-            from omni_tui.tui.local_sync import LocalSync  # after the first paint: not at startup
+            self.call_after_refresh(self.call_later, self._start_watching)
 
-            self.local_sync = LocalSync(self.store, self.config, self.db_path)
-            if self.local_sync.start():  # no daemon on this store: the console syncs
-                self.sub_title = f"{self.agent} · {self.db_path} · syncing here"
-            self.set_interval(POLL_SECONDS, self._watch_store)
-            self._watch_store()
+    def _start_watching(self) -> None:
+        self.set_timer(HEAP_SETTLES_AFTER, settle_heap)  # once the agent is reading
+        self._refresh_counts()  # later, every reload() counts again
+        assert self.store is not None
+        from omni_tui.tui.local_sync import LocalSync  # after the first paint: not at startup
+
+        self.local_sync = LocalSync(self.store, self.config, self.db_path)
+        if self.local_sync.start():  # no daemon on this store: the console syncs
+            self.sub_title = f"{self.agent} · {self.db_path} · syncing here"
+        self.set_interval(POLL_SECONDS, self._watch_store)
+        self._watch_store()
 
     def _show_view_title(self, view: InboxView, loaded: int) -> None:
         total = self._counts.get(view.key)
@@ -182,8 +186,7 @@ class OmniApp(CaseActions):
 
     @on(InboxList.Selected)
     def _inbox_selected(self, event: InboxList.Selected) -> None:
-        self.open_conversation(event.conversation_id)
-        self.query_one(ConversationView).focus()
+        self.open_conversation(event.conversation_id, focus=True)
 
     @on(Timeline.Earlier)
     def _earlier_history(self) -> None:
@@ -199,12 +202,18 @@ class OmniApp(CaseActions):
     # cancelled while closing can hang the exit); a newer request makes an
     # older result stale instead, and the stale result is dropped.
     def open_conversation(
-        self, conversation_id: int, message_id: int | None = None
+        self, conversation_id: int, message_id: int | None = None, *, focus: bool = False
     ) -> Worker[None]:
+        """Show a case; with ``focus`` the cursor moves to it in the frame that paints it.
+
+        Moving focus first would restyle and draw both panes twice: once for the
+        focus, again for the new case.
+        """
         # Claimed now, not when the worker starts: a repaint asked for in
         # between must reopen this case, and an older worker must lose.
         self._open_generation += 1
         self._wanted = conversation_id
+        self._focus_on_open = focus or self._focus_on_open
         return self._open(conversation_id, message_id, self._open_generation)
 
     async def conversation_opened(self, conversation_id: int) -> bool:
@@ -216,8 +225,7 @@ class OmniApp(CaseActions):
                     await worker.wait()
         return self.conversation is not None and self.conversation["id"] == conversation_id
 
-    @work(group="open", exit_on_error=False, description="Opening conversation")
-    async def _open(self, conversation_id: int, message_id: int | None, generation: int) -> None:
+    async def _read_case(self, conversation_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
         assert self.store is not None
         conversation = await queries.show_conversation(self.store, conversation_id)
         if not self.customer or self.customer["id"] != conversation["customer_id"]:
@@ -225,6 +233,17 @@ class OmniApp(CaseActions):
         customer = await queries.show_customer(
             self.store, conversation["customer_id"], history_limit=self._history_limit
         )
+        return conversation, customer
+
+    @work(group="open", exit_on_error=False, description="Opening conversation")
+    async def _open(self, conversation_id: int, message_id: int | None, generation: int) -> None:
+        assert self.store is not None
+        try:
+            conversation, customer = await self._read_case(conversation_id)
+        except Exception:
+            if generation == self._open_generation:
+                self._focus_on_open = False  # the case is not shown: the focus stays
+            raise
         if generation != self._open_generation:
             return
         previous = self.conversation["id"] if self.conversation else None
@@ -236,6 +255,9 @@ class OmniApp(CaseActions):
             self.query_one(CustomerPanel).show(customer, conversation_id)
             if previous != conversation_id:  # a repaint of the same case keeps the composer
                 self.query_one(Composer).display = False
+            if self._focus_on_open:
+                self._focus_on_open = False
+                view.focus()
         if previous is None:
             self.refresh_bindings()  # case actions become available
         if conversation["unread"]:
@@ -351,8 +373,7 @@ class OmniApp(CaseActions):
         assert self.store is not None
         found = await self.push_screen_wait(SearchScreen(self.store))
         if found:
-            self.open_conversation(*found)
-            self.query_one(ConversationView).focus()
+            self.open_conversation(*found, focus=True)
 
     def action_help(self) -> None:
         sections: list[tuple[str, list[Binding]]] = []
