@@ -20,6 +20,7 @@ from omni_tui.tui.app import OmniApp
 from omni_tui.tui.composer import Composer
 from omni_tui.tui.conversation import ConversationView, MessageCard
 from omni_tui.tui.customer import Timeline
+from omni_tui.tui.inbox import InboxList
 from omni_tui.tui.keybar import KeyBar
 from omni_tui.tui.screens.help import HelpScreen
 
@@ -130,6 +131,17 @@ async def test_opening_a_case_shows_the_customers_whole_history_beside_it(db: Pa
         timeline = app.query_one(Timeline)
         texts = [str(timeline.get_option_at_index(i).prompt) for i in range(timeline.option_count)]
         assert len(texts) == 2 and "Where is my order?" in texts[0]  # older case first
+
+
+async def test_enter_moves_the_focus_to_the_case_only_once_it_is_shown(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        app.inbox.post_message(InboxList.Selected(999_999))  # a case deleted meanwhile
+        await settle(app, pilot)
+        assert app.focused is app.inbox and app.conversation is None
+        await open_case(app, pilot, "Broken grinder")
+        assert isinstance(app.focused, ConversationView)
 
 
 async def test_untrusted_text_is_shown_literally_not_as_markup(db: Path) -> None:
