@@ -13,10 +13,9 @@ from typing import Any
 
 from sqlalchemy import case, text
 from sqlmodel import col, func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from omni_tui import presence
-from omni_tui.store import Store, panes, sqlite
+from omni_tui.store import Store, listing, panes, sqlite
 from omni_tui.store.models import (
     Conversation,
     ConversationTag,
@@ -49,91 +48,9 @@ class ListFilter:
     after: tuple[int, int] | None = None  # keyset: (sort key in ms, conversation id)
 
 
-def _summary(
-    conversation: Conversation, customer_name: str, tags: list[str], address: str | None = None
-) -> Row:
-    return {
-        "id": conversation.id,
-        "customer_id": conversation.customer_id,
-        "customer_name": customer_name,
-        "customer_address": address,
-        "subject": conversation.subject,
-        "status": conversation.status,
-        "channels": [c for c in conversation.channels.split(",") if c],
-        "assignee": conversation.assignee,
-        "team": conversation.team,
-        "priority": conversation.priority,
-        "tags": tags,
-        "created_at": iso(conversation.created_at),
-        "last_message_at": iso(conversation.last_message_at),
-        "last_inbound_at": iso(conversation.last_inbound_at),
-        "waiting_since": iso(conversation.waiting_since),
-        "first_response_at": iso(conversation.first_response_at),
-        "snoozed_until": iso(conversation.snoozed_until),
-        "unread": conversation.unread,
-        "message_count": conversation.message_count,
-        "snippet": " ".join(conversation.snippet.split())[:160],
-    }
-
-
-async def _tags(session: AsyncSession, ids: list[int]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        rows = await session.exec(
-            select(ConversationTag)
-            .where(col(ConversationTag.conversation_id).in_(ids))
-            .order_by(col(ConversationTag.tag))
-        )
-        for row in rows.all():
-            found[row.conversation_id].append(row.tag)
-    return found
-
-
 async def list_conversations(store: Store, where: ListFilter | None = None) -> list[Row]:
-    where = where or ListFilter()
-    if where.sort == "waiting":
-        key = func.coalesce(Conversation.waiting_since, 2**62)
-        order = (key.asc(), col(Conversation.id).asc())
-    else:
-        key = func.coalesce(Conversation.last_message_at, Conversation.created_at)
-        order = (key.desc(), col(Conversation.id).desc())
-    address = (
-        select(func.min(Identity.address))
-        .where(Identity.customer_id == Conversation.customer_id)
-        .scalar_subquery()
-    )
-    query = select(Conversation, Customer.name, address).join(
-        Customer, col(Customer.id) == Conversation.customer_id
-    )
-    if where.status:
-        query = query.where(Conversation.status == where.status)
-    elif where.unresolved:
-        query = query.where(col(Conversation.status).in_(UNRESOLVED))
-    if where.channel:
-        query = query.where(
-            sqlite.csv_contains(col(Conversation.channels), where.channel)  # type: ignore[arg-type]
-        )
-    if where.unassigned:
-        query = query.where(col(Conversation.assignee).is_(None))
-    elif where.assignee:
-        query = query.where(Conversation.assignee == where.assignee)
-    if where.tag:
-        query = query.join(
-            ConversationTag, col(ConversationTag.conversation_id) == Conversation.id
-        ).where(ConversationTag.tag == where.tag.lower().lstrip("#"))
-    if where.customer_id is not None:
-        query = query.where(Conversation.customer_id == where.customer_id)
-    if where.after is not None:
-        mark, last_id = where.after
-        if where.sort == "waiting":
-            query = query.where((key > mark) | ((key == mark) & (col(Conversation.id) > last_id)))
-        else:
-            query = query.where((key < mark) | ((key == mark) & (col(Conversation.id) < last_id)))
-    query = query.order_by(*order).limit(max(1, where.limit))
-    async with store.read() as session:
-        rows = (await session.exec(query)).all()
-        tags = await _tags(session, [c.id for c, _, _ in rows if c.id is not None])
-    return [_summary(c, name, tags.get(c.id or 0, []), addr) for c, name, addr in rows]
+    """One page of summaries, newest activity (or longest wait) first."""
+    return await store.snapshot(listing.conversations, where or ListFilter())
 
 
 def page_mark(row: Row, sort: str = "last_activity") -> tuple[int, int]:
@@ -287,7 +204,7 @@ def highlight(text_: str, words: list[str], width: int = 120) -> tuple[str, list
     return shown, sorted(spans)
 
 
-UNRESOLVED = ("open", "pending", "snoozed")
+UNRESOLVED = listing.UNRESOLVED
 VIEW_CHANNELS = ("email", "sms", "chat", "phone")
 
 

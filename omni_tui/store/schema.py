@@ -336,5 +336,18 @@ CREATE TABLE raw_message (
 """
 
 
+# v7: the inbox's two orders, indexed exactly as the listing writes them, so a page
+# of any view is a range read, not a sort of every case in it (the Resolved view
+# sorted 300,000 cases for each page: 2.4 s).
+WAITING_KEY = "coalesce({t}waiting_since, 4611686018427387904)"  # never waited: last
+ACTIVITY_KEY = "coalesce({t}last_message_at, {t}created_at)"
+_WAITING, _ACTIVITY = WAITING_KEY.format(t=""), ACTIVITY_KEY.format(t="")
+V7_INDEXES = f"""
+CREATE INDEX ix_conversation_status_waiting ON conversation (status, {_WAITING}, id);
+CREATE INDEX ix_conversation_status_activity ON conversation (status, {_ACTIVITY}, id);
+CREATE INDEX ix_conversation_activity ON conversation ({_ACTIVITY}, id);
+CREATE INDEX ix_conversation_waiting ON conversation ({_WAITING}, id);
+"""
+
 def statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]

@@ -122,6 +122,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # v6: raw messages in the store
     tuple(schema.statements(schema.V6_TABLES)),
+    # v7: the inbox's sort orders
+    tuple(schema.statements(schema.V7_INDEXES)),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,96 @@
+"""A page of conversation summaries in plain SQL: the inbox, ``omni-tui list``.
+
+Every inbox page, every view switch and the console's first paint read one of
+these; built through the ORM each cost a statement compile and a round trip
+per query.  This reader runs inside ``Store.snapshot`` and gives the same rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from omni_tui.store.panes import summary_row
+from omni_tui.store.schema import ACTIVITY_KEY, WAITING_KEY
+
+if TYPE_CHECKING:
+    from omni_tui.queries import ListFilter
+
+UNRESOLVED = ("open", "pending", "snoozed")
+
+_COLUMNS = (
+    "c.id, c.customer_id, c.subject, c.status, c.channels, c.assignee, c.team, c.priority,"
+    " c.created_at, c.last_message_at, c.last_inbound_at, c.waiting_since,"
+    " c.first_response_at, c.snoozed_until, c.unread, c.message_count, c.snippet"
+)
+
+
+def conversations(conn: sqlite3.Connection, where: ListFilter) -> list[dict[str, Any]]:
+    rows = conn.execute(*page_sql(where)).fetchall()
+    tags = _tags(conn, [r["id"] for r in rows])
+    out = []
+    for r in rows:
+        row = summary_row(r, r["customer_name"], tags.get(r["id"], []))
+        row["customer_address"] = r["customer_address"]
+        out.append(row)
+    return out
+
+
+def page_sql(where: ListFilter) -> tuple[str, list[Any]]:
+    """The statement for one page, and its arguments."""
+    if where.sort == "waiting":
+        key, order, past = WAITING_KEY.format(t="c."), "ASC", ">"  # as indexed
+    else:
+        key, order, past = ACTIVITY_KEY.format(t="c."), "DESC", "<"
+    joins: list[str] = []
+    clauses: list[str] = []
+    args: list[Any] = []
+    if where.status:
+        clauses.append("c.status = ?")
+        args.append(where.status)
+    elif where.unresolved:
+        clauses.append(f"c.status IN ({', '.join('?' * len(UNRESOLVED))})")
+        args.extend(UNRESOLVED)
+    if where.channel:
+        clauses.append("(',' || c.channels || ',') LIKE ?")
+        args.append(f"%,{where.channel},%")
+    if where.unassigned:
+        clauses.append("c.assignee IS NULL")
+    elif where.assignee:
+        clauses.append("c.assignee = ?")
+        args.append(where.assignee)
+    if where.tag:
+        joins.append("JOIN conversation_tag t ON t.conversation_id = c.id")
+        clauses.append("t.tag = ?")
+        args.append(where.tag.lower().lstrip("#"))
+    if where.customer_id is not None:
+        clauses.append("c.customer_id = ?")
+        args.append(where.customer_id)
+    if where.after is not None:
+        mark, last_id = where.after
+        clauses.append(f"({key} {past} ? OR ({key} = ? AND c.id {past} ?))")
+        args.extend([mark, mark, last_id])
+    sql = (
+        f"SELECT {_COLUMNS}, u.name AS customer_name,"
+        " (SELECT min(i.address) FROM identity i WHERE i.customer_id = c.customer_id)"
+        " AS customer_address"
+        " FROM conversation c JOIN customer u ON u.id = c.customer_id "
+        + " ".join(joins)
+        + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        + f" ORDER BY {key} {order}, c.id {order} LIMIT ?"
+    )
+    return sql, [*args, max(1, where.limit)]
+
+
+def _tags(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        marks = ",".join("?" * len(ids))
+        for conversation_id, tag in conn.execute(
+            f"SELECT conversation_id, tag FROM conversation_tag"
+            f" WHERE conversation_id IN ({marks}) ORDER BY tag",
+            ids,
+        ):
+            found[conversation_id].append(tag)
+    return found
