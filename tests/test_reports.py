@@ -298,6 +298,8 @@ def test_a_store_from_before_the_kept_counts_gets_them_filled_on_upgrade(
         conn.execute(f"DROP TRIGGER {name}")
     for table in ("daily_volume", "channel_switch", "raw_message"):  # v5 and v6
         conn.execute(f"DROP TABLE {table}")
+    for index in ("status_waiting", "status_activity", "activity", "waiting"):  # v7
+        conn.execute(f"DROP INDEX ix_conversation_{index}")
     conn.execute("PRAGMA user_version=4")
     conn.commit()
     conn.close()
