@@ -10,6 +10,7 @@ stderr).  See bench/README.md for what each figure means.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -180,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="also write every switch/search timing to this JSON file")
     args = ap.parse_args(argv)
 
+    # an installed omni-tui has its bytecode compiled at install time; a working tree
+    # edited under PYTHONDONTWRITEBYTECODE would be recompiled by every console start
+    for package in ("omni_tui", "adapters"):
+        compileall.compile_dir(ROOT / package, quiet=1)
     t = time.perf_counter()
     db, meta = generate.ensure_store(args.messages, args.customers, args.conversations,
                                      args.whale, args.seed, args.regenerate)

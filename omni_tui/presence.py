@@ -1,8 +1,8 @@
 """Who is at a console, and who is writing in which case.
 
-Each console writes a heartbeat every ``HEARTBEAT_EVERY`` seconds (and when its
+Each console writes a heartbeat every ``activity.HEARTBEAT_EVERY`` seconds (and when its
 agent starts or stops composing, or comes back); an agent is online while their
-last heartbeat is recent, away when it says no key was pressed for ``AWAY_AFTER``
+last heartbeat is recent, away when it says no key was pressed for ``activity.AWAY_AFTER``
 seconds (auto-assignment skips them), offline when the heartbeats stop. Another
 agent opening a case someone is answering sees "Ana is replying" and is asked
 before sending.
@@ -10,8 +10,6 @@ before sending.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
@@ -19,36 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from omni_tui.store import Presence, Store, utcnow
 
-HEARTBEAT_EVERY = 20.0  # seconds
 ONLINE_FOR = timedelta(minutes=2)  # three missed heartbeats and more: offline
 UNCHANGED = -1  # ``composing`` left as it was
-AWAY_AFTER = 300.0  # seconds without a key or a click: the agent is away
-
-
-class Activity:
-    """When the agent last touched their console, and the heartbeat that follows."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self.touched = clock()
-        self._beat_at: float | None = None
-        self._sent: str | None = None
-
-    def touch(self) -> None:
-        self.touched = self._clock()
-
-    @property
-    def status(self) -> str:
-        return "away" if self._clock() - self.touched >= AWAY_AFTER else "online"
-
-    def due(self) -> str | None:
-        """The status to send now, if a heartbeat is due: on schedule, or at once
-        when the agent goes away or comes back."""
-        now, status = self._clock(), self.status
-        if self._beat_at is None or now - self._beat_at >= HEARTBEAT_EVERY or status != self._sent:
-            self._beat_at, self._sent = now, status
-            return status
-        return None
 
 
 async def heartbeat(

@@ -16,6 +16,8 @@ from sqlmodel import col, func, select
 
 from omni_tui import presence
 from omni_tui.store import Store, listing, panes, sqlite
+from omni_tui.store.listing import ListFilter
+from omni_tui.store.listing import page_mark as page_mark  # for scripts: the next page
 from omni_tui.store.models import (
     Conversation,
     ConversationTag,
@@ -24,7 +26,6 @@ from omni_tui.store.models import (
     Identity,
     LinkSuggestion,
     Message,
-    to_ms,
 )
 
 Row = dict[str, Any]
@@ -34,34 +35,9 @@ def iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
-@dataclass(frozen=True, slots=True)
-class ListFilter:
-    status: str | None = None
-    channel: str | None = None
-    assignee: str | None = None
-    unassigned: bool = False
-    tag: str | None = None
-    customer_id: int | None = None
-    unresolved: bool = False  # open, pending or snoozed
-    sort: str = "last_activity"  # or "waiting"
-    limit: int = 50
-    after: tuple[int, int] | None = None  # keyset: (sort key in ms, conversation id)
-
-
 async def list_conversations(store: Store, where: ListFilter | None = None) -> list[Row]:
     """One page of summaries, newest activity (or longest wait) first."""
     return await store.snapshot(listing.conversations, where or ListFilter())
-
-
-def page_mark(row: Row, sort: str = "last_activity") -> tuple[int, int]:
-    """The keyset ``after`` value that continues a listing after ``row``."""
-    if sort == "waiting":
-        value = row["waiting_since"]
-        mark = to_ms(datetime.fromisoformat(value)) if value else 2**62
-    else:
-        value = row["last_message_at"] or row["created_at"]
-        mark = to_ms(datetime.fromisoformat(value))
-    return mark, row["id"]
 
 
 async def show_conversation(store: Store, conversation_id: int) -> Row:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_core_and_cli_listing_import_without_textual() -> None:
@@ -22,3 +25,72 @@ def test_adapters_never_import_the_store_or_the_console() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+CONSOLE_PROBE = """
+import gc, inspect, json, sys
+from pathlib import Path
+from omni_tui.cli import main as cli
+from omni_tui.tui import app as console
+
+ORM = ("sqlalchemy", "sqlmodel", "omni_tui.store.models")
+seen = {}
+
+
+class Probe(console.OmniApp):
+    CSS_PATH = str(Path(inspect.getfile(console.OmniApp)).with_name("app.tcss"))
+
+    def on_inbox_list_loaded(self, event):
+        if not seen:
+            seen["rows"] = len(self.inbox.rows)
+            self.call_after_refresh(self._painted)
+
+    def _painted(self):
+        seen["orm_before_paint"] = [name for name in ORM if name in sys.modules]
+        seen["collector_held"] = not gc.isenabled()
+        self.set_timer(20, self.exit)  # the collector never came back
+        self.set_interval(0.1, self._settled)
+
+    def _settled(self):
+        if gc.isenabled():
+            seen["collector_back"] = True
+            seen["orm_after"] = [name for name in ORM if name in sys.modules]
+            self.exit()
+
+
+async def run_probe(config, db_path):
+    app = Probe(config, db_path)
+    await app.run_async(headless=True, size=(120, 40))
+    return app.return_code or 0
+
+
+console.run_console = run_probe
+code = cli.main(["--db", sys.argv[1]])
+print(json.dumps({"code": code, **seen}))
+"""
+
+
+def test_the_console_paints_its_first_page_before_loading_the_orm(tmp_path: Path) -> None:
+    """`omni-tui` shows the inbox first; the ORM and the collector follow while the agent reads."""
+    db = tmp_path / "demo.db"
+    subprocess.run(
+        [sys.executable, "-m", "omni_tui", "demo", "--no-tui", "--db", str(db)],
+        check=True,
+        capture_output=True,
+    )
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path)}
+    env.pop("OMNI_CONFIG", None)
+    out = subprocess.run(
+        [sys.executable, "-c", CONSOLE_PROBE, str(db)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen["code"] == 0 and seen["rows"] > 0
+    assert seen["orm_before_paint"] == []
+    assert seen["collector_held"] is True
+    assert seen.get("collector_back") is True  # settled soon after the paint
+    assert "sqlalchemy" in seen["orm_after"]  # loaded by then, off the critical path

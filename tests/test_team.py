@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from adapters.base import InboundMessage
-from omni_tui import presence, queries
+from omni_tui import activity, presence, queries
 from omni_tui.config import Config
 from omni_tui.ingest import ingest
 from omni_tui.store import Store
@@ -217,7 +217,7 @@ async def test_a_console_left_alone_turns_away_and_a_key_brings_its_agent_back(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await cases(store, 1)
-    monkeypatch.setattr(presence, "AWAY_AFTER", 1.0)  # five minutes in the product
+    monkeypatch.setattr(activity, "AWAY_AFTER", 2.0)  # five minutes in the product
 
     async def state_of(agent: str) -> str | None:
         roster = {r["agent"]: r["state"] for r in await presence.roster(store)}
@@ -230,7 +230,7 @@ async def test_a_console_left_alone_turns_away_and_a_key_brings_its_agent_back(
             if await state_of(app.agent) == "online":
                 break
         assert await state_of(app.agent) == "online"
-        for _ in range(40):
+        for _ in range(60):
             await pilot.pause(0.1)
             if await state_of(app.agent) == "away":
                 break

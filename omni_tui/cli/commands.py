@@ -5,48 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from omni_tui import actions, customers, outbox, queries, transfer
 from omni_tui.cli import output
-from omni_tui.config import Config, load_config
+from omni_tui.cli.console import open_console
+from omni_tui.cli.context import Context
+from omni_tui.config import load_config
 from omni_tui.errors import NotFound, OmniError, Refused
-from omni_tui.ingest import IngestOptions
 from omni_tui.store import Store
 from omni_tui.when import parse_when
-
-
-@dataclass
-class Context:
-    args: argparse.Namespace
-    config: Config
-
-    @property
-    def db_path(self) -> Path:
-        db = getattr(self.args, "db", None)
-        return Path(db).expanduser() if db else self.config.store.db_path()
-
-    @property
-    def agent(self) -> str:
-        return self.config.agent.name
-
-    @property
-    def json(self) -> bool:
-        return bool(getattr(self.args, "json", False))
-
-    @property
-    def region(self) -> str:
-        return self.config.identity.default_region
-
-    @property
-    def ingest_options(self) -> IngestOptions:
-        return IngestOptions.from_config(self.config)
-
-    async def open(self, *, create: bool = False) -> Store:
-        return await Store.open(self.db_path, create=create)
 
 
 def _id(value: str, kind: str) -> int:
@@ -104,22 +74,10 @@ async def demo(ctx: Context) -> int:
     )
     if ctx.args.no_tui:
         return 0
-    return await _console(ctx)
+    return await open_console(ctx)
 
 
-@command("console")
-async def console(ctx: Context) -> int:
-    return await _console(ctx)
-
-
-async def _console(ctx: Context) -> int:
-    from omni_tui.tui.app import run_console
-
-    # open (creating or upgrading) before the screen takes over, so a bad
-    # store is a one-line error on a normal terminal, not a crash in the UI
-    async with await ctx.open(create=True):
-        pass
-    return await run_console(ctx.config, ctx.db_path)
+command("console")(open_console)
 
 
 @command("list")

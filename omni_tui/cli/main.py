@@ -215,13 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from omni_tui.cli import commands
     from omni_tui.cli.output import error
 
     if args.command is None:
         args.command = "console"
     try:
-        return asyncio.run(commands.dispatch(args))
+        return asyncio.run(_dispatch(args))
     except OmniError as exc:
         error(str(exc))
         return exc.exit_code
@@ -229,6 +228,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+async def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "console":  # the agent waits: no other command is loaded first
+        from omni_tui.tui.heap import hold_collector
+
+        hold_collector()  # until the first page is painted
+        from omni_tui.cli.console import open_console
+        from omni_tui.cli.context import Context
+        from omni_tui.config import load_config
+
+        return await open_console(Context(args, load_config(getattr(args, "config", None))))
+    from omni_tui.cli import commands
+
+    return await commands.dispatch(args)
 
 
 if __name__ == "__main__":

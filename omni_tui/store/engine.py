@@ -8,14 +8,14 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
-
-from sqlalchemy import text
-from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
-from sqlmodel.ext.asyncio.session import AsyncSession
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from omni_tui.errors import StoreError
 from omni_tui.store import sqlite
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlmodel.ext.asyncio.session import AsyncSession
 
 T = TypeVar("T")
 
@@ -25,14 +25,31 @@ class Store:
 
     Writers begin with ``BEGIN IMMEDIATE`` so two processes never deadlock
     upgrading a read lock; readers never block writers (WAL).
+
+    The SQLAlchemy engines are made on first use: opening a current store and
+    reading ``snapshot``s needs only the stdlib, so the console paints its inbox
+    before the ORM is even imported.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._writer = sqlite.create_engine(path, "BEGIN IMMEDIATE")
-        self._reader = sqlite.create_engine(path, "BEGIN")
+        self._engines: dict[str, AsyncEngine] = {}
         self._snapshots: ThreadPoolExecutor | None = None
         self._snapshot_conn: sqlite3.Connection | None = None  # used on that thread only
+
+    def _engine(self, begin: str) -> AsyncEngine:
+        engine = self._engines.get(begin)
+        if engine is None:
+            engine = self._engines[begin] = sqlite.create_engine(self.path, begin)
+        return engine
+
+    @property
+    def _writer(self) -> AsyncEngine:
+        return self._engine("BEGIN IMMEDIATE")
+
+    @property
+    def _reader(self) -> AsyncEngine:
+        return self._engine("BEGIN")
 
     @property
     def data_dir(self) -> Path:
@@ -57,6 +74,7 @@ class Store:
                 f"{path}: no store here — create one with `omni-tui demo --no-tui --db {path}`"
                 " or `omni-tui sync`"
             )
+        version = 0
         if exists:
             version, tables = sqlite.inspect_file(path)
             if version > sqlite.SCHEMA_VERSION:
@@ -69,6 +87,10 @@ class Store:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
         store = cls(path)
+        if version == sqlite.SCHEMA_VERSION:
+            return store  # current: nothing to migrate (versions only go up)
+        from sqlalchemy.exc import DatabaseError, OperationalError
+
         try:
             await store._migrate()
         except StoreError:
@@ -127,8 +149,9 @@ class Store:
             pool, self._snapshots = self._snapshots, None
             await asyncio.get_running_loop().run_in_executor(pool, self._close_snapshot)
             pool.shutdown(wait=False)
-        await self._writer.dispose()
-        await self._reader.dispose()
+        engines, self._engines = list(self._engines.values()), {}
+        for engine in engines:
+            await engine.dispose()
 
     async def __aenter__(self) -> Store:
         return self
@@ -143,6 +166,9 @@ class Store:
         A disk that is full or read-only, or a store busy for too long, is a
         ``StoreError`` with a line to show: nothing was written, nothing is damaged.
         """
+        from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
+        from sqlmodel.ext.asyncio.session import AsyncSession
+
         try:
             async with AsyncSession(self._writer, expire_on_commit=False) as session:
                 async with session.begin():
@@ -156,11 +182,15 @@ class Store:
     async def read(self) -> AsyncIterator[AsyncSession]:
         # closing returns the connection (ending its read transaction) without
         # expiring the loaded rows, which callers use after the block
+        from sqlmodel.ext.asyncio.session import AsyncSession
+
         async with AsyncSession(self._reader, expire_on_commit=False) as session:
             yield session
 
 
 async def refresh_summaries(session: AsyncSession, conversation_ids: Iterable[int]) -> None:
     """Recompute the inbox summary of the given conversations from their messages."""
+    from sqlalchemy import text
+
     for statement in sqlite.refresh_summary_sql(conversation_ids):
         await session.exec(text(statement))  # type: ignore[call-overload]

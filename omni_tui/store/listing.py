@@ -9,15 +9,28 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from omni_tui.store.panes import summary_row
 from omni_tui.store.schema import ACTIVITY_KEY, WAITING_KEY
 
-if TYPE_CHECKING:
-    from omni_tui.queries import ListFilter
-
 UNRESOLVED = ("open", "pending", "snoozed")
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilter:
+    status: str | None = None
+    channel: str | None = None
+    assignee: str | None = None
+    unassigned: bool = False
+    tag: str | None = None
+    customer_id: int | None = None
+    unresolved: bool = False  # open, pending or snoozed
+    sort: str = "last_activity"  # or "waiting"
+    limit: int = 50
+    after: tuple[int, int] | None = None  # keyset: (sort key in ms, conversation id)
 
 _COLUMNS = (
     "c.id, c.customer_id, c.subject, c.status, c.channels, c.assignee, c.team, c.priority,"
@@ -35,6 +48,20 @@ def conversations(conn: sqlite3.Connection, where: ListFilter) -> list[dict[str,
         row["customer_address"] = r["customer_address"]
         out.append(row)
     return out
+
+
+def page_mark(row: dict[str, Any], sort: str = "last_activity") -> tuple[int, int]:
+    """The keyset ``after`` value that continues a listing after ``row``."""
+    if sort == "waiting":
+        value = row["waiting_since"]
+        mark = _ms(value) if value else 2**62  # nobody waiting: after everyone who is
+    else:
+        mark = _ms(row["last_message_at"] or row["created_at"])
+    return mark, row["id"]
+
+
+def _ms(iso: str) -> int:
+    return int(datetime.fromisoformat(iso).timestamp() * 1000)  # as the store keeps times
 
 
 def page_sql(where: ListFilter) -> tuple[str, list[Any]]:

@@ -13,13 +13,13 @@ import shutil
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from typing import TYPE_CHECKING, Any
 
 from omni_tui.errors import StoreError
 from omni_tui.store import schema
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -145,6 +145,9 @@ COUNT_TABLES_SQL = "SELECT count(*) FROM sqlite_master WHERE type='table'"
 
 
 def create_engine(path: Path, begin: str) -> AsyncEngine:
+    from sqlalchemy import event  # here, not at the top: the console paints without it
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
 
     @event.listens_for(engine.sync_engine, "connect")

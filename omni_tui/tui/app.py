@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +15,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
-from omni_tui import actions, presence, queries
+from omni_tui.activity import Activity
 from omni_tui.config import Config
+from omni_tui.lazy import deferred
 from omni_tui.store import Store
 from omni_tui.tui.case_actions import CaseActions
 from omni_tui.tui.commands import OmniCommands, palette_entries
@@ -25,7 +27,12 @@ from omni_tui.tui.customer import CustomerPanel, Timeline
 from omni_tui.tui.heap import settle_heap
 
 if TYPE_CHECKING:
+    from omni_tui import actions, presence, queries
     from omni_tui.tui.local_sync import LocalSync
+else:  # loaded while the agent reads the first page, not before it is painted
+    actions = deferred("omni_tui.actions")
+    presence = deferred("omni_tui.presence")
+    queries = deferred("omni_tui.queries")
 from omni_tui.tui.inbox import InboxList, InboxView, default_views
 from omni_tui.tui.inbox.list import tag_view
 from omni_tui.tui.keybar import KeyBar
@@ -39,7 +46,18 @@ from omni_tui.tui.store_guard import StoreGuard
 NARROW = 120
 POLL_SECONDS = 0.5
 HEAP_SETTLES_AFTER = 1.0  # seconds after the first paint
+HEAP_SETTLES_BY = 10.0  # seconds after mounting, even if the first page never came
 HISTORY_PAGE = 40  # timeline rows loaded per page; more as the cursor goes up
+#: What the first paint does without: the ORM behind these, and the local sync.
+AFTER_THE_FIRST_PAINT = (
+    "omni_tui.actions",
+    "omni_tui.customers",
+    "omni_tui.drafts",
+    "omni_tui.outbox",
+    "omni_tui.presence",
+    "omni_tui.queries",
+    "omni_tui.tui.local_sync",
+)
 
 
 class OmniApp(CaseActions):
@@ -68,7 +86,7 @@ class OmniApp(CaseActions):
         self._watching = False
         self._counts: dict[str, int] = {}
         self.local_sync: LocalSync | None = None
-        self.activity = presence.Activity()  # online or away, from the agent's keys
+        self.activity = Activity()  # online or away, from the agent's keys
         self.replying: dict[int, tuple[str, ...]] = {}  # case → other agents writing in it
 
     async def on_event(self, event: events.Event) -> None:
@@ -93,6 +111,7 @@ class OmniApp(CaseActions):
             self.set_keymap(self.config.keys)
         self.sub_title = f"{self.agent} · {self.db_path}"
         self.query_one(Composer).display = False
+        self.set_timer(HEAP_SETTLES_BY, settle_heap)  # the collector is never held for long
         self.store = await Store.open(self.db_path, create=True)
         self._guard = StoreGuard(self.db_path)
         inbox = InboxList(
@@ -157,13 +176,19 @@ class OmniApp(CaseActions):
         self._show_view_title(event.view, event.count)
         if not self._watching:  # start watching once the first page is on screen
             self._watching = True
-            self.call_after_refresh(self.call_later, self._start_watching)
+            self.call_after_refresh(self._start_watching)
 
-    def _start_watching(self) -> None:
+    @work(group="watch", exit_on_error=False, description="Starting the store watchers")
+    async def _start_watching(self) -> None:
+        # the rest of the console loads on a thread while the agent reads the page:
+        # the keys keep working (about 0.5 s of imports on a small server)
+        await asyncio.to_thread(_load_the_rest)
+        if self._quitting:
+            return
         self.set_timer(HEAP_SETTLES_AFTER, settle_heap)  # once the agent is reading
         self._refresh_counts()  # later, every reload() counts again
         assert self.store is not None
-        from omni_tui.tui.local_sync import LocalSync  # after the first paint: not at startup
+        from omni_tui.tui.local_sync import LocalSync
 
         self.local_sync = LocalSync(self.store, self.config, self.db_path)
         if self.local_sync.start():  # no daemon on this store: the console syncs
@@ -404,6 +429,11 @@ class OmniApp(CaseActions):
             self.notify(str(exc), severity="warning", markup=False)
             hours = None
         self.push_screen(ReportsScreen(self.store, now=fmt.now(), hours=hours))
+
+
+def _load_the_rest() -> None:
+    for name in AFTER_THE_FIRST_PAINT:
+        importlib.import_module(name)
 
 
 async def run_console(config: Config, db_path: Path) -> int:

@@ -15,8 +15,8 @@ from textual import on, work
 from textual.app import App
 from textual.worker import Worker
 
-from omni_tui import actions, attachments, customers, drafts, outbox, presence, queries
 from omni_tui.errors import OmniError
+from omni_tui.lazy import deferred
 from omni_tui.tui.composer import Composer, Target
 from omni_tui.tui.composer.composer import default_target, reply_targets
 from omni_tui.tui.screens.pickers import AskText, PickOne
@@ -24,8 +24,14 @@ from omni_tui.tui.store_guard import StoreGuard
 from omni_tui.when import parse_when
 
 if TYPE_CHECKING:
+    from omni_tui import actions, attachments, customers, drafts, outbox, presence, queries
     from omni_tui.config import Config
     from omni_tui.store import Store
+else:  # the ORM loads after the first paint (see ``omni_tui.lazy``)
+    _LAZY = ("actions", "attachments", "customers", "drafts", "outbox", "presence", "queries")
+    actions, attachments, customers, drafts, outbox, presence, queries = (
+        deferred(f"omni_tui.{name}") for name in _LAZY
+    )
 
 NEEDS_CASE = {
     "reply",

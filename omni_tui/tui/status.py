@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
-from omni_tui.queries import Pulse
 from omni_tui.tui import format as fmt
+
+if TYPE_CHECKING:
+    from omni_tui.queries import Pulse
 
 STATE_STYLE = {
     "ok": "green",

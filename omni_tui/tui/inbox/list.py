@@ -13,8 +13,7 @@ from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from omni_tui import queries
-from omni_tui.store import Store
+from omni_tui.store import Store, listing
 from omni_tui.tui import format as fmt
 
 PAGE = 100
@@ -24,35 +23,35 @@ PAGE = 100
 class InboxView:
     key: str
     title: str
-    where: queries.ListFilter
+    where: listing.ListFilter
 
 
 def default_views(agent: str) -> list[InboxView]:
     unresolved = "open"
     views = [
-        InboxView("mine", "Mine", queries.ListFilter(assignee=agent, status=unresolved)),
+        InboxView("mine", "Mine", listing.ListFilter(assignee=agent, status=unresolved)),
         InboxView(
-            "unassigned", "Unassigned", queries.ListFilter(unassigned=True, status=unresolved)
+            "unassigned", "Unassigned", listing.ListFilter(unassigned=True, status=unresolved)
         ),
-        InboxView("all", "All open", queries.ListFilter(status=unresolved)),
+        InboxView("all", "All open", listing.ListFilter(status=unresolved)),
     ]
     for channel in ("email", "sms", "chat", "phone"):
         views.append(
             InboxView(
                 f"channel:{channel}",
                 f"{fmt.BADGES[channel]}",
-                queries.ListFilter(channel=channel, unresolved=True),
+                listing.ListFilter(channel=channel, unresolved=True),
             )
         )
     for status in ("open", "pending", "snoozed", "resolved"):
         views.append(
-            InboxView(f"status:{status}", status.capitalize(), queries.ListFilter(status=status))
+            InboxView(f"status:{status}", status.capitalize(), listing.ListFilter(status=status))
         )
     return views
 
 
 def tag_view(tag: str) -> InboxView:
-    return InboxView(f"tag:{tag}", f"#{tag}", queries.ListFilter(tag=tag))
+    return InboxView(f"tag:{tag}", f"#{tag}", listing.ListFilter(tag=tag))
 
 
 class InboxList(OptionList):
@@ -107,7 +106,7 @@ class InboxList(OptionList):
         self._generation += 1
         self._load(self._generation, None, keep)
 
-    def _where(self, after: tuple[int, int] | None) -> queries.ListFilter:
+    def _where(self, after: tuple[int, int] | None) -> listing.ListFilter:
         assert self.view is not None
         return replace(self.view.where, sort=self.sort, limit=PAGE, after=after)
 
@@ -115,7 +114,7 @@ class InboxList(OptionList):
     async def _load(self, generation: int, after: tuple[int, int] | None, keep: int | None) -> None:
         if self.view is None:
             return
-        rows = await queries.list_conversations(self.store, self._where(after))
+        rows = await self.store.snapshot(listing.conversations, self._where(after))
         if generation != self._generation:
             return  # the view changed while we were reading: drop the stale page
         if after is None:
@@ -193,7 +192,7 @@ class InboxList(OptionList):
         event.stop()
         if not self._exhausted and event.option_index >= len(self.rows) - 10 and self.rows:
             self._exhausted = True  # one page request at a time
-            self._load(self._generation, queries.page_mark(self.rows[-1], self.sort), None)
+            self._load(self._generation, listing.page_mark(self.rows[-1], self.sort), None)
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:

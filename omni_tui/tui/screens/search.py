@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -14,9 +14,14 @@ from textual.timer import Timer
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from omni_tui import queries
+from omni_tui.lazy import deferred
 from omni_tui.store import Store
 from omni_tui.tui import format as fmt
+
+if TYPE_CHECKING:
+    from omni_tui import queries
+else:
+    queries = deferred("omni_tui.queries")
 
 
 def hit_text(hit: dict[str, Any]) -> Text:

@@ -1,0 +1,46 @@
+"""What every command handler gets: its arguments, the config, the store's path."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from omni_tui.config import Config
+from omni_tui.store import Store
+
+if TYPE_CHECKING:
+    from omni_tui.ingest import IngestOptions
+
+
+@dataclass
+class Context:
+    args: argparse.Namespace
+    config: Config
+
+    @property
+    def db_path(self) -> Path:
+        db = getattr(self.args, "db", None)
+        return Path(db).expanduser() if db else self.config.store.db_path()
+
+    @property
+    def agent(self) -> str:
+        return self.config.agent.name
+
+    @property
+    def json(self) -> bool:
+        return bool(getattr(self.args, "json", False))
+
+    @property
+    def region(self) -> str:
+        return self.config.identity.default_region
+
+    @property
+    def ingest_options(self) -> IngestOptions:
+        from omni_tui.ingest import IngestOptions
+
+        return IngestOptions.from_config(self.config)
+
+    async def open(self, *, create: bool = False) -> Store:
+        return await Store.open(self.db_path, create=create)
