@@ -26,8 +26,13 @@ class Activity:
         self.touched = self._clock()
 
     @property
+    def idle_for(self) -> float:
+        """Seconds since the agent's last key or click."""
+        return self._clock() - self.touched
+
+    @property
     def status(self) -> str:
-        return "away" if self._clock() - self.touched >= AWAY_AFTER else "online"
+        return "away" if self.idle_for >= AWAY_AFTER else "online"
 
     def due(self) -> str | None:
         """The status to send now, if a heartbeat is due: on schedule, or at once

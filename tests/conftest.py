@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -9,6 +10,15 @@ import pytest
 
 from omni_tui.store import Store
 from tests.servers import Dovecot, start_dovecot, stop_dovecot
+
+
+@pytest.fixture(autouse=True)
+def _python_collector() -> Iterator[None]:
+    """A console tunes the process's collector (``tui.heap``); each test starts from Python's."""
+    thresholds = gc.get_threshold()
+    yield
+    gc.set_threshold(*thresholds)
+    gc.enable()
 
 T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 

@@ -24,7 +24,7 @@ from omni_tui.tui.commands import OmniCommands, palette_entries
 from omni_tui.tui.composer import Composer
 from omni_tui.tui.conversation import ConversationView
 from omni_tui.tui.customer import CustomerPanel, Timeline
-from omni_tui.tui.heap import settle_heap
+from omni_tui.tui.heap import Sweeper, settle_heap
 
 if TYPE_CHECKING:
     from omni_tui import actions, presence, queries
@@ -47,6 +47,7 @@ NARROW = 120
 POLL_SECONDS = 0.5
 HEAP_SETTLES_AFTER = 1.0  # seconds after the first paint
 HEAP_SETTLES_BY = 10.0  # seconds after mounting, even if the first page never came
+SWEEP_CHECK_SECONDS = 5.0  # how often the sweeper looks for a quiet moment
 HISTORY_PAGE = 40  # timeline rows loaded per page; more as the cursor goes up
 #: What the first paint does without: the ORM behind these, and the local sync.
 AFTER_THE_FIRST_PAINT = (
@@ -186,6 +187,8 @@ class OmniApp(CaseActions):
         if self._quitting:
             return
         self.set_timer(HEAP_SETTLES_AFTER, settle_heap)  # once the agent is reading
+        sweeper = Sweeper()
+        self.set_interval(SWEEP_CHECK_SECONDS, lambda: sweeper.tick(self.activity.idle_for))
         self._refresh_counts()  # later, every reload() counts again
         assert self.store is not None
         from omni_tui.tui.local_sync import LocalSync

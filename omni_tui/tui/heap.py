@@ -1,8 +1,18 @@
-"""The console's garbage collector: held during start-up, settled once the first page is painted."""
+"""The console's garbage collector: held during start-up, settled once the first
+page is painted, and sweeping old objects while the agent reads."""
 
 from __future__ import annotations
 
 import gc
+import time
+from collections.abc import Callable
+
+#: Automatic collections of young objects only, and less often than Python's 700:
+#: a case switch allocates tens of thousands of short-lived cells and strips.
+YOUNG_THRESHOLDS = (20_000, 20)
+#: Old objects are swept by ``Sweeper``: an automatic full collection walks the whole
+#: unfrozen heap (100-300 ms here) and used to land in the middle of a keypress.
+NEVER = 1_000_000
 
 _settled = False
 
@@ -21,9 +31,9 @@ def settle_heap() -> None:
     """Keep the collector off the heap that lives as long as the app.
 
     Textual, SQLAlchemy and the stylesheet leave about a million objects that are
-    never freed; a full collection walks all of them (300 ms on a small server)
-    and used to come every few keypresses.  After one last full collection they
-    are frozen: never scanned again, so a collection walks only what came since.
+    never freed; a full collection walks all of them (300 ms on a small server).
+    After one last full collection they are frozen: never scanned again.  From
+    then on the collector runs by itself on young objects only.
     Runs once per process; the collector is on again afterwards.
     """
     global _settled
@@ -31,4 +41,35 @@ def settle_heap() -> None:
         _settled = True
         gc.collect()  # what start-up left behind goes first, once
         gc.freeze()
+    gc.set_threshold(*YOUNG_THRESHOLDS, NEVER)
     gc.enable()
+
+
+class Sweeper:
+    """Full collections while the agent reads, not while a case is being drawn.
+
+    ``tick`` is called every few seconds: it collects once ``every`` seconds have
+    passed and the agent has been idle for ``idle`` seconds, and after
+    ``at_latest`` seconds whatever the agent does, so garbage never piles up.
+    """
+
+    def __init__(
+        self,
+        *,
+        every: float = 30.0,
+        idle: float = 1.0,
+        at_latest: float = 120.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.every, self.idle, self.at_latest = every, idle, at_latest
+        self._clock = clock
+        self._last = clock()
+
+    def tick(self, idle_for: float) -> bool:
+        """Collect if it is time; ``idle_for``: seconds since the agent's last key."""
+        since = self._clock() - self._last
+        if since < self.every or (idle_for < self.idle and since < self.at_latest):
+            return False
+        gc.collect()
+        self._last = self._clock()
+        return True
