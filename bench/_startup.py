@@ -80,6 +80,9 @@ class StartupProbe(console.OmniApp):
     # Textual resolves CSS_PATH next to the subclass's file: point it at the product's sheet
     CSS_PATH = str(Path(inspect.getfile(console.OmniApp)).with_name("app.tcss"))
 
+    async def run_async(self, **kw: Any) -> None:  # what run_console calls: headless here
+        await super().run_async(headless=True, size=(200, 60))
+
     def on_mount(self) -> None:  # dispatched before OmniApp.on_mount (subclass first)
         global LOOP
         LOOP = asyncio.get_running_loop()
@@ -127,18 +130,11 @@ def report() -> None:
     print(json.dumps(out), flush=True)
 
 
-async def run_probe(config: Any, db_path: Path) -> int:
-    """``tui.app.run_console`` with the headless driver: what the CLI starts."""
-    app = StartupProbe(config, db_path)
-    await app.run_async(headless=True, size=(200, 60))
-    return app.return_code or 0
-
-
 def main() -> None:
     global SPAWN
     db = Path(sys.argv[1])
     SPAWN = float(sys.argv[2]) if len(sys.argv) > 2 else None
-    console.run_console = run_probe
+    console.OmniApp = StartupProbe  # run_console builds this one
     with tempfile.TemporaryDirectory() as home:  # no user config: the defaults
         os.environ.pop("OMNI_CONFIG", None)
         os.environ["XDG_CONFIG_HOME"] = home

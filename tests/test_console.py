@@ -122,6 +122,29 @@ async def test_the_inbox_shows_every_channel_in_one_list(db: Path) -> None:
         assert app.inbox.rows[0]["subject"] == "Broken grinder"
 
 
+@pytest.mark.parametrize("size", [(160, 40), (80, 24)])
+async def test_the_first_page_read_before_start_is_drawn_as_a_page_read_later(
+    db: Path, size: tuple[int, int]
+) -> None:
+    """`omni-tui` reads the first page before the first frame; it must look the same."""
+
+    async def drawn(app: OmniApp) -> tuple[str, list[str]]:
+        async with app.run_test(size=size) as pilot:
+            await settle(app, pilot)
+            inbox = app.inbox
+            assert inbox.width_before_layout() == inbox.scrollable_content_region.width
+            assert app.focused is inbox and inbox.highlighted == 0
+            prompts = [str(inbox.get_option_at_index(i).prompt) for i in range(len(inbox.rows))]
+            return str(app.query_one("#view-title").render()), prompts
+
+    early = console(db)
+    await early.read_first_page()
+    title, prompts = await drawn(early)
+    assert await drawn(console(db)) == (title, prompts)
+    assert title == "All open · 3 · by waiting" and len(prompts) == 3
+    assert "Broken grinder" in prompts[0]
+
+
 async def test_opening_a_case_shows_the_customers_whole_history_beside_it(db: Path) -> None:
     app = console(db)
     async with app.run_test(size=(160, 40)) as pilot:

@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 from omni_tui.activity import Activity
 from omni_tui.config import Config
 from omni_tui.lazy import deferred
-from omni_tui.store import Store
+from omni_tui.store import Store, listing
 from omni_tui.tui.case_actions import CaseActions
 from omni_tui.tui.commands import OmniCommands, palette_entries
 from omni_tui.tui.composer import Composer
@@ -34,7 +34,7 @@ else:  # loaded while the agent reads the first page, not before it is painted
     presence = deferred("omni_tui.presence")
     queries = deferred("omni_tui.queries")
 from omni_tui.tui.inbox import InboxList, InboxView, default_views
-from omni_tui.tui.inbox.list import tag_view
+from omni_tui.tui.inbox.list import FIRST_SORT, FirstPage, page_filter, tag_view
 from omni_tui.tui.keybar import KeyBar
 from omni_tui.tui.keys import CONSOLE_BINDINGS
 from omni_tui.tui.screens.help import HelpScreen
@@ -44,6 +44,7 @@ from omni_tui.tui.status import StatusBar
 from omni_tui.tui.store_guard import StoreGuard
 
 NARROW = 120
+START_VIEW = 2  # "All open"
 POLL_SECONDS = 0.5
 HEAP_SETTLES_AFTER = 1.0  # seconds after the first paint
 HEAP_SETTLES_BY = 10.0  # seconds after mounting, even if the first page never came
@@ -74,6 +75,8 @@ class OmniApp(CaseActions):
         self.agent = config.agent.name
         self.views = default_views(self.agent)
         self.store: Store | None = None
+        self._first_page: FirstPage | None = None
+        self._view_title = ""
         self.conversation: dict[str, Any] | None = None
         self.customer: dict[str, Any] | None = None
         self._marker: tuple[object, ...] | None = None
@@ -113,18 +116,36 @@ class OmniApp(CaseActions):
         self.sub_title = f"{self.agent} · {self.db_path}"
         self.query_one(Composer).display = False
         self.set_timer(HEAP_SETTLES_BY, settle_heap)  # the collector is never held for long
-        self.store = await Store.open(self.db_path, create=True)
+        if self.store is None:
+            self.store = await Store.open(self.db_path, create=True)
         self._guard = StoreGuard(self.db_path)
         inbox = InboxList(
             self.store,
             warn=self.config.sla.warn_after_minutes,
             breach=self.config.sla.breach_after_minutes,
+            first_page=self._first_page,
             id="inbox",
         )
         await self.query_one("#inbox-pane").mount(inbox)
-        inbox.view = self.views[2]
-        inbox.focus()
+        if self._first_page is None:
+            inbox.view = self.views[START_VIEW]  # read in a worker, drawn a frame later
+        else:
+            view, rows = self._first_page
+            self._show_view_title(view, len(rows))  # in the first frame too
+        self._first_page = None
+        self.screen.set_focus(inbox)  # now, so the first frame shows it focused
         self._apply_width(self.size.width)
+
+    async def read_first_page(self) -> None:
+        """Open the store and read the inbox's first page before the app starts.
+
+        The first frame then shows the cases; read in a worker, they come one
+        full-screen frame later (about a tenth of a second on a small server).
+        """
+        self.store = await Store.open(self.db_path, create=True)
+        view = self.views[START_VIEW]
+        rows = await self.store.snapshot(listing.conversations, page_filter(view, FIRST_SORT))
+        self._first_page = (view, rows)
 
     async def action_quit(self) -> None:
         """Let database work finish before leaving, so the store closes cleanly."""
@@ -203,7 +224,10 @@ class OmniApp(CaseActions):
         total = self._counts.get(view.key)
         shown = f"{total}" if total is not None else f"{loaded}"
         sort = "waiting" if self.inbox.sort == "waiting" else "activity"
-        self.query_one("#view-title", Static).update(f"{view.title} · {shown} · by {sort}")
+        title = f"{view.title} · {shown} · by {sort}"
+        if title != self._view_title:  # an update lays the screen out again
+            self._view_title = title
+            self.query_one("#view-title", Static).update(title)
 
     @work(group="counts", exit_on_error=False, description="Counting views")
     async def _refresh_counts(self) -> None:
@@ -441,5 +465,6 @@ def _load_the_rest() -> None:
 
 async def run_console(config: Config, db_path: Path) -> int:
     app = OmniApp(config, db_path)
+    await app.read_first_page()
     await app.run_async()
     return app.return_code or 0

@@ -17,6 +17,7 @@ from omni_tui.store import Store, listing
 from omni_tui.tui import format as fmt
 
 PAGE = 100
+FIRST_SORT = "waiting"  # longest-waiting customer first
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,16 @@ def tag_view(tag: str) -> InboxView:
     return InboxView(f"tag:{tag}", f"#{tag}", listing.ListFilter(tag=tag))
 
 
+def page_filter(
+    view: InboxView, sort: str, after: tuple[int, int] | None = None
+) -> listing.ListFilter:
+    """What one page of ``view`` reads: from the top, or ``after`` a row's mark."""
+    return replace(view.where, sort=sort, limit=PAGE, after=after)
+
+
+FirstPage = tuple[InboxView, list[dict[str, Any]]]
+
+
 class InboxList(OptionList):
     """Conversations of the current view; more are fetched as the cursor nears the end."""
 
@@ -82,15 +93,55 @@ class InboxList(OptionList):
             self.view, self.count = view, count
 
     view: reactive[InboxView | None] = reactive(None, init=False)
-    sort: reactive[str] = reactive("waiting", init=False)
+    sort: reactive[str] = reactive(FIRST_SORT, init=False)
 
-    def __init__(self, store: Store, *, warn: int, breach: int, **kw: Any) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        warn: int,
+        breach: int,
+        first_page: FirstPage | None = None,
+        **kw: Any,
+    ) -> None:
+        """``first_page``: a page read before the app started, drawn with the first frame."""
         super().__init__(**kw)
         self.store = store
         self.warn, self.breach = warn, breach
         self.rows: list[dict[str, Any]] = []
         self._exhausted = False
         self._generation = 0
+        self._first_page = first_page
+        self._drawn_for = 0  # the text width the rows were cut to
+
+    def on_mount(self) -> None:
+        if self._first_page is None:
+            return
+        view, rows = self._first_page
+        self._first_page = None
+        self.set_reactive(InboxList.view, view)  # shown as it is, not read again
+        self.rows = rows
+        self._exhausted = len(rows) < PAGE
+        self.add_options([self._option(row) for row in rows])
+        self.highlighted = 0 if rows else None
+        self.post_message(self.Loaded(view, len(rows)))
+
+    def on_resize(self) -> None:
+        if self.rows and self._text_width() != self._drawn_for:
+            for index, row in enumerate(self.rows):  # cut to the width it really has
+                self.replace_option_prompt_at_index(index, self._option(row).prompt)
+
+    def _text_width(self) -> int:
+        """The width a row is cut to; before the first layout, what the stylesheet gives."""
+        return self.scrollable_content_region.width or self.width_before_layout()
+
+    def width_before_layout(self) -> int:
+        pane = self.parent
+        width = getattr(getattr(pane, "styles", None), "width", None)
+        if pane is None or width is None or not width.is_cells:
+            return 0
+        gutter = pane.styles.gutter.width + self.styles.gutter.width
+        return max(0, int(width.value) - gutter - self.styles.scrollbar_size_vertical)
 
     def watch_view(self) -> None:
         self.reload()
@@ -108,7 +159,7 @@ class InboxList(OptionList):
 
     def _where(self, after: tuple[int, int] | None) -> listing.ListFilter:
         assert self.view is not None
-        return replace(self.view.where, sort=self.sort, limit=PAGE, after=after)
+        return page_filter(self.view, self.sort, after)
 
     @work(group="inbox", exit_on_error=False, description="Loading inbox")
     async def _load(self, generation: int, after: tuple[int, int] | None, keep: int | None) -> None:
@@ -172,7 +223,8 @@ class InboxList(OptionList):
         right = fmt.waiting(row["waiting_since"], self.warn, self.breach)
         if not right.plain:
             right = Text(fmt.age(row["last_message_at"]), style="dim")
-        room = max(10, self.scrollable_content_region.width - 2 - right.cell_len)
+        self._drawn_for = text_width = self._text_width()
+        room = max(10, text_width - 2 - right.cell_len)
         top.truncate(room, overflow="ellipsis", pad=True)
         line = Text.assemble(top, " ", right)
         sub = Text(no_wrap=True, overflow="ellipsis", style="dim")
@@ -182,7 +234,7 @@ class InboxList(OptionList):
         if row["assignee"]:
             sub.append(f"@{row['assignee']} ")
         sub.append_text(fmt.safe_line(row["subject"]))
-        width = max(20, self.scrollable_content_region.width - 1)
+        width = max(20, text_width - 1)
         for part in (line, sub):
             part.truncate(width, overflow="ellipsis")
         return Option(Text("\n").join([line, sub]), id=str(row["id"]))
