@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, text
+from sqlalchemy import case
 from sqlmodel import col, func, select
 
 from omni_tui import presence
-from omni_tui.store import Store, listing, panes, sqlite
+from omni_tui.store import Store, finding, listing, panes, sqlite
 from omni_tui.store.listing import ListFilter
 from omni_tui.store.listing import page_mark as page_mark  # for scripts: the next page
 from omni_tui.store.models import (
@@ -116,68 +116,7 @@ async def list_suggestions(store: Store, status: str = "pending") -> list[Row]:
 
 async def search(store: Store, query: str, limit: int = 50) -> list[Row]:
     """Messages matching every word (the last as a prefix), newest first."""
-    match = sqlite.fts_query(query)
-    if match is None:
-        return []
-    async with store.read() as session:
-        found = await session.exec(
-            text(sqlite.SEARCH_IDS_SQL), params={"query": match, "limit": limit}
-        )  # type: ignore[call-overload]
-        ids = [row[0] for row in found.all()]
-        if not ids:
-            return []
-        rows = await session.exec(
-            select(Message, Customer.name)
-            .join(Customer, col(Customer.id) == Message.customer_id)
-            .where(col(Message.id).in_(ids))
-        )
-        by_id = {m.id: (m, name) for m, name in rows.all()}
-    words = [w.casefold() for w in sqlite.word_list(query)]
-    hits = []
-    for message_id in ids:
-        if message_id not in by_id:
-            continue
-        m, name = by_id[message_id]
-        snippet_text, spans = highlight(m.text or m.subject or "", words)
-        hits.append(
-            {
-                "message_id": m.id,
-                "conversation_id": m.conversation_id,
-                "customer_id": m.customer_id,
-                "customer_name": name,
-                "channel": m.channel,
-                "direction": m.direction,
-                "sender": m.sender,
-                "subject": m.subject,
-                "sent_at": iso(m.sent_at),
-                "snippet": snippet_text,
-                "highlights": spans,
-            }
-        )
-    return hits
-
-
-def highlight(text_: str, words: list[str], width: int = 120) -> tuple[str, list[list[int]]]:
-    """A one-line window of ``text_`` around the first match, and the matched spans in it."""
-    line = " ".join(text_.split())
-    folded = line.casefold()
-    starts = [folded.find(w) for w in words if w and folded.find(w) >= 0]
-    first = min(starts) if starts else 0
-    start = max(0, first - width // 3)
-    window = line[start : start + width]
-    prefix = "…" if start else ""
-    shown = prefix + window + ("…" if start + width < len(line) else "")
-    lowered = shown.casefold()
-    spans: list[list[int]] = []
-    for w in words:
-        at = lowered.find(w)
-        while w and at >= 0:
-            end = at + len(w)
-            while end < len(lowered) and lowered[end].isalnum():
-                end += 1  # a prefix match highlights the whole word
-            spans.append([at, end])
-            at = lowered.find(w, end)
-    return shown, sorted(spans)
+    return await store.snapshot(finding.hits, query, limit)
 
 
 UNRESOLVED = listing.UNRESOLVED

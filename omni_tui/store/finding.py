@@ -1,0 +1,76 @@
+"""Full-text search across every channel, in plain SQL: the search screen and
+``omni-tui search``.
+
+The search screen asks on every keystroke, so this reads in one thread hop
+(``Store.snapshot``) and builds the hits from two statements, without the ORM.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from omni_tui.store import sqlite
+from omni_tui.store.panes import iso_ms
+
+_HIT_SQL = """
+SELECT m.id, m.conversation_id, m.customer_id, u.name AS customer_name, m.channel,
+       m.direction, m.sender, m.subject, m.text, m.sent_at
+FROM message m JOIN customer u ON u.id = m.customer_id
+WHERE m.id IN ({ids})
+"""
+
+
+def hits(conn: sqlite3.Connection, query: str, limit: int) -> list[dict[str, Any]]:
+    match = sqlite.fts_query(query)
+    if match is None:
+        return []
+    ids = [row[0] for row in conn.execute(sqlite.SEARCH_IDS_SQL, {"query": match, "limit": limit})]
+    if not ids:
+        return []
+    found = {r["id"]: r for r in conn.execute(_HIT_SQL.format(ids=",".join("?" * len(ids))), ids)}
+    words = [w.casefold() for w in sqlite.word_list(query)]
+    out = []
+    for message_id in ids:  # newest first, as the index gave them
+        if (m := found.get(message_id)) is None:
+            continue
+        snippet_text, spans = highlight(m["text"] or m["subject"] or "", words)
+        out.append(
+            {
+                "message_id": m["id"],
+                "conversation_id": m["conversation_id"],
+                "customer_id": m["customer_id"],
+                "customer_name": m["customer_name"],
+                "channel": m["channel"],
+                "direction": m["direction"],
+                "sender": m["sender"],
+                "subject": m["subject"],
+                "sent_at": iso_ms(m["sent_at"]),
+                "snippet": snippet_text,
+                "highlights": spans,
+            }
+        )
+    return out
+
+
+def highlight(text_: str, words: list[str], width: int = 120) -> tuple[str, list[list[int]]]:
+    """A one-line window of ``text_`` around the first match, and the matched spans in it."""
+    line = " ".join(text_.split())
+    folded = line.casefold()
+    starts = [folded.find(w) for w in words if w and folded.find(w) >= 0]
+    first = min(starts) if starts else 0
+    start = max(0, first - width // 3)
+    window = line[start : start + width]
+    prefix = "…" if start else ""
+    shown = prefix + window + ("…" if start + width < len(line) else "")
+    lowered = shown.casefold()
+    spans: list[list[int]] = []
+    for w in words:
+        at = lowered.find(w)
+        while w and at >= 0:
+            end = at + len(w)
+            while end < len(lowered) and lowered[end].isalnum():
+                end += 1  # a prefix match highlights the whole word
+            spans.append([at, end])
+            at = lowered.find(w, end)
+    return shown, sorted(spans)
