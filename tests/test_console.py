@@ -316,6 +316,10 @@ async def test_a_message_ingested_by_another_process_appears_within_a_second(db:
     app = console(db)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
+        for _ in range(50):  # the console starts watching once its first page is shown
+            if app._marker is not None:
+                break
+            await pilot.pause(0.1)
         before = len(app.inbox.rows)
         async with await Store.open(db) as other:  # e.g. the sync daemon
             await ingest(

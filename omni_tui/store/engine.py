@@ -87,8 +87,13 @@ class Store:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
         store = cls(path)
-        if version == sqlite.SCHEMA_VERSION:
-            return store  # current: nothing to migrate (versions only go up)
+        if version == sqlite.SCHEMA_VERSION:  # current: nothing to migrate
+            try:
+                version = sqlite.probe(path)
+            except sqlite3.Error as exc:
+                raise StoreError(sqlite.store_failure(path, exc, "cannot open the store")) from None
+            if version == sqlite.SCHEMA_VERSION:
+                return store
         from sqlalchemy.exc import DatabaseError, OperationalError
 
         try:

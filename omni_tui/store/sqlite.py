@@ -175,6 +175,19 @@ def connect_reader(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def probe(path: Path) -> int:
+    """Open the store as every reader will and read its version (through the WAL).
+
+    What a current store's open comes down to: a folder that is not writable or a
+    damaged file fails here, as one line, not later in the first query.
+    """
+    conn = connect_reader(path)
+    try:
+        return int(conn.execute(GET_VERSION_SQL).fetchone()[0])
+    finally:
+        conn.close()
+
+
 def store_failure(path: Path, error: BaseException, doing: str) -> str:
     """One line for the agent: what went wrong with the store's disk, and what to do."""
     text = str(getattr(error, "orig", None) or error)
