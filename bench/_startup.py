@@ -57,7 +57,7 @@ def _first_call(owner: Any, name: str, label: str) -> None:
 
 # the ORM modules load after the first paint: wrapping their functions here would
 # load them first, so only the store's own calls are timed
-_first_call(Store, "open", "store_open")  # the first is the CLI's check, the second the app's
+_first_call(Store, "open", "store_open")  # before the app starts (run_console)
 _first_call(Store, "snapshot", "first_snapshot")  # the first page of the inbox
 
 def _dump(signum: int, frame: Any) -> None:

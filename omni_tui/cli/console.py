@@ -12,8 +12,6 @@ from omni_tui.cli.context import Context
 async def open_console(ctx: Context) -> int:
     from omni_tui.tui.app import run_console
 
-    # open (creating or upgrading) before the screen takes over, so a bad
-    # store is a one-line error on a normal terminal, not a crash in the UI
-    async with await ctx.open(create=True):
-        pass
+    # run_console opens the store (creating or upgrading it) before the screen
+    # takes over, so a bad store is a one-line error on a normal terminal
     return await run_console(ctx.config, ctx.db_path)

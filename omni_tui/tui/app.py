@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +18,10 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from omni_tui.activity import Activity
 from omni_tui.config import Config
+from omni_tui.errors import StoreError
 from omni_tui.lazy import deferred
 from omni_tui.store import Store, listing
+from omni_tui.store.sqlite import store_failure
 from omni_tui.tui.case_actions import CaseActions
 from omni_tui.tui.commands import OmniCommands, palette_entries
 from omni_tui.tui.composer import Composer
@@ -144,7 +147,11 @@ class OmniApp(CaseActions):
         """
         self.store = await Store.open(self.db_path, create=True)
         view = self.views[START_VIEW]
-        rows = await self.store.snapshot(listing.conversations, page_filter(view, FIRST_SORT))
+        try:
+            rows = await self.store.snapshot(listing.conversations, page_filter(view, FIRST_SORT))
+        except sqlite3.Error as exc:
+            await self.store.close()
+            raise StoreError(store_failure(self.db_path, exc, "cannot read the inbox")) from None
         self._first_page = (view, rows)
 
     async def action_quit(self) -> None:

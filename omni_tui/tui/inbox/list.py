@@ -10,6 +10,7 @@ from textual import on, work
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -137,8 +138,8 @@ class InboxList(OptionList):
 
     def width_before_layout(self) -> int:
         pane = self.parent
-        width = getattr(getattr(pane, "styles", None), "width", None)
-        if pane is None or width is None or not width.is_cells:
+        width = pane.styles.width if isinstance(pane, Widget) else None
+        if width is None or not width.is_cells:
             return 0
         gutter = pane.styles.gutter.width + self.styles.gutter.width
         return max(0, int(width.value) - gutter - self.styles.scrollbar_size_vertical)
