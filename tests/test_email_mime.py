@@ -228,10 +228,10 @@ def test_garbage_never_raises() -> None:
 
 
 def test_a_parser_failure_still_returns_the_raw_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    def explode(raw: bytes, policy: object) -> None:
+    def explode(raw: bytes) -> None:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(mime.email, "message_from_bytes", explode)
+    monkeypatch.setattr(mime, "message_from_bytes", explode)
     msg = parse(b"From: a@b.c\r\n\r\nhi")
     assert msg.raw == b"From: a@b.c\r\n\r\nhi" and msg.sender == ""
     assert "could not be parsed" in msg.text and "RecursionError" in msg.context["parse_error"]
