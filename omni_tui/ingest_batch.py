@@ -502,10 +502,20 @@ class EmailBatch:
         if self.pending["raw"]:
             await conn.execute(raw.INSERT, self.pending["raw"])
             self.pending["raw"] = []
-        for table, name in ((_MESSAGE, "message"), (_ATTACHMENT, "attachment")):
-            if self.pending[name]:
-                await conn.execute(insert(table), self.pending[name])
-                self.pending[name] = []
+        if self.pending["message"]:
+            await self._insert_messages(conn, self.pending["message"])
+            self.pending["message"] = []
+        if self.pending["attachment"]:
+            await conn.execute(insert(_ATTACHMENT), self.pending["attachment"])
+            self.pending["attachment"] = []
+
+    async def _insert_messages(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+        """The rows, and the same words in the search index in one statement (schema v8)."""
+        await conn.exec_driver_sql(sqlite.BEGIN_SEARCH_BATCH_SQL)
+        await conn.execute(insert(_MESSAGE), rows)
+        words = [(r["id"], r["subject"], r["text"], r["sender"]) for r in rows]
+        await conn.exec_driver_sql(sqlite.INDEX_MESSAGES_SQL, words)
+        await conn.exec_driver_sql(sqlite.END_SEARCH_BATCH_SQL)
 
 
 def _chunks(values: list[Any]) -> list[list[Any]]:

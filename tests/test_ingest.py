@@ -291,3 +291,24 @@ async def test_raw_messages_are_kept_in_the_store_once_and_old_raw_files_still_r
         old = blobs.put(store.data_dir / "raw", b"an old raw message")
         assert await raw.get(session, store.data_dir, old) == b"an old raw message"
         assert await raw.get(session, store.data_dir, shas[0]) == mail
+
+
+async def test_a_batch_of_email_is_searchable_and_the_index_matches_the_messages(
+    store: Store,
+) -> None:
+    batch = [
+        email(f"B{n}", f"Customer {n} <c{n}@example.com>", subject=f"Parcel {n}", text=f"kettle{n}")
+        for n in range(40)
+    ]
+    await ingest(store, batch)
+    await ingest(store, [sms("SM1", text="the toaster sparks")])  # one by one: the trigger
+    for word in ("kettle7", "kettle39", "Parcel", "toaster", "c12@example.com"):
+        assert await queries.search(store, word), word
+    assert len(await queries.search(store, "Parcel", limit=100)) == 40
+    async with store.write() as session:
+        conn = await session.connection()
+        # FTS5 compares its index with the message table it indexes
+        await conn.exec_driver_sql(
+            "INSERT INTO message_fts (message_fts, rank) VALUES ('integrity-check', 1)"
+        )
+        assert (await conn.exec_driver_sql("SELECT count(*) FROM search_batch")).scalar() == 0

@@ -296,7 +296,7 @@ def test_a_store_from_before_the_kept_counts_gets_them_filled_on_upgrade(
     conn = sqlite3.connect(store_path)
     for name in ("message_volume_insert", "message_volume_delete", "message_volume_update"):
         conn.execute(f"DROP TRIGGER {name}")
-    for table in ("daily_volume", "channel_switch", "raw_message"):  # v5 and v6
+    for table in ("daily_volume", "channel_switch", "raw_message", "search_batch"):  # v5, v6, v8
         conn.execute(f"DROP TABLE {table}")
     for index in ("status_waiting", "status_activity", "activity", "waiting"):  # v7
         conn.execute(f"DROP INDEX ix_conversation_{index}")

@@ -359,3 +359,10 @@ class RawMessage(SQLModel, table=True):
     __tablename__ = "raw_message"
     sha256: str = Field(primary_key=True)
     data: bytes
+
+
+class SearchBatch(SQLModel, table=True):
+    """Has a row only inside a transaction that indexes its own messages (schema v8)."""
+
+    __tablename__ = "search_batch"
+    active: int = Field(primary_key=True)

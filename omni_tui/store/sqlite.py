@@ -124,6 +124,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     tuple(schema.statements(schema.V6_TABLES)),
     # v7: the inbox's sort orders
     tuple(schema.statements(schema.V7_INDEXES)),
+    # v8: bulk inserts index their messages themselves
+    schema.V8_SEARCH,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -301,6 +303,12 @@ def refresh_summary_sql(conversation_ids: Iterable[int]) -> list[str]:
         REFRESH_FIRST_REPLY_SQL.format(ids=ids, auto=AUTO_AUTHOR),
         *(statement.format(ids=ids) for statement in REFRESH_SWITCHES_SQL),
     ]
+
+
+# a bulk insert of messages indexes them itself (schema v8, ``search_batch``)
+BEGIN_SEARCH_BATCH_SQL = "INSERT INTO search_batch (active) VALUES (1)"
+INDEX_MESSAGES_SQL = "INSERT INTO message_fts (rowid, subject, text, sender) VALUES (?, ?, ?, ?)"
+END_SEARCH_BATCH_SQL = "DELETE FROM search_batch"
 
 
 def next_ids_sql(tables: Iterable[str]) -> str:
