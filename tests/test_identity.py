@@ -5,9 +5,11 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from adapters.base import InboundMessage
+from omni_tui import identity
 from omni_tui.identity import normalise, normalise_chat, normalise_email, normalise_phone
 from omni_tui.ingest import IngestOptions, ingest
 from omni_tui.store import Customer, Identity, Store
+from omni_tui.text import _CONTROLS, _ESCAPES, clean
 from tests.conftest import T0
 
 phoneish = st.text(alphabet="+0123456789 ()-.", min_size=1, max_size=20)
@@ -84,3 +86,29 @@ async def test_the_same_person_written_three_ways_resolves_to_one_customer(store
     ]
     assert len(customers) == 2  # email and phone are linked by suggestion, not guess
     assert any(c.name == "Maria Lopez" for c in customers)
+
+
+_PHONEY = st.text(alphabet=st.sampled_from("0123456789 ()-./+x\n\té٣"), max_size=60)
+
+
+@given(_PHONEY)
+def test_phone_candidates_are_every_stretch_the_pattern_finds(text: str) -> None:
+    expected = [m.span() for m in identity._CANDIDATE.finditer(text)]
+    assert [m.span() for m in identity.phone_candidates(text)] == expected
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x2070), max_size=40))
+def test_cleaning_removes_the_same_characters_in_ascii_and_unicode_text(text: str) -> None:
+    cleaned = clean(text)
+    reference = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x1b" in reference or "\x9b" in reference:
+        reference = _ESCAPES.sub("", reference)
+    assert cleaned == _CONTROLS.sub("", reference)
+
+
+@given(st.text(alphabet=st.sampled_from("aZ09._%+-@"), min_size=3, max_size=20))
+def test_a_plain_address_normalises_as_a_parsed_one(value: str) -> None:
+    parsed = identity.parseaddr(value)[1]
+    slow = identity._EMAIL.search(parsed) or identity._EMAIL.search(value)
+    if identity._BARE_EMAIL.fullmatch(value) and slow is not None:
+        assert normalise_email(value) == (slow.group(0).lower(), None)
