@@ -17,9 +17,19 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import Cursor, InboundMessage
-from omni_tui import blobs, events, identity, ingest_batch, outbox, raw, threads, triage
+from omni_tui import (
+    blobs,
+    events,
+    identity,
+    ingest_batch,
+    ingest_prepare,
+    outbox,
+    raw,
+    threads,
+    triage,
+)
 from omni_tui.errors import OmniError
-from omni_tui.ingest_batch import aware, html_text_of
+from omni_tui.ingest_prepare import aware, html_text_of
 from omni_tui.routing import Rules, RulesFile
 from omni_tui.store import Store, refresh_summaries
 from omni_tui.store.models import (
@@ -63,14 +73,26 @@ class IngestResult:
     conversation_ids: list[int | None] = field(default_factory=list)
 
 
+def prepare(
+    messages: Sequence[InboundMessage], options: IngestOptions
+) -> list[ingest_prepare.Prepared] | None:
+    """The part of ingesting ``messages`` that needs no store, for a worker thread;
+    None for a batch the bulk path does not take (it has nothing to prepare)."""
+    if not ingest_batch.fits(messages):
+        return None
+    return ingest_prepare.prepare(messages, options.default_region)
+
+
 async def ingest(
     store: Store,
     messages: Sequence[InboundMessage],
     cursor: Cursor | None = None,
     *,
     options: IngestOptions | None = None,
+    prepared: Sequence[ingest_prepare.Prepared] | None = None,
 ) -> IngestResult:
-    """Store ``messages`` and advance ``cursor``, all or nothing."""
+    """Store ``messages`` and advance ``cursor``, all or nothing; ``prepared`` is
+    ``prepare(messages, options)`` when a caller did it ahead."""
     options = options or IngestOptions()
     result = IngestResult()
     touched: set[int] = set()
@@ -81,7 +103,7 @@ async def ingest(
             batch = ingest_batch.EmailBatch(
                 session, store.data_dir, options.default_region, options.join_window
             )
-            rows = await batch.run(messages)
+            rows = await batch.run(messages, prepared)
         else:
             rows = [await _ingest_one(session, store, inbound, options) for inbound in messages]
         for row in rows:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import InboundMessage
-from omni_tui import blobs, events, identity, raw
+from omni_tui import blobs, events, identity, ingest_prepare, raw
+from omni_tui.ingest_prepare import Prepared
 from omni_tui.store import sqlite
 from omni_tui.store.models import (
     Attachment,
@@ -33,7 +34,7 @@ from omni_tui.store.models import (
     to_ms,
     utcnow,
 )
-from omni_tui.text import clean, clean_line, html_to_text, normalise_subject, snippet
+from omni_tui.text import clean_line, normalise_subject, snippet
 
 _CUSTOMER: Any = Customer.__table__
 _IDENTITY: Any = Identity.__table__
@@ -41,24 +42,14 @@ _CONVERSATION: Any = Conversation.__table__
 _MESSAGE: Any = Message.__table__
 _ATTACHMENT: Any = Attachment.__table__
 
+# messages are inserted with values already as SQL keeps them (``ingest_prepare``)
+_COLUMNS = tuple(c.name for c in _MESSAGE.columns)
+_INSERT_MESSAGE = "INSERT INTO message ({}) VALUES ({})".format(
+    ", ".join(f'"{c}"' for c in _COLUMNS), ", ".join("?" * len(_COLUMNS))
+)
+
 #: Bound parameters per statement stay well under SQLite's limit.
 _CHUNK = 900
-
-
-def aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-def html_text_of(inbound: InboundMessage) -> str | None:
-    """Text from the HTML body, only when there is no plain one to show instead.
-
-    Converting costs more than parsing the whole message, and the raw message is
-    kept, so a text/plain + HTML email is not converted at all."""
-    if not inbound.html or inbound.text.strip():
-        return None
-    return html_to_text(inbound.html)
 
 
 def fits(messages: Sequence[InboundMessage]) -> bool:
@@ -175,24 +166,21 @@ class EmailBatch:
         }
         self.wrote_blobs = False
 
-    async def run(self, messages: Sequence[InboundMessage]) -> list[tuple[int, int] | None]:
+    async def run(
+        self, messages: Sequence[InboundMessage], prepared: Sequence[Prepared] | None = None
+    ) -> list[tuple[int, int] | None]:
+        """``prepared`` is ``ingest_prepare.prepare(messages)``, if it was done ahead."""
+        if prepared is None:
+            prepared = ingest_prepare.prepare(messages, self.region)
         conn = await self.session.connection()
-        whos = [self._who(m) for m in messages]
-        await self._load(conn, messages, whos)
+        await self._load(conn, messages, [p.who for p in prepared])
         out: list[tuple[int, int] | None] = []
-        for inbound, who in zip(messages, whos, strict=True):
-            out.append(await self._one(conn, inbound, who))
+        for inbound, ready in zip(messages, prepared, strict=True):
+            out.append(await self._one(conn, inbound, ready))
         await self._flush(conn)
         return out
 
     # -- reading -----------------------------------------------------------
-
-    def _who(self, inbound: InboundMessage) -> identity.Address:
-        raw = inbound.sender if inbound.direction == "in" else (list(inbound.recipients) or [""])[0]
-        who = identity.normalise(inbound.channel, raw, self.region)
-        if inbound.direction == "in" and inbound.sender_name and not who.display_name:
-            who = identity.Address(who.channel, who.address, clean_line(inbound.sender_name))
-        return who
 
     async def _load(
         self,
@@ -343,19 +331,14 @@ class EmailBatch:
         return None
 
     async def _one(
-        self, conn: AsyncConnection, inbound: InboundMessage, who: identity.Address
+        self, conn: AsyncConnection, inbound: InboundMessage, ready: Prepared
     ) -> tuple[int, int] | None:
         if (inbound.account, inbound.provider_id) in self.seen_providers or (
             inbound.message_id and inbound.message_id in self.seen_message_ids
         ):
             return None
-        customer_id, identity_id = await self._customer(conn, who)
-        sent_at = aware(inbound.sent_at) or aware(inbound.received_at) or utcnow()
-        html_text = html_text_of(inbound)
-        text = clean(inbound.text).strip("\n")
-        if not text.strip() and html_text:
-            text = html_text
-        subject = clean_line(inbound.subject) or None
+        customer_id, identity_id = await self._customer(conn, ready.who)
+        sent_at, text, subject = ready.sent_at, ready.text, ready.subject
 
         conversation = self._thread(inbound, customer_id, subject, sent_at)
         if conversation is None:
@@ -385,36 +368,19 @@ class EmailBatch:
         conversation.channels.add(inbound.channel)
 
         message_id = self._take_id("message")
-        stored_mid = clean_line(inbound.message_id) or None
+        stored_mid = ready.message_id
         self.pending["message"].append(
             {
+                **ready.columns,
                 "id": message_id,
                 "conversation_id": conversation.id,
                 "customer_id": customer_id,
                 "identity_id": identity_id,
-                "channel": inbound.channel,
-                "direction": inbound.direction,
-                "account": inbound.account,
-                "provider_id": inbound.provider_id,
-                "sender": who.address if inbound.direction == "in" else clean_line(inbound.sender),
-                "sender_name": (who.display_name if inbound.direction == "in" else None)
-                or clean_line(inbound.sender_name)
-                or None,
-                "recipients": [clean_line(r) for r in inbound.recipients],
                 "subject": subject,
                 "text": text,
-                "html_text": html_text,
+                "html_text": ready.html_text,
                 "message_id": stored_mid,
-                "in_reply_to": clean_line(inbound.in_reply_to) or None,
-                "references": [clean_line(r) for r in inbound.references],
-                "sent_at": sent_at,
-                "received_at": aware(inbound.received_at) or utcnow(),
-                "status": "received" if inbound.direction == "in" else "sent",
-                "status_reason": None,
-                "author": None,
-                "read_at": None,
-                "context": {clean_line(k): clean(str(v)) for k, v in inbound.context.items()},
-                "raw_sha256": self._raw(inbound.raw) if inbound.raw else None,
+                "raw_sha256": self._raw(ready.raw) if ready.raw else None,
             }
         )
         self.seen_providers.add((inbound.account, inbound.provider_id))
@@ -436,19 +402,17 @@ class EmailBatch:
                     "skipped_reason": part.skipped_reason,
                 }
             )
-        if inbound.direction == "in":
-            phones = identity.phones_in_text(text, self.region)
-            if phones:
-                await self._flush(conn)
-                await identity.remember_phones(self.session, customer_id, phones)
-                await identity.suggest_from_phones(
-                    self.session, customer_id, phones, where="an email's text"
-                )
-                await self.session.flush()
+        if ready.phones:
+            phones = ready.phones
+            await self._flush(conn)
+            await identity.remember_phones(self.session, customer_id, phones)
+            await identity.suggest_from_phones(
+                self.session, customer_id, phones, where="an email's text"
+            )
+            await self.session.flush()
         return message_id, conversation.id
 
-    def _raw(self, data: bytes) -> str:
-        values = raw.row(data)
+    def _raw(self, values: dict[str, Any]) -> str:
         self.pending["raw"].append(values)
         return str(values["sha256"])
 
@@ -512,7 +476,7 @@ class EmailBatch:
     async def _insert_messages(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
         """The rows, and the same words in the search index in one statement (schema v8)."""
         await conn.exec_driver_sql(sqlite.BEGIN_SEARCH_BATCH_SQL)
-        await conn.execute(insert(_MESSAGE), rows)
+        await conn.exec_driver_sql(_INSERT_MESSAGE, [tuple(r[c] for c in _COLUMNS) for r in rows])
         words = [(r["id"], r["subject"], r["text"], r["sender"]) for r in rows]
         await conn.exec_driver_sql(sqlite.INDEX_MESSAGES_SQL, words)
         await conn.exec_driver_sql(sqlite.END_SEARCH_BATCH_SQL)

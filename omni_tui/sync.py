@@ -21,7 +21,8 @@ from adapters.sms.twilio import CURSOR_FOLDER as TWILIO_CURSOR
 from omni_tui import accounts, outbox
 from omni_tui.config import AccountConfig, Config
 from omni_tui.errors import ConfigError
-from omni_tui.ingest import IngestOptions, ingest
+from omni_tui.ingest import IngestOptions, ingest, prepare
+from omni_tui.ingest_prepare import Prepared
 from omni_tui.relay_pull import RelayPull
 from omni_tui.store import AccountHealth, Message, Store, SyncCursor, utcnow
 
@@ -84,14 +85,39 @@ async def _store_batches(
     progress: Progress | None,
 ) -> None:
     """Each batch with its cursor, in one transaction; the pull is closed however this
-    ends, so a connection never outlives the sync."""
+    ends, so a connection never outlives the sync.
+
+    While one batch is written, the next is pulled and prepared (``ingest.prepare``)
+    on a worker thread: the store's writing and the Python of the next batch overlap.
+    """
     async with aclosing(batches) as pulled:  # type: ignore[type-var]
-        async for batch in pulled:
-            result = await ingest(store, batch.messages, batch.cursor, options=options)
-            report.new += result.new
-            report.skipped += result.duplicates
-            if progress is not None:
-                progress(report.account, report.new + report.skipped)
+        following = asyncio.ensure_future(_pull_and_prepare(pulled, options))
+        try:
+            while (ready := await following) is not None:
+                batch, prepared = ready
+                following = asyncio.ensure_future(_pull_and_prepare(pulled, options))
+                result = await ingest(
+                    store, batch.messages, batch.cursor, options=options, prepared=prepared
+                )
+                report.new += result.new
+                report.skipped += result.duplicates
+                if progress is not None:
+                    progress(report.account, report.new + report.skipped)
+        finally:  # the pull is closed only once nothing is reading from it
+            following.cancel()
+            await asyncio.wait([following])
+            if not following.cancelled():
+                following.exception()  # it is ours to raise only if it ended the loop
+
+
+async def _pull_and_prepare(
+    pulled: AsyncIterator[PullResult], options: IngestOptions
+) -> tuple[PullResult, list[Prepared] | None] | None:
+    try:
+        batch = await anext(pulled)
+    except StopAsyncIteration:
+        return None
+    return batch, await asyncio.to_thread(prepare, batch.messages, options)
 
 
 async def sync_email(

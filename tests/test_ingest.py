@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
-from adapters.base import AttachmentData, Cursor, InboundMessage
-from omni_tui import blobs, outbox, queries, raw
+from adapters.base import AttachmentData, ChannelError, Cursor, InboundMessage, PullResult
+from omni_tui import blobs, ingest_batch, outbox, queries, raw, sync
 from omni_tui.actions import set_status
 from omni_tui.ingest import IngestOptions, ingest
 from omni_tui.queries import iso
@@ -178,7 +179,7 @@ async def test_an_error_in_the_middle_of_a_batch_keeps_neither_messages_nor_curs
     def explode(html: str) -> str:
         raise Broken
 
-    monkeypatch.setattr("omni_tui.ingest_batch.html_to_text", explode)
+    monkeypatch.setattr("omni_tui.ingest_prepare.html_to_text", explode)
     batch = [sms("SM1"), email("1", text="", html="<p>boom</p>"), sms("SM3")]
     with pytest.raises(Broken):
         await ingest(store, batch, Cursor("sms-twilio", "inbox", "page-2"))
@@ -312,3 +313,65 @@ async def test_a_batch_of_email_is_searchable_and_the_index_matches_the_messages
             "INSERT INTO message_fts (message_fts, rank) VALUES ('integrity-check', 1)"
         )
         assert (await conn.exec_driver_sql("SELECT count(*) FROM search_batch")).scalar() == 0
+
+
+async def _pull(log: list[str], fail_at: int | None = None) -> AsyncIterator[PullResult]:
+    try:
+        for n in range(4):
+            log.append(f"pulled {n}")
+            if n == fail_at:
+                raise ChannelError("the server went away")
+            batch = [email(f"P{n}-{i}", f"c{n}{i}@example.com") for i in range(3)]
+            yield PullResult(batch, Cursor("support-mail", "INBOX", f"after-{n}"))
+    finally:
+        log.append("closed")
+
+
+async def _cursor(store: Store) -> str | None:
+    async with store.read() as session:
+        found = (await session.exec(select(SyncCursor))).first()
+    return found.value if found else None
+
+
+async def test_a_sync_stores_batches_in_order_while_it_pulls_the_next(store: Store) -> None:
+    log: list[str] = []
+    report = sync.AccountReport("support-mail", "email")
+
+    def note(account: str, done: int) -> None:
+        log.append(f"stored {done}")
+
+    await sync._store_batches(store, _pull(log), report, IngestOptions(), note)
+    assert report.new == 12 and await _cursor(store) == "after-3"
+    assert log.index("pulled 1") < log.index("stored 3")  # the next was pulled meanwhile
+    assert log.count("closed") == 1 and log.index("stored 9") < log.index("closed")
+
+
+async def test_a_pull_that_fails_midway_keeps_the_batches_before_it(store: Store) -> None:
+    log: list[str] = []
+    report = sync.AccountReport("support-mail", "email")
+    with pytest.raises(ChannelError):
+        await sync._store_batches(store, _pull(log, fail_at=2), report, IngestOptions(), None)
+    assert await _cursor(store) == "after-1"
+    assert len(await _messages(store)) == 6 and log[-1] == "closed"
+
+
+async def test_a_batch_that_fails_to_store_closes_the_pull_it_was_reading_ahead(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log: list[str] = []
+    real = ingest_batch.EmailBatch.run
+    calls = 0
+
+    async def second_fails(self: ingest_batch.EmailBatch, *args: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("disk on fire")
+        return await real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest_batch.EmailBatch, "run", second_fails)
+    report = sync.AccountReport("support-mail", "email")
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        await sync._store_batches(store, _pull(log), report, IngestOptions(), None)
+    assert await _cursor(store) == "after-0" and report.new == 3
+    assert log[-1] == "closed"

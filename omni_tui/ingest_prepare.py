@@ -1,0 +1,115 @@
+"""What a batch of email's rows need that does not depend on the store.
+
+Cleaning the text, taking the sender apart, finding phone numbers, hashing the
+raw message, encoding the JSON columns: none of it reads the store, so a sync
+does it on a worker thread for the next batch while the store writes this one
+(``sync._store_batches``).  ``ingest_batch`` then only decides what the store
+decides: who the customer is, which conversation, which ids.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from adapters.base import InboundMessage
+from omni_tui import identity, raw
+from omni_tui.store.models import to_ms, utcnow
+from omni_tui.text import clean, clean_line, html_to_text
+
+__all__ = ["Prepared", "aware", "html_text_of", "prepare"]
+
+
+def aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def html_text_of(inbound: InboundMessage) -> str | None:
+    """Text from the HTML body, only when there is no plain one to show instead.
+
+    Converting costs more than parsing the whole message, and the raw message is
+    kept, so a text/plain + HTML email is not converted at all."""
+    if not inbound.html or inbound.text.strip():
+        return None
+    return html_to_text(inbound.html)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))  # as the store's JSONText writes it
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One message's store-independent values, in the form the store keeps them."""
+
+    who: identity.Address
+    sent_at: datetime
+    subject: str | None
+    text: str
+    html_text: str | None
+    message_id: str | None
+    #: the message row's columns that need no decision, as SQL values
+    columns: dict[str, Any]
+    raw: dict[str, Any] | None
+    #: numbers in an inbound message's text, for merge suggestions
+    phones: list[str]
+
+
+def who(inbound: InboundMessage, region: str) -> identity.Address:
+    """The customer's side of the message, normalised."""
+    address = inbound.sender if inbound.direction == "in" else (list(inbound.recipients) or [""])[0]
+    found = identity.normalise(inbound.channel, address, region)
+    if inbound.direction == "in" and inbound.sender_name and not found.display_name:
+        found = identity.Address(found.channel, found.address, clean_line(inbound.sender_name))
+    return found
+
+
+def prepare(messages: Sequence[InboundMessage], region: str) -> list[Prepared]:
+    return [_one(inbound, region) for inbound in messages]
+
+
+def _one(inbound: InboundMessage, region: str) -> Prepared:
+    customer = who(inbound, region)
+    sent_at = aware(inbound.sent_at) or aware(inbound.received_at) or utcnow()
+    html_text = html_text_of(inbound)
+    text = clean(inbound.text).strip("\n")
+    if not text.strip() and html_text:
+        text = html_text
+    inbound_side = inbound.direction == "in"
+    received_at = aware(inbound.received_at) or utcnow()
+    columns = {
+        "channel": inbound.channel,
+        "direction": inbound.direction,
+        "account": inbound.account,
+        "provider_id": inbound.provider_id,
+        "sender": customer.address if inbound_side else clean_line(inbound.sender),
+        "sender_name": (customer.display_name if inbound_side else None)
+        or clean_line(inbound.sender_name)
+        or None,
+        "recipients": _json([clean_line(r) for r in inbound.recipients]),
+        "in_reply_to": clean_line(inbound.in_reply_to) or None,
+        "references": _json([clean_line(r) for r in inbound.references]),
+        "sent_at": to_ms(sent_at),
+        "received_at": to_ms(received_at),
+        "status": "received" if inbound_side else "sent",
+        "status_reason": None,
+        "author": None,
+        "read_at": None,
+        "context": _json({clean_line(k): clean(str(v)) for k, v in inbound.context.items()}),
+    }
+    return Prepared(
+        who=customer,
+        sent_at=sent_at,
+        subject=clean_line(inbound.subject) or None,
+        text=text,
+        html_text=html_text,
+        message_id=clean_line(inbound.message_id) or None,
+        columns=columns,
+        raw=raw.row(inbound.raw) if inbound.raw else None,
+        phones=identity.phones_in_text(text, region) if inbound_side else [],
+    )
