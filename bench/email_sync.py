@@ -318,7 +318,8 @@ async def run_omni(
     server: Dovecot, work: Path, expected: int, profile: str | None, out: Path | None, top: int
 ) -> dict[str, Any]:
     config = parse_config(omni_config(server))
-    store = await Store.open(work / "omni" / "omni.db", create=True)
+    # as `omni-tui sync` opens it
+    store = await Store.open(work / "omni" / "omni.db", create=True, background_checkpoints=True)
     statements = count_statements(store) if profile else None
     try:
         first_call: Callable[[], Awaitable[list[Any]]] = lambda: sync_once(store, config)  # noqa: E731

@@ -167,7 +167,7 @@ async def run_daemon(db_path: Path, config: Config, *, poll: float = 60.0) -> in
     lock = SyncLock(db_path)
     lock.acquire()
     try:
-        async with await Store.open(db_path, create=True) as store:
+        async with await Store.open(db_path, create=True, background_checkpoints=True) as store:
             await recover_interrupted(store, config)
             await SyncDaemon(store, config, poll=poll).run()
     finally:

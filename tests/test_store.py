@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from omni_tui.errors import StoreError
 from omni_tui.ingest import ingest
 from omni_tui.store import SCHEMA_VERSION, Customer, Store
 from omni_tui.store import sqlite as backend
+from omni_tui.store.checkpointer import WRITER_LIMIT
 from tests.conftest import T0
 
 
@@ -194,3 +196,49 @@ async def test_a_store_whose_writer_died_mid_checkpoint_opens_through_its_wal(
             conn = await session.connection()
             check = (await conn.exec_driver_sql("PRAGMA integrity_check")).scalar()
     assert names == ["After the kill"] and check == "ok"
+
+
+def _wal_left(path: Path) -> int:
+    """Frames of the write-ahead log not yet copied into the database."""
+    conn = sqlite3.connect(path)
+    try:
+        _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return frames - copied
+    finally:
+        conn.close()
+
+
+async def _writer_checkpoint_limit(store: Store) -> int:
+    async with store.write() as session:
+        conn = await session.connection()
+        return (await conn.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar_one()
+
+
+async def test_a_syncs_store_copies_its_log_on_its_own_thread_not_in_its_commits(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "omni.db"
+    store = await Store.open(path, create=True, background_checkpoints=True)
+    checkpointer = store._checkpointer
+    assert checkpointer is not None
+    try:
+        for i in range(8):  # 8 MB: twice what SQLite would checkpoint in a commit
+            mail = [
+                InboundMessage("email", "m", f"B{i}-{k}", f"c{k}@example.com", "w" * 100_000)
+                for k in range(10)
+            ]
+            await ingest(store, mail)
+        assert await _writer_checkpoint_limit(store) == WRITER_LIMIT
+        for _ in range(100):
+            if checkpointer.checkpoints and _wal_left(path) == 0:
+                break
+            await asyncio.sleep(0.02)
+        assert checkpointer.checkpoints > 0 and _wal_left(path) == 0
+    finally:
+        await store.close()
+    assert not checkpointer._thread.is_alive()
+
+
+async def test_other_stores_keep_sqlites_own_checkpoints(store: Store) -> None:
+    assert store._checkpointer is None
+    assert await _writer_checkpoint_limit(store) == 1000

@@ -392,7 +392,7 @@ async def sync(ctx: Context) -> int:
         return await run_daemon(ctx.db_path, ctx.config, poll=ctx.args.poll)
     if ctx.args.account:
         ctx.config.account(ctx.args.account)  # an unknown name is a one-line error first
-    async with await ctx.open(create=True) as store:
+    async with await ctx.open(create=True, background_checkpoints=True) as store:
         with output.progress_reporter() as progress:
             reports = await sync_once(
                 store, ctx.config, account=ctx.args.account, progress=progress

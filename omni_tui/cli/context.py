@@ -42,5 +42,7 @@ class Context:
 
         return IngestOptions.from_config(self.config)
 
-    async def open(self, *, create: bool = False) -> Store:
-        return await Store.open(self.db_path, create=create)
+    async def open(self, *, create: bool = False, background_checkpoints: bool = False) -> Store:
+        return await Store.open(
+            self.db_path, create=create, background_checkpoints=background_checkpoints
+        )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from omni_tui.errors import StoreError
 from omni_tui.store import sqlite
+from omni_tui.store.checkpointer import Checkpointer
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,8 +32,13 @@ class Store:
     before the ORM is even imported.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, background_checkpoints: bool = False) -> None:
         self.path = path
+        self._checkpointer: Checkpointer | None = None
+        self._writer_pragmas = sqlite.WRITER_SETUP
+        if background_checkpoints:
+            self._checkpointer = Checkpointer(path)
+            self._writer_pragmas += sqlite.BACKGROUND_CHECKPOINT_SETUP
         self._engines: dict[str, AsyncEngine] = {}
         self._snapshots: ThreadPoolExecutor | None = None
         self._snapshot_conn: sqlite3.Connection | None = None  # used on that thread only
@@ -40,12 +46,13 @@ class Store:
     def _engine(self, begin: str) -> AsyncEngine:
         engine = self._engines.get(begin)
         if engine is None:
-            engine = self._engines[begin] = sqlite.create_engine(self.path, begin)
+            pragmas = self._writer_pragmas if begin == sqlite.WRITE_BEGIN else ()
+            engine = self._engines[begin] = sqlite.create_engine(self.path, begin, pragmas)
         return engine
 
     @property
     def _writer(self) -> AsyncEngine:
-        return self._engine("BEGIN IMMEDIATE")
+        return self._engine(sqlite.WRITE_BEGIN)
 
     @property
     def _reader(self) -> AsyncEngine:
@@ -60,13 +67,22 @@ class Store:
         return self.data_dir / "attachments"
 
     @classmethod
-    async def open(cls, path: str | Path, *, create: bool = False) -> Store:
+    async def open(
+        cls, path: str | Path, *, create: bool = False, background_checkpoints: bool = False
+    ) -> Store:
         """Open (and upgrade in place) the store at ``path``.
 
         Without ``create`` a missing file is an error, so a mistyped ``--db``
-        never leaves an empty store behind.
+        never leaves an empty store behind. A process that writes in bulk (a
+        sync) asks for ``background_checkpoints`` (see ``checkpointer``).
         """
-        path = Path(path).expanduser()
+        store = await cls._open(Path(path).expanduser(), create, background_checkpoints)
+        if store._checkpointer is not None:
+            store._checkpointer.start()
+        return store
+
+    @classmethod
+    async def _open(cls, path: Path, create: bool, background_checkpoints: bool) -> Store:
         sqlite.check_file(path)
         exists = path.exists() and path.stat().st_size > 0
         if not exists and not create:
@@ -86,7 +102,7 @@ class Store:
                 raise StoreError(f"{path}: an SQLite database, but not an omni-tui store")
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-        store = cls(path)
+        store = cls(path, background_checkpoints=background_checkpoints)
         if version == sqlite.SCHEMA_VERSION:  # current: nothing to migrate
             try:
                 version = sqlite.probe(path)
@@ -157,6 +173,9 @@ class Store:
         engines, self._engines = list(self._engines.values()), {}
         for engine in engines:
             await engine.dispose()
+        if self._checkpointer is not None:
+            checkpointer, self._checkpointer = self._checkpointer, None
+            await asyncio.to_thread(checkpointer.stop)
 
     async def __aenter__(self) -> Store:
         return self

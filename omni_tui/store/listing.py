@@ -32,6 +32,7 @@ class ListFilter:
     limit: int = 50
     after: tuple[int, int] | None = None  # keyset: (sort key in ms, conversation id)
 
+
 _COLUMNS = (
     "c.id, c.customer_id, c.subject, c.status, c.channels, c.assignee, c.team, c.priority,"
     " c.created_at, c.last_message_at, c.last_inbound_at, c.waiting_since,"

@@ -31,7 +31,7 @@ PRAGMAS = (
 #: A writer's page cache, 32 MB (SQLite's default is 2 MB): a batch of mail rewrites
 #: tens of megabytes of pages (rows, indexes, search segments), and the summaries
 #: it then refreshes read them back. Pages are allocated only as they are used.
-WRITER_PRAGMAS = ("PRAGMA cache_size=-32768",)
+WRITER_SETUP = ("PRAGMA cache_size=-32768",)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -151,7 +151,17 @@ DEFER_FOREIGN_KEYS_SQL = "PRAGMA defer_foreign_keys=ON"
 COUNT_TABLES_SQL = "SELECT count(*) FROM sqlite_master WHERE type='table'"
 
 
-def create_engine(path: Path, begin: str) -> AsyncEngine:
+#: With checkpoints on their own thread (``checkpointer``), a writer checkpoints
+#: in its commit only past this many pages, to keep the log bounded regardless.
+WRITER_CHECKPOINT_PAGES = 16_384
+BACKGROUND_CHECKPOINT_SETUP = (f"PRAGMA wal_autocheckpoint={WRITER_CHECKPOINT_PAGES}",)
+PASSIVE_CHECKPOINT_SQL = "PRAGMA wal_checkpoint(PASSIVE)"
+
+#: How a writer begins: it takes the write lock up front, so two never deadlock.
+WRITE_BEGIN = "BEGIN IMMEDIATE"
+
+
+def create_engine(path: Path, begin: str, pragmas: tuple[str, ...] = ()) -> AsyncEngine:
     from sqlalchemy import event  # here, not at the top: the console paints without it
     from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -162,7 +172,7 @@ def create_engine(path: Path, begin: str) -> AsyncEngine:
         # we issue BEGIN ourselves, so writers can take the lock up front
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in PRAGMAS + (WRITER_PRAGMAS if begin == "BEGIN IMMEDIATE" else ()):
+        for pragma in PRAGMAS + pragmas:
             cursor.execute(pragma)
         cursor.close()
 
