@@ -29,7 +29,7 @@ from omni_tui import (
     triage,
 )
 from omni_tui.errors import OmniError
-from omni_tui.ingest_prepare import aware, html_text_of
+from omni_tui.ingest_prepare import aware
 from omni_tui.routing import Rules, RulesFile
 from omni_tui.store import Store, refresh_summaries
 from omni_tui.store.models import (
@@ -157,10 +157,7 @@ async def _resolve_customer(
     session: AsyncSession, inbound: InboundMessage, options: IngestOptions
 ) -> tuple[int, int | None, identity.Address]:
     """Customer id, identity id and normalised address of the customer's side."""
-    raw = inbound.sender if inbound.direction == "in" else (list(inbound.recipients) or [""])[0]
-    who = identity.normalise(inbound.channel, raw, options.default_region)
-    if inbound.direction == "in" and inbound.sender_name and not who.display_name:
-        who = identity.Address(who.channel, who.address, clean_line(inbound.sender_name))
+    who = ingest_prepare.who(inbound, options.default_region)
     if not who.address:
         # nobody to recognise: a customer of its own, so unrelated anonymous
         # senders never share one history (an agent can merge them by hand)
@@ -239,12 +236,7 @@ async def _ingest_one(
     if await _is_duplicate(session, inbound):
         return None
     customer_id, identity_id, who = await _resolve_customer(session, inbound, options)
-    sent_at = aware(inbound.sent_at) or aware(inbound.received_at) or utcnow()
-    html_text = html_text_of(inbound)
-    text = clean(inbound.text).strip("\n")
-    if not text.strip() and html_text:
-        text = html_text
-    subject = clean_line(inbound.subject) or None
+    sent_at, subject, text, html_text = ingest_prepare.content(inbound)
 
     conversation = await threads.find(
         session,

@@ -403,11 +403,10 @@ class EmailBatch:
                 }
             )
         if ready.phones:
-            phones = ready.phones
             await self._flush(conn)
-            await identity.remember_phones(self.session, customer_id, phones)
+            await identity.remember_phones(self.session, customer_id, ready.phones)
             await identity.suggest_from_phones(
-                self.session, customer_id, phones, where="an email's text"
+                self.session, customer_id, ready.phones, where="an email's text"
             )
             await self.session.flush()
         return message_id, conversation.id

@@ -20,7 +20,7 @@ from omni_tui import identity, raw
 from omni_tui.store.models import to_ms, utcnow
 from omni_tui.text import clean, clean_line, html_to_text
 
-__all__ = ["Prepared", "aware", "html_text_of", "prepare"]
+__all__ = ["Prepared", "aware", "content", "prepare", "who"]
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -69,17 +69,23 @@ def who(inbound: InboundMessage, region: str) -> identity.Address:
     return found
 
 
+def content(inbound: InboundMessage) -> tuple[datetime, str | None, str, str | None]:
+    """When it was sent, the subject, the text to show and the text of its HTML."""
+    sent_at = aware(inbound.sent_at) or aware(inbound.received_at) or utcnow()
+    html_text = html_text_of(inbound)
+    text = clean(inbound.text).strip("\n")
+    if not text.strip() and html_text:
+        text = html_text
+    return sent_at, clean_line(inbound.subject) or None, text, html_text
+
+
 def prepare(messages: Sequence[InboundMessage], region: str) -> list[Prepared]:
     return [_one(inbound, region) for inbound in messages]
 
 
 def _one(inbound: InboundMessage, region: str) -> Prepared:
     customer = who(inbound, region)
-    sent_at = aware(inbound.sent_at) or aware(inbound.received_at) or utcnow()
-    html_text = html_text_of(inbound)
-    text = clean(inbound.text).strip("\n")
-    if not text.strip() and html_text:
-        text = html_text
+    sent_at, subject, text, html_text = content(inbound)
     inbound_side = inbound.direction == "in"
     received_at = aware(inbound.received_at) or utcnow()
     columns = {
@@ -105,7 +111,7 @@ def _one(inbound: InboundMessage, region: str) -> Prepared:
     return Prepared(
         who=customer,
         sent_at=sent_at,
-        subject=clean_line(inbound.subject) or None,
+        subject=subject,
         text=text,
         html_text=html_text,
         message_id=clean_line(inbound.message_id) or None,

@@ -32,7 +32,7 @@ class Checkpointer:
     def __init__(self, path: Path, every: float = 0.25) -> None:
         self.path = path
         self.every = every
-        self.checkpoints = 0  # that found pages to copy
+        self.checkpoints = 0  # run while the log held pages
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="omni-checkpoint", daemon=True)
 
