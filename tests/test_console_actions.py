@@ -22,7 +22,7 @@ from omni_tui.store.models import Customer, Message
 from omni_tui.store.models import Outbox as OutboxRow
 from omni_tui.tui.app import OmniApp
 from omni_tui.tui.composer import Composer, Target
-from omni_tui.tui.conversation import ConversationView, MessageCard
+from omni_tui.tui.conversation import ConversationView, MessageList
 from omni_tui.tui.screens.pickers import AskText, PickOne
 from tests.test_console import console, make_store, open_case, settle
 
@@ -256,9 +256,9 @@ async def test_log_a_phone_call_adds_it_to_the_case(db: Path) -> None:
         last = (await case_row(app))["messages"][-1]
         assert (last["channel"], last["author"], last["status"]) == ("phone", "Ana", "logged")
         assert last["text"] == "Called Maria, new grinder on its way"
-        cards = app.query(MessageCard)
-        assert "new grinder on its way" in str(cards.last().render())
-        assert "☎ call" in str(cards.last().render())
+        last_card = str(app.query_one(ConversationView).card_text(-1))
+        assert "new grinder on its way" in last_card
+        assert "☎ call" in last_card
 
 
 # -- writing ---------------------------------------------------------------------
@@ -343,14 +343,14 @@ async def test_retry_a_failed_delivery_puts_it_back_in_the_queue(db: Path) -> No
         assert any("Pick a failed" in n.message for n in app._notifications)
         await press(app, pilot, "j")
         assert view.current is not None and view.current["status"] == "failed"
-        assert "failed: relay said no" in str(app.query(MessageCard).last().render())
+        assert "failed: relay said no" in str(view.card_text(-1))
         await press(app, pilot, "R")
         assert app.store is not None
         async with app.store.read() as session:
             box = await session.get(OutboxRow, queued.outbox_id)
         assert box is not None and box.status == "queued"
         assert (await case_row(app))["messages"][-1]["status"] == "queued"
-        assert "queued" in str(app.query(MessageCard).last().render())
+        assert "queued" in str(view.card_text(-1))
 
 
 async def test_save_attachments_writes_sanitised_names_with_equal_content(
@@ -492,15 +492,15 @@ async def test_x_unfolds_and_folds_quoted_text_and_signature(db: Path) -> None:
     app = console(db)
     async with app.run_test(size=SIZE) as pilot:
         await open_case(app, pilot, "Broken grinder")
-        card = app.query(MessageCard).last()
-        assert "Any news?" in str(card.render())
-        assert "We are on it" not in str(card.render())
-        assert "(x to expand)" in str(card.render())
+        view = app.query_one(ConversationView)
+        assert "Any news?" in str(view.card_text(-1))
+        assert "We are on it" not in screen_text(app)
+        assert "(x to expand)" in screen_text(app)
         await press(app, pilot, "x")
-        assert "> We are on it" in str(card.render())
-        assert "(x to expand)" not in str(card.render())
+        assert "> We are on it" in screen_text(app)
+        assert "(x to expand)" not in screen_text(app)
         await press(app, pilot, "x")
-        assert "We are on it" not in str(card.render())
+        assert "We are on it" not in screen_text(app)
 
 
 # -- hostile text -----------------------------------------------------------------
@@ -525,8 +525,8 @@ async def test_hostile_customer_text_renders_literally_and_harmlessly(db: Path) 
     app = console(db)
     async with app.run_test(size=SIZE) as pilot:
         await open_case(app, pilot, "placeholder")
-        card = app.query(MessageCard).last()
-        rendered = card.render()
+        view = app.query_one(ConversationView)
+        rendered = view.card_text(-1)
         assert "[bold red]x[/]" in rendered.plain
         assert "[@click=app.quit]y[/]" in rendered.plain
         assert not any("@click" in str(span.style) for span in rendered.spans)
@@ -540,7 +540,8 @@ async def test_hostile_customer_text_renders_literally_and_harmlessly(db: Path) 
         for bad in ("\x1b", "\x07", "\u202e"):
             assert bad not in svg
         # the long line wrapped instead of stretching the card
-        assert card.size.width <= SIZE[0] and card.virtual_size.height > 10_000 // SIZE[0]
-        await pilot.click(MessageCard, offset=(20, 2))
+        cards = app.query_one(MessageList)
+        assert cards.size.width <= SIZE[0] and cards.virtual_size.height > 10_000 // SIZE[0]
+        await pilot.click(MessageList, offset=(20, 2))
         await press(app, pilot, "k", "j", "x", "x")
         assert app.is_running and app.return_code is None

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
@@ -25,9 +26,10 @@ from omni_tui.store.sqlite import store_failure
 from omni_tui.tui.case_actions import CaseActions
 from omni_tui.tui.commands import OmniCommands, palette_entries
 from omni_tui.tui.composer import Composer
+from omni_tui.tui.console_screen import ConsoleScreen
 from omni_tui.tui.conversation import ConversationView
 from omni_tui.tui.customer import CustomerPanel, Timeline
-from omni_tui.tui.heap import Sweeper, settle_heap
+from omni_tui.tui.heap import Sweeper, hold_for_frame, settle_heap, sweep_young
 
 if TYPE_CHECKING:
     from omni_tui import actions, presence, queries
@@ -40,6 +42,7 @@ from omni_tui.tui.inbox import InboxList, InboxView, default_views
 from omni_tui.tui.inbox.list import FIRST_SORT, FirstPage, page_filter, tag_view
 from omni_tui.tui.keybar import KeyBar
 from omni_tui.tui.keys import CONSOLE_BINDINGS
+from omni_tui.tui.pane import Pane
 from omni_tui.tui.screens.help import HelpScreen
 from omni_tui.tui.screens.pickers import PickOne
 from omni_tui.tui.screens.search import SearchScreen
@@ -51,6 +54,8 @@ START_VIEW = 2  # "All open"
 POLL_SECONDS = 0.5
 HEAP_SETTLES_AFTER = 1.0  # seconds after the first paint
 HEAP_SETTLES_BY = 10.0  # seconds after mounting, even if the first page never came
+HEAP_HELD_AT_MOST = 1.0  # seconds an open may keep the collector off
+SWEEP_AFTER_PAINT = 0.05  # seconds after a case is drawn
 SWEEP_CHECK_SECONDS = 5.0  # how often the sweeper looks for a quiet moment
 HISTORY_PAGE = 40  # timeline rows loaded per page; more as the cursor goes up
 #: What the first paint does without: the ORM behind these, and the local sync.
@@ -101,12 +106,15 @@ class OmniApp(CaseActions):
             self.activity.touch()  # the agent is here: away ends with the next heartbeat
         await super().on_event(event)
 
+    def get_default_screen(self) -> Screen[None]:
+        return ConsoleScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="main"):
-            with Vertical(id="inbox-pane", classes="pane"):
+            with Pane(id="inbox-pane", classes="pane"):
                 yield Static("", id="view-title", classes="pane-title")
-            with Vertical(id="conversation-pane", classes="pane"):
+            with Pane(id="conversation-pane", classes="pane"):
                 yield ConversationView(id="conversation")
                 yield Composer(id="composer")
             yield CustomerPanel(id="customer-pane", classes="pane")
@@ -272,6 +280,8 @@ class OmniApp(CaseActions):
         # between must reopen this case, and an older worker must lose.
         self._open_generation += 1
         self._wanted = conversation_id
+        hold_for_frame()
+        self.set_timer(HEAP_HELD_AT_MOST, sweep_young)  # even if this open never paints
         self._focus_on_open = focus or self._focus_on_open
         return self._open(conversation_id, message_id, self._open_generation)
 
@@ -317,6 +327,8 @@ class OmniApp(CaseActions):
             if self._focus_on_open:
                 self._focus_on_open = False
                 view.focus()
+        # the garbage of this switch goes once the case is on screen and being read
+        self.call_after_refresh(self.set_timer, SWEEP_AFTER_PAINT, sweep_young)
         if previous is None:
             self.refresh_bindings()  # case actions become available
         if conversation["unread"]:

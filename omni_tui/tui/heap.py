@@ -13,8 +13,12 @@ YOUNG_THRESHOLDS = (20_000, 20)
 #: Old objects are swept by ``Sweeper``: an automatic full collection walks the whole
 #: unfrozen heap (100-300 ms here) and used to land in the middle of a keypress.
 NEVER = 1_000_000
+#: Young collections since the last sweep of the middle generation before a case
+#: painted sweeps it (``sweep_young``).
+YOUNG_SWEEP_AFTER = 2
 
 _settled = False
+_held = False  # hold_for_frame turned the collector off
 
 
 def hold_collector() -> None:
@@ -43,6 +47,30 @@ def settle_heap() -> None:
         gc.freeze()
     gc.set_threshold(*YOUNG_THRESHOLDS, NEVER)
     gc.enable()
+
+
+def hold_for_frame() -> None:
+    """No automatic collection until the case being opened is on screen.
+
+    A case switch allocates tens of thousands of short-lived objects (strips,
+    segments, styles; each Textual ``Strip`` that the compositor leaves in one
+    piece even caches itself, a small reference cycle). The collector would walk
+    them two or three times while the keypress waits, a fifth of the switch;
+    ``sweep_young`` walks them once, after the frame is out.
+    """
+    global _held
+    if _settled and gc.isenabled():
+        _held = True
+        gc.disable()
+
+
+def sweep_young() -> None:
+    """The collector back on, after one sweep of what the last frame left behind."""
+    global _held
+    if _held:
+        _held = False
+        gc.collect(1)
+        gc.enable()
 
 
 class Sweeper:

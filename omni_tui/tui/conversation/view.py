@@ -7,13 +7,14 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from omni_tui.text_parts import split_parts
 from omni_tui.tui import format as fmt
+from omni_tui.tui.conversation.message_list import MessageList
 
 
 def render_message(m: dict[str, Any], expanded: bool) -> Text:
@@ -84,37 +85,19 @@ def _size(n: int) -> str:
 WINDOW = 30  # cards painted at once; k past the first one paints the earlier ones
 
 
-class MessageCard(Static, can_focus=False):
-    """One message; its classes tell the sheet its direction and channel."""
+class ConversationView(Vertical, can_focus=True):
+    """Messages of the active case, oldest first; j/k walk them.
 
-    expanded: reactive[bool] = reactive(False)
-
-    def __init__(self, message: dict[str, Any]) -> None:
-        classes = f"message -{message['direction']} -channel-{message['channel']}"
-        super().__init__(id=f"message-{message['id']}", classes=classes)
-        self.message = message
-        self._rendered: tuple[dict[str, Any], bool, Text] | None = None
-
-    def render(self) -> Text:
-        # layout measures a card before painting it: build the text once, not per pass
-        cached = self._rendered
-        if cached is None or cached[0] is not self.message or cached[1] != self.expanded:
-            cached = self._rendered = (
-                self.message,
-                self.expanded,
-                render_message(self.message, self.expanded),
-            )
-        return cached[2]
-
-
-class ConversationView(VerticalScroll, can_focus=True):
-    """Messages of the active case, oldest first; j/k walk them."""
+    The case's header stays in place while the messages scroll under it.
+    """
 
     BINDINGS = [
         Binding("j,down", "move(1)", "Next message", show=False, id="conversation.next"),
         Binding("k,up", "move(-1)", "Previous message", show=False, id="conversation.previous"),
         Binding("g", "edge(0)", "First message", show=False, id="conversation.first"),
         Binding("G", "edge(-1)", "Last message", show=False, id="conversation.last"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="conversation.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="conversation.page_down"),
         Binding(
             "x",
             "toggle_quotes",
@@ -135,25 +118,37 @@ class ConversationView(VerticalScroll, can_focus=True):
         super().__init__(**kw)
         self.data: dict[str, Any] | None = None
         self._first = 0  # index in data["messages"] of the first card painted
+        self._expanded: set[int] = set()  # messages whose quotes are unfolded
 
     def compose(self) -> ComposeResult:
         yield Static("Select a conversation (enter in the inbox).", id="conversation-empty")
         yield Static(id="conversation-header")
         yield Static("", id="conversation-replying")
-        yield Static(id="conversation-earlier")
+        yield MessageList(id="conversation-messages")
 
     @property
-    def cards(self) -> list[MessageCard]:
-        return list(self.query(MessageCard))
+    def messages(self) -> MessageList:
+        return self.query_one(MessageList)
+
+    @property
+    def cards(self) -> list[dict[str, Any]]:
+        """The messages painted, oldest first."""
+        return self.messages.messages
+
+    def card_text(self, index: int) -> Text:
+        """Card ``index`` as drawn (quotes folded or not)."""
+        return self.messages.card_text(index)
 
     @property
     def current(self) -> dict[str, Any] | None:
         cards = self.cards
-        return cards[self.cursor].message if 0 <= self.cursor < len(cards) else None
+        return cards[self.cursor] if 0 <= self.cursor < len(cards) else None
 
     async def show(self, data: dict[str, Any], focus_message: int | None = None) -> None:
         same = self.data is not None and self.data["id"] == data["id"]
         keep = self.current["id"] if same and self.current else None
+        if not same:
+            self._expanded.clear()
         self.data = data
         messages = data["messages"]
         wanted = focus_message or keep
@@ -163,41 +158,40 @@ class ConversationView(VerticalScroll, can_focus=True):
             first = min(first, self._first)  # earlier cards the agent paged to stay
         if wanted in all_ids:
             first = min(first, all_ids.index(wanted))
-        await self._paint(messages[first:], first, same)
+        self._paint(messages[first:], first, same)
         ids = [m["id"] for m in messages[first:]]
-        self.cursor = ids.index(wanted) if wanted in ids else len(ids) - 1
-        self.watch_cursor()
+        self._set_cursor(ids.index(wanted) if wanted in ids else len(ids) - 1)
 
-    async def _paint(self, shown: list[dict[str, Any]], first: int, same: bool) -> None:
+    def _paint(self, shown: list[dict[str, Any]], first: int, same: bool) -> None:
         assert self.data is not None
-        self.add_class("-open")
+        if not self.has_class("-open"):
+            self.add_class("-open")
         self._header(self.data)
-        earlier = self.query_one("#conversation-earlier", Static)
-        earlier.set_class(bool(first), "-on")
-        if first:
-            earlier.update(f"{first} earlier messages — k on the first one shows them")
-        if not (same and first == self._first and await self._update(shown)):
-            await self.remove_children(MessageCard)
-            await self.mount_all(MessageCard(m) for m in shown)
+        view = self.messages
+        if same and first == self._first and self._update(view, shown):
+            return
+        view.show(shown, [self._text(m) for m in shown], first)
         self._first = first
 
-    async def _update(self, shown: list[dict[str, Any]]) -> bool:
-        """The same case again (a repaint after any change): touch only what changed.
+    def _text(self, message: dict[str, Any]) -> Text:
+        return render_message(message, message["id"] in self._expanded)
+
+    def _update(self, view: MessageList, shown: list[dict[str, Any]]) -> bool:
+        """The same case again (a repaint after any change): redraw only what changed.
 
         New messages are appended, changed ones redrawn in place; anything else
         (a message went) is a rebuild.
         """
-        cards = self.cards
+        cards = view.messages
         if len(shown) < len(cards):
             return False
-        if [c.message["id"] for c in cards] != [m["id"] for m in shown[: len(cards)]]:
+        if [c["id"] for c in cards] != [m["id"] for m in shown[: len(cards)]]:
             return False
-        for card, message in zip(cards, shown, strict=False):
-            if card.message != message:
-                card.message = message
-                card.refresh(layout=True)
         if len(shown) > len(cards):
-            await self.mount_all(MessageCard(m) for m in shown[len(cards) :])
+            return False  # appended: a new list is as cheap as patching it
+        for index, (card, message) in enumerate(zip(cards, shown, strict=True)):
+            if card != message:
+                view.replace(index, message, self._text(message))
         return True
 
     def _header(self, data: dict[str, Any]) -> None:
@@ -210,15 +204,14 @@ class ConversationView(VerticalScroll, can_focus=True):
             header.append(f"  #{tag}", style="italic")
         self.query_one("#conversation-header", Static).update(header)
 
-    async def _page_earlier(self) -> None:
+    def _page_earlier(self) -> None:
         """k on the first card: paint the window before it, keeping the cursor there."""
         assert self.data is not None
         current = self.current
         first = max(0, self._first - WINDOW)
-        await self._paint(self.data["messages"][first:], first, same=False)
+        self._paint(self.data["messages"][first:], first, same=False)
         ids = [m["id"] for m in self.data["messages"][first:]]
-        self.cursor = ids.index(current["id"]) - 1 if current else 0
-        self.watch_cursor()
+        self._set_cursor(ids.index(current["id"]) - 1 if current else 0)
 
     def show_replying(self, agents: tuple[str, ...]) -> None:
         """Another agent is writing in this case: say so before anyone answers twice."""
@@ -232,28 +225,52 @@ class ConversationView(VerticalScroll, can_focus=True):
         )
         line.set_class(bool(agents), "-on")
 
+    def _set_cursor(self, index: int) -> None:
+        """Move the cursor, and say so even when it stays on the same index."""
+        if self.cursor == index:
+            self.watch_cursor()
+        else:
+            self.cursor = index
+
     def watch_cursor(self) -> None:
-        for i, card in enumerate(self.cards):
-            card.set_class(i == self.cursor, "-current")
-        cards = self.cards
-        if 0 <= self.cursor < len(cards):
-            self.call_after_refresh(self.scroll_to_widget, cards[self.cursor], animate=False)
+        view = self.messages
+        view.set_current(self.cursor, self.has_focus)
+        view.scroll_to_card(self.cursor)
         self.post_message(self.MessageChosen(self.current))
 
-    async def action_move(self, step: int) -> None:
+    def on_focus(self) -> None:
+        self.messages.set_current(self.cursor, True)
+
+    def on_blur(self) -> None:
+        self.messages.set_current(self.cursor, False)
+
+    def on_message_list_clicked(self, event: MessageList.Clicked) -> None:
+        self.focus()
+        self.cursor = event.index
+
+    def action_move(self, step: int) -> None:
         if step < 0 and self.cursor == 0 and self._first:
-            await self._page_earlier()
+            self._page_earlier()
         elif self.cards:
             self.cursor = max(0, min(len(self.cards) - 1, self.cursor + step))
 
-    async def action_edge(self, index: int) -> None:
+    def action_edge(self, index: int) -> None:
         if index == 0 and self._first and self.data is not None:
-            self._first = 0  # g means the very first message of the case
-            await self._paint(self.data["messages"], 0, same=False)
+            self._paint(self.data["messages"], 0, same=False)
         if self.cards:
-            self.cursor = 0 if index == 0 else len(self.cards) - 1
+            self._set_cursor(0 if index == 0 else len(self.cards) - 1)
+
+    def action_page(self, direction: int) -> None:
+        view = self.messages
+        if direction < 0:
+            view.scroll_page_up(animate=False)
+        else:
+            view.scroll_page_down(animate=False)
 
     def action_toggle_quotes(self) -> None:
-        cards = self.cards
-        if 0 <= self.cursor < len(cards):
-            cards[self.cursor].expanded = not cards[self.cursor].expanded
+        current = self.current
+        if current is None:
+            return
+        self._expanded ^= {current["id"]}
+        self.messages.replace(self.cursor, current, self._text(current))
+        self.messages.scroll_to_card(self.cursor)

@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.message import Message
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Static
 
 from omni_tui.tui import format as fmt
+from omni_tui.tui.customer.timeline import Timeline
+from omni_tui.tui.pane import Pane
 
 
 def profile(data: dict[str, Any]) -> Text:
@@ -42,74 +39,7 @@ def profile(data: dict[str, Any]) -> Text:
     return out
 
 
-class Timeline(OptionList):
-    """The customer's messages across all cases, oldest first; enter jumps there."""
-
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="timeline.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="timeline.up"),
-        Binding("g", "first", "First", show=False, id="timeline.first"),
-        Binding("G", "last", "Last", show=False, id="timeline.last"),
-    ]
-
-    class Jump(Message):
-        def __init__(self, conversation_id: int, message_id: int) -> None:
-            super().__init__()
-            self.conversation_id, self.message_id = conversation_id, message_id
-
-    class Earlier(Message):
-        """The cursor reached the oldest message loaded, and there are older ones."""
-
-    more = False  # older messages exist beyond the ones shown
-
-    def show(
-        self,
-        history: list[dict[str, Any]],
-        active_conversation: int | None,
-        keep: int | None = None,
-    ) -> None:
-        self.clear_options()
-        self._targets: dict[str, tuple[int, int]] = {}
-        options = []
-        for m in history:
-            line = Text(no_wrap=True, overflow="ellipsis")
-            line.append(f"{fmt.when(m['sent_at']):>15} ", style="dim")
-            channel = m["channel"] if m["direction"] != "note" else "note"
-            line.append(fmt.SHORT.get(channel, "?"), style=fmt.channel_style(channel))
-            line.append({"in": " ← ", "out": " → ", "note": " ✎ "}[m["direction"]])
-            line.append_text(fmt.safe_line(m["text"]))
-            if m["conversation_id"] != active_conversation:
-                line.stylize("dim")
-            line.truncate(max(20, self.scrollable_content_region.width - 1), overflow="ellipsis")
-            key = f"m{m['id']}"
-            self._targets[key] = (m["conversation_id"], m["id"])
-            options.append(Option(line, id=key))
-        self.add_options(options)
-        if options:
-            ids = [m["id"] for m in history]
-            self.highlighted = ids.index(keep) if keep in ids else len(options) - 1
-
-    @on(OptionList.OptionHighlighted)
-    def _near_the_top(self, event: OptionList.OptionHighlighted) -> None:
-        if self.more and event.option_index < 3:
-            self.more = False  # one request at a time; the next show() says again
-            self.post_message(self.Earlier())
-
-    @property
-    def current_message(self) -> int | None:
-        if self.highlighted is None:
-            return None
-        return self._targets[self.get_option_at_index(self.highlighted).id or ""][1]
-
-    @on(OptionList.OptionSelected)
-    def _jump(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        target = self._targets.get(event.option.id or "")
-        if target:
-            self.post_message(self.Jump(*target))
-
-
-class CustomerPanel(Vertical):
+class CustomerPanel(Pane):
     data: dict[str, Any] | None = None
     _active: int | None = None
 

@@ -1,0 +1,123 @@
+"""The case and history panes as lines: what the agent sees, clicks and walks."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pytest
+
+from omni_tui.ingest import ingest
+from omni_tui.store import Store
+from omni_tui.tui import heap
+from omni_tui.tui.conversation import ConversationView, MessageList
+from omni_tui.tui.customer import Timeline
+from tests.test_console import console, make_store, open_case, settle
+from tests.test_console_actions import maria, screen_text
+
+SIZE = (160, 40)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> Path:
+    return await make_store(tmp_path / "omni.db")
+
+
+async def test_only_the_pane_holding_the_focus_is_marked(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        panes = {p: app.query_one(f"#{p}-pane") for p in ("inbox", "conversation", "customer")}
+
+        def active() -> set[str]:
+            return {name for name, pane in panes.items() if pane.has_class("-active")}
+
+        assert active() == {"inbox"}
+        await open_case(app, pilot, "Broken grinder")  # enter: the case takes the focus
+        assert active() == {"conversation"}
+        app.query_one(Timeline).focus()
+        await pilot.pause()
+        assert active() == {"customer"}
+        app.inbox.focus()
+        await pilot.pause()
+        assert active() == {"inbox"}
+
+
+async def test_clicking_a_card_makes_it_the_current_message(db: Path) -> None:
+    async with await Store.open(db) as store:
+        await ingest(store, [maria("e2", "A second word about the grinder", 1)])
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        view = app.query_one(ConversationView)
+        assert view.current is not None and view.current["text"].startswith("A second")
+        cards = app.query_one(MessageList)
+        first = cards.card_region(0).y - cards.scroll_offset.y
+        await pilot.click(MessageList, offset=(10, first + 1))
+        await pilot.pause()
+        assert view.current is not None and view.current["text"].startswith("My grinder")
+        assert app.focused is view
+
+
+async def test_a_long_message_is_one_line_in_the_history_cut_with_an_ellipsis(db: Path) -> None:
+    words = "the grinder makes a loud rattling noise every single morning " * 20
+    async with await Store.open(db) as store:
+        await ingest(store, [maria("e2", words, 1)])
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        timeline = app.query_one(Timeline)
+        history = [line for line in screen_text(app).splitlines() if "← the grinder" in line]
+        assert len(history) == 1  # one line, not wrapped
+        cell = history[0][history[0].index("← the grinder") :]
+        assert "…" in cell and len(cell.split("…")[0]) < timeline.size.width
+
+
+async def test_j_k_walk_the_history_and_a_click_opens_that_case(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        timeline = app.query_one(Timeline)
+        timeline.focus()
+        await pilot.pause()
+        assert timeline.highlighted == 1  # the latest message, this case's
+        await pilot.press("k")
+        assert timeline.highlighted == 0
+        await pilot.press("k")  # the top stays the top
+        assert timeline.highlighted == 0
+        await pilot.press("j")
+        assert timeline.highlighted == 1
+        await pilot.click(Timeline, offset=(5, 0))
+        await settle(app, pilot)
+        assert app.conversation is not None and app.conversation["subject"] == "Order 1001"
+
+
+async def test_opening_a_case_holds_the_collector_only_until_it_is_drawn(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        heap.settle_heap()
+        app.open_conversation(app.inbox.rows[0]["id"])
+        assert not gc.isenabled()  # the switch's garbage waits for the frame
+        await settle(app, pilot)
+        await pilot.pause(2 * 0.05 + 0.1)
+        assert gc.isenabled()
+
+
+def test_a_held_collector_frees_the_frames_cycles_when_it_is_given_back() -> None:
+    heap.settle_heap()
+
+    class Node:
+        def __init__(self) -> None:
+            self.me = self
+
+    def nodes() -> int:
+        return sum(isinstance(o, Node) for o in gc.get_objects())
+
+    heap.hold_for_frame()
+    assert not gc.isenabled()
+    for _ in range(50_000):  # far past the young threshold: nothing runs by itself
+        Node()
+    assert nodes() == 50_000
+    heap.sweep_young()
+    assert gc.isenabled() and nodes() == 0
