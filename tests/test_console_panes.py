@@ -11,6 +11,7 @@ from omni_tui.ingest import ingest
 from omni_tui.store import Store
 from omni_tui.tui import heap
 from omni_tui.tui.conversation import ConversationView, MessageList
+from omni_tui.tui.conversation.view import WINDOW
 from omni_tui.tui.customer import Timeline
 from tests.test_console import console, make_store, open_case, settle
 from tests.test_console_actions import maria, screen_text
@@ -121,3 +122,33 @@ def test_a_held_collector_frees_the_frames_cycles_when_it_is_given_back() -> Non
     assert nodes() == 50_000
     heap.sweep_young()
     assert gc.isenabled() and nodes() == 0
+
+
+async def test_a_long_thread_shows_its_latest_cards_and_k_on_the_first_shows_earlier(
+    db: Path,
+) -> None:
+    async with await Store.open(db) as store:
+        follow_ups = [maria(f"f{n}", f"follow-up number {n}", 2 - n / 100) for n in range(45)]
+        await ingest(store, follow_ups)
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        view = app.query_one(ConversationView)
+        total = len(view.data["messages"]) if view.data else 0
+        assert total == 46 and len(view.cards) == WINDOW
+        assert view.current is not None and view.current["text"] == "follow-up number 44"
+        app.query_one(MessageList).scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        assert f"{total - WINDOW} earlier messages" in screen_text(app)
+        await pilot.press("G", "g")  # g: the very first message, wherever the window is
+        assert view.current is not None and view.current["text"].startswith("My grinder")
+        assert len(view.cards) == total
+        await open_case(app, pilot, "do you ship to Canada?")
+        await open_case(app, pilot, "Broken grinder")
+        for _ in range(WINDOW - 1):
+            await pilot.press("k")
+        assert view.cards[view.cursor]["text"] == f"follow-up number {45 - WINDOW}"
+        await pilot.press("k")  # past the first card: the window before it is painted
+        assert len(view.cards) == 2 * WINDOW
+        assert view.current is not None
+        assert view.current["text"] == f"follow-up number {44 - WINDOW}"

@@ -82,7 +82,7 @@ def _size(n: int) -> str:
     return f"{n} GB"
 
 
-WINDOW = 30  # cards painted at once; k past the first one paints the earlier ones
+WINDOW = 20  # cards painted at once; k past the first one paints the earlier ones
 
 
 class ConversationView(Vertical, can_focus=True):
@@ -119,6 +119,7 @@ class ConversationView(Vertical, can_focus=True):
         self.data: dict[str, Any] | None = None
         self._first = 0  # index in data["messages"] of the first card painted
         self._expanded: set[int] = set()  # messages whose quotes are unfolded
+        self._replying: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Static("Select a conversation (enter in the inbox).", id="conversation-empty")
@@ -219,6 +220,9 @@ class ConversationView(Vertical, can_focus=True):
         if not found:
             return
         line = found.first(Static)
+        if agents == self._replying:
+            return  # unchanged: no layout pass on every case switch
+        self._replying = agents
         verb = "is" if len(agents) == 1 else "are"
         line.update(
             Text(f"✎ {' and '.join(agents)} {verb} replying", style="bold") if agents else ""

@@ -39,13 +39,17 @@ def profile(data: dict[str, Any]) -> Text:
     return out
 
 
+HISTORY_TITLE = "History — every channel"
+
+
 class CustomerPanel(Pane):
     data: dict[str, Any] | None = None
     _active: int | None = None
+    _title = HISTORY_TITLE
 
     def compose(self) -> ComposeResult:
         yield Static("", id="customer-profile")
-        yield Static("History — every channel", id="history-title", classes="pane-title")
+        yield Static(HISTORY_TITLE, id="history-title", classes="pane-title")
         yield Timeline(id="timeline")
 
     def show(self, data: dict[str, Any], active_conversation: int | None) -> None:
@@ -57,9 +61,11 @@ class CustomerPanel(Pane):
         self.data, self._active = data, active_conversation
         self.query_one("#customer-profile", Static).update(profile(data))
         shown, total = len(data["history"]), data.get("history_total", len(data["history"]))
-        title = "History — every channel"
+        title = HISTORY_TITLE
         if total > shown:
             title += f" (latest {shown} of {total}; older ones load as you go up)"
-        self.query_one("#history-title", Static).update(title)
+        if title != self._title:
+            self._title = title
+            self.query_one("#history-title", Static).update(title)
         timeline.more = total > shown
         timeline.show(data["history"], active_conversation, keep)
