@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import weakref
+
+import pytest
 
 from omni_tui.tui import heap
 from omni_tui.tui.heap import Sweeper
@@ -53,3 +56,26 @@ def test_the_sweeper_frees_cycles_the_collector_leaves_to_it() -> None:
     clock.now += 31
     assert sweeper.tick(idle_for=5)
     assert old_nodes() == 0
+
+
+def test_settling_puts_the_start_up_heap_aside_at_once_and_the_first_sweep_frees_its_garbage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(heap, "_settled", False)
+    monkeypatch.setattr(heap, "_startup_swept", False)
+
+    class StartupLeftover:
+        def __init__(self) -> None:
+            self.me = self
+
+    heap.hold_collector()
+    leftover = weakref.ref(StartupLeftover())  # garbage the start-up left behind
+    heap.settle_heap()
+    assert gc.isenabled() and gc.get_freeze_count() > 0
+    gc.collect()  # the collector by itself never reaches the frozen start-up heap
+    assert leftover() is not None
+    clock = Clock()
+    sweeper = Sweeper(every=30, clock=clock)
+    clock.now += 31
+    assert sweeper.tick(idle_for=5)  # the agent paused: the start-up heap is swept once
+    assert leftover() is None and gc.get_freeze_count() > 0
