@@ -152,3 +152,24 @@ async def test_a_long_thread_shows_its_latest_cards_and_k_on_the_first_shows_ear
         assert len(view.cards) == 2 * WINDOW
         assert view.current is not None
         assert view.current["text"] == f"follow-up number {44 - WINDOW}"
+
+
+async def test_a_new_theme_redraws_the_cards_and_the_history_in_its_colours(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        cards, timeline = app.query_one(MessageList), app.query_one(Timeline)
+
+        def backgrounds() -> tuple[set[object], set[object]]:
+            card_line = cards.card_region(0).y - cards.scroll_offset.y
+            return (
+                {s.style.bgcolor for s in cards.render_line(card_line) if s.style},
+                {s.style.bgcolor for s in timeline.render_line(0) if s.style},
+            )
+
+        dark = backgrounds()
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await pilot.pause()
+        light = backgrounds()
+        assert light[0] and light[1]
+        assert light[0].isdisjoint(dark[0]) and light[1].isdisjoint(dark[1])

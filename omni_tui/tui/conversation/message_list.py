@@ -122,7 +122,14 @@ class MessageList(ScrollView, can_focus=False):
     def _card(self, index: int) -> list[Strip]:
         message = self.messages[index]
         current = index == self.current
-        key = (id(message), id(self._texts[index]), current, current and self.focused, self._width)
+        key = (
+            id(message),
+            id(self._texts[index]),
+            current,
+            current and self.focused,
+            self._width,
+            self.app.theme,  # a new theme draws the cards in its colours
+        )
         cached = self._strips.get(index)
         if cached is not None and cached[0] == key:
             return cached[1]

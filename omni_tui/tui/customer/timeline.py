@@ -181,7 +181,7 @@ class Timeline(ScrollView, can_focus=True):
         if not 0 <= row < len(self._history):
             return Strip.blank(width, base)
         cursor = row == self.highlighted
-        key = (width, cursor, cursor and self.has_focus)
+        key = (width, cursor, cursor and self.has_focus, self.app.theme)
         cached = self._strips.get(row)
         if cached is not None and cached[0] == key:
             return cached[1]
