@@ -4,7 +4,7 @@
 
 The console process is this process, so its peak RSS (ru_maxrss) is the console's.
 The product is not changed: for the per-phase breakdown a few product functions are
-wrapped with timers in this process only (queries.show_conversation / show_customer,
+wrapped with timers in this process only (queries.show_case / show_conversation / show_customer,
 actions.mark_read, ConversationView.show, CustomerPanel.show).
 """
 
@@ -68,6 +68,7 @@ def _wrap(owner: Any, name: str, label: str) -> None:
 
 _wrap(queries, "show_conversation", "q_show_conversation")
 _wrap(queries, "show_customer", "q_show_customer")
+_wrap(queries, "show_case", "q_show_case")
 _wrap(actions, "mark_read", "mark_read")
 _wrap(ConversationView, "show", "conversation_pane")
 _wrap(CustomerPanel, "show", "customer_pane")

@@ -87,6 +87,13 @@ def _identity(i: Identity) -> Row:
     return {"id": i.id, "channel": i.channel, "address": i.address, "display_name": i.display_name}
 
 
+async def show_case(
+    store: Store, conversation_id: int, history: tuple[int | None, int], first_page: int
+) -> tuple[Row, Row]:
+    """What opening a case shows: the case, and its customer with their latest history."""
+    return await store.snapshot(panes.case, conversation_id, history, first_page)
+
+
 async def show_customer(store: Store, customer_id: int, *, history_limit: int | None = None) -> Row:
     """The customer with their whole history, or its latest ``history_limit`` messages."""
     return await store.snapshot(panes.customer, customer_id, history_limit)

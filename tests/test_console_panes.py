@@ -10,6 +10,7 @@ import pytest
 from omni_tui.ingest import ingest
 from omni_tui.store import Store
 from omni_tui.tui import heap
+from omni_tui.tui.app import HISTORY_PAGE
 from omni_tui.tui.conversation import ConversationView, MessageList
 from omni_tui.tui.conversation.view import WINDOW
 from omni_tui.tui.customer import Timeline
@@ -173,3 +174,23 @@ async def test_a_new_theme_redraws_the_cards_and_the_history_in_its_colours(db: 
         light = backgrounds()
         assert light[0] and light[1]
         assert light[0].isdisjoint(dark[0]) and light[1].isdisjoint(dark[1])
+
+
+async def test_going_up_the_history_loads_older_messages_and_keeps_the_cursor(db: Path) -> None:
+    async with await Store.open(db) as store:
+        follow_ups = [maria(f"f{n}", f"follow-up number {n}", 2 - n / 100) for n in range(45)]
+        await ingest(store, follow_ups)
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        timeline = app.query_one(Timeline)
+        assert len(timeline.rows) == HISTORY_PAGE
+        assert f"latest {HISTORY_PAGE} of 47" in screen_text(app)
+        timeline.focus()
+        await pilot.press("g")  # the oldest loaded: the older ones come
+        await settle(app, pilot)
+        assert len(timeline.rows) == 47
+        assert "latest" not in screen_text(app)
+        assert timeline.highlighted == 47 - HISTORY_PAGE  # the same message as before
+        assert str(timeline.rows[timeline.highlighted]).endswith("follow-up number 5")
+        assert "Where is my order?" in str(timeline.rows[0])  # the other case, oldest first

@@ -212,3 +212,22 @@ def customer(conn: sqlite3.Connection, customer_id: int, history_limit: int | No
         "history": history,
         "history_total": total,
     }
+
+
+def case(
+    conn: sqlite3.Connection,
+    conversation_id: int,
+    history: tuple[int | None, int],
+    first_page: int,
+) -> tuple[Row, Row]:
+    """A case and its customer, read together (one snapshot, one thread hop).
+
+    ``history`` is the customer shown now and how much of their history is loaded:
+    the same customer keeps that much; another one starts at ``first_page``.
+    """
+    found = conversation(conn, conversation_id)
+    shown_customer, limit = history
+    if shown_customer != found["customer_id"]:
+        limit = first_page
+    return found, customer(conn, found["customer_id"], limit)
+

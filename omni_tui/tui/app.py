@@ -296,12 +296,12 @@ class OmniApp(CaseActions):
 
     async def _read_case(self, conversation_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
         assert self.store is not None
-        conversation = await queries.show_conversation(self.store, conversation_id)
-        if not self.customer or self.customer["id"] != conversation["customer_id"]:
-            self._history_limit = HISTORY_PAGE  # another customer: their latest page
-        customer = await queries.show_customer(
-            self.store, conversation["customer_id"], history_limit=self._history_limit
+        shown = self.customer["id"] if self.customer else None
+        conversation, customer = await queries.show_case(
+            self.store, conversation_id, (shown, self._history_limit), HISTORY_PAGE
         )
+        if customer["id"] != shown:
+            self._history_limit = HISTORY_PAGE  # another customer: their latest page
         return conversation, customer
 
     @work(group="open", exit_on_error=False, description="Opening conversation")
