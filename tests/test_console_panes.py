@@ -194,3 +194,49 @@ async def test_going_up_the_history_loads_older_messages_and_keeps_the_cursor(db
         assert timeline.highlighted == 47 - HISTORY_PAGE  # the same message as before
         assert str(timeline.rows[timeline.highlighted]).endswith("follow-up number 5")
         assert "Where is my order?" in str(timeline.rows[0])  # the other case, oldest first
+
+
+async def test_pagedown_scrolls_a_screen_and_the_cursor_follows_what_is_in_view(db: Path) -> None:
+    async with await Store.open(db) as store:
+        follow_ups = [maria(f"f{n}", f"follow-up number {n}", 2 - n / 100) for n in range(45)]
+        await ingest(store, follow_ups)
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        view, cards = app.query_one(ConversationView), app.query_one(MessageList)
+        await pilot.press("g")
+        assert cards.scroll_offset.y == 0
+        await pilot.press("pagedown")
+        assert cards.scroll_offset.y > 0
+        current = view.current
+        assert current is not None and current["text"] in screen_text(app)
+        await pilot.press("j")  # on from what the agent sees, not back to the top
+        assert view.cursor == view.cards.index(current) + 1
+        assert view.cards[view.cursor]["text"] in screen_text(app)
+
+
+async def test_a_folded_history_shown_again_shows_its_cursor(db: Path) -> None:
+    async with await Store.open(db) as store:
+        follow_ups = [maria(f"f{n}", f"follow-up number {n}", 2 - n / 100) for n in range(45)]
+        await ingest(store, follow_ups)
+    app = console(db)
+    async with app.run_test(size=(80, 24)) as pilot:  # the customer pane starts folded
+        await open_case(app, pilot, "Broken grinder")
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        timeline = app.query_one(Timeline)
+        top, height = timeline.scroll_offset.y, timeline.scrollable_content_region.height
+        assert timeline.highlighted == HISTORY_PAGE - 1  # the latest message
+        assert height > 0 and top <= timeline.highlighted < top + height
+
+
+async def test_folding_the_pane_that_has_the_focus_hands_the_keys_to_the_case(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        app.query_one(Timeline).focus()
+        await pilot.pause()
+        await pilot.press("right_square_bracket")  # fold the customer pane
+        await pilot.pause()
+        assert isinstance(app.focused, ConversationView)
+        assert app.query_one("#conversation-pane").has_class("-active")

@@ -200,6 +200,9 @@ class OmniApp(CaseActions):
 
     def action_toggle_pane(self, pane: str) -> None:
         widget = self.query_one(f"#{pane}-pane")
+        if widget.has_focus_within:  # the keys go on working: the case takes them
+            target = self.query_one(ConversationView) if pane != "conversation" else self.inbox
+            target.focus()
         widget.toggle_class("-collapsed")
 
     # -- loading -------------------------------------------------------------

@@ -13,9 +13,6 @@ YOUNG_THRESHOLDS = (20_000, 20)
 #: Old objects are swept by ``Sweeper``: an automatic full collection walks the whole
 #: unfrozen heap (100-300 ms here) and used to land in the middle of a keypress.
 NEVER = 1_000_000
-#: Young collections since the last sweep of the middle generation before a case
-#: painted sweeps it (``sweep_young``).
-YOUNG_SWEEP_AFTER = 2
 
 _settled = False
 _held = False  # hold_for_frame turned the collector off

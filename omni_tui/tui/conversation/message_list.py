@@ -88,9 +88,20 @@ class MessageList(ScrollView, can_focus=False):
         height = self._height(index)
         return Region(0, self._tops[index], self._width, height)
 
+    def card_at_top(self) -> int:
+        """The first card that starts on screen (or the one filling it)."""
+        top = self.scroll_offset.y
+        for index, start in enumerate(self._tops):
+            if start >= top:
+                return index
+        return max(0, len(self._tops) - 1)
+
     def scroll_to_card(self, index: int) -> None:
         if 0 <= index < len(self._tops):
-            self.scroll_to_region(self.card_region(index), animate=False, immediate=True)
+            region = self.card_region(index)
+            if index == 0:  # the line about earlier messages comes into view with it
+                region = Region(0, 0, region.width, region.bottom)
+            self.scroll_to_region(region, animate=False, immediate=True)
         elif index >= 0:
             self._scroll_pending = index  # once there is a width to draw at
 
@@ -140,13 +151,12 @@ class MessageList(ScrollView, can_focus=False):
     def _draw(self, index: int, message: dict[str, Any], current: bool) -> list[Strip]:
         style = self.get_visual_style
         direction = message["direction"]
-        card = ["message-list--card"]
-        if direction == "note":
-            card.append("message-list--note")
+        card = ["message-list--card"]  # and one of: current, a note
         if current:
-            card.append("message-list--current")
-            if self.focused:
-                card.append("message-list--current-focused")
+            focused = "-focused" if self.focused else ""
+            card.append(f"message-list--current{focused}")
+        elif direction == "note":
+            card.append("message-list--note")
         background = style(*card).rich_style
         bar = style(*card, f"message-list--bar-{'current' if current else direction}").rich_style
         indent = INDENT if direction in ("out", "note") else 0

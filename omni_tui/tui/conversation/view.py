@@ -94,8 +94,8 @@ class ConversationView(Vertical, can_focus=True):
     BINDINGS = [
         Binding("j,down", "move(1)", "Next message", show=False, id="conversation.next"),
         Binding("k,up", "move(-1)", "Previous message", show=False, id="conversation.previous"),
-        Binding("g", "edge(0)", "First message", show=False, id="conversation.first"),
-        Binding("G", "edge(-1)", "Last message", show=False, id="conversation.last"),
+        Binding("g,home", "edge(0)", "First message", show=False, id="conversation.first"),
+        Binding("G,end", "edge(-1)", "Last message", show=False, id="conversation.last"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="conversation.page_up"),
         Binding("pagedown", "page(1)", "Page down", show=False, id="conversation.page_down"),
         Binding(
@@ -265,11 +265,12 @@ class ConversationView(Vertical, can_focus=True):
             self._set_cursor(0 if index == 0 else len(self.cards) - 1)
 
     def action_page(self, direction: int) -> None:
+        """Scroll a screen; the cursor follows, so j/k go on from what is in view."""
         view = self.messages
-        if direction < 0:
-            view.scroll_page_up(animate=False)
-        else:
-            view.scroll_page_down(animate=False)
+        page = direction * view.scrollable_content_region.height
+        view.scroll_to(y=view.scroll_offset.y + page, animate=False, immediate=True)
+        if self.cards:
+            self._set_cursor(view.card_at_top())
 
     def action_toggle_quotes(self) -> None:
         current = self.current

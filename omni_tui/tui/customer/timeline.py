@@ -130,11 +130,19 @@ class Timeline(ScrollView, can_focus=True):
         self.refresh()
         if new is None:
             return
-        width = self.scrollable_content_region.width
-        self.scroll_to_region(Region(0, new, max(1, width), 1), animate=False, immediate=True)
+        self._scroll_to_cursor()
         if self.more and new < 3:
             self.more = False  # one request at a time; the next show() says again
             self.post_message(self.Earlier())
+
+    def _scroll_to_cursor(self) -> None:
+        if self.highlighted is not None:
+            width = max(1, self.scrollable_content_region.width)
+            region = Region(0, self.highlighted, width, 1)
+            self.scroll_to_region(region, animate=False, immediate=True)
+
+    def on_show(self) -> None:
+        self._scroll_to_cursor()  # filled while its pane was folded away
 
     # -- keys and mouse ------------------------------------------------------------
 
@@ -202,3 +210,4 @@ class Timeline(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._strips.clear()
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._history))
+        self._scroll_to_cursor()  # shown again, or shorter under a longer profile
