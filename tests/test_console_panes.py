@@ -240,3 +240,11 @@ async def test_folding_the_pane_that_has_the_focus_hands_the_keys_to_the_case(db
         await pilot.pause()
         assert isinstance(app.focused, ConversationView)
         assert app.query_one("#conversation-pane").has_class("-active")
+
+
+async def test_the_customer_pane_counts_open_and_all_cases_of_the_customer(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")  # Maria: this case, and a resolved one
+        assert "1 open / 2 cases" in screen_text(app)
+        assert app.customer is not None and app.customer["case_counts"] == {"open": 1, "total": 2}

@@ -163,8 +163,19 @@ def _live_customer(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row:
     return customer
 
 
-def customer(conn: sqlite3.Connection, customer_id: int, history_limit: int | None) -> Row:
-    """The customer with their whole history, or its latest ``history_limit`` messages."""
+def customer(
+    conn: sqlite3.Connection,
+    customer_id: int,
+    history_limit: int | None,
+    *,
+    with_cases: bool = True,
+) -> Row:
+    """The customer with their whole history, or its latest ``history_limit`` messages.
+
+    ``with_cases=False`` leaves out the list of their cases (``case_counts`` stays):
+    a customer of thousands of cases costs tens of milliseconds to list, and the
+    console's customer pane shows only how many there are.
+    """
     found = _live_customer(conn, customer_id)
     cid = found["id"]
     identities = conn.execute(
@@ -172,11 +183,11 @@ def customer(conn: sqlite3.Connection, customer_id: int, history_limit: int | No
         (cid,),
     )
     tags = conn.execute("SELECT tag FROM customer_tag WHERE customer_id = ?", (cid,))
-    conversations = conn.execute(
-        f"SELECT {_CONVERSATION_COLUMNS} FROM conversation c"
-        " WHERE c.customer_id = ? ORDER BY c.created_at",
+    total_cases, open_cases = conn.execute(
+        "SELECT count(*), coalesce(sum(status != 'resolved'), 0) FROM conversation"
+        " WHERE customer_id = ?",
         (cid,),
-    )
+    ).fetchone()
     suggestions = conn.execute(
         "SELECT id, customer_id, other_customer_id, address, reason, status, created_at"
         " FROM link_suggestion WHERE status = 'pending' AND customer_id = ?"
@@ -198,7 +209,7 @@ def customer(conn: sqlite3.Connection, customer_id: int, history_limit: int | No
         history = list(reversed(_messages(conn, latest)))
         sql = "SELECT count(*) FROM message WHERE customer_id = ?"
         total = conn.execute(sql, (cid,)).fetchone()[0]
-    return {
+    row: Row = {
         "id": cid,
         "name": found["name"],
         "note": found["note"],
@@ -207,11 +218,19 @@ def customer(conn: sqlite3.Connection, customer_id: int, history_limit: int | No
         "merged_from": [] if cid == customer_id else [customer_id],
         "tags": sorted(r["tag"] for r in tags),
         "identities": [dict(i) for i in identities],
-        "conversations": [summary_row(c, found["name"], []) for c in conversations],
+        "case_counts": {"open": open_cases, "total": total_cases},
         "suggestions": [dict(s) | {"created_at": iso_ms(s["created_at"])} for s in suggestions],
         "history": history,
         "history_total": total,
     }
+    if with_cases:
+        conversations = conn.execute(
+            f"SELECT {_CONVERSATION_COLUMNS} FROM conversation c"
+            " WHERE c.customer_id = ? ORDER BY c.created_at",
+            (cid,),
+        )
+        row["conversations"] = [summary_row(c, found["name"], []) for c in conversations]
+    return row
 
 
 def case(
@@ -229,5 +248,5 @@ def case(
     shown_customer, limit = history
     if shown_customer != found["customer_id"]:
         limit = first_page
-    return found, customer(conn, found["customer_id"], limit)
+    return found, customer(conn, found["customer_id"], limit, with_cases=False)
 

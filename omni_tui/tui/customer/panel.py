@@ -30,8 +30,8 @@ def profile(data: dict[str, Any]) -> Text:
     if data["note"]:
         out.append("\n")
         out.append_text(fmt.safe(data["note"], "italic"))
-    open_cases = [c for c in data["conversations"] if c["status"] != "resolved"]
-    out.append(f"\n{len(open_cases)} open / {len(data['conversations'])} cases", style="dim")
+    cases = data["case_counts"]
+    out.append(f"\n{cases['open']} open / {cases['total']} cases", style="dim")
     for s in data["suggestions"]:
         out.append("\n⚑ ", style="bold yellow")
         out.append_text(fmt.safe_line(s["reason"]))
