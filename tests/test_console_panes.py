@@ -20,6 +20,13 @@ from tests.test_console_actions import maria, screen_text
 SIZE = (160, 40)
 
 
+async def add_follow_ups(db: Path, count: int) -> None:
+    """Maria writes ``count`` more times in "Broken grinder", in order, over the last days."""
+    async with await Store.open(db) as store:
+        follow_ups = [maria(f"f{n}", f"follow-up number {n}", 2 - n / 100) for n in range(count)]
+        await ingest(store, follow_ups)
+
+
 @pytest.fixture
 async def db(tmp_path: Path) -> Path:
     return await make_store(tmp_path / "omni.db")
@@ -128,9 +135,7 @@ def test_a_held_collector_frees_the_frames_cycles_when_it_is_given_back() -> Non
 async def test_a_long_thread_shows_its_latest_cards_and_k_on_the_first_shows_earlier(
     db: Path,
 ) -> None:
-    async with await Store.open(db) as store:
-        follow_ups = [maria(f"f{n}", f"follow-up number {n}", 2 - n / 100) for n in range(45)]
-        await ingest(store, follow_ups)
+    await add_follow_ups(db, 45)
     app = console(db)
     async with app.run_test(size=SIZE) as pilot:
         await open_case(app, pilot, "Broken grinder")
@@ -177,9 +182,7 @@ async def test_a_new_theme_redraws_the_cards_and_the_history_in_its_colours(db: 
 
 
 async def test_going_up_the_history_loads_older_messages_and_keeps_the_cursor(db: Path) -> None:
-    async with await Store.open(db) as store:
-        follow_ups = [maria(f"f{n}", f"follow-up number {n}", 2 - n / 100) for n in range(45)]
-        await ingest(store, follow_ups)
+    await add_follow_ups(db, 45)
     app = console(db)
     async with app.run_test(size=SIZE) as pilot:
         await open_case(app, pilot, "Broken grinder")
@@ -197,9 +200,7 @@ async def test_going_up_the_history_loads_older_messages_and_keeps_the_cursor(db
 
 
 async def test_pagedown_scrolls_a_screen_and_the_cursor_follows_what_is_in_view(db: Path) -> None:
-    async with await Store.open(db) as store:
-        follow_ups = [maria(f"f{n}", f"follow-up number {n}", 2 - n / 100) for n in range(45)]
-        await ingest(store, follow_ups)
+    await add_follow_ups(db, 45)
     app = console(db)
     async with app.run_test(size=SIZE) as pilot:
         await open_case(app, pilot, "Broken grinder")
@@ -216,9 +217,7 @@ async def test_pagedown_scrolls_a_screen_and_the_cursor_follows_what_is_in_view(
 
 
 async def test_a_folded_history_shown_again_shows_its_cursor(db: Path) -> None:
-    async with await Store.open(db) as store:
-        follow_ups = [maria(f"f{n}", f"follow-up number {n}", 2 - n / 100) for n in range(45)]
-        await ingest(store, follow_ups)
+    await add_follow_ups(db, 45)
     app = console(db)
     async with app.run_test(size=(80, 24)) as pilot:  # the customer pane starts folded
         await open_case(app, pilot, "Broken grinder")

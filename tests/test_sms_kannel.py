@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -151,6 +152,9 @@ def _seed_email_customer(shop: Shop) -> None:
                 subject="Where is my grinder?",
                 text="Hi, my order #1042 has not arrived.\n\nMaria\nMobile: +44 7911 123456",
                 message_id="<maria-1@example.com>",
+                # before her texts: Kannel stamps those in whole seconds, so an email
+                # stamped "now" could sort after a text sent in the same second
+                sent_at=datetime.now(UTC) - timedelta(minutes=5),
             )
             await ingest(store, [mail], options=IngestOptions(default_region="GB"))
 
