@@ -63,7 +63,7 @@ class MessageList(ScrollView, can_focus=False):
     def show(self, messages: list[dict[str, Any]], texts: list[Text], earlier: int) -> None:
         """Draw these cards (``texts[i]`` is message ``i``'s card text)."""
         self.messages, self._texts, self.earlier = messages, texts, earlier
-        self.current = min(self.current, len(messages) - 1)
+        self.current = -1  # the owner sets it next: only that card is drawn twice
         self._strips.clear()
         self._layout()
 
