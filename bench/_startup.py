@@ -98,7 +98,7 @@ class StartupProbe(console.OmniApp):
 
     def _painted(self) -> None:
         marks["painted"] = time.perf_counter()
-        marks["option_count"] = self.inbox.option_count
+        marks["option_count"] = self.inbox.row_count
         marks["orm_loaded"] = [name for name in ORM if name in sys.modules]
         report()  # before exiting: shutting down is not part of startup
         self.exit()

@@ -132,9 +132,8 @@ async def test_the_first_page_read_before_start_is_drawn_as_a_page_read_later(
         async with app.run_test(size=size) as pilot:
             await settle(app, pilot)
             inbox = app.inbox
-            assert inbox.width_before_layout() == inbox.scrollable_content_region.width
             assert app.focused is inbox and inbox.highlighted == 0
-            prompts = [str(inbox.get_option_at_index(i).prompt) for i in range(len(inbox.rows))]
+            prompts = [inbox.row_text(i) for i in range(len(inbox.rows))]
             return str(app.query_one("#view-title").render()), prompts
 
     early = console(db)

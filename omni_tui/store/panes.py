@@ -249,4 +249,3 @@ def case(
     if shown_customer != found["customer_id"]:
         limit = first_page
     return found, customer(conn, found["customer_id"], limit, with_cases=False)
-

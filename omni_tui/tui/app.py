@@ -39,7 +39,7 @@ else:  # loaded while the agent reads the first page, not before it is painted
     presence = deferred("omni_tui.presence")
     queries = deferred("omni_tui.queries")
 from omni_tui.tui.inbox import InboxList, InboxView, default_views
-from omni_tui.tui.inbox.list import FIRST_SORT, FirstPage, page_filter, tag_view
+from omni_tui.tui.inbox.views import FIRST_SORT, FirstPage, page_filter, tag_view
 from omni_tui.tui.keybar import KeyBar
 from omni_tui.tui.keys import CONSOLE_BINDINGS
 from omni_tui.tui.pane import Pane

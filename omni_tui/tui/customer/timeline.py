@@ -7,16 +7,12 @@ from typing import Any
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import events
 from textual.binding import Binding
-from textual.geometry import Region, Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
 
 from omni_tui.text import clean_line
 from omni_tui.tui import format as fmt
+from omni_tui.tui.cursor_list import CursorList
 
 LINE_CHARS = 400  # more than any pane is wide: the rest of a long message is never drawn
 ARROWS = {"in": " ← ", "out": " → ", "note": " ✎ "}
@@ -53,7 +49,7 @@ def _segments(m: dict[str, Any], active_conversation: int | None) -> list[Segmen
     ]
 
 
-class Timeline(ScrollView, can_focus=True):
+class Timeline(CursorList):
     """Oldest first; enter jumps to that message's case.
 
     One line per message, cut to the pane's width, drawn only when on screen:
@@ -71,6 +67,7 @@ class Timeline(ScrollView, can_focus=True):
     ]
 
     COMPONENT_CLASSES = {"timeline--cursor", "timeline--cursor-blurred"}
+    CURSOR_CLASSES = ("timeline--cursor", "timeline--cursor-blurred")
 
     class Jump(Message):
         def __init__(self, conversation_id: int, message_id: int) -> None:
@@ -80,7 +77,6 @@ class Timeline(ScrollView, can_focus=True):
     class Earlier(Message):
         """The cursor reached the oldest message loaded, and there are older ones."""
 
-    highlighted: reactive[int | None] = reactive(None, init=False, always_update=True)
     more = False  # older messages exist beyond the ones shown
 
     def __init__(self, **kw: Any) -> None:
@@ -88,7 +84,6 @@ class Timeline(ScrollView, can_focus=True):
         self._history: list[dict[str, Any]] = []
         self._active: int | None = None
         self._targets: list[tuple[int, int]] = []  # (conversation, message) per row
-        self._strips: dict[int, tuple[tuple[object, ...], Strip]] = {}
 
     def show(
         self,
@@ -98,9 +93,7 @@ class Timeline(ScrollView, can_focus=True):
     ) -> None:
         self._history, self._active = history, active_conversation
         self._targets = [(m["conversation_id"], m["id"]) for m in history]
-        self._strips.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, len(history))
-        self.refresh()
+        self.reset_rows()
         if history:
             ids = [m["id"] for m in history]
             self.highlighted = ids.index(keep) if keep in ids else len(history) - 1
@@ -118,96 +111,17 @@ class Timeline(ScrollView, can_focus=True):
             return None
         return self._targets[self.highlighted][1]
 
-    def validate_highlighted(self, value: int | None) -> int | None:
-        if value is None or not self._history:
-            return None
-        return max(0, min(len(self._history) - 1, value))
+    @property
+    def row_count(self) -> int:
+        return len(self._history)
 
-    def watch_highlighted(self, old: int | None, new: int | None) -> None:
-        for index in (old, new):
-            if index is not None:
-                self._strips.pop(index, None)
-        self.refresh()
-        if new is None:
-            return
-        self._scroll_to_cursor()
-        if self.more and new < 3:
+    def row_segments(self, index: int, width: int) -> list[list[Segment]]:
+        return [_segments(self._history[index], self._active)]
+
+    def cursor_moved(self, index: int) -> None:
+        if self.more and index < 3:
             self.more = False  # one request at a time; the next show() says again
             self.post_message(self.Earlier())
 
-    def _scroll_to_cursor(self) -> None:
-        if self.highlighted is not None:
-            width = max(1, self.scrollable_content_region.width)
-            region = Region(0, self.highlighted, width, 1)
-            self.scroll_to_region(region, animate=False, immediate=True)
-
-    def on_show(self) -> None:
-        self._scroll_to_cursor()  # filled while its pane was folded away
-
-    # -- keys and mouse ------------------------------------------------------------
-
-    def action_move(self, step: int) -> None:
-        if self.highlighted is not None:
-            self.highlighted += step
-
-    def action_first(self) -> None:
-        self.highlighted = 0
-
-    def action_last(self) -> None:
-        self.highlighted = len(self._history) - 1
-
-    def action_page(self, direction: int) -> None:
-        if self.highlighted is not None:
-            self.highlighted += direction * max(1, self.scrollable_content_region.height - 1)
-
-    def action_select(self) -> None:
-        if self.highlighted is not None:
-            self.post_message(self.Jump(*self._targets[self.highlighted]))
-
-    def on_click(self, event: events.Click) -> None:
-        row = event.y + self.scroll_offset.y
-        if 0 <= row < len(self._history):
-            self.highlighted = row
-            self.action_select()
-
-    def on_focus(self) -> None:
-        self._redraw_cursor()
-
-    def on_blur(self) -> None:
-        self._redraw_cursor()
-
-    def _redraw_cursor(self) -> None:
-        if self.highlighted is not None:
-            self._strips.pop(self.highlighted, None)
-
-    # -- drawing -------------------------------------------------------------------
-
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        row = y + self.scroll_offset.y
-        base = self.get_visual_style().rich_style
-        if not 0 <= row < len(self._history):
-            return Strip.blank(width, base)
-        cursor = row == self.highlighted
-        key = (width, cursor, cursor and self.has_focus, self.app.theme)
-        cached = self._strips.get(row)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        style = base
-        if cursor:
-            name = "timeline--cursor" if self.has_focus else "timeline--cursor-blurred"
-            style = self.get_visual_style(name).rich_style
-        segments = list(Segment.apply_style(_segments(self._history[row], self._active), style))
-        room = max(1, width - 1)  # one column stays free, as in the inbox
-        if Segment.get_line_length(segments) > room:  # cut, and say so
-            segments = Segment.adjust_line_length(segments, room - 1, style)
-            segments.append(Segment("…", style))
-        segments = Segment.adjust_line_length(segments, width, style, pad=True)
-        strip = Strip(segments, width)
-        self._strips[row] = (key, strip)
-        return strip
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._strips.clear()
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._history))
-        self._scroll_to_cursor()  # shown again, or shorter under a longer profile
+    def select(self, index: int) -> None:
+        self.post_message(self.Jump(*self._targets[index]))

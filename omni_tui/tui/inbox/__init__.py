@@ -1,3 +1,4 @@
-from omni_tui.tui.inbox.list import InboxList, InboxView, default_views
+from omni_tui.tui.inbox.list import InboxList
+from omni_tui.tui.inbox.views import InboxView, default_views
 
 __all__ = ["InboxList", "InboxView", "default_views"]

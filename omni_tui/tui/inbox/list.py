@@ -2,78 +2,78 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import Any
 
-from rich.text import Text
-from textual import on, work
+from rich.console import Console
+from rich.segment import Segment
+from rich.text import Span, Text
+from textual import work
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widget import Widget
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 
 from omni_tui.store import Store, listing
 from omni_tui.tui import format as fmt
+from omni_tui.tui.cursor_list import CursorList
+from omni_tui.tui.inbox.views import FIRST_SORT, PAGE, FirstPage, InboxView, page_filter
 
-PAGE = 100
-FIRST_SORT = "waiting"  # longest-waiting customer first
-
-
-@dataclass(frozen=True, slots=True)
-class InboxView:
-    key: str
-    title: str
-    where: listing.ListFilter
+#: the next page is read when the cursor comes this close to the last row
+MORE_WITHIN = 10
 
 
-def default_views(agent: str) -> list[InboxView]:
-    unresolved = "open"
-    views = [
-        InboxView("mine", "Mine", listing.ListFilter(assignee=agent, status=unresolved)),
-        InboxView(
-            "unassigned", "Unassigned", listing.ListFilter(unassigned=True, status=unresolved)
-        ),
-        InboxView("all", "All open", listing.ListFilter(status=unresolved)),
-    ]
-    for channel in ("email", "sms", "chat", "phone"):
-        views.append(
-            InboxView(
-                f"channel:{channel}",
-                f"{fmt.BADGES[channel]}",
-                listing.ListFilter(channel=channel, unresolved=True),
-            )
-        )
-    for status in ("open", "pending", "snoozed", "resolved"):
-        views.append(
-            InboxView(f"status:{status}", status.capitalize(), listing.ListFilter(status=status))
-        )
-    return views
+def row_lines(row: dict[str, Any], width: int, warn: int, breach: int) -> tuple[Text, Text]:
+    """Who, their channels and how long they have waited; then status, assignee, subject."""
+    top = Text(no_wrap=True, overflow="ellipsis")
+    top.append("● " if row["unread"] else "  ", style="bold")
+    top.append_text(fmt.safe_line(row["customer_name"] or row.get("customer_address") or "?"))
+    top.append(" ")
+    top.append_text(fmt.channel_icons(row["channels"]))
+    right = fmt.waiting(row["waiting_since"], warn, breach)
+    if not right.plain:
+        right = Text(fmt.age(row["last_message_at"]), style="dim")
+    room = max(10, width - 2 - right.cell_len)
+    top.truncate(room, overflow="ellipsis", pad=True)
+    line = Text.assemble(top, " ", right)
+    sub = Text(no_wrap=True, overflow="ellipsis", style="dim")
+    sub.append("  ")
+    if row["status"] != "open":
+        sub.append(f"[{row['status']}] ")
+    if row["assignee"]:
+        sub.append(f"@{row['assignee']} ")
+    sub.append_text(fmt.safe_line(row["subject"]))
+    cut = max(20, width - 1)
+    for part in (line, sub):
+        part.truncate(cut, overflow="ellipsis")
+    return line, sub
 
 
-def tag_view(tag: str) -> InboxView:
-    return InboxView(f"tag:{tag}", f"#{tag}", listing.ListFilter(tag=tag))
+def _segments(line: Text, console: Console) -> list[Segment]:
+    """``line`` as segments, its own style beneath its spans' (``Text.render`` drops
+    the line's style when it has no spans)."""
+    if line.style:
+        line = line.copy()
+        line.spans.insert(0, Span(0, len(line), line.style))
+        line.style = ""
+    return list(line.render(console, end=""))
 
 
-def page_filter(
-    view: InboxView, sort: str, after: tuple[int, int] | None = None
-) -> listing.ListFilter:
-    """What one page of ``view`` reads: from the top, or ``after`` a row's mark."""
-    return replace(view.where, sort=sort, limit=PAGE, after=after)
+class InboxList(CursorList):
+    """Conversations of the current view; more are fetched as the cursor nears the end.
 
+    Two lines a case. Opening a case moves the focus away and clears its unread
+    dot: only the cursor's row and that row are drawn again.
+    """
 
-FirstPage = tuple[InboxView, list[dict[str, Any]]]
-
-
-class InboxList(OptionList):
-    """Conversations of the current view; more are fetched as the cursor nears the end."""
+    ROW_HEIGHT = 2
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="inbox.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="inbox.up"),
-        Binding("g", "first", "First", show=False, id="inbox.first"),
-        Binding("G", "last", "Last", show=False, id="inbox.last"),
+        Binding("j,down", "move(1)", "Down", show=False, id="inbox.down"),
+        Binding("k,up", "move(-1)", "Up", show=False, id="inbox.up"),
+        Binding("g,home", "first", "First", show=False, id="inbox.first"),
+        Binding("G,end", "last", "Last", show=False, id="inbox.last"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="inbox.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="inbox.page_down"),
+        Binding("enter", "select", "Open", show=False, id="inbox.open"),
         Binding(
             "o",
             "toggle_sort",
@@ -82,6 +82,9 @@ class InboxList(OptionList):
             id="inbox.sort",
         ),
     ]
+
+    COMPONENT_CLASSES = {"inbox--cursor", "inbox--cursor-blurred"}
+    CURSOR_CLASSES = ("inbox--cursor", "inbox--cursor-blurred")
 
     class Selected(Message):
         def __init__(self, conversation_id: int) -> None:
@@ -113,7 +116,6 @@ class InboxList(OptionList):
         self._exhausted = False
         self._generation = 0
         self._first_page = first_page
-        self._drawn_for = 0  # the text width the rows were cut to
 
     def on_mount(self) -> None:
         if self._first_page is None:
@@ -121,28 +123,8 @@ class InboxList(OptionList):
         view, rows = self._first_page
         self._first_page = None
         self.set_reactive(InboxList.view, view)  # shown as it is, not read again
-        self.rows = rows
-        self._exhausted = len(rows) < PAGE
-        self.add_options([self._option(row) for row in rows])
-        self.highlighted = 0 if rows else None
+        self._show(rows)
         self.post_message(self.Loaded(view, len(rows)))
-
-    def on_resize(self) -> None:
-        if self.rows and self._text_width() != self._drawn_for:
-            for index, row in enumerate(self.rows):  # cut to the width it really has
-                self.replace_option_prompt_at_index(index, self._option(row).prompt)
-
-    def _text_width(self) -> int:
-        """The width a row is cut to; before the first layout, what the stylesheet gives."""
-        return self.scrollable_content_region.width or self.width_before_layout()
-
-    def width_before_layout(self) -> int:
-        pane = self.parent
-        width = pane.styles.width if isinstance(pane, Widget) else None
-        if width is None or not width.is_cells:
-            return 0
-        gutter = pane.styles.gutter.width + self.styles.gutter.width
-        return max(0, int(width.value) - gutter - self.styles.scrollbar_size_vertical)
 
     def watch_view(self) -> None:
         self.reload()
@@ -169,27 +151,28 @@ class InboxList(OptionList):
         rows = await self.store.snapshot(listing.conversations, self._where(after))
         if generation != self._generation:
             return  # the view changed while we were reading: drop the stale page
-        if after is None:
-            highlighted = keep if keep is not None else self.current_id
-            if self._same_rows(rows):  # a repaint: redraw only the rows that changed
-                self._exhausted = len(rows) < PAGE
-                if keep is not None:
-                    self.highlighted = next(
-                        (i for i, r in enumerate(rows) if r["id"] == keep), self.highlighted
-                    )
-                self.post_message(self.Loaded(self.view, len(self.rows)))
-                return
-            self.rows = rows
-            self.clear_options()
-        else:
-            highlighted = None
+        if after is not None:
             self.rows.extend(rows)
+            self._exhausted = len(rows) < PAGE
+            self.rows_added()
+            return
+        if self._same_rows(rows):  # a repaint: only the rows that changed are drawn
+            self._exhausted = len(rows) < PAGE
+            if keep is not None:
+                found = next((i for i, r in enumerate(rows) if r["id"] == keep), None)
+                self.highlighted = found if found is not None else self.highlighted
+        else:
+            highlighted = keep if keep is not None else self.current_id
+            self._show(rows, highlighted)
+        self.post_message(self.Loaded(self.view, len(self.rows)))
+
+    def _show(self, rows: list[dict[str, Any]], highlighted: int | None = None) -> None:
+        """A new first page; the cursor stays on case ``highlighted`` if it is there."""
+        self.rows = rows
         self._exhausted = len(rows) < PAGE
-        self.add_options([self._option(row) for row in rows])
-        if after is None:
-            index = next((i for i, r in enumerate(self.rows) if r["id"] == highlighted), 0)
-            self.highlighted = index if self.rows else None
-            self.post_message(self.Loaded(self.view, len(self.rows)))
+        self.reset_rows()
+        index = next((i for i, r in enumerate(rows) if r["id"] == highlighted), 0)
+        self.highlighted = index if rows else None
 
     def _same_rows(self, rows: list[dict[str, Any]]) -> bool:
         """Same cases in the same order as shown: update those in place."""
@@ -198,7 +181,7 @@ class InboxList(OptionList):
         for index, row in enumerate(rows):
             if self.rows[index] != row:
                 self.rows[index] = row
-                self.replace_option_prompt_at_index(index, self._option(row).prompt)
+                self.redraw_row(index)
         return True
 
     def mark_read(self, conversation_id: int) -> None:
@@ -206,7 +189,7 @@ class InboxList(OptionList):
         for index, row in enumerate(self.rows):
             if row["id"] == conversation_id and row["unread"]:
                 row["unread"] = 0
-                self.replace_option_prompt_at_index(index, self._option(row).prompt)
+                self.redraw_row(index)
                 return
 
     @property
@@ -215,40 +198,27 @@ class InboxList(OptionList):
             return None
         return self.rows[self.highlighted]["id"]
 
-    def _option(self, row: dict[str, Any]) -> Option:
-        top = Text(no_wrap=True, overflow="ellipsis")
-        top.append("● " if row["unread"] else "  ", style="bold")
-        top.append_text(fmt.safe_line(row["customer_name"] or row.get("customer_address") or "?"))
-        top.append(" ")
-        top.append_text(fmt.channel_icons(row["channels"]))
-        right = fmt.waiting(row["waiting_since"], self.warn, self.breach)
-        if not right.plain:
-            right = Text(fmt.age(row["last_message_at"]), style="dim")
-        self._drawn_for = text_width = self._text_width()
-        room = max(10, text_width - 2 - right.cell_len)
-        top.truncate(room, overflow="ellipsis", pad=True)
-        line = Text.assemble(top, " ", right)
-        sub = Text(no_wrap=True, overflow="ellipsis", style="dim")
-        sub.append("  ")
-        if row["status"] != "open":
-            sub.append(f"[{row['status']}] ")
-        if row["assignee"]:
-            sub.append(f"@{row['assignee']} ")
-        sub.append_text(fmt.safe_line(row["subject"]))
-        width = max(20, text_width - 1)
-        for part in (line, sub):
-            part.truncate(width, overflow="ellipsis")
-        return Option(Text("\n").join([line, sub]), id=str(row["id"]))
+    def row_text(self, index: int) -> str:
+        """Row ``index`` as the pane shows it, cut to its width."""
+        width = self.scrollable_content_region.width
+        return "\n".join(line.plain for line in self._lines(index, width))
 
-    @on(OptionList.OptionHighlighted)
-    def _maybe_more(self, event: OptionList.OptionHighlighted) -> None:
-        event.stop()
-        if not self._exhausted and event.option_index >= len(self.rows) - 10 and self.rows:
+    # -- CursorList ------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    def _lines(self, index: int, width: int) -> tuple[Text, Text]:
+        return row_lines(self.rows[index], width, self.warn, self.breach)
+
+    def row_segments(self, index: int, width: int) -> list[list[Segment]]:
+        return [_segments(line, self.app.console) for line in self._lines(index, width)]
+
+    def cursor_moved(self, index: int) -> None:
+        if not self._exhausted and index >= len(self.rows) - MORE_WITHIN and self.rows:
             self._exhausted = True  # one page request at a time
             self._load(self._generation, listing.page_mark(self.rows[-1], self.sort), None)
 
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option.id is not None:
-            self.post_message(self.Selected(int(event.option.id)))
+    def select(self, index: int) -> None:
+        self.post_message(self.Selected(self.rows[index]["id"]))

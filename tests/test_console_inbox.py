@@ -1,0 +1,126 @@
+"""The inbox as lines: what the agent sees, walks and clicks, and what a switch redraws."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.base import InboundMessage
+from omni_tui.ingest import ingest
+from omni_tui.store import Store
+from omni_tui.tui import inbox as inbox_package
+from omni_tui.tui.inbox import InboxList
+from omni_tui.tui.inbox import views as inbox_views
+from tests.test_console import console, make_store, open_case, settle
+from tests.test_console_actions import NOW, screen_text
+
+SIZE = (160, 40)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> Path:
+    return await make_store(tmp_path / "omni.db")
+
+
+def row_index(inbox: InboxList, subject: str) -> int:
+    return next(i for i, r in enumerate(inbox.rows) if r["subject"] == subject)
+
+
+def cursor_background(inbox: InboxList) -> Any:
+    """The background the cursor row is drawn in, as the screen shows it."""
+    assert inbox.highlighted is not None
+    y = inbox.highlighted * InboxList.ROW_HEIGHT - inbox.scroll_offset.y
+    strip = inbox.render_line(y)
+    return next(s.style.bgcolor for s in strip if s.style is not None and s.text.strip())
+
+
+async def test_opening_an_unread_case_clears_its_dot_and_redraws_only_that_row(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        inbox = app.inbox
+        index = row_index(inbox, "Broken grinder")
+        assert inbox.rows[index]["unread"] and inbox.row_text(index).startswith("●")
+        others = [inbox.row_text(i) for i in range(len(inbox.rows)) if i != index]
+        drawn: list[int] = []
+        draw = inbox.row_segments
+
+        def counted(i: int, width: int) -> Any:
+            drawn.append(i)
+            return draw(i, width)
+
+        inbox.row_segments = counted  # type: ignore[method-assign]
+        await open_case(app, pilot, "Broken grinder")
+        assert not inbox.row_text(index).startswith("●")
+        assert "● Maria Lopez" not in screen_text(app)
+        # the rest of the inbox is as it was, and was not drawn again
+        assert [inbox.row_text(i) for i in range(len(inbox.rows)) if i != index] == others
+        assert set(drawn) == {index}
+
+
+async def test_clicking_an_inbox_row_opens_that_case(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        index = row_index(app.inbox, "Broken grinder")
+        y = index * InboxList.ROW_HEIGHT + 1  # the row's second line: its subject
+        await pilot.click(InboxList, offset=(4, y))
+        await settle(app, pilot)
+        assert app.conversation is not None and app.conversation["subject"] == "Broken grinder"
+        assert app.inbox.highlighted == index
+
+
+async def test_the_inbox_cursor_steps_back_when_the_case_takes_the_focus(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        inbox = app.inbox
+        focused = inbox.get_visual_style("inbox--cursor").rich_style.bgcolor
+        blurred = inbox.get_visual_style("inbox--cursor-blurred").rich_style.bgcolor
+        assert focused != blurred
+        assert cursor_background(inbox) == focused
+        await open_case(app, pilot, "Broken grinder")
+        assert cursor_background(inbox) == blurred
+        inbox.focus()
+        await pilot.pause()
+        assert cursor_background(inbox) == focused
+
+
+async def test_walking_down_the_inbox_reads_the_next_pages_on_the_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox_views, "PAGE", 15)
+    monkeypatch.setattr(inbox_package.list, "PAGE", 15)
+    db = tmp_path / "omni.db"
+    async with await Store.open(db, create=True) as store:
+        await ingest(
+            store,
+            [
+                InboundMessage(
+                    "sms",
+                    "texts",
+                    f"SM{n}",
+                    f"+1415555{n:04d}",
+                    f"question {n}",
+                    sent_at=NOW - timedelta(minutes=100 - n),
+                )
+                for n in range(40)
+            ],
+        )
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        inbox = app.inbox
+        assert len(inbox.rows) == 15
+        for _ in range(45):
+            await pilot.press("j")
+            await settle(app, pilot)
+        assert len(inbox.rows) == 40  # three pages, each read once
+        assert len({r["id"] for r in inbox.rows}) == 40
+        assert inbox.highlighted == 39 and "question 39" in inbox.row_text(39)
+        assert "question 39" in screen_text(app)  # the cursor's row is in view
+        await pilot.press("g")
+        assert inbox.highlighted == 0 and "question 0" in screen_text(app)
