@@ -12,8 +12,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from omni_tui.tui.quiet_focus import QuietFocus
 
-class CursorList(ScrollView, can_focus=True):
+
+class CursorList(ScrollView, QuietFocus, can_focus=True):
     """Rows of ``ROW_HEIGHT`` lines, drawn only when on screen and kept until they change.
 
     A cursor step, a focus move or one changed row redraws the rows concerned,
@@ -94,10 +96,10 @@ class CursorList(ScrollView, can_focus=True):
         self._scroll_to_cursor()  # filled while its pane was folded away
 
     def on_focus(self) -> None:
-        self._strips.pop(self.highlighted, None)  # type: ignore[arg-type]
+        self.redraw_row(self.highlighted)  # the cursor's colours say where the focus is
 
     def on_blur(self) -> None:
-        self._strips.pop(self.highlighted, None)  # type: ignore[arg-type]
+        self.redraw_row(self.highlighted)
 
     # -- keys and mouse ----------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from textual.widgets import Static
 from omni_tui.text_parts import split_parts
 from omni_tui.tui import format as fmt
 from omni_tui.tui.conversation.message_list import MessageList
+from omni_tui.tui.quiet_focus import QuietFocus
 
 
 def render_message(m: dict[str, Any], expanded: bool) -> Text:
@@ -85,7 +86,7 @@ def _size(n: int) -> str:
 WINDOW = 20  # cards painted at once; k past the first one paints the earlier ones
 
 
-class ConversationView(Vertical, can_focus=True):
+class ConversationView(Vertical, QuietFocus, can_focus=True):
     """Messages of the active case, oldest first; j/k walk them.
 
     The case's header stays in place while the messages scroll under it.
