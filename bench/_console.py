@@ -3,6 +3,8 @@
     python bench/_console.py DB_PATH PLAN_JSON OUT_JSON
 
 The console process is this process, so its peak RSS (ru_maxrss) is the console's.
+It starts the console as ``omni-tui`` does, with the garbage collector held until
+the console settles its heap.
 The product is not changed: for the per-phase breakdown a few product functions are
 wrapped with timers in this process only (queries.show_case / show_conversation / show_customer,
 actions.mark_read, ConversationView.show, CustomerPanel.show).
@@ -32,6 +34,7 @@ from omni_tui.config import Config  # noqa: E402
 from omni_tui.tui.app import OmniApp  # noqa: E402
 from omni_tui.tui.conversation import ConversationView  # noqa: E402
 from omni_tui.tui.customer import CustomerPanel  # noqa: E402
+from omni_tui.tui.heap import hold_collector  # noqa: E402
 from omni_tui.tui.inbox import InboxList  # noqa: E402
 
 now = time.perf_counter
@@ -156,6 +159,9 @@ async def timed_query(fn: Any, *args: Any, repeat: int = 3, **kw: Any) -> dict[s
 
 
 async def run(db: Path, plan: dict[str, Any]) -> dict[str, Any]:
+    # as `omni-tui` starts the console: the collector is held until the console has
+    # settled its heap (omni_tui.cli.main; tui/heap.py)
+    hold_collector()
     app = OmniApp(Config(), db)
     notices: list[str] = []
     original_notify = app.notify
