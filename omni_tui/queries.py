@@ -88,10 +88,15 @@ def _identity(i: Identity) -> Row:
 
 
 async def show_case(
-    store: Store, conversation_id: int, history: tuple[int | None, int], first_page: int
+    store: Store,
+    conversation_id: int,
+    history: tuple[int | None, int],
+    first_page: int,
+    messages: tuple[int | None, int | None] = (None, None),
 ) -> tuple[Row, Row]:
-    """What opening a case shows: the case, and its customer with their latest history."""
-    return await store.snapshot(panes.case, conversation_id, history, first_page)
+    """What opening a case shows: the case (its latest ``messages``), and its customer
+    with their latest history (``panes.case``)."""
+    return await store.snapshot(panes.case, conversation_id, history, first_page, messages)
 
 
 async def show_customer(store: Store, customer_id: int, *, history_limit: int | None = None) -> Row:

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from omni_tui import queries
 from omni_tui.ingest import ingest
 from omni_tui.store import Store
 from omni_tui.tui import heap
 from omni_tui.tui.app import HISTORY_PAGE
-from omni_tui.tui.conversation import ConversationView, MessageList
+from omni_tui.tui.conversation import ConversationView, MessageList, window
 from omni_tui.tui.conversation.view import WINDOW
 from omni_tui.tui.customer import Timeline
 from tests.test_console import console, make_store, open_case, settle
@@ -247,3 +248,67 @@ async def test_the_customer_pane_counts_open_and_all_cases_of_the_customer(db: P
         await open_case(app, pilot, "Broken grinder")  # Maria: this case, and a resolved one
         assert "1 open / 2 cases" in screen_text(app)
         assert app.customer is not None and app.customer["case_counts"] == {"open": 1, "total": 2}
+
+
+async def test_a_long_case_reads_its_latest_messages_and_k_reads_earlier_ones(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(window, "MESSAGE_PAGE", 30)
+    await add_follow_ups(db, 45)
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        view = app.query_one(ConversationView)
+        assert view.data is not None
+        assert len(view.data["messages"]) == 30 and view.data["message_total"] == 46
+        app.query_one(MessageList).scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        assert f"{46 - WINDOW} earlier messages" in screen_text(app)  # read or not
+        for _ in range(29):
+            await pilot.press("k")
+        assert view.current is not None and view.current["text"] == "follow-up number 15"
+        await pilot.press("k")  # past the oldest message read: the rest are read
+        await settle(app, pilot)
+        assert len(view.data["messages"]) == 46
+        assert view.current is not None and view.current["text"] == "follow-up number 14"
+        for _ in range(15):
+            await pilot.press("k")
+        assert view.current is not None and view.current["text"].startswith("My grinder")
+
+
+async def test_g_in_a_long_case_goes_to_its_very_first_message(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(window, "MESSAGE_PAGE", 30)
+    await add_follow_ups(db, 45)
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        view = app.query_one(ConversationView)
+        await pilot.press("g")
+        await settle(app, pilot)
+        assert view.current is not None and view.current["text"].startswith("My grinder")
+        await pilot.press("G")
+        assert view.current is not None and view.current["text"] == "follow-up number 44"
+
+
+async def test_opening_a_long_case_at_an_old_message_reads_from_it(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Search and the history open a case at a message, however far back it is."""
+    monkeypatch.setattr(window, "MESSAGE_PAGE", 30)
+    await add_follow_ups(db, 45)
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        view = app.query_one(ConversationView)
+        assert view.data is not None
+        case, first = view.data["id"], view.data["messages"][0]["id"]
+        async with await Store.open(db) as store:
+            old = await queries.search(store, "follow-up number 3", limit=5)
+        wanted = next(h["message_id"] for h in old if "number 3" in h["snippet"])
+        assert wanted < first  # not among the messages read
+        app.open_conversation(case, wanted)
+        await settle(app, pilot)
+        assert view.current is not None and view.current["id"] == wanted
+        assert "follow-up number 3" in view.current["text"]

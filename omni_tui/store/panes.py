@@ -116,8 +116,20 @@ def _customer_name(conn: sqlite3.Connection, customer_id: int) -> str:
     return found["name"] if found else ""
 
 
-def conversation(conn: sqlite3.Connection, conversation_id: int) -> Row:
-    """A case with every message and event, oldest first."""
+def conversation(
+    conn: sqlite3.Connection,
+    conversation_id: int,
+    *,
+    latest: int | None = None,
+    since: int | None = None,
+    with_events: bool = True,
+) -> Row:
+    """A case with its messages and events, oldest first.
+
+    Every message, or (``latest``) only the latest ones and every one from message
+    ``since`` on: the console reads a thousand-message case as a page, and says how
+    many there are in ``message_total``.
+    """
     found = conn.execute(
         f"SELECT {_CONVERSATION_COLUMNS} FROM conversation c WHERE c.id = ?", (conversation_id,)
     ).fetchone()
@@ -131,21 +143,49 @@ def conversation(conn: sqlite3.Connection, conversation_id: int) -> Row:
         )
     ]
     row = summary_row(found, _customer_name(conn, found["customer_id"]), tags)
-    messages = conn.execute(
-        f"SELECT {_MESSAGE_COLUMNS} FROM message WHERE conversation_id = ? ORDER BY sent_at, id",
-        (conversation_id,),
-    ).fetchall()
+    messages = _case_messages(conn, conversation_id, latest, since)
     row["messages"] = _messages(conn, messages)
-    events = conn.execute(
-        "SELECT id, at, actor, kind, data FROM event WHERE conversation_id = ? ORDER BY at",
-        (conversation_id,),
+    row["message_total"] = (
+        len(messages)
+        if latest is None
+        else conn.execute(
+            "SELECT count(*) FROM message WHERE conversation_id = ?", (conversation_id,)
+        ).fetchone()[0]
     )
-    row["events"] = [
-        {"id": e["id"], "at": iso_ms(e["at"]), "actor": e["actor"], "kind": e["kind"]}
-        | json.loads(e["data"])
-        for e in events
-    ]
+    if with_events:
+        events = conn.execute(
+            "SELECT id, at, actor, kind, data FROM event WHERE conversation_id = ? ORDER BY at",
+            (conversation_id,),
+        )
+        row["events"] = [
+            {"id": e["id"], "at": iso_ms(e["at"]), "actor": e["actor"], "kind": e["kind"]}
+            | json.loads(e["data"])
+            for e in events
+        ]
     return row
+
+
+def _case_messages(
+    conn: sqlite3.Connection, conversation_id: int, latest: int | None, since: int | None
+) -> list[sqlite3.Row]:
+    columns = f"SELECT {_MESSAGE_COLUMNS} FROM message WHERE conversation_id = ?"
+    if latest is None:
+        return conn.execute(f"{columns} ORDER BY sent_at, id", (conversation_id,)).fetchall()
+    rows = conn.execute(
+        f"{columns} ORDER BY sent_at DESC, id DESC LIMIT ?", (conversation_id, latest)
+    ).fetchall()
+    rows.reverse()
+    if since is not None and all(r["id"] != since for r in rows):
+        # a message further back was asked for: from it on
+        rows = (
+            conn.execute(
+                f"{columns} AND (sent_at, id) >= (SELECT sent_at, id FROM message WHERE id = ?)"
+                " ORDER BY sent_at, id",
+                (conversation_id, since),
+            ).fetchall()
+            or rows
+        )
+    return rows
 
 
 def _live_customer(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row:
@@ -238,13 +278,16 @@ def case(
     conversation_id: int,
     history: tuple[int | None, int],
     first_page: int,
+    messages: tuple[int | None, int | None] = (None, None),
 ) -> tuple[Row, Row]:
     """A case and its customer, read together (one snapshot, one thread hop).
 
     ``history`` is the customer shown now and how much of their history is loaded:
     the same customer keeps that much; another one starts at ``first_page``.
+    ``messages`` is (``latest``, ``since``) of ``conversation``; no events.
     """
-    found = conversation(conn, conversation_id)
+    latest, since = messages
+    found = conversation(conn, conversation_id, latest=latest, since=since, with_events=False)
     shown_customer, limit = history
     if shown_customer != found["customer_id"]:
         limit = first_page

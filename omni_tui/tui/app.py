@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Header, Static
@@ -24,12 +23,14 @@ from omni_tui.lazy import deferred
 from omni_tui.store import Store, listing
 from omni_tui.store.sqlite import store_failure
 from omni_tui.tui.case_actions import CaseActions
-from omni_tui.tui.commands import OmniCommands, palette_entries
+from omni_tui.tui.commands import OmniCommands
 from omni_tui.tui.composer import Composer
 from omni_tui.tui.console_screen import ConsoleScreen
 from omni_tui.tui.conversation import ConversationView
+from omni_tui.tui.conversation.window import CaseWindow
 from omni_tui.tui.customer import CustomerPanel, Timeline
 from omni_tui.tui.heap import Sweeper, hold_for_frame, settle_heap, sweep_young
+from omni_tui.tui.navigation import Navigation
 
 if TYPE_CHECKING:
     from omni_tui import actions, presence, queries
@@ -39,13 +40,10 @@ else:  # loaded while the agent reads the first page, not before it is painted
     presence = deferred("omni_tui.presence")
     queries = deferred("omni_tui.queries")
 from omni_tui.tui.inbox import InboxList, InboxView, default_views
-from omni_tui.tui.inbox.views import FIRST_SORT, FirstPage, page_filter, tag_view
+from omni_tui.tui.inbox.views import FIRST_SORT, FirstPage, page_filter
 from omni_tui.tui.keybar import KeyBar
 from omni_tui.tui.keys import CONSOLE_BINDINGS
 from omni_tui.tui.pane import Pane
-from omni_tui.tui.screens.help import HelpScreen
-from omni_tui.tui.screens.pickers import PickOne
-from omni_tui.tui.screens.search import SearchScreen
 from omni_tui.tui.status import StatusBar
 from omni_tui.tui.store_guard import StoreGuard
 
@@ -70,7 +68,7 @@ AFTER_THE_FIRST_PAINT = (
 )
 
 
-class OmniApp(CaseActions):
+class OmniApp(Navigation, CaseActions):
     CSS_PATH = "app.tcss"
     TITLE = "omni-tui"
     COMMANDS = App.COMMANDS | {OmniCommands}
@@ -91,6 +89,7 @@ class OmniApp(CaseActions):
         self._last_message_id: int | None = None
         self._open_generation = 0
         self._history_limit = HISTORY_PAGE
+        self._window = CaseWindow()  # which messages of the open case are read
         self._wanted: int | None = None
         self._focus_on_open = False  # the open being painted also takes the focus
         self._polling = False
@@ -207,10 +206,6 @@ class OmniApp(CaseActions):
 
     # -- loading -------------------------------------------------------------
 
-    @property
-    def inbox(self) -> InboxList:
-        return self.query_one(InboxList)
-
     @on(InboxList.Loaded)
     def _inbox_loaded(self, event: InboxList.Loaded) -> None:
         self._show_view_title(event.view, event.count)
@@ -264,6 +259,12 @@ class OmniApp(CaseActions):
         if self._wanted is not None:
             self.open_conversation(self._wanted)  # repaints the timeline, cursor kept
 
+    @on(ConversationView.Earlier)
+    def _earlier_messages(self, event: ConversationView.Earlier) -> None:
+        self._window.earlier(event.loaded, everything=event.everything)
+        if self._wanted is not None:
+            self.open_conversation(self._wanted)  # the view goes on where it was going
+
     @on(Timeline.Jump)
     def _timeline_jump(self, event: Timeline.Jump) -> None:
         self.open_conversation(event.conversation_id, event.message_id)
@@ -297,11 +298,17 @@ class OmniApp(CaseActions):
                     await worker.wait()
         return self.conversation is not None and self.conversation["id"] == conversation_id
 
-    async def _read_case(self, conversation_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    async def _read_case(
+        self, conversation_id: int, message_id: int | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         assert self.store is not None
         shown = self.customer["id"] if self.customer else None
         conversation, customer = await queries.show_case(
-            self.store, conversation_id, (shown, self._history_limit), HISTORY_PAGE
+            self.store,
+            conversation_id,
+            (shown, self._history_limit),
+            HISTORY_PAGE,
+            self._window.read(conversation_id, message_id),
         )
         if customer["id"] != shown:
             self._history_limit = HISTORY_PAGE  # another customer: their latest page
@@ -311,7 +318,7 @@ class OmniApp(CaseActions):
     async def _open(self, conversation_id: int, message_id: int | None, generation: int) -> None:
         assert self.store is not None
         try:
-            conversation, customer = await self._read_case(conversation_id)
+            conversation, customer = await self._read_case(conversation_id, message_id)
         except Exception:
             if generation == self._open_generation:
                 self._focus_on_open = False  # the case is not shown: the focus stays
@@ -420,64 +427,6 @@ class OmniApp(CaseActions):
         who = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         count = len(fresh)
         self.notify(who, title=f"{count} new message{'s' if count > 1 else ''}")
-
-    # -- views, search, help ---------------------------------------------------
-
-    def action_view(self, key: str) -> None:
-        for view in self.views:
-            if view.key == key:
-                self.inbox.view = view
-                self.inbox.focus()
-
-    @work(exit_on_error=False)
-    async def action_pick_view(self) -> None:
-        assert self.store is not None
-        tags = await queries.all_tags(self.store)
-        choices = [(v.key, f"{v.title}  ({self._counts.get(v.key, '…')})") for v in self.views] + [
-            (f"tag:{t}", f"#{t}") for t in tags
-        ]
-        key = await self.push_screen_wait(PickOne("Inbox view", choices))
-        if key and key.startswith("tag:"):
-            self.inbox.view = tag_view(key[4:])
-        elif key:
-            self.action_view(key)
-
-    @work(exit_on_error=False)
-    async def action_search(self) -> None:
-        assert self.store is not None
-        found = await self.push_screen_wait(SearchScreen(self.store))
-        if found:
-            self.open_conversation(*found, focus=True)
-
-    def action_help(self) -> None:
-        sections: list[tuple[str, list[Binding]]] = []
-        seen: set[str] = set()
-        for node in [self.focused, *(self.focused.ancestors if self.focused else []), self]:
-            if node is None or not hasattr(node, "_bindings"):
-                continue
-            bindings = [b for _, b in node._bindings if b.id not in seen]
-            seen |= {b.id for b in bindings if b.id}
-            if bindings:
-                title = "Console" if node is self else type(node).__name__
-                sections.append((title, bindings))
-        self.push_screen(HelpScreen(sections))
-
-    def palette_commands(self) -> list[tuple[str, str, str]]:
-        return palette_entries(self.views, self.conversation, self.reply_targets(), self.customer)
-
-    def action_reports(self) -> None:
-        from omni_tui.errors import ConfigError
-        from omni_tui.reports.hours import configured_hours
-        from omni_tui.tui import format as fmt
-        from omni_tui.tui.screens.reports import ReportsScreen
-
-        assert self.store is not None
-        try:
-            hours = configured_hours(self.config)
-        except ConfigError as exc:
-            self.notify(str(exc), severity="warning", markup=False)
-            hours = None
-        self.push_screen(ReportsScreen(self.store, now=fmt.now(), hours=hours))
 
 
 def _load_the_rest() -> None:

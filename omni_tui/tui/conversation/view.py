@@ -113,12 +113,20 @@ class ConversationView(Vertical, QuietFocus, can_focus=True):
             super().__init__()
             self.message = message
 
+    class Earlier(Message):
+        """The cursor went past the oldest message read, and the case has older ones."""
+
+        def __init__(self, loaded: int, *, everything: bool) -> None:
+            super().__init__()
+            self.loaded, self.everything = loaded, everything
+
     cursor: reactive[int] = reactive(-1, init=False)
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.data: dict[str, Any] | None = None
         self._first = 0  # index in data["messages"] of the first card painted
+        self._then: str | None = None  # "earlier" or "first": where to go once more are read
         self._expanded: set[int] = set()  # messages whose quotes are unfolded
         self._replying: tuple[str, ...] = ()
 
@@ -149,6 +157,8 @@ class ConversationView(Vertical, QuietFocus, can_focus=True):
     async def show(self, data: dict[str, Any], focus_message: int | None = None) -> None:
         same = self.data is not None and self.data["id"] == data["id"]
         keep = self.current["id"] if same and self.current else None
+        painted_from = self.cards[0]["id"] if same and self.cards else None
+        then, self._then = (self._then if same else None), None
         if not same:
             self._expanded.clear()
         self.data = data
@@ -156,13 +166,29 @@ class ConversationView(Vertical, QuietFocus, can_focus=True):
         wanted = focus_message or keep
         all_ids = [m["id"] for m in messages]
         first = max(0, len(messages) - WINDOW)  # a long thread paints its latest part
-        if same:
-            first = min(first, self._first)  # earlier cards the agent paged to stay
+        if painted_from in all_ids:
+            first = min(first, all_ids.index(painted_from))  # earlier cards paged to stay
         if wanted in all_ids:
             first = min(first, all_ids.index(wanted))
+        if then == "first":
+            first, wanted = 0, all_ids[0] if all_ids else None
         self._paint(messages[first:], first, same)
         ids = [m["id"] for m in messages[first:]]
         self._set_cursor(ids.index(wanted) if wanted in ids else len(ids) - 1)
+        if then == "earlier" and self._first:
+            self._page_earlier()
+
+    @property
+    def _more_before(self) -> bool:
+        """The case has messages older than the ones read."""
+        data = self.data
+        return data is not None and data.get("message_total", 0) > len(data["messages"])
+
+    def _read_earlier(self, then: str) -> None:
+        assert self.data is not None
+        self._then = then
+        everything = then == "first"
+        self.post_message(self.Earlier(len(self.data["messages"]), everything=everything))
 
     def _paint(self, shown: list[dict[str, Any]], first: int, same: bool) -> None:
         assert self.data is not None
@@ -172,7 +198,8 @@ class ConversationView(Vertical, QuietFocus, can_focus=True):
         view = self.messages
         if same and first == self._first and self._update(view, shown):
             return
-        view.show(shown, [self._text(m) for m in shown], first)
+        unread = self.data.get("message_total", 0) - len(self.data["messages"])
+        view.show(shown, [self._text(m) for m in shown], first + max(0, unread))
         self._first = first
 
     def _text(self, message: dict[str, Any]) -> Text:
@@ -256,10 +283,15 @@ class ConversationView(Vertical, QuietFocus, can_focus=True):
     def action_move(self, step: int) -> None:
         if step < 0 and self.cursor == 0 and self._first:
             self._page_earlier()
+        elif step < 0 and self.cursor == 0 and self._more_before:
+            self._read_earlier("earlier")
         elif self.cards:
             self.cursor = max(0, min(len(self.cards) - 1, self.cursor + step))
 
     def action_edge(self, index: int) -> None:
+        if index == 0 and self._more_before:
+            self._read_earlier("first")
+            return
         if index == 0 and self._first and self.data is not None:
             self._paint(self.data["messages"], 0, same=False)
         if self.cards:

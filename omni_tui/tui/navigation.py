@@ -1,0 +1,105 @@
+"""Getting around the console: inbox views, search, help, reports."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker
+
+from omni_tui.lazy import deferred
+from omni_tui.tui.commands import palette_entries
+from omni_tui.tui.inbox import InboxList, InboxView
+from omni_tui.tui.inbox.views import tag_view
+from omni_tui.tui.screens.help import HelpScreen
+from omni_tui.tui.screens.pickers import PickOne
+from omni_tui.tui.screens.search import SearchScreen
+
+if TYPE_CHECKING:
+    from omni_tui import queries
+    from omni_tui.config import Config
+    from omni_tui.store import Store
+    from omni_tui.tui.composer import Target
+else:  # loaded while the agent reads the first page
+    queries = deferred("omni_tui.queries")
+
+
+class Navigation(App[int]):
+    """The console's ways to other views and screens; the app supplies the panes."""
+
+    store: Store | None
+    config: Config
+    views: list[InboxView]
+    conversation: dict[str, Any] | None
+    customer: dict[str, Any] | None
+    _counts: dict[str, int]
+
+    if TYPE_CHECKING:  # the app's and CaseActions'
+
+        def open_conversation(
+            self, conversation_id: int, message_id: int | None = None, *, focus: bool = False
+        ) -> Worker[None]: ...
+
+        def reply_targets(self) -> list[Target]: ...
+
+    @property
+    def inbox(self) -> InboxList:
+        return self.query_one(InboxList)
+
+    def action_view(self, key: str) -> None:
+        for view in self.views:
+            if view.key == key:
+                self.inbox.view = view
+                self.inbox.focus()
+
+    @work(exit_on_error=False)
+    async def action_pick_view(self) -> None:
+        assert self.store is not None
+        tags = await queries.all_tags(self.store)
+        choices = [(v.key, f"{v.title}  ({self._counts.get(v.key, '…')})") for v in self.views] + [
+            (f"tag:{t}", f"#{t}") for t in tags
+        ]
+        key = await self.push_screen_wait(PickOne("Inbox view", choices))
+        if key and key.startswith("tag:"):
+            self.inbox.view = tag_view(key[4:])
+        elif key:
+            self.action_view(key)
+
+    @work(exit_on_error=False)
+    async def action_search(self) -> None:
+        assert self.store is not None
+        found = await self.push_screen_wait(SearchScreen(self.store))
+        if found:
+            self.open_conversation(*found, focus=True)
+
+    def action_help(self) -> None:
+        sections: list[tuple[str, list[Binding]]] = []
+        seen: set[str] = set()
+        for node in [self.focused, *(self.focused.ancestors if self.focused else []), self]:
+            if node is None or not hasattr(node, "_bindings"):
+                continue
+            bindings = [b for _, b in node._bindings if b.id not in seen]
+            seen |= {b.id for b in bindings if b.id}
+            if bindings:
+                title = "Console" if node is self else type(node).__name__
+                sections.append((title, bindings))
+        self.push_screen(HelpScreen(sections))
+
+    def palette_commands(self) -> list[tuple[str, str, str]]:
+        return palette_entries(self.views, self.conversation, self.reply_targets(), self.customer)
+
+    def action_reports(self) -> None:
+        from omni_tui.errors import ConfigError
+        from omni_tui.reports.hours import configured_hours
+        from omni_tui.tui import format as fmt
+        from omni_tui.tui.screens.reports import ReportsScreen
+
+        assert self.store is not None
+        try:
+            hours = configured_hours(self.config)
+        except ConfigError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            hours = None
+        self.push_screen(ReportsScreen(self.store, now=fmt.now(), hours=hours))
