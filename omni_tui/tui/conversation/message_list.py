@@ -17,6 +17,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from omni_tui.tui.conversation.wrap import card_lines
+
 BAR = "▌"
 INDENT = 4  # our replies and notes sit to the right of the customer's words
 
@@ -161,10 +163,7 @@ class MessageList(ScrollView, can_focus=False):
         bar = style(*card, f"message-list--bar-{'current' if current else direction}").rich_style
         indent = INDENT if direction in ("out", "note") else 0
         inner = max(1, self._width - indent - 3)  # bar, one space each side
-        console = self.app.console
-        lines = console.render_lines(
-            self._texts[index], console.options.update_width(inner), style=background, pad=True
-        )
+        lines = card_lines(self._texts[index], inner, background, self.app.console)
         plain = style().rich_style
         left = [Segment(" " * indent, plain)] if indent else []
         left += [Segment(BAR, bar), Segment(" ", background)]
