@@ -9,11 +9,13 @@ repaints, and a click on a hint presses its key, as the stock footer does.
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from rich.text import Text
 from textual import events
 from textual.app import RenderResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widget import Widget
 
 #: (key, shown key, description, enabled) of one hint
@@ -48,6 +50,7 @@ class KeyBar(Widget, can_focus=False):
         self._hints: list[Hint] = []
         self._palette: Hint | None = None
         self._spans: list[tuple[int, int, Hint]] = []
+        self._drawn: dict[tuple[object, ...], tuple[Strip, list[tuple[int, int, Hint]]]] = {}
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -80,7 +83,27 @@ class KeyBar(Widget, can_focus=False):
     def _hint(self, binding: Binding, enabled: bool) -> Hint:
         return binding.key, self.app.get_key_display(binding), binding.description, enabled
 
+    def render_line(self, y: int) -> Strip:
+        """The line, drawn once per set of hints: focus moves back and forth between
+        a few widgets, and their hints are drawn again only when they change."""
+        width = self.size.width
+        key = (tuple(self._hints), self._palette, width, self.app.theme)
+        cached = self._drawn.get(key)
+        if cached is None:
+            line = self._line()
+            base = self.get_visual_style().rich_style
+            segments = Segment.apply_style(line.render(self.app.console), base)
+            strip = Strip(list(segments)).adjust_cell_length(width, base)
+            cached = self._drawn[key] = (strip, self._spans)
+            if len(self._drawn) > 16:
+                self._drawn.pop(next(iter(self._drawn)))
+        strip, self._spans = cached
+        return strip
+
     def render(self) -> RenderResult:
+        return self._line()
+
+    def _line(self) -> Text:
         key_style = self.get_component_rich_style("keybar--key")
         text_style = self.get_component_rich_style("keybar--description")
         line = Text(no_wrap=True, overflow="crop", end="")
