@@ -17,12 +17,14 @@ from sqlmodel import col, select
 
 from adapters.base import AuthError, ChannelError, PullResult, RejectedError
 from adapters.chat.relay import CURSOR_FOLDER
+from adapters.email.imap import ImapAccount
 from adapters.sms.twilio import CURSOR_FOLDER as TWILIO_CURSOR
 from omni_tui import accounts, outbox
 from omni_tui.config import AccountConfig, Config
 from omni_tui.errors import ConfigError
 from omni_tui.ingest import IngestOptions, ingest, prepare
 from omni_tui.ingest_prepare import Prepared
+from omni_tui.parse_pool import ParsePool
 from omni_tui.relay_pull import RelayPull
 from omni_tui.store import AccountHealth, Message, Store, SyncCursor, utcnow
 
@@ -77,9 +79,12 @@ async def record_health(store: Store, report: AccountReport) -> None:
         session.add(health)
 
 
+Ready = tuple[PullResult, "list[Prepared] | None"]
+
+
 async def _store_batches(
     store: Store,
-    batches: AsyncIterator[PullResult],
+    batches: AsyncIterator[Ready],
     report: AccountReport,
     options: IngestOptions,
     progress: Progress | None,
@@ -87,15 +92,16 @@ async def _store_batches(
     """Each batch with its cursor, in one transaction; the pull is closed however this
     ends, so a connection never outlives the sync.
 
-    While one batch is written, the next is pulled and prepared (``ingest.prepare``)
-    on a worker thread: the store's writing and the Python of the next batch overlap.
+    While one batch is written, the next is pulled and prepared (``ingest.prepare``,
+    on a worker thread or process): the store's writing and the Python of the next
+    batch overlap.
     """
     async with aclosing(batches) as pulled:  # type: ignore[type-var]
-        following = asyncio.ensure_future(_pull_and_prepare(pulled, options))
+        following = asyncio.ensure_future(_next(pulled))
         try:
             while (ready := await following) is not None:
                 batch, prepared = ready
-                following = asyncio.ensure_future(_pull_and_prepare(pulled, options))
+                following = asyncio.ensure_future(_next(pulled))
                 result = await ingest(
                     store, batch.messages, batch.cursor, options=options, prepared=prepared
                 )
@@ -110,14 +116,37 @@ async def _store_batches(
                 following.exception()  # it is ours to raise only if it ended the loop
 
 
-async def _pull_and_prepare(
-    pulled: AsyncIterator[PullResult], options: IngestOptions
-) -> tuple[PullResult, list[Prepared] | None] | None:
+async def _next(pulled: AsyncIterator[Ready]) -> Ready | None:
     try:
-        batch = await anext(pulled)
+        return await anext(pulled)
     except StopAsyncIteration:
         return None
-    return batch, await asyncio.to_thread(prepare, batch.messages, options)
+
+
+async def _prepared(
+    pulled: AsyncIterator[PullResult], options: IngestOptions
+) -> AsyncIterator[Ready]:
+    """Each batch with what ``ingest.prepare`` makes of it on a worker thread."""
+    async with aclosing(pulled):  # type: ignore[type-var]
+        async for batch in pulled:
+            yield batch, await asyncio.to_thread(prepare, batch.messages, options)
+
+
+async def _parsed_email(
+    imap: ImapAccount, cursors: dict[str, str | None], options: IngestOptions
+) -> AsyncIterator[Ready]:
+    """Fetched batches, parsed and prepared; a long sync does that in a process
+    of its own (``parse_pool``)."""
+    pool = ParsePool(
+        imap.settings.account, imap.settings.max_attachment_bytes, options.default_region
+    )
+    try:
+        async with aclosing(imap.pull_raw(cursors)) as fetched:
+            async for batch in fetched:
+                messages, prepared = await pool.parse(batch)
+                yield PullResult(messages, batch.cursor), prepared
+    finally:
+        await pool.close()
 
 
 async def sync_email(
@@ -125,8 +154,8 @@ async def sync_email(
 ) -> AccountReport:
     report = AccountReport(account.name, "email")
     imap = await asyncio.to_thread(accounts.imap_account, account)  # may run a command
-    pulled = imap.pull(await cursors(store, account.name))
-    await _store_batches(store, pulled, report, options, progress)
+    ready = _parsed_email(imap, await cursors(store, account.name), options)
+    await _store_batches(store, ready, report, options, progress)
     return report
 
 
@@ -137,7 +166,8 @@ async def sync_twilio(
     twilio = await asyncio.to_thread(accounts.twilio_account, account)  # may run a command
     cursor = (await cursors(store, account.name)).get(TWILIO_CURSOR)
     known = await _recent_provider_ids(store, account.name, since=utcnow() - timedelta(days=3))
-    await _store_batches(store, twilio.pull(cursor, known), report, options, progress)
+    pulled = _prepared(twilio.pull(cursor, known), options)
+    await _store_batches(store, pulled, report, options, progress)
     since = utcnow() - STATUS_POLL_WINDOW
     for sid in await outbox.awaiting_report(store, account.name, since=since):
         try:

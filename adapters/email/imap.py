@@ -203,6 +203,36 @@ def _text(exc: BaseException) -> str:
     return text[2:-1] if text.startswith("b'") else text
 
 
+RawMail = tuple[int, bytes, "datetime | None"]  # uid, the message, INTERNALDATE
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedBatch:
+    """A batch as fetched, before parsing; ``left`` batches of the folder follow it."""
+
+    folder: str
+    uidvalidity: int
+    items: list[RawMail]
+    cursor: Cursor
+    left: int = 0
+
+
+def parse_fetched(
+    account: str, max_attachment_bytes: int, fetched: FetchedBatch
+) -> list[InboundMessage]:
+    """The messages of a fetched batch (a module function: it runs in another process too)."""
+    return [
+        parse_message(
+            raw,
+            account=account,
+            provider_id=f"{fetched.folder}/{fetched.uidvalidity}/{uid}",
+            max_attachment_bytes=max_attachment_bytes,
+            received_at=when,
+        )
+        for uid, raw, when in fetched.items
+    ]
+
+
 class ImapAccount:
     """Pulls every configured folder of one account, in batches with their cursors."""
 
@@ -211,6 +241,12 @@ class ImapAccount:
 
     async def pull(self, cursors: dict[str, str | None]) -> AsyncIterator[PullResult]:
         """Batches of new messages; each carries the folder cursor to commit with it."""
+        async for fetched in self.pull_raw(cursors):
+            messages = await asyncio.to_thread(self.parse, fetched)
+            yield PullResult(messages, fetched.cursor)
+
+    async def pull_raw(self, cursors: dict[str, str | None]) -> AsyncIterator[FetchedBatch]:
+        """``pull`` before parsing: the caller parses each batch (``parse``) where it likes."""
         connection = ImapConnection(self.settings)
         await asyncio.to_thread(connection.open)
         try:
@@ -222,9 +258,12 @@ class ImapAccount:
         finally:
             await asyncio.to_thread(connection.close)
 
+    def parse(self, fetched: FetchedBatch) -> list[InboundMessage]:
+        return parse_fetched(self.settings.account, self.settings.max_attachment_bytes, fetched)
+
     async def _pull_folder(
         self, connection: ImapConnection, folder: str, cursor: str | None
-    ) -> AsyncIterator[PullResult]:
+    ) -> AsyncIterator[FetchedBatch]:
         state = await asyncio.to_thread(connection.select, folder)
         known = FolderState.load(cursor)
         if known is not None and known.uidvalidity == state.uidvalidity:
@@ -236,49 +275,28 @@ class ImapAccount:
         uids = await asyncio.to_thread(connection.uids_from, first)
         size = max(1, self.settings.batch_size)
         chunks = [uids[start : start + size] for start in range(0, len(uids), size)]
-        # the next batch is fetched and parsed while the caller stores this one;
-        # not when fetching marks mail seen, which then happens batch by batch
+        # the next batch is fetched while the caller stores this one; not when
+        # fetching marks mail seen, which then happens batch by batch
         ahead = not self.settings.mark_seen
-        pending: asyncio.Future[list[InboundMessage]] | None = None
+        pending: asyncio.Future[list[RawMail]] | None = None
         try:
             for index, chunk in enumerate(chunks):
                 if pending is None:
-                    pending = self._fetch(connection, folder, state.uidvalidity, chunk)
-                messages = await pending
+                    pending = asyncio.ensure_future(asyncio.to_thread(connection.fetch, chunk))
+                items = await pending
                 pending = None
                 if ahead and index + 1 < len(chunks):
-                    pending = self._fetch(connection, folder, state.uidvalidity, chunks[index + 1])
+                    following = chunks[index + 1]
+                    pending = asyncio.ensure_future(asyncio.to_thread(connection.fetch, following))
                 done = FolderState(state.uidvalidity, chunk[-1], state.highestmodseq)
-                yield PullResult(messages, Cursor(self.settings.account, folder, done.dump()))
+                cursor_after = Cursor(self.settings.account, folder, done.dump())
+                left = len(chunks) - index - 1
+                yield FetchedBatch(folder, state.uidvalidity, items, cursor_after, left)
         finally:
             if pending is not None:  # the connection is closed only once it is idle
                 await asyncio.wait([pending])
                 if not pending.cancelled():
                     pending.exception()
-
-    def _fetch(
-        self, connection: ImapConnection, folder: str, uidvalidity: int, uids: list[int]
-    ) -> asyncio.Future[list[InboundMessage]]:
-        """Fetch and parse ``uids`` in a worker thread."""
-
-        def work() -> list[InboundMessage]:
-            return [
-                self._message(folder, uidvalidity, uid, raw, when)
-                for uid, raw, when in connection.fetch(uids)
-            ]
-
-        return asyncio.ensure_future(asyncio.to_thread(work))
-
-    def _message(
-        self, folder: str, uidvalidity: int, uid: int, raw: bytes, when: datetime | None
-    ) -> InboundMessage:
-        return parse_message(
-            raw,
-            account=self.settings.account,
-            provider_id=f"{folder}/{uidvalidity}/{uid}",
-            max_attachment_bytes=self.settings.max_attachment_bytes,
-            received_at=when,
-        )
 
     async def wait_for_mail(
         self,

@@ -1,0 +1,99 @@
+"""Parsing a long first sync in a process of its own.
+
+Parsing and preparing email is Python from end to end; in the sync's process it
+competes for the interpreter with the writing of the batch before it, whose
+SQLite thread then waits for its turn at every row. A folder with more than a
+couple of batches to fetch is parsed in one worker process instead
+(``parse_worker``), on another core. Short syncs (the everyday case) never start it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import pickle
+import sys
+
+from adapters.base import InboundMessage
+from adapters.email.imap import FetchedBatch, parse_fetched
+from omni_tui import ingest_batch, ingest_prepare
+from omni_tui.ingest_prepare import Prepared
+from omni_tui.parse_worker import SIZE, frame
+
+log = logging.getLogger(__name__)
+
+#: Batches still to come, beyond the one at hand, for the worker to be worth starting.
+WORTH_IT = 2
+
+Parsed = tuple[list[InboundMessage], list[Prepared] | None]
+
+
+def parse_and_prepare(account: str, max_bytes: int, region: str, fetched: FetchedBatch) -> Parsed:
+    """What the worker does with a batch (and the sync's thread, without a worker)."""
+    messages = parse_fetched(account, max_bytes, fetched)
+    if not ingest_batch.fits(messages):
+        return messages, None
+    return messages, ingest_prepare.prepare(messages, region)
+
+
+class ParsePool:
+    """One worker process, started by the first batch with enough after it.
+
+    That batch is parsed here while the worker starts; if the worker ever fails,
+    the rest is parsed here too: a sync never depends on it.
+    """
+
+    def __init__(self, account: str, max_bytes: int, region: str) -> None:
+        self.account, self.max_bytes, self.region = account, max_bytes, region
+        self._worker: asyncio.subprocess.Process | None = None
+        self._failed = False
+
+    async def parse(self, fetched: FetchedBatch) -> Parsed:
+        args = (self.account, self.max_bytes, self.region, fetched)
+        if self._worker is not None and not self._failed:
+            try:
+                return await self._ask(args)
+            except (OSError, EOFError, asyncio.IncompleteReadError, pickle.PickleError) as exc:
+                log.warning("%s: the parsing process failed (%s); parsing here", self.account, exc)
+                self._failed = True
+                await self.close()
+        elif self._worker is None and not self._failed and fetched.left >= WORTH_IT:
+            await self._start()
+        return await asyncio.to_thread(parse_and_prepare, *args)
+
+    async def _start(self) -> None:
+        try:
+            self._worker = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "omni_tui.parse_worker",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+            )
+        except OSError as exc:
+            log.warning("%s: no parsing process (%s)", self.account, exc)
+            self._failed = True
+
+    async def _ask(self, args: tuple[object, ...]) -> Parsed:
+        worker = self._worker
+        assert worker is not None and worker.stdin is not None and worker.stdout is not None
+        request = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
+        worker.stdin.write(frame(request))
+        await worker.stdin.drain()
+        size = int.from_bytes(await worker.stdout.readexactly(SIZE), "big")
+        answer: Parsed = pickle.loads(await worker.stdout.readexactly(size))
+        return answer
+
+    async def close(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is None:
+            return
+        if worker.stdin is not None:
+            worker.stdin.close()  # the worker's end of the conversation: it exits
+        try:
+            await asyncio.wait_for(worker.wait(), 5)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                worker.kill()
+            await worker.wait()

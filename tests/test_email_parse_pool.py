@@ -1,0 +1,93 @@
+"""A long first sync parses in a worker process: the same rows, and nothing lost if it dies."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from omni_tui import parse_pool
+from omni_tui.store import Store
+from omni_tui.sync import sync_once
+from tests.servers import Dovecot
+from tests.test_email import config_for, email, folder  # noqa: F401 (fixture)
+
+MAIL = 14
+BATCH = 3  # five batches: the worker starts with the first
+
+
+def rows(db: Path) -> list[tuple[Any, ...]]:
+    """What an agent would see of each message, in order."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT m.provider_id, m.subject, m.text, m.sender, m.message_id, c.subject,"
+            " (SELECT count(*) FROM attachment a WHERE a.message_id = m.id)"
+            " FROM message m JOIN conversation c ON c.id = m.conversation_id ORDER BY m.id"
+        ).fetchall()
+
+
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Batches the worker process answered."""
+    answered: list[int] = []
+    real = parse_pool.ParsePool._ask
+
+    async def counted(self: parse_pool.ParsePool, args: tuple[object, ...]) -> Any:
+        answer = await real(self, args)
+        answered.append(len(answer[0]))
+        return answer
+
+    monkeypatch.setattr(parse_pool.ParsePool, "_ask", counted)
+    return answered
+
+
+async def sync_into(db: Path, dovecot: Dovecot, folder: str) -> None:  # noqa: F811
+    async with await Store.open(db, create=True) as store:
+        [report] = await sync_once(store, config_for(dovecot, folder))
+    assert (report.state, report.new, report.skipped) == ("ok", MAIL, 0)
+
+
+async def test_a_long_sync_parses_in_a_worker_and_stores_what_a_short_one_stores(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    asked: list[int],
+) -> None:
+    dovecot.deliver(*(email(n) for n in range(MAIL)), folder=folder)
+    monkeypatch.setattr("omni_tui.accounts.IMAP_BATCH", BATCH)
+    await sync_into(tmp_path / "worker.db", dovecot, folder)
+    assert sum(asked) == MAIL - BATCH  # all but the first batch, parsed while it started
+
+    asked.clear()
+    monkeypatch.setattr(parse_pool, "WORTH_IT", 10**6)  # never worth a worker
+    await sync_into(tmp_path / "here.db", dovecot, folder)
+    assert asked == []
+    assert rows(tmp_path / "worker.db") == rows(tmp_path / "here.db")
+    assert len(rows(tmp_path / "here.db")) == MAIL
+
+
+async def test_a_worker_that_dies_mid_sync_loses_and_duplicates_nothing(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dovecot.deliver(*(email(n) for n in range(MAIL)), folder=folder)
+    monkeypatch.setattr("omni_tui.accounts.IMAP_BATCH", BATCH)
+    real, calls = parse_pool.ParsePool._ask, []
+
+    async def dies_on_the_second_batch(self: parse_pool.ParsePool, args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 2 and self._worker is not None:
+            self._worker.kill()  # as the OOM killer would
+            await self._worker.wait()
+        return await real(self, args)
+
+    monkeypatch.setattr(parse_pool.ParsePool, "_ask", dies_on_the_second_batch)
+    await sync_into(tmp_path / "omni.db", dovecot, folder)
+    stored = rows(tmp_path / "omni.db")
+    assert len(stored) == MAIL and len({r[0] for r in stored}) == MAIL
+    assert len(calls) == 2  # after the failure, the rest was parsed in the sync itself
