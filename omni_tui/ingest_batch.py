@@ -387,7 +387,10 @@ class EmailBatch:
         if stored_mid:
             self.seen_message_ids.add(stored_mid)
             self.header_ids[stored_mid] = conversation.id
-        for part in inbound.attachments:
+        written = ready.attachment_shas
+        if written is not None and any(written):
+            self.wrote_blobs = True  # by ``prepare``: made durable before this commits
+        for n, part in enumerate(inbound.attachments):
             self.pending["attachment"].append(
                 {
                     "id": self._take_id("attachment"),
@@ -395,7 +398,9 @@ class EmailBatch:
                     "filename": clean_line(part.filename) or "attachment",
                     "content_type": clean_line(part.content_type) or "application/octet-stream",
                     "size": part.size if part.size is not None else len(part.data or b""),
-                    "sha256": None
+                    "sha256": written[n]
+                    if written is not None
+                    else None
                     if part.data is None
                     else self._blob(self.attachments_dir, part.data),
                     "inline": part.inline,

@@ -13,10 +13,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from adapters.base import InboundMessage
-from omni_tui import identity, raw
+from omni_tui import blobs, identity, raw
 from omni_tui.store.models import to_ms, utcnow
 from omni_tui.text import clean, clean_line, html_to_text
 
@@ -58,6 +59,8 @@ class Prepared:
     raw: dict[str, Any] | None
     #: numbers in an inbound message's text, for merge suggestions
     phones: list[str]
+    #: the attachments' blobs, when ``prepare`` wrote them (None: not written yet)
+    attachment_shas: list[str | None] | None = None
 
 
 def who(inbound: InboundMessage, region: str) -> identity.Address:
@@ -79,11 +82,15 @@ def content(inbound: InboundMessage) -> tuple[datetime, str | None, str, str | N
     return sent_at, clean_line(inbound.subject) or None, text, html_text
 
 
-def prepare(messages: Sequence[InboundMessage], region: str) -> list[Prepared]:
-    return [_one(inbound, region) for inbound in messages]
+def prepare(
+    messages: Sequence[InboundMessage], region: str, attachments_dir: Path | None = None
+) -> list[Prepared]:
+    """With ``attachments_dir``, the attachments are written there too (not yet made
+    durable: ``blobs.flush`` before the rows that name them commit)."""
+    return [_one(inbound, region, attachments_dir) for inbound in messages]
 
 
-def _one(inbound: InboundMessage, region: str) -> Prepared:
+def _one(inbound: InboundMessage, region: str, attachments_dir: Path | None) -> Prepared:
     customer = who(inbound, region)
     sent_at, subject, text, html_text = content(inbound)
     inbound_side = inbound.direction == "in"
@@ -118,4 +125,10 @@ def _one(inbound: InboundMessage, region: str) -> Prepared:
         columns=columns,
         raw=raw.row(inbound.raw) if inbound.raw else None,
         phones=identity.phones_in_text(text, region) if inbound_side else [],
+        attachment_shas=None
+        if attachments_dir is None
+        else [
+            None if part.data is None else blobs.put(attachments_dir, part.data, sync=False)
+            for part in inbound.attachments
+        ],
     )

@@ -14,6 +14,8 @@ import contextlib
 import logging
 import pickle
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 from adapters.base import InboundMessage
 from adapters.email.imap import FetchedBatch, parse_fetched
@@ -29,12 +31,31 @@ WORTH_IT = 2
 Parsed = tuple[list[InboundMessage], list[Prepared] | None]
 
 
-def parse_and_prepare(account: str, max_bytes: int, region: str, fetched: FetchedBatch) -> Parsed:
-    """What the worker does with a batch (and the sync's thread, without a worker)."""
+def parse_and_prepare(
+    account: str, max_bytes: int, region: str, attachments: Path, fetched: FetchedBatch
+) -> Parsed:
+    """What the worker does with a batch (and the sync's thread, without a worker).
+
+    The attachments are written to ``attachments`` here, and their bytes are not
+    handed back: the rows name them by their sha256.
+    """
     messages = parse_fetched(account, max_bytes, fetched)
     if not ingest_batch.fits(messages):
         return messages, None
-    return messages, ingest_prepare.prepare(messages, region)
+    prepared = ingest_prepare.prepare(messages, region, attachments)
+    return [_without_attachment_bytes(m) for m in messages], prepared
+
+
+def _without_attachment_bytes(message: InboundMessage) -> InboundMessage:
+    if not any(part.data is not None for part in message.attachments):
+        return message
+    parts = [
+        part
+        if part.data is None
+        else replace(part, data=None, size=part.size if part.size is not None else len(part.data))
+        for part in message.attachments
+    ]
+    return replace(message, attachments=parts)
 
 
 class ParsePool:
@@ -44,13 +65,14 @@ class ParsePool:
     the rest is parsed here too: a sync never depends on it.
     """
 
-    def __init__(self, account: str, max_bytes: int, region: str) -> None:
+    def __init__(self, account: str, max_bytes: int, region: str, attachments: Path) -> None:
         self.account, self.max_bytes, self.region = account, max_bytes, region
+        self.attachments = attachments
         self._worker: asyncio.subprocess.Process | None = None
         self._failed = False
 
     async def parse(self, fetched: FetchedBatch) -> Parsed:
-        args = (self.account, self.max_bytes, self.region, fetched)
+        args = (self.account, self.max_bytes, self.region, self.attachments, fetched)
         if self._worker is not None and not self._failed:
             try:
                 return await self._ask(args)

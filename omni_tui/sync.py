@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlmodel import col, select
 
@@ -133,12 +134,15 @@ async def _prepared(
 
 
 async def _parsed_email(
-    imap: ImapAccount, cursors: dict[str, str | None], options: IngestOptions
+    imap: ImapAccount, cursors: dict[str, str | None], options: IngestOptions, attachments: Path
 ) -> AsyncIterator[Ready]:
     """Fetched batches, parsed and prepared; a long sync does that in a process
     of its own (``parse_pool``)."""
     pool = ParsePool(
-        imap.settings.account, imap.settings.max_attachment_bytes, options.default_region
+        imap.settings.account,
+        imap.settings.max_attachment_bytes,
+        options.default_region,
+        attachments,
     )
     try:
         async with aclosing(imap.pull_raw(cursors)) as fetched:
@@ -154,7 +158,8 @@ async def sync_email(
 ) -> AccountReport:
     report = AccountReport(account.name, "email")
     imap = await asyncio.to_thread(accounts.imap_account, account)  # may run a command
-    ready = _parsed_email(imap, await cursors(store, account.name), options)
+    known = await cursors(store, account.name)
+    ready = _parsed_email(imap, known, options, store.attachments_dir)
     await _store_batches(store, ready, report, options, progress)
     return report
 

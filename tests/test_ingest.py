@@ -340,7 +340,9 @@ async def test_a_sync_stores_batches_in_order_while_it_pulls_the_next(store: Sto
     def note(account: str, done: int) -> None:
         log.append(f"stored {done}")
 
-    await sync._store_batches(store, _pull(log), report, IngestOptions(), note)
+    await sync._store_batches(
+        store, sync._prepared(_pull(log), IngestOptions()), report, IngestOptions(), note
+    )
     assert report.new == 12 and await _cursor(store) == "after-3"
     assert log.index("pulled 1") < log.index("stored 3")  # the next was pulled meanwhile
     assert log.count("closed") == 1 and log.index("stored 9") < log.index("closed")
@@ -350,7 +352,13 @@ async def test_a_pull_that_fails_midway_keeps_the_batches_before_it(store: Store
     log: list[str] = []
     report = sync.AccountReport("support-mail", "email")
     with pytest.raises(ChannelError):
-        await sync._store_batches(store, _pull(log, fail_at=2), report, IngestOptions(), None)
+        await sync._store_batches(
+            store,
+            sync._prepared(_pull(log, fail_at=2), IngestOptions()),
+            report,
+            IngestOptions(),
+            None,
+        )
     assert await _cursor(store) == "after-1"
     assert len(await _messages(store)) == 6 and log[-1] == "closed"
 
@@ -372,6 +380,8 @@ async def test_a_batch_that_fails_to_store_closes_the_pull_it_was_reading_ahead(
     monkeypatch.setattr(ingest_batch.EmailBatch, "run", second_fails)
     report = sync.AccountReport("support-mail", "email")
     with pytest.raises(RuntimeError, match="disk on fire"):
-        await sync._store_batches(store, _pull(log), report, IngestOptions(), None)
+        await sync._store_batches(
+            store, sync._prepared(_pull(log), IngestOptions()), report, IngestOptions(), None
+        )
     assert await _cursor(store) == "after-0" and report.new == 3
     assert log[-1] == "closed"
