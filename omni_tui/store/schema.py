@@ -365,5 +365,10 @@ V8_SEARCH = (
 )
 
 
+# v9: the search index flushes a batch's words once, not every megabyte: a first
+# sync writes batches of hundreds of emails, and FTS5's default (1 MB) cut each
+# into several small segments that it then merged again.
+V9_SEARCH = ("INSERT INTO message_fts(message_fts, rank) VALUES('hashsize', 16777216)",)
+
 def statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]

@@ -131,6 +131,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     tuple(schema.statements(schema.V7_INDEXES)),
     # v8: bulk inserts index their messages themselves
     schema.V8_SEARCH,
+    # v9: the search index writes a batch's words in one go
+    schema.V9_SEARCH,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
