@@ -21,7 +21,7 @@ from adapters.base import InboundMessage
 from adapters.email.imap import FetchedBatch, parse_fetched
 from omni_tui import ingest_batch, ingest_prepare
 from omni_tui.ingest_prepare import Prepared
-from omni_tui.parse_worker import SIZE, frame
+from omni_tui.parse_worker import READY, SIZE, frame
 
 log = logging.getLogger(__name__)
 
@@ -61,19 +61,22 @@ def _without_attachment_bytes(message: InboundMessage) -> InboundMessage:
 class ParsePool:
     """One worker process, started by the first batch with enough after it.
 
-    That batch is parsed here while the worker starts; if the worker ever fails,
-    the rest is parsed here too: a sync never depends on it.
+    Batches are parsed here until the worker says it is ready; if the worker ever
+    fails, the rest is parsed here too: a sync never depends on it.
     """
+
+    command: tuple[str, ...] = (sys.executable, "-m", "omni_tui.parse_worker")
 
     def __init__(self, account: str, max_bytes: int, region: str, attachments: Path) -> None:
         self.account, self.max_bytes, self.region = account, max_bytes, region
         self.attachments = attachments
         self._worker: asyncio.subprocess.Process | None = None
+        self._ready: asyncio.Future[bytes] | None = None  # the worker has imported
         self._failed = False
 
     async def parse(self, fetched: FetchedBatch) -> Parsed:
         args = (self.account, self.max_bytes, self.region, self.attachments, fetched)
-        if self._worker is not None and not self._failed:
+        if self._worker is not None and not self._failed and self._is_ready():
             try:
                 return await self._ask(args)
             except (OSError, EOFError, asyncio.IncompleteReadError, pickle.PickleError) as exc:
@@ -84,18 +87,29 @@ class ParsePool:
             await self._start()
         return await asyncio.to_thread(parse_and_prepare, *args)
 
+    def _is_ready(self) -> bool:
+        """Until the worker has started, batches are parsed here: none waits for it."""
+        ready = self._ready
+        if ready is None or not ready.done():
+            return False
+        if ready.cancelled() or ready.exception() is not None or ready.result() != READY:
+            self._failed = True
+            return False
+        return True
+
     async def _start(self) -> None:
         try:
             self._worker = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "omni_tui.parse_worker",
+                *self.command,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
             )
         except OSError as exc:
             log.warning("%s: no parsing process (%s)", self.account, exc)
             self._failed = True
+            return
+        assert self._worker.stdout is not None
+        self._ready = asyncio.ensure_future(self._worker.stdout.readexactly(len(READY)))
 
     async def _ask(self, args: tuple[object, ...]) -> Parsed:
         worker = self._worker
@@ -109,12 +123,16 @@ class ParsePool:
 
     async def close(self) -> None:
         worker, self._worker = self._worker, None
+        started = self._ready is not None and self._ready.done()
+        if self._ready is not None and not started:
+            self._ready.cancel()
         if worker is None:
             return
         if worker.stdin is not None:
             worker.stdin.close()  # the worker's end of the conversation: it exits
         try:
-            await asyncio.wait_for(worker.wait(), 5)
+            # one still starting up is not waited for: the sync is done without it
+            await asyncio.wait_for(worker.wait(), 5 if started else 0)
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 worker.kill()

@@ -1,8 +1,9 @@
 """The worker of ``parse_pool``: ``python -m omni_tui.parse_worker``.
 
-Reads requests from stdin and writes answers to stdout, each a pickle preceded
-by its length (8 bytes, big-endian). The pipe is private to the sync that started
-this process; it exits when the sync closes the pipe or goes away.
+Says ``READY`` once imported, then reads requests from stdin and writes answers
+to stdout, each a pickle preceded by its length (8 bytes, big-endian). The pipe
+is private to the sync that started this process; it exits when the sync closes
+the pipe or goes away.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from typing import BinaryIO
 
 SIZE = 8
+READY = b"R"
 
 
 def read_frame(stream: BinaryIO) -> bytes | None:
@@ -30,6 +32,8 @@ def main() -> None:
     from omni_tui.parse_pool import parse_and_prepare
 
     source, sink = sys.stdin.buffer, sys.stdout.buffer
+    sink.write(READY)  # imported: the sync may send batches now
+    sink.flush()
     while (request := read_frame(source)) is not None:
         answer = parse_and_prepare(*pickle.loads(request))
         sink.write(frame(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,19 @@ def rows(db: Path) -> list[tuple[Any, ...]]:
             " (SELECT count(*) FROM attachment a WHERE a.message_id = m.id)"
             " FROM message m JOIN conversation c ON c.id = m.conversation_id ORDER BY m.id"
         ).fetchall()
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sync goes on only once the worker is up, so which batch it gets is known."""
+    real = parse_pool.ParsePool._start
+
+    async def and_ready(self: parse_pool.ParsePool) -> None:
+        await real(self)
+        assert self._ready is not None
+        await asyncio.shield(self._ready)
+
+    monkeypatch.setattr(parse_pool.ParsePool, "_start", and_ready)
 
 
 @pytest.fixture
@@ -54,6 +70,7 @@ async def test_a_long_sync_parses_in_a_worker_and_stores_what_a_short_one_stores
     folder: str,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    started: None,
     asked: list[int],
 ) -> None:
     dovecot.deliver(*(email(n) for n in range(MAIL)), folder=folder)
@@ -74,6 +91,7 @@ async def test_a_worker_that_dies_mid_sync_loses_and_duplicates_nothing(
     folder: str,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    started: None,
 ) -> None:
     dovecot.deliver(*(email(n) for n in range(MAIL)), folder=folder)
     monkeypatch.setattr("omni_tui.accounts.IMAP_BATCH", BATCH)
@@ -91,3 +109,21 @@ async def test_a_worker_that_dies_mid_sync_loses_and_duplicates_nothing(
     stored = rows(tmp_path / "omni.db")
     assert len(stored) == MAIL and len({r[0] for r in stored}) == MAIL
     assert len(calls) == 2  # after the failure, the rest was parsed in the sync itself
+
+
+async def test_a_worker_that_never_starts_keeps_no_batch_waiting(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    asked: list[int],
+) -> None:
+    dovecot.deliver(*(email(n) for n in range(MAIL)), folder=folder)
+    monkeypatch.setattr("omni_tui.accounts.IMAP_BATCH", BATCH)
+    stuck = (sys.executable, "-c", "import time; time.sleep(60)")  # as a swapping machine would
+    monkeypatch.setattr(parse_pool.ParsePool, "command", stuck)
+    began = time.monotonic()
+    await sync_into(tmp_path / "omni.db", dovecot, folder)
+    assert time.monotonic() - began < 5  # a started worker gets 5 s to exit; this one none
+    assert asked == []
+    assert len(rows(tmp_path / "omni.db")) == MAIL

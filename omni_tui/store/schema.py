@@ -370,5 +370,6 @@ V8_SEARCH = (
 # into several small segments that it then merged again.
 V9_SEARCH = ("INSERT INTO message_fts(message_fts, rank) VALUES('hashsize', 16777216)",)
 
+
 def statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
