@@ -203,7 +203,8 @@ async def run(db: Path, plan: dict[str, Any]) -> dict[str, Any]:
             if kind == "key":
                 inbox.focus()
                 inbox.highlighted = value
-            await pilot.pause()  # settle (not timed)
+            await pilot.pause()  # settle (not timed): the moved cursor is painted
+            await painted(app)  # before enter, as an agent sees the row before pressing it
             before = {id(w) for w in app.workers}
             PHASE.clear()
             _COUNT.clear()
