@@ -7,12 +7,26 @@ from typing import Any, ClassVar
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from omni_tui.tui.quiet_focus import QuietFocus
+
+
+def cursor_bindings(prefix: str) -> list[Binding]:
+    """The keys every cursor list answers, with ids under ``prefix`` so each list remaps alone."""
+    return [
+        Binding("j,down", "move(1)", "Down", show=False, id=f"{prefix}.down"),
+        Binding("k,up", "move(-1)", "Up", show=False, id=f"{prefix}.up"),
+        Binding("g,home", "first", "First", show=False, id=f"{prefix}.first"),
+        Binding("G,end", "last", "Last", show=False, id=f"{prefix}.last"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id=f"{prefix}.page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id=f"{prefix}.page_down"),
+        Binding("enter", "select", "Open", show=False, id=f"{prefix}.open"),
+    ]
 
 
 class CursorList(ScrollView, QuietFocus, can_focus=True):

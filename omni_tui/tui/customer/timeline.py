@@ -7,12 +7,11 @@ from typing import Any
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
 from textual.message import Message
 
 from omni_tui.text import clean_line
 from omni_tui.tui import format as fmt
-from omni_tui.tui.cursor_list import CursorList
+from omni_tui.tui.cursor_list import CursorList, cursor_bindings
 
 LINE_CHARS = 400  # more than any pane is wide: the rest of a long message is never drawn
 ARROWS = {"in": " ← ", "out": " → ", "note": " ✎ "}
@@ -57,13 +56,7 @@ class Timeline(CursorList):
     """
 
     BINDINGS = [
-        Binding("j,down", "move(1)", "Down", show=False, id="timeline.down"),
-        Binding("k,up", "move(-1)", "Up", show=False, id="timeline.up"),
-        Binding("g,home", "first", "First", show=False, id="timeline.first"),
-        Binding("G,end", "last", "Last", show=False, id="timeline.last"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="timeline.page_up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="timeline.page_down"),
-        Binding("enter", "select", "Open", show=False, id="timeline.open"),
+        *cursor_bindings("timeline"),
     ]
 
     COMPONENT_CLASSES = {"timeline--cursor", "timeline--cursor-blurred"}

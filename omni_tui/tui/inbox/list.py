@@ -14,7 +14,7 @@ from textual.reactive import reactive
 
 from omni_tui.store import Store, listing
 from omni_tui.tui import format as fmt
-from omni_tui.tui.cursor_list import CursorList
+from omni_tui.tui.cursor_list import CursorList, cursor_bindings
 from omni_tui.tui.inbox.views import FIRST_SORT, PAGE, FirstPage, InboxView, page_filter
 
 #: the next page is read when the cursor comes this close to the last row
@@ -67,13 +67,7 @@ class InboxList(CursorList):
     ROW_HEIGHT = 2
 
     BINDINGS = [
-        Binding("j,down", "move(1)", "Down", show=False, id="inbox.down"),
-        Binding("k,up", "move(-1)", "Up", show=False, id="inbox.up"),
-        Binding("g,home", "first", "First", show=False, id="inbox.first"),
-        Binding("G,end", "last", "Last", show=False, id="inbox.last"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="inbox.page_up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="inbox.page_down"),
-        Binding("enter", "select", "Open", show=False, id="inbox.open"),
+        *cursor_bindings("inbox"),
         Binding(
             "o",
             "toggle_sort",
