@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 from rich.style import Style
 from rich.text import Text
@@ -52,6 +53,22 @@ def test_plain_lines_wrap_cell_for_cell_as_rich_wraps_them(width: int) -> None:
     text = Text("\n").join(Text(line) for line in [*TRICKY, *made])
     ours = card_lines(text, width, CARD, Console(width=200))
     assert cells(ours) == cells(rich_lines(text, width))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "\u2705 abcdefghijklmnopq cafe\u0301",  # a wide emoji and a combining accent
+        "\u6ce8\u6587 ok ok ok ok ok ok cafe\u0301 Zoe\u0308 and more words to wrap here",
+        "\u2764\ufe0f hearts \u2764\ufe0f joined to their variation selector " * 2,
+        "flags \U0001f1e9\U0001f1ea and people \U0001f469\u200d\U0001f4bb at work " * 2,
+    ],
+)
+def test_lines_mixing_wide_and_zero_width_characters_wrap_as_rich_wraps_them(line: str) -> None:
+    """Two cells and zero cells add up to as many cells as characters: not one cell each."""
+    ours = card_lines(Text(line), 20, CARD, Console(width=200))
+    assert cells(ours) == cells(rich_lines(Text(line), 20))
+    assert all(sum(cell_len(seg.text) for seg in row) == 20 for row in ours)
 
 
 def test_wide_and_tabbed_lines_wrap_as_rich_wraps_them() -> None:

@@ -10,8 +10,10 @@ Rich wraps it.
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import cache
 
-from rich.cells import cell_len
+from rich.cells import get_character_cell_size
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
@@ -25,7 +27,7 @@ def card_lines(text: Text, width: int, style: Style, console: Console) -> list[l
     out: list[list[Segment]] = []
     for line in text.split("\n", allow_blank=True):
         plain = line.plain
-        if "\t" in plain or cell_len(plain) != len(plain):  # tabs, wide or joining characters
+        if not one_cell_each(plain):  # tabs, wide or joining characters
             options = console.options.update_width(width)
             out += console.render_lines(line, options, style=style, pad=True)
             continue
@@ -43,6 +45,26 @@ def card_lines(text: Text, width: int, style: Style, console: Console) -> list[l
                 cut.append(Segment(" " * (width - (b - a)), style))
             out.append(cut)
     return out
+
+
+def one_cell_each(plain: str) -> bool:
+    """Every character is one cell and a grapheme of its own, so a piece of ``n``
+    characters is ``n`` cells wide. Totals are not enough: a wide character and a
+    combining accent add up to as many cells as characters."""
+    if plain.isascii():
+        return plain.isprintable()
+    return _one_cell_characters().issuperset(plain)
+
+
+@cache
+def _one_cell_characters() -> frozenset[str]:
+    """Letters, digits, punctuation and symbols up to U+2FFF that Rich draws in one
+    cell; marks and controls are left out, as they join the character before."""
+    return frozenset(
+        ch
+        for ch in map(chr, [*range(0x20, 0x7F), *range(0xA0, 0x3000)])
+        if unicodedata.category(ch)[0] not in "MC" and get_character_cell_size(ch) == 1
+    )
 
 
 def wrap_ascii(line: str, width: int) -> list[tuple[int, int]]:
