@@ -276,6 +276,28 @@ async def test_a_long_case_reads_its_latest_messages_and_k_reads_earlier_ones(
         assert view.current is not None and view.current["text"].startswith("My grinder")
 
 
+async def test_a_new_message_keeps_the_cursor_on_the_oldest_message_read(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The case grows by the new message; the one the agent is reading stays put."""
+    monkeypatch.setattr(window, "MESSAGE_PAGE", 30)
+    await add_follow_ups(db, 45)
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        view = app.query_one(ConversationView)
+        for _ in range(29):
+            await pilot.press("k")
+        assert view.current is not None and view.current["text"] == "follow-up number 15"
+        async with await Store.open(db) as store:  # as the sync daemon would
+            await ingest(store, [maria("late", "one more thing", 0)])
+        app.open_conversation(view.data["id"])  # the repaint the live watch asks for
+        await settle(app, pilot)
+        assert view.data is not None and len(view.data["messages"]) == 31
+        assert view.data["messages"][-1]["text"] == "one more thing"
+        assert view.current is not None and view.current["text"] == "follow-up number 15"
+
+
 async def test_g_in_a_long_case_goes_to_its_very_first_message(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

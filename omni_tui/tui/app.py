@@ -327,6 +327,8 @@ class OmniApp(Navigation, CaseActions):
             return
         previous = self.conversation["id"] if self.conversation else None
         self.conversation, self.customer = conversation, customer
+        messages = conversation["messages"]
+        self._window.loaded(conversation_id, messages[0]["id"] if messages else None)
         with self.batch_update():
             view = self.query_one(ConversationView)
             await view.show(conversation, message_id)

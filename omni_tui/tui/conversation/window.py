@@ -31,3 +31,13 @@ class CaseWindow:
     def earlier(self, loaded: int, *, everything: bool = False) -> None:
         """The agent went past the oldest message read: a page more, or all of them."""
         self.latest = None if everything else loaded + MESSAGE_PAGE
+
+    def loaded(self, conversation_id: int, oldest: int | None) -> None:
+        """The case was read from ``oldest`` on; its repaints read at least that far.
+
+        "The latest page" moves as messages arrive: without this, a new message
+        pushed the oldest one read out of the view, and the cursor resting on it
+        jumped to the newest card.
+        """
+        if conversation_id == self.conversation_id and oldest is not None:
+            self.since = oldest
