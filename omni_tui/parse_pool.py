@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import pickle
 import sys
 from dataclasses import replace
@@ -58,6 +59,16 @@ def _without_attachment_bytes(message: InboundMessage) -> InboundMessage:
     return replace(message, attachments=parts)
 
 
+def _worker_env() -> dict[str, str]:
+    """This process's environment, with the folder this omni-tui was imported from first."""
+    import omni_tui
+
+    root = str(Path(omni_tui.__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
+
+
 class ParsePool:
     """One worker process, started by the first batch with enough after it.
 
@@ -65,7 +76,9 @@ class ParsePool:
     fails, the rest is parsed here too: a sync never depends on it.
     """
 
-    command: tuple[str, ...] = (sys.executable, "-m", "omni_tui.parse_worker")
+    #: ``-P``: the worker imports omni-tui from where this process did (``env``), never
+    #: from the directory the console happens to be started in.
+    command: tuple[str, ...] = (sys.executable, "-P", "-m", "omni_tui.parse_worker")
 
     def __init__(self, account: str, max_bytes: int, region: str, attachments: Path) -> None:
         self.account, self.max_bytes, self.region = account, max_bytes, region
@@ -73,6 +86,7 @@ class ParsePool:
         self._worker: asyncio.subprocess.Process | None = None
         self._ready: asyncio.Future[bytes] | None = None  # the worker has imported
         self._failed = False
+        self._asking = False  # a batch is with the worker
 
     async def parse(self, fetched: FetchedBatch) -> Parsed:
         args = (self.account, self.max_bytes, self.region, self.attachments, fetched)
@@ -103,6 +117,10 @@ class ParsePool:
                 *self.command,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
+                # not the console's screen: a failure shows as the same error raised
+                # again when the sync parses that batch itself
+                stderr=asyncio.subprocess.DEVNULL,
+                env=_worker_env(),
             )
         except OSError as exc:
             log.warning("%s: no parsing process (%s)", self.account, exc)
@@ -115,10 +133,12 @@ class ParsePool:
         worker = self._worker
         assert worker is not None and worker.stdin is not None and worker.stdout is not None
         request = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
+        self._asking = True
         worker.stdin.write(frame(request))
         await worker.stdin.drain()
         size = int.from_bytes(await worker.stdout.readexactly(SIZE), "big")
         answer: Parsed = pickle.loads(await worker.stdout.readexactly(size))
+        self._asking = False
         return answer
 
     async def close(self) -> None:
@@ -130,9 +150,12 @@ class ParsePool:
             return
         if worker.stdin is not None:
             worker.stdin.close()  # the worker's end of the conversation: it exits
+        # One still starting up is not waited for: the sync is done without it. Nor is
+        # one holding a batch nobody will read (the sync failed or was stopped): it
+        # would sit writing its answer into a full pipe.
+        patience = 5 if started and not self._asking else 0
         try:
-            # one still starting up is not waited for: the sync is done without it
-            await asyncio.wait_for(worker.wait(), 5 if started else 0)
+            await asyncio.wait_for(worker.wait(), patience)
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 worker.kill()

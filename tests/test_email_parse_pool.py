@@ -127,3 +127,41 @@ async def test_a_worker_that_never_starts_keeps_no_batch_waiting(
     assert time.monotonic() - began < 5  # a started worker gets 5 s to exit; this one none
     assert asked == []
     assert len(rows(tmp_path / "omni.db")) == MAIL
+
+
+async def test_a_sync_started_beside_another_omni_tui_checkout_parses_with_its_own_code(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    started: None,
+    asked: list[int],
+) -> None:
+    """The console is often started in a project folder; the worker never imports from it."""
+    impostor = tmp_path / "checkout" / "omni_tui"
+    impostor.mkdir(parents=True)
+    (impostor / "__init__.py").write_text("")
+    (impostor / "parse_worker.py").write_text("raise SystemExit('not this one')\n")
+    monkeypatch.chdir(impostor.parent)
+    dovecot.deliver(*(email(n) for n in range(MAIL)), folder=folder)
+    monkeypatch.setattr("omni_tui.accounts.IMAP_BATCH", BATCH)
+    await sync_into(tmp_path / "omni.db", dovecot, folder)
+    assert sum(asked) == MAIL - BATCH  # omni-tui's own worker parsed them
+
+
+async def test_closing_while_the_worker_holds_a_batch_does_not_wait_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync stopped mid-batch (the console quits) ends now, not after the worker's grace."""
+    holds = "import sys, time; sys.stdout.write('R'); sys.stdout.flush(); time.sleep(60)"
+    monkeypatch.setattr(parse_pool.ParsePool, "command", (sys.executable, "-c", holds))
+    pool = parse_pool.ParsePool("support", 1 << 20, "US", tmp_path)
+    await pool._start()
+    assert pool._ready is not None and await pool._ready == parse_pool.READY
+    asking = asyncio.ensure_future(pool._ask(("a batch",)))
+    await asyncio.sleep(0.2)
+    asking.cancel()
+    began = time.monotonic()
+    await pool.close()
+    assert time.monotonic() - began < 2  # a worker with nothing in hand gets 5 s
+    assert pool._worker is None
