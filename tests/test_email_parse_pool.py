@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sqlite3
 import sys
 import time
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from omni_tui import parse_pool
+from omni_tui import blobs, parse_pool
 from omni_tui.store import Store
 from omni_tui.sync import sync_once
 from tests.servers import Dovecot
@@ -84,6 +88,52 @@ async def test_a_long_sync_parses_in_a_worker_and_stores_what_a_short_one_stores
     assert asked == []
     assert rows(tmp_path / "worker.db") == rows(tmp_path / "here.db")
     assert len(rows(tmp_path / "here.db")) == MAIL
+
+
+def with_attachment(n: int) -> bytes:
+    """Message ``n`` with a file; messages 0 and 1 carry the same one."""
+    message = message_from_bytes(email(n), policy=email_policy.default)
+    assert isinstance(message, EmailMessage)
+    message.add_attachment(
+        f"invoice {max(n, 1)}\n".encode() * 500,
+        maintype="application",
+        subtype="pdf",
+        filename=f"invoice-{n}.pdf",
+    )
+    return message.as_bytes()
+
+
+async def test_attachments_written_by_the_worker_are_on_disk_before_their_rows_commit(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    started: None,
+    asked: list[int],
+) -> None:
+    dovecot.deliver(*(with_attachment(n) for n in range(MAIL)), folder=folder)
+    monkeypatch.setattr("omni_tui.accounts.IMAP_BATCH", BATCH)
+    db = tmp_path / "worker" / "omni.db"
+    db.parent.mkdir()
+    flushes: list[int] = []  # attachment rows committed when each flush ran
+    real_flush = blobs.flush
+
+    def counted_flush() -> None:
+        real_flush()
+        with sqlite3.connect(db) as conn:
+            flushes.append(conn.execute("SELECT count(*) FROM attachment").fetchone()[0])
+
+    monkeypatch.setattr(blobs, "flush", counted_flush)
+    await sync_into(db, dovecot, folder)
+    assert sum(asked) == MAIL - BATCH
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT sha256, size FROM attachment ORDER BY id").fetchall()
+    assert len(stored) == MAIL and len({sha for sha, _ in stored}) == MAIL - 1  # 0 and 1 share
+    for sha, size in stored:
+        data = blobs.get(db.parent / "attachments", sha)
+        assert len(data) == size and hashlib.sha256(data).hexdigest() == sha
+    # one flush per batch, each before that batch's rows were committed
+    assert flushes == [n * BATCH for n in range(len(flushes))] and len(flushes) == 5
 
 
 async def test_a_worker_that_dies_mid_sync_loses_and_duplicates_nothing(
