@@ -136,7 +136,9 @@ VIEW_CHANNELS = ("email", "sms", "chat", "phone")
 
 
 async def view_counts(store: Store, agent: str) -> dict[str, int]:
-    """Unresolved conversations per inbox view: one pass over the unresolved rows."""
+    """Conversations per inbox view, as each view lists them: one pass over the
+    unresolved rows. Mine, Unassigned and All list open cases (pending and snoozed
+    ones have views of their own); a channel's view lists every unresolved case."""
 
     def count_if(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
@@ -144,8 +146,8 @@ async def view_counts(store: Store, agent: str) -> dict[str, int]:
     columns = (
         [count_if(Conversation.status == s) for s in UNRESOLVED]
         + [
-            count_if(Conversation.assignee == agent),
-            count_if(col(Conversation.assignee).is_(None)),
+            count_if((Conversation.status == "open") & (Conversation.assignee == agent)),
+            count_if((Conversation.status == "open") & col(Conversation.assignee).is_(None)),
         ]
         + [
             count_if(sqlite.csv_contains(col(Conversation.channels), c))  # type: ignore[arg-type]
@@ -160,7 +162,7 @@ async def view_counts(store: Store, agent: str) -> dict[str, int]:
     keys = [f"status:{s}" for s in UNRESOLVED] + ["mine", "unassigned"]
     keys += [f"channel:{c}" for c in VIEW_CHANNELS]
     counts.update(zip(keys, values, strict=True))
-    counts["all"] = sum(counts[f"status:{s}"] for s in UNRESOLVED)
+    counts["all"] = counts["status:open"]
     return counts
 
 

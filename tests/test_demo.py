@@ -6,6 +6,7 @@ import asyncio
 import re
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -265,3 +266,18 @@ def test_the_script_is_consistent() -> None:
     assert len(queued) == 1
     keys = [customer.key for customer in CUSTOMERS]
     assert len(keys) == len(set(keys))
+
+
+async def test_every_inbox_view_counts_the_cases_it_lists(store: Store) -> None:
+    """The number beside a view's title is the number of rows the agent can walk."""
+    from omni_tui import queries
+    from omni_tui.tui.inbox.views import default_views
+
+    counts = await queries.view_counts(store, "Ben")
+    views = default_views("Ben")
+    async with store.read() as session:
+        statuses = set((await session.exec(select(Conversation.status))).all())
+    assert {"open", "pending", "snoozed"} <= statuses  # the views differ on this store
+    for view in views:
+        listed = await queries.list_conversations(store, replace(view.where, limit=10_000))
+        assert counts[view.key] == len(listed), view.title
