@@ -220,6 +220,21 @@ async def test_reply_by_sms_to_an_email_customer_keeps_history(db: Path) -> None
     assert {m["channel"] for m in history} == {"email", "sms"}
 
 
+async def test_after_sending_the_cursor_is_on_the_reply_and_the_keys_go_on(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        view = app.query_one(ConversationView)
+        await pilot.press("g")  # reading the case from its start
+        await pilot.press("r", *"A new grinder ships today", "ctrl+s")
+        await settle(app, pilot)
+        assert not app.query_one(Composer).display
+        assert app.focused is view
+        assert view.current is not None and view.current["text"] == "A new grinder ships today"
+        await pilot.press("k")  # the keys work without a tab first
+        assert view.current is not None and view.current["text"] != "A new grinder ships today"
+
+
 async def test_a_typed_reply_survives_quitting_as_a_draft(db: Path) -> None:
     app = console(db)
     async with app.run_test(size=(160, 40)) as pilot:

@@ -19,6 +19,7 @@ from omni_tui.errors import OmniError
 from omni_tui.lazy import deferred
 from omni_tui.tui.composer import Composer, Target
 from omni_tui.tui.composer.composer import default_target, reply_targets
+from omni_tui.tui.conversation import ConversationView
 from omni_tui.tui.screens.pickers import AskText, PickOne
 from omni_tui.tui.store_guard import StoreGuard
 from omni_tui.when import parse_when
@@ -188,9 +189,11 @@ class CaseActions(App[int]):
                 default_region=self.config.identity.default_region,
             )
         if await self._do("Send", change):
+            view = self.query_one(ConversationView)
+            view.follow_latest()  # what was just written shows when the case repaints
+            self.query_one(Composer).display = False
+            view.focus()  # j/k go on at once: the hidden composer held the focus
             await drafts.delete_draft(store, case, self.agent)
-            composer = self.query_one(Composer)
-            composer.display = False
             self.notify("Note added" if event.mode == "note" else "Reply queued in the outbox")
             await presence.heartbeat(store, self.agent, composing=None)
 

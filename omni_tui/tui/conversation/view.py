@@ -126,7 +126,9 @@ class ConversationView(Vertical, QuietFocus, can_focus=True):
         super().__init__(**kw)
         self.data: dict[str, Any] | None = None
         self._first = 0  # index in data["messages"] of the first card painted
-        self._then: str | None = None  # "earlier" or "first": where to go once more are read
+        # where to go once the case is read again: "earlier" or "first" (more were
+        # asked for), "last" (the agent just wrote the newest message)
+        self._then: str | None = None
         self._expanded: set[int] = set()  # messages whose quotes are unfolded
         self._replying: tuple[str, ...] = ()
 
@@ -172,11 +174,17 @@ class ConversationView(Vertical, QuietFocus, can_focus=True):
             first = min(first, all_ids.index(wanted))
         if then == "first":
             first, wanted = 0, all_ids[0] if all_ids else None
+        elif then == "last" and all_ids:
+            wanted = all_ids[-1]
         self._paint(messages[first:], first, same)
         ids = [m["id"] for m in messages[first:]]
         self._set_cursor(ids.index(wanted) if wanted in ids else len(ids) - 1)
         if then == "earlier" and self._first:
             self._page_earlier()
+
+    def follow_latest(self) -> None:
+        """The next repaint of this case puts the cursor on its newest message."""
+        self._then = "last"
 
     @property
     def _more_before(self) -> bool:
