@@ -316,13 +316,37 @@ async def test_search_opens_the_case_at_the_matching_message(db: Path) -> None:
         assert view.current is not None and "Canada" in view.current["text"]
 
 
+PANES = ("inbox", "conversation", "customer")
+
+
 async def test_the_console_is_usable_at_80_by_24(db: Path) -> None:
     app = console(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_case(app, pilot, "Broken grinder")
         assert app.query_one("#customer-pane").has_class("-collapsed")
         await pilot.press("right_square_bracket")
+        await pilot.pause()
         assert not app.query_one("#customer-pane").has_class("-collapsed")
+        # the history takes the inbox's place: the case keeps room to be read
+        assert app.query_one("#inbox-pane").has_class("-collapsed")
+        assert app.query_one("#conversation-pane").size.width >= 30
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert app.query_one("#customer-pane").has_class("-collapsed")
+        assert app.query_one("#conversation-pane").size.width >= 30
+
+
+async def test_at_120_columns_the_case_is_the_widest_pane(db: Path) -> None:
+    from tests.test_console_actions import screen_text
+
+    app = console(db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        widths = {p: app.query_one(f"#{p}-pane").size.width for p in PANES}
+        assert widths["conversation"] > max(widths["inbox"], widths["customer"])
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert "maria@example.com" in screen_text(app)  # who the reply goes to, in full
 
 
 async def test_a_message_ingested_by_another_process_appears_within_a_second(db: Path) -> None:

@@ -203,6 +203,11 @@ class OmniApp(Navigation, CaseActions):
             target = self.query_one(ConversationView) if pane != "conversation" else self.inbox
             target.focus()
         widget.toggle_class("-collapsed")
+        if self.size.width < NARROW and not widget.has_class("-collapsed"):
+            # two panes at most: the case keeps room to be read and answered
+            other = {"inbox": "customer", "customer": "inbox"}.get(pane)
+            if other is not None:
+                self.query_one(f"#{other}-pane").add_class("-collapsed")
 
     # -- loading -------------------------------------------------------------
 
