@@ -271,9 +271,15 @@ async def test_help_lists_every_console_binding_with_its_id(db: Path) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        listed = {b.id for _, bindings in app.screen.sections for b in bindings}
-        assert {b.id for b in OmniApp.BINDINGS} <= listed
+        rows = [(keys, b) for _, bindings in app.screen.sections for keys, b in bindings]
+        listed = [b.id for _, b in rows]
+        assert {b.id for b in OmniApp.BINDINGS} <= set(listed)
         assert "inbox.sort" in listed  # the focused widget's keys too
+        ids = [i for i in listed if i]
+        assert len(ids) == len(set(ids))  # a binding with two keys is one row
+        keys = {b.id: k for k, b in rows}
+        # keys as the terminal shows them, not their names
+        assert (keys["app.help"], keys["app.search"], keys["inbox.down"]) == ("?", "/", "j ↓")
 
 
 async def test_keys_can_be_remapped_by_binding_id(db: Path) -> None:

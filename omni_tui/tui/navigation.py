@@ -75,17 +75,28 @@ class Navigation(App[int]):
             self.open_conversation(*found, focus=True)
 
     def action_help(self) -> None:
-        sections: list[tuple[str, list[Binding]]] = []
+        sections: list[tuple[str, list[tuple[str, Binding]]]] = []
         seen: set[str] = set()
         for node in [self.focused, *(self.focused.ancestors if self.focused else []), self]:
             if node is None or not hasattr(node, "_bindings"):
                 continue
-            bindings = [b for _, b in node._bindings if b.id not in seen]
-            seen |= {b.id for b in bindings if b.id}
-            if bindings:
+            # one row per binding, its keys together as the terminal shows them ("j ↓")
+            rows: dict[str, tuple[list[str], Binding]] = {}
+            for _, b in node._bindings:
+                name = b.id or f"{b.action}|{b.description}"
+                if name in seen or not (b.tooltip or b.description):
+                    continue
+                rows.setdefault(name, ([], b))[0].append(b.key)
+            seen |= set(rows)
+            if rows:
                 title = "Console" if node is self else type(node).__name__
-                sections.append((title, bindings))
+                sections.append((title, [(self._keys_shown(keys), b) for keys, b in rows.values()]))
         self.push_screen(HelpScreen(sections))
+
+    def _keys_shown(self, keys: list[str]) -> str:
+        """Letters first, then named keys: "j ↓", "G end"."""
+        ordered = sorted(keys, key=lambda key: len(key) > 1)
+        return " ".join(self.get_key_display(Binding(key, "")) for key in ordered)
 
     def palette_commands(self) -> list[tuple[str, str, str]]:
         return palette_entries(self.views, self.conversation, self.reply_targets(), self.customer)

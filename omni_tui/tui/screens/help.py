@@ -14,7 +14,8 @@ from textual.widgets import Static
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
 
-    def __init__(self, sections: list[tuple[str, list[Binding]]]) -> None:
+    def __init__(self, sections: list[tuple[str, list[tuple[str, Binding]]]]) -> None:
+        """``sections``: a title, and each binding with its keys as the footer shows them."""
         super().__init__(classes="dialog")
         self.sections = sections
 
@@ -25,8 +26,8 @@ class HelpScreen(ModalScreen[None]):
         grid.add_column("id", style="dim", no_wrap=True)
         for title, bindings in self.sections:
             grid.add_row(Text(title, style="bold underline"), "", "")
-            for b in bindings:
-                grid.add_row(b.key_display or b.key, b.tooltip or b.description, b.id or "")
+            for keys, b in bindings:
+                grid.add_row(keys, b.tooltip or b.description, b.id or "")
         with VerticalScroll(classes="dialog-box help-box"):
             yield Static(
                 Text("Keys — remap any of them by id under [keys] in the config", style="bold"),
