@@ -76,6 +76,19 @@ def test_list_filters_by_assignee_mine_and_unassigned(cli: Cli) -> None:
     assert ids(cli.json("list", "--assignee", "bruno")) == []
 
 
+def test_list_for_people_says_when_the_limit_cut_it_and_no_resolved_case_waits(cli: Cli) -> None:
+    assert cli("resolve", str(MARIA)).code == 0
+    cut = cli("list", "--limit", "2")
+    assert cut.code == 0 and "the first 2 shown; --limit N shows more" in cut.err
+    whole = cli("list")
+    assert whole.code == 0 and whole.err == ""
+    rows = {line.split()[0]: line.split() for line in whole.out.splitlines()[1:]}
+    # ... ASSIGNEE WAITING LAST(date time): a resolved case waits for nobody
+    assert rows[str(MARIA)][1] == "resolved" and rows[str(MARIA)][-3] == "-"
+    assert rows[str(BOB)][-3] != "-"  # an open case still shows how long it waits
+    assert cli.json("list", "--limit", "2") == cli.json("list")[:2]  # scripts get data only
+
+
 def test_list_with_no_match_prints_exactly_an_empty_json_array(cli: Cli) -> None:
     result = cli("list", "--tag", "no-such-tag", "--json")
     assert (result.code, result.out.strip(), result.err) == (0, "[]", "")

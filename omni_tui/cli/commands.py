@@ -99,6 +99,8 @@ async def list_(ctx: Context) -> int:
         output.emit_json(items)
     else:
         output.conversation_rows(items)
+        if len(items) == a.limit:  # a person reading may take it for all of them
+            output.info(f"the first {a.limit} shown; --limit N shows more")
     return 0
 
 

@@ -115,7 +115,7 @@ def conversation_rows(items: Sequence[dict[str, Any]]) -> None:
                 c["customer_name"] or c["customer_address"] or f"#{c['customer_id']}",
                 c["subject"][:60],
                 c["assignee"] or "-",
-                ago(c["waiting_since"]),
+                ago(c["waiting_since"]) if c["status"] != "resolved" else "-",  # nobody waits
                 local(c["last_message_at"]),
             ]
             for c in items
