@@ -322,6 +322,21 @@ async def test_search_opens_the_case_at_the_matching_message(db: Path) -> None:
         assert view.current is not None and "Canada" in view.current["text"]
 
 
+def test_a_search_hit_says_whether_the_customer_wrote_it_or_we_did() -> None:
+    from omni_tui.tui.screens.search import hit_text
+
+    hit = {
+        "sent_at": "2026-11-16T09:00:00.000Z",
+        "channel": "sms",
+        "customer_name": "Alex Morgan",
+        "sender": "+14155550150",
+        "snippet": "any news on my order?",
+        "highlights": [[0, 3]],
+    }
+    assert "✆ ← Alex Morgan  any news" in hit_text({**hit, "direction": "in"}).plain
+    assert "✆ → Alex Morgan  any news" in hit_text({**hit, "direction": "out"}).plain
+
+
 PANES = ("inbox", "conversation", "customer")
 
 

@@ -18,6 +18,8 @@ BADGES = {
     "note": "✎ note",
 }
 SHORT = {"email": "✉", "sms": "✆", "chat": "◆", "phone": "☎", "in-person": "☺", "note": "✎"}
+#: a message's direction between its channel and its text: from the customer, to them
+ARROWS = {"in": " ← ", "out": " → ", "note": " ✎ "}
 
 
 def badge(channel: str) -> Text:

@@ -14,7 +14,6 @@ from omni_tui.tui import format as fmt
 from omni_tui.tui.cursor_list import CursorList, cursor_bindings
 
 LINE_CHARS = 400  # more than any pane is wide: the rest of a long message is never drawn
-ARROWS = {"in": " ← ", "out": " → ", "note": " ✎ "}
 DIM = Style(dim=True)
 PLAIN = Style()
 
@@ -25,7 +24,7 @@ def history_parts(m: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         (f"{fmt.when(m['sent_at']):>15} ", "dim"),
         (fmt.SHORT.get(channel, "?"), fmt.channel_style(channel)),
-        (ARROWS[m["direction"]], ""),
+        (fmt.ARROWS[m["direction"]], ""),
         (clean_line(m["text"][:LINE_CHARS]), ""),
     ]
 

@@ -28,7 +28,8 @@ def hit_text(hit: dict[str, Any]) -> Text:
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(f"{fmt.when(hit['sent_at']):>15} ", style="dim")
     line.append(fmt.SHORT.get(hit["channel"], "?"), style=fmt.channel_style(hit["channel"]))
-    line.append(" ")
+    # ← the customer wrote it, → we wrote to them: the name is always the customer's
+    line.append(fmt.ARROWS.get(hit["direction"], " "))
     line.append_text(fmt.safe_line(hit["customer_name"] or hit["sender"], "bold"))
     line.append("  ")
     snippet = fmt.safe_line(hit["snippet"])
