@@ -337,6 +337,7 @@ def test_demo_seeds_a_new_store_and_refuses_an_existing_one(cli: Cli) -> None:
     demo_db = cli.root / "demo.db"
     seeded = cli("demo", "--no-tui", "--now", "2025-03-01T12:00:00+00:00", "--db", demo_db)
     assert seeded.code == 0 and seeded.out == "" and "demo store" in seeded.err
+    assert seeded.err.startswith("building a demo store")  # said before the wait, not after
     assert len(cli.json("list", "--db", demo_db)) > 0
     before = snapshot(cli.root)
     refused = cli("demo", "--no-tui", "--db", demo_db)

@@ -66,6 +66,7 @@ async def demo(ctx: Context) -> int:
     if path.exists() and path.stat().st_size > 0:
         raise Refused(f"{path} already exists — pass a new --db for the demo store")
     now = datetime.fromisoformat(ctx.args.now) if ctx.args.now else None
+    output.info(f"building a demo store at {path} (a few seconds)…")  # the screen stays blank
     async with await ctx.open(create=True) as store:
         summary = await seed_demo(store, now=now)
     output.info(
