@@ -33,6 +33,14 @@ async def db(tmp_path: Path) -> Path:
     return await make_store(tmp_path / "omni.db")
 
 
+@pytest.fixture
+async def long_case(db: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """ "Broken grinder" with 45 follow-ups (46 messages); a case opens with its latest 30."""
+    monkeypatch.setattr(window, "MESSAGE_PAGE", 30)
+    await add_follow_ups(db, 45)
+    return db
+
+
 async def test_only_the_pane_holding_the_focus_is_marked(db: Path) -> None:
     app = console(db)
     async with app.run_test(size=SIZE) as pilot:
@@ -251,11 +259,9 @@ async def test_the_customer_pane_counts_open_and_all_cases_of_the_customer(db: P
 
 
 async def test_a_long_case_reads_its_latest_messages_and_k_reads_earlier_ones(
-    db: Path, monkeypatch: pytest.MonkeyPatch
+    long_case: Path,
 ) -> None:
-    monkeypatch.setattr(window, "MESSAGE_PAGE", 30)
-    await add_follow_ups(db, 45)
-    app = console(db)
+    app = console(long_case)
     async with app.run_test(size=SIZE) as pilot:
         await open_case(app, pilot, "Broken grinder")
         view = app.query_one(ConversationView)
@@ -276,20 +282,16 @@ async def test_a_long_case_reads_its_latest_messages_and_k_reads_earlier_ones(
         assert view.current is not None and view.current["text"].startswith("My grinder")
 
 
-async def test_a_new_message_keeps_the_cursor_on_the_oldest_message_read(
-    db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_new_message_keeps_the_cursor_on_the_oldest_message_read(long_case: Path) -> None:
     """The case grows by the new message; the one the agent is reading stays put."""
-    monkeypatch.setattr(window, "MESSAGE_PAGE", 30)
-    await add_follow_ups(db, 45)
-    app = console(db)
+    app = console(long_case)
     async with app.run_test(size=SIZE) as pilot:
         await open_case(app, pilot, "Broken grinder")
         view = app.query_one(ConversationView)
         for _ in range(29):
             await pilot.press("k")
         assert view.current is not None and view.current["text"] == "follow-up number 15"
-        async with await Store.open(db) as store:  # as the sync daemon would
+        async with await Store.open(long_case) as store:  # as the sync daemon would
             await ingest(store, [maria("late", "one more thing", 0)])
         app.open_conversation(view.data["id"])  # the repaint the live watch asks for
         await settle(app, pilot)
@@ -298,12 +300,8 @@ async def test_a_new_message_keeps_the_cursor_on_the_oldest_message_read(
         assert view.current is not None and view.current["text"] == "follow-up number 15"
 
 
-async def test_g_in_a_long_case_goes_to_its_very_first_message(
-    db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(window, "MESSAGE_PAGE", 30)
-    await add_follow_ups(db, 45)
-    app = console(db)
+async def test_g_in_a_long_case_goes_to_its_very_first_message(long_case: Path) -> None:
+    app = console(long_case)
     async with app.run_test(size=SIZE) as pilot:
         await open_case(app, pilot, "Broken grinder")
         view = app.query_one(ConversationView)
@@ -314,19 +312,15 @@ async def test_g_in_a_long_case_goes_to_its_very_first_message(
         assert view.current is not None and view.current["text"] == "follow-up number 44"
 
 
-async def test_opening_a_long_case_at_an_old_message_reads_from_it(
-    db: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_opening_a_long_case_at_an_old_message_reads_from_it(long_case: Path) -> None:
     """Search and the history open a case at a message, however far back it is."""
-    monkeypatch.setattr(window, "MESSAGE_PAGE", 30)
-    await add_follow_ups(db, 45)
-    app = console(db)
+    app = console(long_case)
     async with app.run_test(size=SIZE) as pilot:
         await open_case(app, pilot, "Broken grinder")
         view = app.query_one(ConversationView)
         assert view.data is not None
         case, first = view.data["id"], view.data["messages"][0]["id"]
-        async with await Store.open(db) as store:
+        async with await Store.open(long_case) as store:
             old = await queries.search(store, "follow-up number 3", limit=5)
         wanted = next(h["message_id"] for h in old if "number 3" in h["snippet"])
         assert wanted < first  # not among the messages read

@@ -26,7 +26,7 @@ from omni_tui.tui.case_actions import CaseActions
 from omni_tui.tui.commands import OmniCommands
 from omni_tui.tui.composer import Composer
 from omni_tui.tui.console_screen import ConsoleScreen
-from omni_tui.tui.conversation import ConversationView
+from omni_tui.tui.conversation import ConversationView, wrap
 from omni_tui.tui.conversation.window import CaseWindow
 from omni_tui.tui.customer import CustomerPanel, Timeline
 from omni_tui.tui.heap import Sweeper, hold_for_frame, settle_heap, sweep_young
@@ -439,6 +439,7 @@ class OmniApp(Navigation, CaseActions):
 def _load_the_rest() -> None:
     for name in AFTER_THE_FIRST_PAINT:
         importlib.import_module(name)
+    wrap.warm_up()
 
 
 async def run_console(config: Config, db_path: Path) -> int:

@@ -81,22 +81,22 @@ class Navigation(App[int]):
             if node is None or not hasattr(node, "_bindings"):
                 continue
             # one row per binding, its keys together as the terminal shows them ("j ↓")
-            rows: dict[str, tuple[list[str], Binding]] = {}
+            rows: dict[str, list[Binding]] = {}  # a binding per key: "j,down" is two
             for _, b in node._bindings:
                 name = b.id or f"{b.action}|{b.description}"
-                if name in seen or not (b.tooltip or b.description):
-                    continue
-                rows.setdefault(name, ([], b))[0].append(b.key)
+                if name not in seen and (b.tooltip or b.description):
+                    rows.setdefault(name, []).append(b)
             seen |= set(rows)
             if rows:
                 title = "Console" if node is self else type(node).__name__
-                sections.append((title, [(self._keys_shown(keys), b) for keys, b in rows.values()]))
+                shown = [(self._keys_shown(keys), keys[0]) for keys in rows.values()]
+                sections.append((title, shown))
         self.push_screen(HelpScreen(sections))
 
-    def _keys_shown(self, keys: list[str]) -> str:
+    def _keys_shown(self, keys: list[Binding]) -> str:
         """Letters first, then named keys: "j ↓", "G end"."""
-        ordered = sorted(keys, key=lambda key: len(key) > 1)
-        return " ".join(self.get_key_display(Binding(key, "")) for key in ordered)
+        ordered = sorted(keys, key=lambda b: len(b.key) > 1)
+        return " ".join(self.get_key_display(b) for b in ordered)
 
     def palette_commands(self) -> list[tuple[str, str, str]]:
         return palette_entries(self.views, self.conversation, self.reply_targets(), self.customer)

@@ -56,6 +56,12 @@ def one_cell_each(plain: str) -> bool:
     return _one_cell_characters().issuperset(plain)
 
 
+def warm_up() -> None:
+    """Build the table behind ``one_cell_each`` now (~20 ms), off the UI thread: else
+    the first case with an accented letter pays for it."""
+    _one_cell_characters()
+
+
 @cache
 def _one_cell_characters() -> frozenset[str]:
     """Letters, digits, punctuation and symbols up to U+2FFF that Rich draws in one
