@@ -4,24 +4,45 @@ Says ``READY`` once imported, then reads requests from stdin and writes answers
 to stdout, each a pickle preceded by its length (8 bytes, big-endian). The pipe
 is private to the sync that started this process; it exits when the sync closes
 the pipe or goes away.
+
+Both ends are read and written with ``os.read``/``os.write`` loops, not
+``sys.stdout.buffer``: CPython's buffered writer can drop the rest of a large
+write to a pipe when the process is stopped mid-write (``ctrl+z`` on the sync,
+a debugger attaching), and the sync would then wait forever for the missing bytes.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
-import sys
-from typing import BinaryIO
 
 SIZE = 8
 READY = b"R"
 
 
-def read_frame(stream: BinaryIO) -> bytes | None:
-    head = stream.read(SIZE)
-    if len(head) < SIZE:
+def read_exactly(fd: int, size: int) -> bytes | None:
+    """``size`` bytes from ``fd``, or None at end of input."""
+    chunks, missing = [], size
+    while missing:
+        chunk = os.read(fd, min(missing, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def read_frame(fd: int) -> bytes | None:
+    head = read_exactly(fd, SIZE)
+    if head is None:
         return None
-    body = stream.read(int.from_bytes(head, "big"))
-    return body
+    return read_exactly(fd, int.from_bytes(head, "big"))
 
 
 def frame(data: bytes) -> bytes:
@@ -31,13 +52,13 @@ def frame(data: bytes) -> bytes:
 def main() -> None:
     from omni_tui.parse_pool import parse_and_prepare
 
-    source, sink = sys.stdin.buffer, sys.stdout.buffer
-    sink.write(READY)  # imported: the sync may send batches now
-    sink.flush()
+    # the answers get stdout to themselves: a stray print goes where stderr goes
+    source, sink = 0, os.dup(1)
+    os.dup2(2, 1)
+    write_all(sink, READY)  # imported: the sync may send batches now
     while (request := read_frame(source)) is not None:
         answer = parse_and_prepare(*pickle.loads(request))
-        sink.write(frame(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)))
-        sink.flush()
+        write_all(sink, frame(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
 if __name__ == "__main__":

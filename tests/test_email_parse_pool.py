@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import signal
 import sqlite3
 import sys
+import threading
 import time
 from email import message_from_bytes
 from email import policy as email_policy
@@ -15,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from adapters.base import Cursor
+from adapters.email.imap import FetchedBatch
 from omni_tui import blobs, parse_pool
 from omni_tui.store import Store
 from omni_tui.sync import sync_once
@@ -215,3 +220,43 @@ async def test_closing_while_the_worker_holds_a_batch_does_not_wait_for_it(
     await pool.close()
     assert time.monotonic() - began < 2  # a worker with nothing in hand gets 5 s
     assert pool._worker is None
+
+
+def long_email(n: int) -> bytes:
+    """A message whose parsed form is far bigger than a pipe's 64 KB."""
+    message = message_from_bytes(email(n), policy=email_policy.default)
+    assert isinstance(message, EmailMessage)
+    message.set_content(f"line {n} of a long log the customer pasted\n" * 20_000)
+    return message.as_bytes()
+
+
+async def test_a_worker_stopped_and_resumed_mid_answer_still_answers_whole(
+    tmp_path: Path, asked: list[int]
+) -> None:
+    """ctrl+z and fg on a long first sync: every answer arrives whole, no sync hangs."""
+    pool = parse_pool.ParsePool("support", 1 << 20, "US", tmp_path / "attachments")
+    items = [(n + 1, long_email(n), None) for n in range(3)]
+    batch = FetchedBatch("INBOX", 1, items, Cursor("support", "INBOX", "1:3"), left=9)
+    expected = [m.text for m in (await pool.parse(batch))[0]]  # parsed here; starts the worker
+    assert pool._ready is not None and await pool._ready == parse_pool.READY
+    assert pool._worker is not None
+    worker, done = pool._worker.pid, threading.Event()
+
+    def stop_and_resume() -> None:
+        while not done.is_set():
+            os.kill(worker, signal.SIGSTOP)
+            time.sleep(0.002)
+            os.kill(worker, signal.SIGCONT)
+            time.sleep(0.005)
+
+    flicker = threading.Thread(target=stop_and_resume)
+    flicker.start()
+    try:
+        for _ in range(12):
+            messages, _prepared = await asyncio.wait_for(pool.parse(batch), 20)
+            assert [m.text for m in messages] == expected
+    finally:
+        done.set()
+        flicker.join()
+        await pool.close()
+    assert asked == [3] * 12  # all of them by the worker, none parsed here after a failure
