@@ -47,6 +47,37 @@ def parse_and_prepare(
     return [_without_attachment_bytes(m) for m in messages], prepared
 
 
+#: What the worker sends back: the parsed batch, less the raw messages it was sent
+#: and kept as they came (the sync holds those), and which ones those are.
+Answer = tuple[Parsed, list[int]]
+
+
+def answer(
+    account: str, max_bytes: int, region: str, attachments: Path, fetched: FetchedBatch
+) -> Answer:
+    """``parse_and_prepare`` for the pipe: each raw message crosses it once, not twice."""
+    messages, prepared = parse_and_prepare(account, max_bytes, region, attachments, fetched)
+    returned = []
+    for index, (message, item) in enumerate(zip(messages, fetched.items, strict=True)):
+        if message.raw is not item[1]:  # rewritten (a skipped attachment): it goes back as it is
+            continue
+        returned.append(index)
+        messages[index] = replace(message, raw=None)
+        if prepared is not None and (row := prepared[index].raw) is not None:
+            row["data"] = None
+    return (messages, prepared), returned
+
+
+def _with_raw(fetched: FetchedBatch, answered: Answer) -> Parsed:
+    (messages, prepared), returned = answered
+    for index in returned:
+        raw = fetched.items[index][1]
+        messages[index] = replace(messages[index], raw=raw)
+        if prepared is not None and (row := prepared[index].raw) is not None:
+            row["data"] = raw
+    return messages, prepared
+
+
 def _without_attachment_bytes(message: InboundMessage) -> InboundMessage:
     if not any(part.data is not None for part in message.attachments):
         return message
@@ -92,7 +123,7 @@ class ParsePool:
         args = (self.account, self.max_bytes, self.region, self.attachments, fetched)
         if self._worker is not None and not self._failed and self._is_ready():
             try:
-                return await self._ask(args)
+                return _with_raw(fetched, await self._ask(args))
             except (OSError, EOFError, asyncio.IncompleteReadError, pickle.PickleError) as exc:
                 log.warning("%s: the parsing process failed (%s); parsing here", self.account, exc)
                 self._failed = True
@@ -129,7 +160,7 @@ class ParsePool:
         assert self._worker.stdout is not None
         self._ready = asyncio.ensure_future(self._worker.stdout.readexactly(len(READY)))
 
-    async def _ask(self, args: tuple[object, ...]) -> Parsed:
+    async def _ask(self, args: tuple[object, ...]) -> Answer:
         worker = self._worker
         assert worker is not None and worker.stdin is not None and worker.stdout is not None
         request = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
@@ -137,9 +168,9 @@ class ParsePool:
         worker.stdin.write(frame(request))
         await worker.stdin.drain()
         size = int.from_bytes(await worker.stdout.readexactly(SIZE), "big")
-        answer: Parsed = pickle.loads(await worker.stdout.readexactly(size))
+        answered: Answer = pickle.loads(await worker.stdout.readexactly(size))
         self._asking = False
-        return answer
+        return answered
 
     async def close(self) -> None:
         worker, self._worker = self._worker, None

@@ -50,15 +50,15 @@ def frame(data: bytes) -> bytes:
 
 
 def main() -> None:
-    from omni_tui.parse_pool import parse_and_prepare
+    from omni_tui.parse_pool import answer
 
     # the answers get stdout to themselves: a stray print goes where stderr goes
     source, sink = 0, os.dup(1)
     os.dup2(2, 1)
     write_all(sink, READY)  # imported: the sync may send batches now
     while (request := read_frame(source)) is not None:
-        answer = parse_and_prepare(*pickle.loads(request))
-        write_all(sink, frame(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)))
+        answered = answer(*pickle.loads(request))
+        write_all(sink, frame(pickle.dumps(answered, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
 if __name__ == "__main__":

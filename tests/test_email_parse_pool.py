@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import pickle
 import signal
 import sqlite3
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email import policy as email_policy
 from email.message import EmailMessage
@@ -31,11 +33,14 @@ BATCH = 3  # five batches: the worker starts with the first
 
 
 def rows(db: Path) -> list[tuple[Any, ...]]:
-    """What an agent would see of each message, in order."""
+    """What an agent would see of each message, in order, and the raw message kept."""
     with sqlite3.connect(db) as conn:
+        conn.create_function("sha256", 1, lambda data: hashlib.sha256(data).hexdigest())
         return conn.execute(
             "SELECT m.provider_id, m.subject, m.text, m.sender, m.message_id, c.subject,"
-            " (SELECT count(*) FROM attachment a WHERE a.message_id = m.id)"
+            " (SELECT count(*) FROM attachment a WHERE a.message_id = m.id),"
+            " m.raw_sha256, (SELECT sha256(r.data) FROM raw_message r"
+            "  WHERE r.sha256 = m.raw_sha256)"
             " FROM message m JOIN conversation c ON c.id = m.conversation_id ORDER BY m.id"
         ).fetchall()
 
@@ -61,7 +66,7 @@ def asked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     async def counted(self: parse_pool.ParsePool, args: tuple[object, ...]) -> Any:
         answer = await real(self, args)
-        answered.append(len(answer[0]))
+        answered.append(len(answer[0][0]))
         return answer
 
     monkeypatch.setattr(parse_pool.ParsePool, "_ask", counted)
@@ -93,6 +98,7 @@ async def test_a_long_sync_parses_in_a_worker_and_stores_what_a_short_one_stores
     assert asked == []
     assert rows(tmp_path / "worker.db") == rows(tmp_path / "here.db")
     assert len(rows(tmp_path / "here.db")) == MAIL
+    assert all(row[-2] is not None and row[-2] == row[-1] for row in rows(tmp_path / "worker.db"))
 
 
 def with_attachment(n: int) -> bytes:
@@ -106,6 +112,21 @@ def with_attachment(n: int) -> bytes:
         filename=f"invoice-{n}.pdf",
     )
     return message.as_bytes()
+
+
+def test_a_raw_message_crosses_the_pipe_once_unless_it_was_rewritten(tmp_path: Path) -> None:
+    """The sync holds what it sent; only a message kept other than it came goes back."""
+    when = datetime(2026, 12, 1, tzinfo=UTC)
+    items = [(1, email(1), when), (2, with_attachment(2), when)]  # the file is over the limit
+    batch = FetchedBatch("INBOX", 1, items, Cursor("support", "INBOX", "1:2"), left=0)
+    args = ("support", 1000, "US", tmp_path / "attachments", batch)
+
+    answered = parse_pool.answer(*args)
+    (messages, prepared), returned = answered
+    assert returned == [0] and messages[0].raw is None and prepared is not None
+    assert messages[1].raw is not None and b"invoice 2" not in messages[1].raw
+    piped = pickle.loads(pickle.dumps(answered, protocol=pickle.HIGHEST_PROTOCOL))
+    assert parse_pool._with_raw(batch, piped) == parse_pool.parse_and_prepare(*args)
 
 
 async def test_attachments_written_by_the_worker_are_on_disk_before_their_rows_commit(
