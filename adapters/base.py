@@ -98,6 +98,8 @@ class Cursor:
 class PullResult:
     messages: Sequence[InboundMessage]
     cursor: Cursor | None
+    #: messages the pull knows it will bring after these (None: it cannot tell)
+    still_to_come: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

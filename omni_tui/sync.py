@@ -32,7 +32,8 @@ from omni_tui.store import AccountHealth, Message, Store, SyncCursor, utcnow
 log = logging.getLogger(__name__)
 #: Sent texts whose delivery is still unknown are asked after for this long.
 STATUS_POLL_WINDOW = timedelta(days=3)
-Progress = Callable[[str, int], None]  # (account, messages stored so far)
+#: (account, messages stored so far, all the pull knows it will bring or None)
+Progress = Callable[[str, int, "int | None"], None]
 
 
 @dataclass(slots=True)
@@ -109,7 +110,9 @@ async def _store_batches(
                 report.new += result.new
                 report.skipped += result.duplicates
                 if progress is not None:
-                    progress(report.account, report.new + report.skipped)
+                    done = report.new + report.skipped
+                    coming = batch.still_to_come
+                    progress(report.account, done, None if coming is None else done + coming)
         finally:  # the pull is closed only once nothing is reading from it
             following.cancel()
             await asyncio.wait([following])
@@ -148,7 +151,7 @@ async def _parsed_email(
         async with aclosing(imap.pull_raw(cursors)) as fetched:
             async for batch in fetched:
                 messages, prepared = await pool.parse(batch)
-                yield PullResult(messages, batch.cursor), prepared
+                yield PullResult(messages, batch.cursor, batch.messages_left), prepared
     finally:
         await pool.close()
 

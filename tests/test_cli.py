@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from omni_tui.cli import output
 from tests.cli_helpers import (
     ALL_NEWEST_FIRST,
     ATTACHMENT,
@@ -348,3 +351,24 @@ def test_demo_seeds_a_new_store_and_refuses_an_existing_one(cli: Cli) -> None:
 def test_version_prints_the_version(cli: Cli) -> None:
     result = cli("--version")
     assert result.code == 0 and result.out.startswith("omni-tui ")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_first_sync_bar_shows_messages_stored_of_those_to_come() -> None:
+    screen = _Terminal()
+    with output.progress_reporter(screen) as progress:
+        assert progress is not None
+        progress("support", 4000, 10000)
+        progress("texts", 120, None)  # a gateway that cannot say how many will come
+    shown = " ".join(re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue()).split())
+    assert re.search(r"support [━╺╸]+ 4000/10000 messages", shown)
+    assert re.search(r"texts [━╺╸]+ 120/\? messages", shown)
+
+
+def test_no_bar_is_drawn_into_a_pipe() -> None:
+    with output.progress_reporter(io.StringIO()) as progress:
+        assert progress is None

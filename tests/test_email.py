@@ -160,6 +160,16 @@ async def test_an_interrupted_sync_resumes_without_loss_or_duplicates(
     assert await _count(store) == 10
 
 
+async def test_a_long_first_sync_tells_how_far_it_is_of_how_many(
+    dovecot: Dovecot, folder: str, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dovecot.deliver(*(email(n) for n in range(10)), folder=folder)
+    monkeypatch.setattr("omni_tui.accounts.IMAP_BATCH", 4)
+    seen: list[tuple[str, int, int | None]] = []
+    await sync_once(store, config_for(dovecot, folder), progress=lambda *at: seen.append(at))
+    assert seen == [("support", 4, 10), ("support", 8, 10), ("support", 10, 10)]
+
+
 async def test_pulling_never_marks_mail_as_read(
     dovecot: Dovecot, folder: str, store: Store
 ) -> None:

@@ -215,6 +215,8 @@ class FetchedBatch:
     items: list[RawMail]
     cursor: Cursor
     left: int = 0
+    #: messages in the ``left`` batches
+    messages_left: int = 0
 
 
 def parse_fetched(
@@ -243,7 +245,7 @@ class ImapAccount:
         """Batches of new messages; each carries the folder cursor to commit with it."""
         async for fetched in self.pull_raw(cursors):
             messages = await asyncio.to_thread(self.parse, fetched)
-            yield PullResult(messages, fetched.cursor)
+            yield PullResult(messages, fetched.cursor, fetched.messages_left)
 
     async def pull_raw(self, cursors: dict[str, str | None]) -> AsyncIterator[FetchedBatch]:
         """``pull`` before parsing: the caller parses each batch (``parse``) where it likes."""
@@ -291,7 +293,8 @@ class ImapAccount:
                 done = FolderState(state.uidvalidity, chunk[-1], state.highestmodseq)
                 cursor_after = Cursor(self.settings.account, folder, done.dump())
                 left = len(chunks) - index - 1
-                yield FetchedBatch(folder, state.uidvalidity, items, cursor_after, left)
+                after = len(uids) - index * size - len(chunk)
+                yield FetchedBatch(folder, state.uidvalidity, items, cursor_after, left, after)
         finally:
             if pending is not None:  # the connection is closed only once it is idle
                 await asyncio.wait([pending])

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -26,25 +26,41 @@ def console() -> Console:
 
 
 @contextmanager
-def progress_reporter() -> Iterator[Callable[[str, int], None] | None]:
-    """A live count on stderr during a long first sync; nothing when stderr is not a terminal."""
-    if not sys.stderr.isatty():
+def progress_reporter(
+    stream: TextIO | None = None,
+) -> Iterator[Callable[[str, int, int | None], None] | None]:
+    """A bar per account on stderr during a long first sync (messages stored of those
+    to come, time left); a count alone where the pull cannot tell how many will come.
+    Nothing when stderr is not a terminal."""
+    stream = stream or sys.stderr
+    if not stream.isatty():
         yield None
         return
-    from rich.progress import Progress, SpinnerColumn, TextColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
-        console=Console(stderr=True),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("messages"),
+        TimeRemainingColumn(),
+        console=Console(file=stream, markup=False, highlight=False),
         transient=True,
     ) as bar:
         tasks: dict[str, Any] = {}
 
-        def update(account: str, done: int) -> None:
+        def update(account: str, done: int, total: int | None) -> None:
             if account not in tasks:
-                tasks[account] = bar.add_task(account)
-            bar.update(tasks[account], description=f"{account}: {done} messages")
+                tasks[account] = bar.add_task(clean_line(account), total=total)
+            bar.update(tasks[account], completed=done, total=total)
 
         yield update
 
