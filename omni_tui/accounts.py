@@ -12,6 +12,7 @@ from omni_tui import identity
 from omni_tui.config import AccountConfig
 
 IMAP_BATCH = 500  # messages per FETCH, and per ingest transaction
+IMAP_BATCH_BYTES = 32 * 1024 * 1024  # ... or fewer, to hold this much at most
 
 
 def imap_account(account: AccountConfig) -> ImapAccount:
@@ -29,6 +30,7 @@ def imap_account(account: AccountConfig) -> ImapAccount:
             mark_seen=account.mark_seen,
             max_attachment_bytes=account.max_attachment_bytes,
             batch_size=IMAP_BATCH,
+            batch_bytes=IMAP_BATCH_BYTES,
         )
     )
 

@@ -170,6 +170,20 @@ async def test_a_long_first_sync_tells_how_far_it_is_of_how_many(
     assert seen == [("support", 4, 10), ("support", 8, 10), ("support", 10, 10)]
 
 
+async def test_a_mailbox_of_large_messages_is_pulled_in_batches_that_fit_in_memory(
+    dovecot: Dovecot, folder: str, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches are cut by bytes as well as by count: 500 photos of 20 MB are not one batch."""
+    big = [email(n) + (b"the log the customer pasted " * 3 + b"\r\n") * 1200 for n in range(6)]
+    dovecot.deliver(*big, folder=folder)
+    monkeypatch.setattr("omni_tui.accounts.IMAP_BATCH_BYTES", 250 * 1024)
+    seen: list[tuple[str, int, int | None]] = []
+    config = config_for(dovecot, folder)
+    [report] = await sync_once(store, config, progress=lambda *at: seen.append(at))
+    assert (report.new, report.state) == (6, "ok")
+    assert seen == [("support", 2, 6), ("support", 4, 6), ("support", 6, 6)]
+
+
 async def test_pulling_never_marks_mail_as_read(
     dovecot: Dovecot, folder: str, store: Store
 ) -> None:

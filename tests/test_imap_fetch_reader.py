@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.email.fetch import FastFetchError, read_fetch_responses
+from adapters.email.fetch import FastFetchError, _size, read_fetch_responses, read_responses
+from adapters.email.imap import batches
 
 BODY_1 = b"Subject: one\r\n\r\nA body that says UID 99 and BODY[] {12}\r\nA7 OK not the end\r\n"
 BODY_2 = b"Subject: two\r\n\r\nsecond\r\n"
@@ -66,3 +67,36 @@ def test_a_refused_fetch_is_refused() -> None:
 def test_a_connection_closed_mid_answer_is_a_connection_error() -> None:
     with pytest.raises(ConnectionError):
         read(wire(b"* 1 FETCH (UID 5 BODY[] {40}\r\n", b"short"))
+
+
+def test_sizes_come_back_per_uid_in_either_order_of_items() -> None:
+    stream = wire(
+        b"* 1 FETCH (UID 41 RFC822.SIZE 5120)\r\n",
+        b"* 2 FETCH (RFC822.SIZE 20971520 UID 42)\r\n",
+        b"* 4 EXPUNGE\r\n",
+        b"A7 OK Fetch completed.\r\n",
+    )
+    assert read_responses(b"A7", stream.readline, stream.read, _size) == [
+        (41, 5120),
+        (42, 20971520),
+    ]
+
+
+def test_a_size_answer_without_a_size_is_read_to_its_end_then_refused() -> None:
+    stream = wire(
+        b"* 1 FETCH (UID 41)\r\n",
+        b"* 2 FETCH (UID 42 RFC822.SIZE 10)\r\n",
+        b"A7 OK Fetch completed.\r\n",
+        b"A8 OK next command\r\n",
+    )
+    with pytest.raises(FastFetchError):
+        read_responses(b"A7", stream.readline, stream.read, _size)
+    assert stream.readline() == b"A8 OK next command\r\n"  # the connection is still in step
+
+
+def test_batches_stop_at_a_count_or_a_byte_limit_and_a_giant_goes_alone() -> None:
+    kb = 1024
+    sizes = [(1, 10 * kb), (2, 10 * kb), (3, 10 * kb), (4, 50 * kb), (5, 1 * kb), (6, 1 * kb)]
+    assert batches(sizes, count=2, limit=100 * kb) == [[1, 2], [3, 4], [5, 6]]
+    assert batches(sizes, count=10, limit=25 * kb) == [[1, 2], [3], [4], [5, 6]]
+    assert batches([], count=10, limit=kb) == []

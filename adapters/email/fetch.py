@@ -1,15 +1,16 @@
-"""A fast reader for the one bulk command a sync sends: ``UID FETCH`` of whole messages.
+"""A fast reader for the two bulk commands a sync sends: ``UID FETCH`` of the sizes
+of every new message, then of whole messages, batch by batch.
 
 IMAPClient (over imaplib) spends about 0.4 ms of Python on each message of a FETCH
 response: 4 s for 10,000 emails that Dovecot serves in 0.5 s. This sends the same
-command on IMAPClient's own connection and reads the answer straight off its
+commands on IMAPClient's own connection and reads the answer straight off its
 buffered socket: a line, a literal of the announced size, the rest of the line.
 
-It reads only what a server sends for this command. Anything else it does not
+It reads only what a server sends for these commands. Anything else it does not
 understand (a body as a quoted string, a FETCH without its UID, a tagged NO) is
 read to the end of the command, so the connection stays in step, and then
-raised as :class:`FastFetchError`: the caller fetches that batch again through
-IMAPClient, which knows the whole grammar.
+raised as :class:`FastFetchError`: the caller asks again through IMAPClient,
+which knows the whole grammar.
 """
 
 from __future__ import annotations
@@ -17,8 +18,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
-__all__ = ["FastFetchError", "fetch_bodies", "read_fetch_responses"]
+__all__ = [
+    "FastFetchError",
+    "fetch_bodies",
+    "fetch_sizes",
+    "read_fetch_responses",
+    "read_responses",
+]
 
 _LITERAL = re.compile(rb"\{(\d+)\}\r\n\Z")
 _FETCH = re.compile(rb"\* \d+ FETCH \(", re.IGNORECASE)
@@ -26,8 +34,12 @@ _UID = re.compile(rb"[( ]UID (\d+)", re.IGNORECASE)
 _DATE = re.compile(rb'INTERNALDATE "([^"]*)"', re.IGNORECASE)
 _BODY_AT_END = re.compile(rb"BODY\[\] \Z", re.IGNORECASE)
 _BODY = re.compile(rb"BODY\[\]", re.IGNORECASE)
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)", re.IGNORECASE)
 
 Message = tuple[int, bytes, "datetime | None"]
+T = TypeVar("T")
+#: what a reader makes of one untagged response (its lines, its literals); None: skip it
+Parse = Callable[[list[bytes], list[bytes]], T | None]
 
 
 class FastFetchError(Exception):
@@ -36,11 +48,23 @@ class FastFetchError(Exception):
 
 def fetch_bodies(imap: object, uids: list[int]) -> list[Message]:
     """``UID FETCH`` of ``uids`` on an imaplib connection: (uid, raw, internaldate)."""
-    tag: bytes = imap._new_tag()  # type: ignore[attr-defined]
     uid_set = ",".join(str(u) for u in uids).encode("ascii")
+    return _command(imap, b"UID FETCH " + uid_set + b" (UID INTERNALDATE BODY.PEEK[])", _message)
+
+
+def fetch_sizes(imap: object, first_uid: int) -> list[tuple[int, int]]:
+    """(uid, size) of every message from ``first_uid`` on: what batches are cut by."""
+    command = b"UID FETCH %d:* (UID RFC822.SIZE)" % first_uid
+    return _command(imap, command, _size)
+
+
+def _command(
+    imap: object, command: bytes, parse: Callable[[list[bytes], list[bytes]], T | None]
+) -> list[T]:
+    tag: bytes = imap._new_tag()  # type: ignore[attr-defined]
     try:
-        imap.send(tag + b" UID FETCH " + uid_set + b" (UID INTERNALDATE BODY.PEEK[])\r\n")  # type: ignore[attr-defined]
-        return read_fetch_responses(tag, imap.readline, imap.read)  # type: ignore[attr-defined]
+        imap.send(tag + b" " + command + b"\r\n")  # type: ignore[attr-defined]
+        return read_responses(tag, imap.readline, imap.read, parse)  # type: ignore[attr-defined]
     finally:
         imap.tagged_commands.pop(tag, None)  # type: ignore[attr-defined]
 
@@ -49,7 +73,17 @@ def read_fetch_responses(
     tag: bytes, readline: Callable[[], bytes], read: Callable[[int], bytes]
 ) -> list[Message]:
     """Every message in the responses up to ``tag``'s completion, in the server's order."""
-    found: list[Message] = []
+    return read_responses(tag, readline, read, _message)
+
+
+def read_responses(
+    tag: bytes,
+    readline: Callable[[], bytes],
+    read: Callable[[int], bytes],
+    parse: Parse[T],
+) -> list[T]:
+    """What ``parse`` makes of each untagged response up to ``tag``'s completion."""
+    found: list[T] = []
     problem: str | None = None
     while True:
         line = readline()
@@ -66,15 +100,28 @@ def read_fetch_responses(
             pieces.append(readline())
         if problem is None:
             try:
-                message = _message(pieces, literals)
+                item = parse(pieces, literals)
             except FastFetchError as exc:
                 problem = str(exc)
             else:
-                if message is not None:
-                    found.append(message)
+                if item is not None:
+                    found.append(item)
     if problem is not None:
         raise FastFetchError(problem)
     return found
+
+
+def _size(pieces: list[bytes], literals: list[bytes]) -> tuple[int, int] | None:
+    head = pieces[0]
+    if not _FETCH.match(head):
+        if head.startswith(b"* "):
+            return None  # news about the mailbox
+        raise FastFetchError(f"unexpected line {head[:80]!r}")
+    text = b"".join(pieces)
+    uid, size = _UID.search(text), _SIZE.search(text)
+    if uid is None or size is None or literals:
+        raise FastFetchError("a size answer without its UID or size")
+    return int(uid.group(1)), int(size.group(1))
 
 
 def _message(pieces: list[bytes], literals: list[bytes]) -> Message | None:

@@ -40,6 +40,9 @@ class ImapSettings:
     mark_seen: bool = False
     max_attachment_bytes: int = 25 * 1024 * 1024
     batch_size: int = 500
+    #: a batch stops short of ``batch_size`` messages at this many bytes (a message
+    #: bigger than that is a batch of its own): what a sync holds in memory at once
+    batch_bytes: int = 32 * 1024 * 1024
     timeout: float = 30.0
 
 
@@ -126,11 +129,16 @@ class ImapConnection:
         next_uid = int(info.get(b"UIDNEXT", 1))
         return FolderState(int(info[b"UIDVALIDITY"]), next_uid - 1, int(modseq) if modseq else None)
 
-    def uids_from(self, first_uid: int) -> list[int]:
+    def sizes_from(self, first_uid: int) -> list[tuple[int, int]]:
+        """(uid, size) of the messages from ``first_uid`` on, in UID order."""
         assert self.client is not None
-        found = self.client.search(["UID", f"{first_uid}:*"])
+        try:
+            found = fast_fetch.fetch_sizes(self.client._imap, first_uid)
+        except fast_fetch.FastFetchError:
+            answer = self.client.fetch(f"{first_uid}:*", ["RFC822.SIZE"])
+            found = [(uid, int(item.get(b"RFC822.SIZE", 0))) for uid, item in answer.items()]
         # "n:*" still returns the last message when n is past the end
-        return sorted(uid for uid in found if uid >= first_uid)
+        return sorted((uid, size) for uid, size in found if uid >= first_uid)
 
     def fetch(self, uids: list[int]) -> list[tuple[int, bytes, datetime | None]]:
         assert self.client is not None
@@ -235,6 +243,22 @@ def parse_fetched(
     ]
 
 
+def batches(sizes: Sequence[tuple[int, int]], count: int, limit: int) -> list[list[int]]:
+    """The UIDs of ``sizes`` in batches of at most ``count`` messages and ``limit`` bytes."""
+    chunks: list[list[int]] = []
+    chunk: list[int] = []
+    held = 0
+    for uid, size in sizes:
+        if chunk and (len(chunk) >= max(1, count) or held + size > limit):
+            chunks.append(chunk)
+            chunk, held = [], 0
+        chunk.append(uid)
+        held += size
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
 class ImapAccount:
     """Pulls every configured folder of one account, in batches with their cursors."""
 
@@ -274,9 +298,8 @@ class ImapAccount:
             first = known.last_uid + 1
         else:
             first = 1  # new folder or UIDVALIDITY changed: Message-ID dedupe keeps it exact
-        uids = await asyncio.to_thread(connection.uids_from, first)
-        size = max(1, self.settings.batch_size)
-        chunks = [uids[start : start + size] for start in range(0, len(uids), size)]
+        sizes = await asyncio.to_thread(connection.sizes_from, first)
+        chunks = batches(sizes, self.settings.batch_size, self.settings.batch_bytes)
         # the next batch is fetched while the caller stores this one; not when
         # fetching marks mail seen, which then happens batch by batch
         ahead = not self.settings.mark_seen
@@ -293,7 +316,7 @@ class ImapAccount:
                 done = FolderState(state.uidvalidity, chunk[-1], state.highestmodseq)
                 cursor_after = Cursor(self.settings.account, folder, done.dump())
                 left = len(chunks) - index - 1
-                after = len(uids) - index * size - len(chunk)
+                after = sum(len(later) for later in chunks[index + 1 :])
                 yield FetchedBatch(folder, state.uidvalidity, items, cursor_after, left, after)
         finally:
             if pending is not None:  # the connection is closed only once it is idle
