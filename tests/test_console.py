@@ -220,6 +220,18 @@ async def test_reply_by_sms_to_an_email_customer_keeps_history(db: Path) -> None
     assert {m["channel"] for m in history} == {"email", "sms"}
 
 
+async def test_another_channel_for_a_customer_with_one_says_why_there_is_none(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Broken grinder")  # Maria has written by email only
+        await pilot.press("r", "ctrl+o")
+        await settle(app, pilot)
+        composer = app.query_one(Composer)
+        assert composer.target is not None and composer.target.channel == "email"
+        said = [n.message for n in app._notifications]
+        assert any("only be reached by email" in m and "--to NUMBER" in m for m in said)
+
+
 async def test_after_sending_the_cursor_is_on_the_reply_and_the_keys_go_on(db: Path) -> None:
     app = console(db)
     async with app.run_test(size=(160, 40)) as pilot:

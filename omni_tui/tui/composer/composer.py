@@ -185,9 +185,22 @@ class Composer(Vertical):
             self.post_message(self.Send(self.mode, self.target, self.body))
 
     def action_next_target(self) -> None:
-        if self.mode == "reply" and self.targets:
+        if self.mode != "reply":
+            self.notify("A private note has no channel: only agents see it.", severity="warning")
+        elif len(self.targets) < 2:
+            self.notify(self._why_no_other_channel(), severity="warning")
+        else:
             self.target_index = (self.target_index + 1) % len(self.targets)
             self._emit_draft()
+
+    def _why_no_other_channel(self) -> str:
+        if not self.targets:
+            return "This customer has no address to reply to."
+        only = self.targets[0].channel
+        return (
+            f"No other channel: this customer can only be reached by {only}. A number they"
+            " gave you is added by answering on it: omni-tui reply CASE --channel sms --to NUMBER"
+        )
 
     def action_close(self) -> None:
         self._emit_draft()
