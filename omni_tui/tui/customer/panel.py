@@ -15,8 +15,12 @@ from omni_tui.tui.pane import Pane
 
 def profile(data: dict[str, Any]) -> Text:
     out = Text()
-    out.append_text(fmt.safe_line(data["name"] or f"customer #{data['id']}", "bold"))
-    out.append(f"  #{data['id']}", style="dim")
+    # "customer 3", as `omni-tui customer show 3` takes it; "#3" would read as a case
+    if data["name"]:
+        out.append_text(fmt.safe_line(data["name"], "bold"))
+        out.append(f"  customer {data['id']}", style="dim")
+    else:
+        out.append(f"customer {data['id']}", style="bold")
     if data.get("opted_out"):
         out.append("  SMS opted out", style="bold red")
     for identity in data["identities"]:
