@@ -69,17 +69,18 @@ def test_a_connection_closed_mid_answer_is_a_connection_error() -> None:
         read(wire(b"* 1 FETCH (UID 5 BODY[] {40}\r\n", b"short"))
 
 
+def sizes(*lines: bytes) -> list[tuple[int, int]]:
+    """The (uid, size) pairs of an answer to ``A7 UID FETCH n:* (UID RFC822.SIZE)``."""
+    stream = wire(*lines, b"A7 OK Fetch completed.\r\n")
+    return read_responses(b"A7", stream.readline, stream.read, _size)
+
+
 def test_sizes_come_back_per_uid_in_either_order_of_items() -> None:
-    stream = wire(
+    assert sizes(
         b"* 1 FETCH (UID 41 RFC822.SIZE 5120)\r\n",
         b"* 2 FETCH (RFC822.SIZE 20971520 UID 42)\r\n",
         b"* 4 EXPUNGE\r\n",
-        b"A7 OK Fetch completed.\r\n",
-    )
-    assert read_responses(b"A7", stream.readline, stream.read, _size) == [
-        (41, 5120),
-        (42, 20971520),
-    ]
+    ) == [(41, 5120), (42, 20971520)]
 
 
 def test_a_size_answer_without_a_size_is_read_to_its_end_then_refused() -> None:
