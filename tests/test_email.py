@@ -40,7 +40,9 @@ def sink() -> Iterator[SmtpSink]:
         controller.stop()
 
 
-def config_for(dovecot: Dovecot, folder: str, smtp_port: int = 1, **extra: str) -> Config:
+def config_for(
+    dovecot: Dovecot, folder: str | list[str], smtp_port: int = 1, **extra: str
+) -> Config:
     lines = [
         "[agent]",
         'name = "Ana"',
@@ -52,7 +54,7 @@ def config_for(dovecot: Dovecot, folder: str, smtp_port: int = 1, **extra: str) 
         'imap_security = "none"',
         f'username = "{dovecot.user}"',
         f'password = "{dovecot.password}"',
-        f'folders = ["{folder}"]',
+        f"folders = {json.dumps([folder] if isinstance(folder, str) else folder)}",
         'smtp_host = "127.0.0.1"',
         f"smtp_port = {smtp_port}",
         'smtp_security = "none"',
@@ -182,6 +184,21 @@ async def test_a_mailbox_of_large_messages_is_pulled_in_batches_that_fit_in_memo
     [report] = await sync_once(store, config, progress=lambda *at: seen.append(at))
     assert (report.new, report.state) == (6, "ok")
     assert seen == [("support", 2, 6), ("support", 4, 6), ("support", 6, 6)]
+
+
+async def test_the_count_to_come_covers_every_folder_and_an_empty_one_is_no_error(
+    dovecot: Dovecot, folder: str, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox, empty, archive = f"{folder}in", f"{folder}empty", f"{folder}archive"
+    dovecot.deliver(*(email(n) for n in range(5)), folder=inbox)
+    dovecot.deliver(folder=empty)
+    dovecot.deliver(*(email(n) for n in range(5, 8)), folder=archive)
+    monkeypatch.setattr("omni_tui.accounts.IMAP_BATCH", 2)
+    seen: list[tuple[str, int, int | None]] = []
+    config = config_for(dovecot, [inbox, empty, archive])
+    [report] = await sync_once(store, config, progress=lambda *at: seen.append(at))
+    assert (report.new, report.state, report.errors) == (8, "ok", [])
+    assert seen == [("support", done, 8) for done in (2, 4, 5, 7, 8)]
 
 
 async def test_pulling_never_marks_mail_as_read(

@@ -79,13 +79,14 @@ def test_sizes_come_back_per_uid_in_either_order_of_items() -> None:
     assert sizes(
         b"* 1 FETCH (UID 41 RFC822.SIZE 5120)\r\n",
         b"* 2 FETCH (RFC822.SIZE 20971520 UID 42)\r\n",
+        b"* 3 FETCH (FLAGS (\\Seen))\r\n",  # another client read message 3 meanwhile
         b"* 4 EXPUNGE\r\n",
     ) == [(41, 5120), (42, 20971520)]
 
 
-def test_a_size_answer_without_a_size_is_read_to_its_end_then_refused() -> None:
+def test_a_size_answer_without_its_uid_is_read_to_its_end_then_refused() -> None:
     stream = wire(
-        b"* 1 FETCH (UID 41)\r\n",
+        b"* 1 FETCH (RFC822.SIZE 5120)\r\n",
         b"* 2 FETCH (UID 42 RFC822.SIZE 10)\r\n",
         b"A7 OK Fetch completed.\r\n",
         b"A8 OK next command\r\n",

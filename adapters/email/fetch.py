@@ -119,6 +119,8 @@ def _size(pieces: list[bytes], literals: list[bytes]) -> tuple[int, int] | None:
         raise FastFetchError(f"unexpected line {head[:80]!r}")
     text = b"".join(pieces)
     uid, size = _UID.search(text), _SIZE.search(text)
+    if size is None and not literals:
+        return None  # e.g. an unsolicited FLAGS update from another client
     if uid is None or size is None or literals:
         raise FastFetchError("a size answer without its UID or size")
     return int(uid.group(1)), int(size.group(1))

@@ -122,12 +122,15 @@ class ImapConnection:
                 pass
             self.client = None
 
-    def select(self, folder: str) -> FolderState:
+    def select(self, folder: str) -> tuple[FolderState, int]:
+        """The folder's state and how many messages it holds."""
         assert self.client is not None
         info = self.client.select_folder(folder, readonly=not self.settings.mark_seen)
         modseq = info.get(b"HIGHESTMODSEQ")
         next_uid = int(info.get(b"UIDNEXT", 1))
-        return FolderState(int(info[b"UIDVALIDITY"]), next_uid - 1, int(modseq) if modseq else None)
+        uidvalidity = int(info[b"UIDVALIDITY"])
+        state = FolderState(uidvalidity, next_uid - 1, int(modseq) if modseq else None)
+        return state, int(info.get(b"EXISTS", 1))
 
     def sizes_from(self, first_uid: int) -> list[tuple[int, int]]:
         """(uid, size) of the messages from ``first_uid`` on, in UID order."""
@@ -136,7 +139,8 @@ class ImapConnection:
             found = fast_fetch.fetch_sizes(self.client._imap, first_uid)
         except fast_fetch.FastFetchError:
             answer = self.client.fetch(f"{first_uid}:*", ["RFC822.SIZE"])
-            found = [(uid, int(item.get(b"RFC822.SIZE", 0))) for uid, item in answer.items()]
+            # an unsolicited FLAGS update carries no size (nor, here, a UID)
+            found = [(u, int(i[b"RFC822.SIZE"])) for u, i in answer.items() if b"RFC822.SIZE" in i]
         # "n:*" still returns the last message when n is past the end
         return sorted((uid, size) for uid, size in found if uid >= first_uid)
 
@@ -259,6 +263,19 @@ def batches(sizes: Sequence[tuple[int, int]], count: int, limit: int) -> list[li
     return chunks
 
 
+@dataclass(frozen=True, slots=True)
+class _FolderPlan:
+    """What a pull will fetch from one folder: its state and the UIDs, in batches."""
+
+    folder: str
+    state: FolderState
+    chunks: list[list[int]]
+
+    @property
+    def messages(self) -> int:
+        return sum(len(chunk) for chunk in self.chunks)
+
+
 class ImapAccount:
     """Pulls every configured folder of one account, in batches with their cursors."""
 
@@ -276,8 +293,20 @@ class ImapAccount:
         connection = ImapConnection(self.settings)
         await asyncio.to_thread(connection.open)
         try:
+            # every folder is sized before the first batch: the count to come is whole
+            plans = []
             for folder in self.settings.folders or ("INBOX",):
-                async for batch in self._pull_folder(connection, folder, cursors.get(folder)):
+                if plan := await self._plan(connection, folder, cursors.get(folder)):
+                    plans.append(plan)
+            to_come = sum(plan.messages for plan in plans)
+            for plan in plans:
+                if len(plans) > 1:  # sizing the others selected another folder
+                    state, _ = await asyncio.to_thread(connection.select, plan.folder)
+                    if state.uidvalidity != plan.state.uidvalidity:
+                        to_come -= plan.messages  # renumbered meanwhile: the next pull
+                        continue
+                to_come -= plan.messages
+                async for batch in self._pull_folder(connection, plan, to_come):
                     yield batch
         except (TimeoutError, OSError, IMAPClientError) as exc:
             raise TransientError(f"{self.settings.account}: IMAP failed ({exc})") from None
@@ -287,19 +316,29 @@ class ImapAccount:
     def parse(self, fetched: FetchedBatch) -> list[InboundMessage]:
         return parse_fetched(self.settings.account, self.settings.max_attachment_bytes, fetched)
 
-    async def _pull_folder(
+    async def _plan(
         self, connection: ImapConnection, folder: str, cursor: str | None
-    ) -> AsyncIterator[FetchedBatch]:
-        state = await asyncio.to_thread(connection.select, folder)
+    ) -> _FolderPlan | None:
+        """None when the folder has nothing new: no FETCH at all."""
+        state, exists = await asyncio.to_thread(connection.select, folder)
         known = FolderState.load(cursor)
         if known is not None and known.uidvalidity == state.uidvalidity:
             if known.last_uid >= state.last_uid:
-                return  # nothing new: no FETCH at all
+                return None
             first = known.last_uid + 1
         else:
             first = 1  # new folder or UIDVALIDITY changed: Message-ID dedupe keeps it exact
+        if exists == 0:  # some servers refuse "n:*" in an empty folder
+            return None
         sizes = await asyncio.to_thread(connection.sizes_from, first)
         chunks = batches(sizes, self.settings.batch_size, self.settings.batch_bytes)
+        return _FolderPlan(folder, state, chunks) if chunks else None
+
+    async def _pull_folder(
+        self, connection: ImapConnection, plan: _FolderPlan, after_folder: int
+    ) -> AsyncIterator[FetchedBatch]:
+        """The batches of ``plan``; ``after_folder`` messages of later folders follow."""
+        folder, state, chunks = plan.folder, plan.state, plan.chunks
         # the next batch is fetched while the caller stores this one; not when
         # fetching marks mail seen, which then happens batch by batch
         ahead = not self.settings.mark_seen
@@ -316,7 +355,7 @@ class ImapAccount:
                 done = FolderState(state.uidvalidity, chunk[-1], state.highestmodseq)
                 cursor_after = Cursor(self.settings.account, folder, done.dump())
                 left = len(chunks) - index - 1
-                after = sum(len(later) for later in chunks[index + 1 :])
+                after = after_folder + sum(len(later) for later in chunks[index + 1 :])
                 yield FetchedBatch(folder, state.uidvalidity, items, cursor_after, left, after)
         finally:
             if pending is not None:  # the connection is closed only once it is idle

@@ -197,9 +197,10 @@ class Composer(Vertical):
         if not self.targets:
             return "This customer has no address to reply to."
         only = self.targets[0].channel
+        other = "--channel email --to ADDRESS" if only == "sms" else "--channel sms --to NUMBER"
         return (
-            f"No other channel: this customer can only be reached by {only}. A number they"
-            " gave you is added by answering on it: omni-tui reply CASE --channel sms --to NUMBER"
+            f"No other channel: this customer can only be reached by {only}. Another address"
+            f" they gave you is added by answering on it: omni-tui reply CASE {other}"
         )
 
     def action_close(self) -> None:
