@@ -337,7 +337,7 @@ async def test_a_sync_stores_batches_in_order_while_it_pulls_the_next(store: Sto
     log: list[str] = []
     report = sync.AccountReport("support-mail", "email")
 
-    def note(account: str, done: int) -> None:
+    def note(account: str, done: int, total: int | None) -> None:
         log.append(f"stored {done}")
 
     await sync._store_batches(
