@@ -134,6 +134,48 @@ async def test_full_text_index_follows_edits_and_deletes(store: Store) -> None:
     assert await queries.search(store, "kettle") == []
 
 
+async def test_a_store_indexed_with_word_places_is_reindexed_and_still_found(
+    tmp_path: Path,
+) -> None:
+    """v10 keeps words without their places: an older store's index is rebuilt on open."""
+    from omni_tui import queries
+
+    path = tmp_path / "v9.db"
+    async with await Store.open(path, create=True) as store:
+        await ingest(
+            store,
+            [InboundMessage("email", "mail", "1", "ana@example.com", "grinder burr", sent_at=T0)],
+        )
+    conn = sqlite3.connect(path)  # the index as v9 left it
+    conn.execute("DROP TABLE message_fts")
+    conn.execute(backend.MIGRATIONS[0][-4])  # v1's CREATE VIRTUAL TABLE, with places
+    conn.execute("INSERT INTO message_fts(message_fts) VALUES('rebuild')")
+    conn.execute("PRAGMA user_version=9")
+    conn.commit()
+    conn.close()
+    async with await Store.open(path) as store:
+        assert [h["snippet"] for h in await queries.search(store, "bur")] == ["grinder burr"]
+        await ingest(
+            store,
+            [InboundMessage("email", "mail", "2", "bo@example.com", "burr again", sent_at=T0)],
+        )
+        assert len(await queries.search(store, "burr")) == 2
+    with sqlite3.connect(path) as conn:
+        table = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'message_fts'")
+        assert "detail=none" in table.fetchone()[0]
+
+
+async def test_a_word_with_an_underscore_is_searched_as_its_parts(store: Store) -> None:
+    from omni_tui import queries
+
+    await ingest(
+        store,
+        [InboundMessage("email", "mail", "1", "ana@example.com", "error SHIP_DELAY", sent_at=T0)],
+    )
+    assert len(await queries.search(store, "ship_delay")) == 1
+    assert len(await queries.search(store, "ship_del")) == 1
+
+
 async def test_search_treats_fts_syntax_as_plain_words(store: Store) -> None:
     from omni_tui import queries
 

@@ -133,6 +133,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     schema.V8_SEARCH,
     # v9: the search index writes a batch's words in one go
     schema.V9_SEARCH,
+    # v10: the search index keeps words, not their places
+    schema.V10_SEARCH,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -361,7 +363,9 @@ def csv_contains(column: object, value: str) -> object:
 
 # -- search ----------------------------------------------------------------
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+#: a word as the search index cuts it: "_" parts words there (not in ``\w``), and a
+#: query word must be one indexed word (the index keeps no places, so no phrases)
+_TOKEN = re.compile(r"[^\W_]+")
 
 
 def word_list(text: str) -> list[str]:
