@@ -162,7 +162,7 @@ async def test_a_store_indexed_with_word_places_is_reindexed_and_still_found(
         assert len(await queries.search(store, "burr")) == 2
     with sqlite3.connect(path) as conn:
         table = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'message_fts'")
-        assert "detail=none" in table.fetchone()[0]
+        assert "detail=column" in table.fetchone()[0]
 
 
 async def test_a_word_with_an_underscore_is_searched_as_its_parts(store: Store) -> None:
