@@ -189,12 +189,13 @@ class EmailBatch:
         whos: list[identity.Address],
     ) -> None:
         m = _MESSAGE.c
-        providers = sorted({i.provider_id for i in messages})
-        for part in _chunks(providers):
-            rows = await conn.execute(
-                select(m.account, m.provider_id).where(m.provider_id.in_(part))
-            )
-            self.seen_providers.update((a, p) for a, p in rows.all())
+        for account in sorted({i.account for i in messages}):
+            providers = sorted({i.provider_id for i in messages if i.account == account})
+            for part in _chunks(providers):  # by (account, provider_id): the unique index
+                rows = await conn.execute(
+                    select(m.provider_id).where(m.account == account, m.provider_id.in_(part))
+                )
+                self.seen_providers.update((account, p) for (p,) in rows.all())
         mids = sorted({i.message_id for i in messages if i.message_id})
         for part in _chunks(mids):
             rows = await conn.execute(select(m.message_id).where(m.message_id.in_(part)))
@@ -237,24 +238,18 @@ class EmailBatch:
             c.created_at,
             c.updated_at,
             c.last_message_at,
+            c.channels,  # the summary's: every writer of messages refreshes it
         )
         for column, values in ((c.customer_id, customers), (c.id, ids)):
             for part in _chunks(values):
                 rows = await conn.execute(select(*columns).where(column.in_(part)))
-                for row in rows.all():
+                for *row, channels in rows.all():
                     if row[0] not in self.conversations:
-                        self.conversations[row[0]] = _Conversation(*row)
+                        conversation = _Conversation(*row)
+                        conversation.channels.update(filter(None, channels.split(",")))
+                        self.conversations[row[0]] = conversation
         for conversation in sorted(self.conversations.values(), key=lambda x: x.id):
             self.by_customer.setdefault(conversation.customer_id, []).append(conversation)
-        m = _MESSAGE.c
-        for part in _chunks(sorted(self.conversations)):
-            rows = await conn.execute(
-                select(m.conversation_id, m.channel)
-                .where(m.conversation_id.in_(part), m.direction != "note")
-                .distinct()
-            )
-            for cid, channel in rows.all():
-                self.conversations[cid].channels.add(channel)
 
     # -- one message ---------------------------------------------------------
 

@@ -92,6 +92,15 @@ async def test_a_new_email_subject_from_an_email_customer_is_a_new_case(store: S
     assert result.conversation_ids[0] != result.conversation_ids[1]
 
 
+async def test_a_new_email_subject_in_a_later_sync_is_a_new_case_too(store: Store) -> None:
+    """The open case's channels come from the store, not only from the batch at hand."""
+    first = await ingest(store, [email("1")])
+    later = await ingest(
+        store, [email("2", subject="Wholesale prices?", sent_at=T0 + timedelta(hours=1))]
+    )
+    assert later.conversation_ids[0] not in first.conversation_ids
+
+
 async def test_sms_joins_the_customers_open_conversation(store: Store) -> None:
     result = await ingest(
         store, [sms("SM1"), sms("SM2", text="hello?", sent_at=T0 + timedelta(hours=2))]
