@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from omni_tui.store import SCHEMA_VERSION
 from tests.cli_helpers import (
     BOB,
     MARIA,
@@ -119,6 +120,20 @@ def _from_the_future(cli: Cli) -> None:
     conn.execute("PRAGMA user_version = 99")
     conn.commit()
     conn.close()
+
+
+def test_an_older_store_is_upgraded_in_place_and_says_so_once(cli: Cli) -> None:
+    conn = sqlite3.connect(cli.db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.commit()
+    conn.close()
+    first = cli("search", "kettle", "--json")
+    subjects = {hit["subject"] for hit in first.json()}  # found: the index was rebuilt
+    assert {"Broken kettle", "Re: Broken kettle"} <= subjects
+    assert first.err.startswith("omni-tui: upgrading the store")
+    assert f"from schema v{SCHEMA_VERSION - 1} to v{SCHEMA_VERSION}" in first.err
+    again = cli("search", "kettle", "--json")
+    assert again.json() == first.json() and again.err == ""
 
 
 def test_a_store_from_a_newer_version_is_refused_and_untouched(cli: Cli) -> None:

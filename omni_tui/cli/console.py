@@ -14,4 +14,5 @@ async def open_console(ctx: Context) -> int:
 
     # run_console opens the store (creating or upgrading it) before the screen
     # takes over, so a bad store is a one-line error on a normal terminal
+    ctx.announce_upgrade()
     return await run_console(ctx.config, ctx.db_path)

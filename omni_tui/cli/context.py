@@ -42,7 +42,20 @@ class Context:
 
         return IngestOptions.from_config(self.config)
 
+    def announce_upgrade(self) -> None:
+        """An upgrade can rebuild indexes: on a big store, the wait gets a reason."""
+        from omni_tui.cli import output
+        from omni_tui.store import sqlite
+
+        version = sqlite.pending_upgrade(self.db_path)
+        if version is not None:
+            output.info(
+                f"omni-tui: upgrading the store {self.db_path} from schema v{version} to"
+                f" v{sqlite.SCHEMA_VERSION} (a large store takes a while)…"
+            )
+
     async def open(self, *, create: bool = False, background_checkpoints: bool = False) -> Store:
+        self.announce_upgrade()
         return await Store.open(
             self.db_path, create=create, background_checkpoints=background_checkpoints
         )

@@ -253,6 +253,19 @@ def check_file(path: Path) -> None:
         raise StoreError(f"{path}: not an omni-tui store (not an SQLite database) — check --db")
 
 
+def pending_upgrade(path: Path) -> int | None:
+    """The schema version of the store at ``path`` when opening it will upgrade it in
+    place; None when it will not (no store, current, newer or unreadable: opening it
+    says which)."""
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return None
+        version, _ = inspect_file(path)
+    except (OSError, StoreError):
+        return None
+    return version if 0 < version < SCHEMA_VERSION else None
+
+
 def inspect_file(path: Path) -> tuple[int, int]:
     """(schema version, number of tables) read without changing the file."""
     # immutable: a read that never creates -wal/-shm files next to a store we may refuse.
