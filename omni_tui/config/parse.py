@@ -6,14 +6,12 @@ keys read like ``accounts[0].imap_port`` (0-based, in file order).
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import tomllib
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from omni_tui import paths
 from omni_tui.config.model import (
@@ -38,6 +36,7 @@ from omni_tui.config.model import (
     StoreConfig,
     _default_agent_name,
 )
+from omni_tui.config.table import Table, show
 from omni_tui.errors import ConfigError
 
 _SECTIONS: dict[str, tuple[str, ...] | None] = {
@@ -122,181 +121,22 @@ _OWNERS = {
     for keys in _ALLOWED.values()
     for key in keys
 }
-_KINDS = {
-    bool: "a boolean",
-    int: "an integer",
-    float: "a float",
-    str: "a string",
-    list: "an array",
-    dict: "a table",
-}  # tomllib's types; anything else is a date/time
 
 
-def _kind(value: object) -> str:
-    return _KINDS.get(type(value), "a date/time")
-
-
-def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-class _Table:
-    """One TOML table under validation; its errors name ``file: prefix.key``."""
-
-    def __init__(self, file: str, prefix: str, data: object, base: Path | None) -> None:
-        if not isinstance(data, dict):
-            raise ConfigError(
-                file,
-                prefix,
-                f"expected a table, got {_kind(data)}",
-                "write it as a [table] of key = value lines",
-            )
-        self.file, self.prefix, self.data, self.base = file, prefix, data, base
-
-    def error(self, key: str, problem: str, fix: str) -> ConfigError:
-        key = key if key.isprintable() and key else repr(key)
-        return ConfigError(self.file, f"{self.prefix}.{key}" if self.prefix else key, problem, fix)
-
-    def only(
-        self, allowed: tuple[str, ...], what: str, elsewhere: dict[str, str] | None = None
-    ) -> None:
-        for key in self.data:
-            if key in allowed:
-                continue
-            if elsewhere and key in elsewhere:
-                raise self.error(
-                    key,
-                    f"{key!r} is only for {elsewhere[key]}",
-                    "remove it, or fix this account's channel or provider",
-                )
-            close = difflib.get_close_matches(key, allowed, n=1)
-            fix = (
-                f"did you mean {close[0]!r}?"
-                if close
-                else f"remove it; {what} take {', '.join(allowed) or 'nothing else'}"
-            )
-            raise self.error(key, f"unknown key {_show(key)}", fix)
-
-    def get(
-        self,
-        key: str,
-        kind: type,
-        default: Any = None,
-        *,
-        required: bool = False,
-        example: str = '"..."',
-    ) -> Any:
-        if key not in self.data:
-            if required:
-                raise self.error(key, "missing required key", f"add {key} = {example}")
-            return default
-        value = self.data[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.error(
-                key,
-                f"expected {_KINDS[kind]}, got {_kind(value)} {_show(value)}",
-                f"write it like {key} = {example}",
-            )
-        if kind is str and not value.strip():
-            raise self.error(key, "is empty", f"write it like {key} = {example}, or remove it")
-        return value
-
-    def text(self, key: str, default: str | None = None, **kw: Any) -> Any:
-        return self.get(key, str, default, **kw)
-
-    def integer(self, key: str, default: int, lo: int = 0, hi: int | None = None) -> int:
-        value = self.get(key, int, default, example=str(default))
-        if value < lo or (hi is not None and value > hi):
-            limit = f"from {lo} to {hi}" if hi is not None else f"of at least {lo}"
-            raise self.error(key, f"{value} is out of range", f"use a number {limit}")
-        return value
-
-    def choice(
-        self,
-        key: str,
-        options: tuple[str, ...],
-        default: str | None = None,
-        *,
-        required: bool = False,
-    ) -> Any:
-        value = self.text(key, default, required=required, example=f'"{options[0]}"')
-        if value is not None and value not in options:
-            raise self.error(
-                key, f"unknown {key} {_show(value)}", f"use one of {', '.join(options)}"
-            )
-        return value
-
-    def names(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
-        value = self.get(key, list, default, example='["INBOX"]')
-        if not value or not all(isinstance(v, str) and v.strip() for v in value):
-            raise self.error(key, "must be a non-empty list of names", f'write {key} = ["INBOX"]')
-        return tuple(value)
-
-    def secret(self, key: str) -> dict[str, Any]:
-        """``key`` and ``key_command`` (a non-empty string or argv list), at most one set."""
-        literal, command = self.text(key), self.data.get(f"{key}_command")
-        if isinstance(command, list) and command and all(isinstance(a, str) for a in command):
-            command = tuple(command)
-        elif command is not None and not (isinstance(command, str) and command.strip()):
-            raise self.error(
-                f"{key}_command",
-                f"expected a command, got {_show(command)}",
-                f'write {key}_command = "pass show x" or ["pass", "show", "x"]',
-            )
-        if literal is not None and command is not None:
-            raise self.error(
-                f"{key}_command", f"both {key} and {key}_command are set", "keep only one of them"
-            )
-        return {key: literal, f"{key}_command": command}
-
-    def path(self, key: str) -> Path | None:
-        value = self.text(key, example='"~/some/file"')
-        path = None if value is None else Path(value).expanduser()
-        return path if path is None or path.is_absolute() or not self.base else self.base / path
-
-    def url(self, key: str, schemes: tuple[str, ...], default: str | None = None) -> Any:
-        value = self.text(key, default, required=default is None, example='"https://…"')
-        parts = urlsplit(value)
-        if parts.scheme not in schemes or not parts.netloc:
-            raise self.error(
-                key,
-                f"{_show(value)} is not a URL",
-                f"write a full URL starting with {' or '.join(schemes)}://",
-            )
-        return value
-
-    def section(self, key: str) -> _Table:
-        table = _Table(self.file, key, self.data.get(key, {}), self.base)
-        if _SECTIONS[key] is not None:
-            table.only(_SECTIONS[key], f"[{key}] tables")
-        return table
-
-    def tables(self, key: str) -> list[_Table]:
-        items = self.data.get(key, [])
-        if not isinstance(items, list):
-            raise self.error(
-                key,
-                f"expected [[{key}]] tables, got {_kind(items)}",
-                f"write each entry as its own [[{key}]] table",
-            )
-        return [_Table(self.file, f"{key}[{i}]", item, self.base) for i, item in enumerate(items)]
-
-
-def _region(t: _Table) -> str:
+def _region(t: Table) -> str:
     value = t.text("default_region", "US", example='"US"').upper()
     import phonenumbers  # here, only once a config is read: keeps `omni-tui --help` fast
 
     if value not in phonenumbers.SUPPORTED_REGIONS:
         raise t.error(
             "default_region",
-            f"unknown region {_show(value)}",
+            f"unknown region {show(value)}",
             "use an ISO 3166 alpha-2 code such as US, GB, DE or IN",
         )
     return value
 
 
-def _canned(tables: list[_Table]) -> tuple[CannedResponse, ...]:
+def _canned(tables: list[Table]) -> tuple[CannedResponse, ...]:
     result: dict[str, CannedResponse] = {}
     for t in tables:
         t.only(("name", "body"), "[[canned]] tables")
@@ -308,14 +148,14 @@ def _canned(tables: list[_Table]) -> tuple[CannedResponse, ...]:
             if match.group(1) not in PLACEHOLDERS:
                 raise t.error(
                     "body",
-                    f"unknown placeholder {_show(match.group(0))}",
+                    f"unknown placeholder {show(match.group(0))}",
                     "use " + ", ".join("{" + p + "}" for p in PLACEHOLDERS),
                 )
         result[name] = CannedResponse(name, body)
     return tuple(result.values())
 
 
-def _channel_keys(t: _Table, kind: str) -> dict[str, Any]:
+def _channel_keys(t: Table, kind: str) -> dict[str, Any]:
     if kind == "email":
         imap_security = t.choice("imap_security", SECURITIES, "tls")
         smtp_security = t.choice("smtp_security", SECURITIES, "starttls")
@@ -324,7 +164,7 @@ def _channel_keys(t: _Table, kind: str) -> dict[str, Any]:
         if "@" not in parseaddr(address)[1]:
             raise t.error(
                 "address",
-                f"{_show(address)} is not an email address",
+                f"{show(address)} is not an email address",
                 'write it like address = "Support <support@example.com>"',
             )
         return dict(
@@ -371,7 +211,7 @@ def _channel_keys(t: _Table, kind: str) -> dict[str, Any]:
     )
 
 
-def _listen(t: _Table, *, required: bool) -> str | None:
+def _listen(t: Table, *, required: bool) -> str | None:
     listen = t.text("listen", example='"127.0.0.1:13013"')
     if listen is None and not required:
         return None
@@ -379,13 +219,13 @@ def _listen(t: _Table, *, required: bool) -> str | None:
     if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
         raise t.error(
             "listen",
-            f"{_show(listen)} is not host:port",
+            f"{show(listen)} is not host:port",
             'write it like listen = "127.0.0.1:13013"',
         )
     return listen
 
 
-def _accounts(tables: list[_Table], source: Path | None) -> tuple[AccountConfig, ...]:
+def _accounts(tables: list[Table], source: Path | None) -> tuple[AccountConfig, ...]:
     result: dict[str, AccountConfig] = {}
     for index, t in enumerate(tables):
         name = t.text("name", required=True, example='"support"')
@@ -408,11 +248,12 @@ def _accounts(tables: list[_Table], source: Path | None) -> tuple[AccountConfig,
 
 
 def _build(data: dict[str, Any], source: Path | None) -> Config:
-    top = _Table(
+    top = Table(
         str(source) if source else "<config>",
         "",
         data,
         source.absolute().parent if source else None,
+        sections=_SECTIONS,
     )
     top.only(tuple(_SECTIONS), "config files")
     agent, sla, keys = top.section("agent"), top.section("sla"), top.section("keys")
@@ -441,7 +282,7 @@ def _build(data: dict[str, Any], source: Path | None) -> Config:
     )
 
 
-def _relay(t: _Table, source: Path | None) -> RelayConfig:
+def _relay(t: Table, source: Path | None) -> RelayConfig:
     secrets: dict[str, Any] = {}
     for key in _RELAY_SECRETS:
         secrets |= t.secret(key)
