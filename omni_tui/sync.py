@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 #: Sent texts whose delivery is still unknown are asked after for this long.
 STATUS_POLL_WINDOW = timedelta(days=3)
 #: (account, messages stored so far, all the pull knows it will bring or None)
-Progress = Callable[[str, int, "int | None"], None]
+Progress = Callable[[str, int, int | None], None]
 
 
 @dataclass(slots=True)

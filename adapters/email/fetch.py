@@ -58,9 +58,7 @@ def fetch_sizes(imap: object, first_uid: int) -> list[tuple[int, int]]:
     return _command(imap, command, _size)
 
 
-def _command(
-    imap: object, command: bytes, parse: Callable[[list[bytes], list[bytes]], T | None]
-) -> list[T]:
+def _command(imap: object, command: bytes, parse: Parse[T]) -> list[T]:
     tag: bytes = imap._new_tag()  # type: ignore[attr-defined]
     try:
         imap.send(tag + b" " + command + b"\r\n")  # type: ignore[attr-defined]
@@ -119,10 +117,12 @@ def _size(pieces: list[bytes], literals: list[bytes]) -> tuple[int, int] | None:
         raise FastFetchError(f"unexpected line {head[:80]!r}")
     text = b"".join(pieces)
     uid, size = _UID.search(text), _SIZE.search(text)
-    if size is None and not literals:
+    if literals:
+        raise FastFetchError("a literal in a size answer")
+    if size is None:
         return None  # e.g. an unsolicited FLAGS update from another client
-    if uid is None or size is None or literals:
-        raise FastFetchError("a size answer without its UID or size")
+    if uid is None:
+        raise FastFetchError("a size answer without its UID")
     return int(uid.group(1)), int(size.group(1))
 
 
