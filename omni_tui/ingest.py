@@ -78,7 +78,7 @@ def prepare(
 ) -> list[ingest_prepare.Prepared] | None:
     """The part of ingesting ``messages`` that needs no store, for a worker thread;
     None for a batch the bulk path does not take (it has nothing to prepare)."""
-    if not ingest_batch.fits(messages):
+    if not ingest_prepare.fits(messages):
         return None
     return ingest_prepare.prepare(messages, options.default_region)
 
@@ -99,7 +99,7 @@ async def ingest(
     rules = options.rules.current() if options.rules else None
     async with store.write() as session:
         before = await triage.newest_conversation_id(session) if rules and rules.rules else None
-        if ingest_batch.fits(messages):
+        if ingest_prepare.fits(messages):
             batch = ingest_batch.EmailBatch(
                 session, store.data_dir, options.default_region, options.join_window
             )

@@ -52,14 +52,6 @@ _INSERT_MESSAGE = "INSERT INTO message ({}) VALUES ({})".format(
 _CHUNK = 900
 
 
-def fits(messages: Sequence[InboundMessage]) -> bool:
-    """Email with an account and a provider id: what this path knows how to store."""
-    return bool(messages) and all(
-        m.channel == "email" and m.account is not None and m.provider_id is not None
-        for m in messages
-    )
-
-
 @dataclass(slots=True)
 class _Identity:
     id: int

@@ -9,6 +9,7 @@ decides: who the customer is, which conversation, which ids.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from adapters.base import InboundMessage
-from omni_tui import blobs, identity, raw
-from omni_tui.store.models import to_ms, utcnow
+from omni_tui import addresses, blobs
 from omni_tui.text import clean, clean_line, html_to_text
+from omni_tui.timestamps import to_ms, utcnow
 
-__all__ = ["Prepared", "aware", "content", "prepare", "who"]
+__all__ = ["Prepared", "aware", "content", "fits", "prepare", "who"]
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -40,6 +41,19 @@ def html_text_of(inbound: InboundMessage) -> str | None:
     return html_to_text(inbound.html)
 
 
+def fits(messages: Sequence[InboundMessage]) -> bool:
+    """Email with an account and a provider id: what this path knows how to store."""
+    return bool(messages) and all(
+        m.channel == "email" and m.account is not None and m.provider_id is not None
+        for m in messages
+    )
+
+
+def _raw_row(data: bytes) -> dict[str, Any]:
+    """``raw.row``, without loading the store: this runs in the parsing worker."""
+    return {"sha256": hashlib.sha256(data).hexdigest(), "data": data}
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))  # as the store's JSONText writes it
 
@@ -48,7 +62,7 @@ def _json(value: Any) -> str:
 class Prepared:
     """One message's store-independent values, in the form the store keeps them."""
 
-    who: identity.Address
+    who: addresses.Address
     sent_at: datetime
     subject: str | None
     text: str
@@ -63,12 +77,12 @@ class Prepared:
     attachment_shas: list[str | None] | None = None
 
 
-def who(inbound: InboundMessage, region: str) -> identity.Address:
+def who(inbound: InboundMessage, region: str) -> addresses.Address:
     """The customer's side of the message, normalised."""
     address = inbound.sender if inbound.direction == "in" else (list(inbound.recipients) or [""])[0]
-    found = identity.normalise(inbound.channel, address, region)
+    found = addresses.normalise(inbound.channel, address, region)
     if inbound.direction == "in" and inbound.sender_name and not found.display_name:
-        found = identity.Address(found.channel, found.address, clean_line(inbound.sender_name))
+        found = addresses.Address(found.channel, found.address, clean_line(inbound.sender_name))
     return found
 
 
@@ -123,8 +137,8 @@ def _one(inbound: InboundMessage, region: str, attachments_dir: Path | None) -> 
         html_text=html_text,
         message_id=clean_line(inbound.message_id) or None,
         columns=columns,
-        raw=raw.row(inbound.raw) if inbound.raw else None,
-        phones=identity.phones_in_text(text, region) if inbound_side else [],
+        raw=_raw_row(inbound.raw) if inbound.raw else None,
+        phones=addresses.phones_in_text(text, region) if inbound_side else [],
         attachment_shas=None
         if attachments_dir is None
         else [

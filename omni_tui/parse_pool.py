@@ -15,79 +15,16 @@ import logging
 import os
 import pickle
 import sys
-from dataclasses import replace
 from pathlib import Path
 
-from adapters.base import InboundMessage
-from adapters.email.imap import FetchedBatch, parse_fetched
-from omni_tui import ingest_batch, ingest_prepare
-from omni_tui.ingest_prepare import Prepared
+from adapters.email.fetched import FetchedBatch
+from omni_tui.parse_batch import Answer, Parsed, parse_and_prepare, with_raw
 from omni_tui.parse_worker import READY, SIZE, frame
 
 log = logging.getLogger(__name__)
 
 #: Batches still to come, beyond the one at hand, for the worker to be worth starting.
 WORTH_IT = 2
-
-Parsed = tuple[list[InboundMessage], list[Prepared] | None]
-
-
-def parse_and_prepare(
-    account: str, max_bytes: int, region: str, attachments: Path, fetched: FetchedBatch
-) -> Parsed:
-    """What the worker does with a batch (and the sync's thread, without a worker).
-
-    The attachments are written to ``attachments`` here, and their bytes are not
-    handed back: the rows name them by their sha256.
-    """
-    messages = parse_fetched(account, max_bytes, fetched)
-    if not ingest_batch.fits(messages):
-        return messages, None
-    prepared = ingest_prepare.prepare(messages, region, attachments)
-    return [_without_attachment_bytes(m) for m in messages], prepared
-
-
-#: What the worker sends back: the parsed batch, less the raw messages it was sent
-#: and kept as they came (the sync holds those), and which ones those are.
-Answer = tuple[Parsed, list[int]]
-
-
-def answer(
-    account: str, max_bytes: int, region: str, attachments: Path, fetched: FetchedBatch
-) -> Answer:
-    """``parse_and_prepare`` for the pipe: each raw message crosses it once, not twice."""
-    messages, prepared = parse_and_prepare(account, max_bytes, region, attachments, fetched)
-    returned = []
-    for index, (message, item) in enumerate(zip(messages, fetched.items, strict=True)):
-        if message.raw is not item[1]:  # rewritten (a skipped attachment): it goes back as it is
-            continue
-        returned.append(index)
-        messages[index] = replace(message, raw=None)
-        if prepared is not None and (row := prepared[index].raw) is not None:
-            row["data"] = None
-    return (messages, prepared), returned
-
-
-def _with_raw(fetched: FetchedBatch, answered: Answer) -> Parsed:
-    (messages, prepared), returned = answered
-    for index in returned:
-        raw = fetched.items[index][1]
-        messages[index] = replace(messages[index], raw=raw)
-        if prepared is not None and (row := prepared[index].raw) is not None:
-            row["data"] = raw
-    return messages, prepared
-
-
-def _without_attachment_bytes(message: InboundMessage) -> InboundMessage:
-    if not any(part.data is not None for part in message.attachments):
-        return message
-    parts = [
-        part
-        if part.data is None
-        else replace(part, data=None, size=part.size if part.size is not None else len(part.data))
-        for part in message.attachments
-    ]
-    return replace(message, attachments=parts)
 
 
 def _worker_env() -> dict[str, str]:
@@ -123,7 +60,7 @@ class ParsePool:
         args = (self.account, self.max_bytes, self.region, self.attachments, fetched)
         if self._worker is not None and not self._failed and self._is_ready():
             try:
-                return _with_raw(fetched, await self._ask(args))
+                return with_raw(fetched, await self._ask(args))
             except (OSError, EOFError, asyncio.IncompleteReadError, pickle.PickleError) as exc:
                 log.warning("%s: the parsing process failed (%s); parsing here", self.account, exc)
                 self._failed = True

@@ -50,7 +50,7 @@ def frame(data: bytes) -> bytes:
 
 
 def main() -> None:
-    from omni_tui.parse_pool import answer
+    from omni_tui.parse_batch import answer
 
     # the answers get stdout to themselves: a stray print goes where stderr goes
     source, sink = 0, os.dup(1)

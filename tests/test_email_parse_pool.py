@@ -8,6 +8,7 @@ import os
 import pickle
 import signal
 import sqlite3
+import subprocess
 import sys
 import threading
 import time
@@ -22,7 +23,7 @@ import pytest
 
 from adapters.base import Cursor
 from adapters.email.imap import FetchedBatch
-from omni_tui import blobs, parse_pool
+from omni_tui import blobs, parse_batch, parse_pool
 from omni_tui.store import Store
 from omni_tui.sync import sync_once
 from tests.servers import Dovecot
@@ -121,12 +122,12 @@ def test_a_raw_message_crosses_the_pipe_once_unless_it_was_rewritten(tmp_path: P
     batch = FetchedBatch("INBOX", 1, items, Cursor("support", "INBOX", "1:2"), left=0)
     args = ("support", 1000, "US", tmp_path / "attachments", batch)
 
-    answered = parse_pool.answer(*args)
+    answered = parse_batch.answer(*args)
     (messages, prepared), returned = answered
     assert returned == [0] and messages[0].raw is None and prepared is not None
     assert messages[1].raw is not None and b"invoice 2" not in messages[1].raw
     piped = pickle.loads(pickle.dumps(answered, protocol=pickle.HIGHEST_PROTOCOL))
-    assert parse_pool._with_raw(batch, piped) == parse_pool.parse_and_prepare(*args)
+    assert parse_batch.with_raw(batch, piped) == parse_batch.parse_and_prepare(*args)
 
 
 async def test_attachments_written_by_the_worker_are_on_disk_before_their_rows_commit(
@@ -281,3 +282,24 @@ async def test_a_worker_stopped_and_resumed_mid_answer_still_answers_whole(
         flicker.join()
         await pool.close()
     assert asked == [3] * 12  # all of them by the worker, none parsed here after a failure
+
+
+def test_the_parsing_worker_is_ready_without_loading_the_store() -> None:
+    """The worker starts while the first batch is parsed in the sync: what it imports
+    decides how many batches the sync parses itself. The store's ORM is not among it."""
+    loaded = subprocess.run(
+        [*parse_pool.ParsePool.command[:-2], "-c", WORKER_IMPORTS],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=parse_pool._worker_env(),
+    ).stdout.split()
+    assert "omni_tui.parse_batch" in loaded
+    assert not [m for m in loaded if m.split(".")[0] in ("sqlalchemy", "sqlmodel", "aiosqlite")]
+
+
+WORKER_IMPORTS = """
+import sys
+import omni_tui.parse_worker, omni_tui.parse_batch
+print(*sys.modules)
+"""

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from adapters.base import InboundMessage
-from omni_tui import identity
+from omni_tui import addresses, identity
 from omni_tui.identity import normalise, normalise_chat, normalise_email, normalise_phone
 from omni_tui.ingest import IngestOptions, ingest
 from omni_tui.store import Customer, Identity, Store
@@ -93,7 +93,7 @@ _PHONEY = st.text(alphabet=st.sampled_from("0123456789 ()-./+x\n\té٣"), max_si
 
 @given(_PHONEY)
 def test_phone_candidates_are_every_stretch_the_pattern_finds(text: str) -> None:
-    expected = [m.span() for m in identity._CANDIDATE.finditer(text)]
+    expected = [m.span() for m in addresses._CANDIDATE.finditer(text)]
     assert [m.span() for m in identity.phone_candidates(text)] == expected
 
 
@@ -108,7 +108,7 @@ def test_cleaning_removes_the_same_characters_in_ascii_and_unicode_text(text: st
 
 @given(st.text(alphabet=st.sampled_from("aZ09._%+-@"), min_size=3, max_size=20))
 def test_a_plain_address_normalises_as_a_parsed_one(value: str) -> None:
-    parsed = identity.parseaddr(value)[1]
-    slow = identity._EMAIL.search(parsed) or identity._EMAIL.search(value)
-    if identity._BARE_EMAIL.fullmatch(value) and slow is not None:
+    parsed = addresses.parseaddr(value)[1]
+    slow = addresses._EMAIL.search(parsed) or addresses._EMAIL.search(value)
+    if addresses._BARE_EMAIL.fullmatch(value) and slow is not None:
         assert normalise_email(value) == (slow.group(0).lower(), None)

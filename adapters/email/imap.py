@@ -22,7 +22,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from adapters.base import AuthError, Cursor, InboundMessage, PullResult, TransientError
 from adapters.email import fetch as fast_fetch
-from adapters.email.mime import parse_message
+from adapters.email.fetched import FetchedBatch, RawMail, parse_fetched
 
 IDLE_RENEW_SECONDS = 25 * 60  # servers may drop IDLE after 29 minutes
 
@@ -213,38 +213,6 @@ class ImapConnection:
 def _text(exc: BaseException) -> str:
     text = str(exc)
     return text[2:-1] if text.startswith("b'") else text
-
-
-RawMail = tuple[int, bytes, "datetime | None"]  # uid, the message, INTERNALDATE
-
-
-@dataclass(frozen=True, slots=True)
-class FetchedBatch:
-    """A batch as fetched, before parsing; ``left`` batches of the folder follow it."""
-
-    folder: str
-    uidvalidity: int
-    items: list[RawMail]
-    cursor: Cursor
-    left: int = 0
-    #: messages in the ``left`` batches
-    messages_left: int = 0
-
-
-def parse_fetched(
-    account: str, max_attachment_bytes: int, fetched: FetchedBatch
-) -> list[InboundMessage]:
-    """The messages of a fetched batch (a module function: it runs in another process too)."""
-    return [
-        parse_message(
-            raw,
-            account=account,
-            provider_id=f"{fetched.folder}/{fetched.uidvalidity}/{uid}",
-            max_attachment_bytes=max_attachment_bytes,
-            received_at=when,
-        )
-        for uid, raw, when in fetched.items
-    ]
 
 
 def batches(sizes: Sequence[tuple[int, int]], count: int, limit: int) -> list[list[int]]:

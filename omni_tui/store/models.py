@@ -15,6 +15,11 @@ from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+# kept importable from here: the store's modules and older callers take them from models
+from omni_tui.timestamps import from_ms as from_ms
+from omni_tui.timestamps import to_ms as to_ms
+from omni_tui.timestamps import utcnow as utcnow
+
 
 class Timestamp(TypeDecorator[datetime]):
     """Aware UTC datetime <-> integer epoch milliseconds."""
@@ -44,20 +49,6 @@ class JSONText(TypeDecorator[Any]):
 
     def process_result_value(self, value: str | None, dialect: Any) -> Any:
         return None if value is None else json.loads(value)
-
-
-def from_ms(value: int) -> datetime:
-    return datetime.fromtimestamp(value / 1000, tz=UTC)
-
-
-def to_ms(value: datetime) -> int:
-    return int(value.timestamp() * 1000)
-
-
-def utcnow() -> datetime:
-    """Now, truncated to the millisecond the store keeps."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def _ts(**kw: Any) -> Any:
