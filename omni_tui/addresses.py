@@ -1,7 +1,7 @@
 """Normalising addresses: one person written three ways is one address.
 
 ``Ana <ANA@Example.com>`` and ``ana@example.com`` normalise alike, and so do
-``(415) 555-0100`` and ``+14155550100``. Pure functions of the text (the store
+``(415) 555-0100`` and ``+14155550100`` in region US. Pure functions of the text (the store
 is ``identity``'s business): the parsing worker runs them without loading it.
 """
 

@@ -9,6 +9,12 @@ import re
 import threading
 import unicodedata
 from pathlib import Path
+from typing import Any
+
+
+def raw_row(data: bytes) -> dict[str, Any]:
+    """A raw message as the store's ``raw_message`` table keeps it: by its sha256."""
+    return {"sha256": hashlib.sha256(data).hexdigest(), "data": data}
 
 
 def blob_path(root: Path, sha256: str) -> Path:

@@ -9,7 +9,6 @@ decides: who the customer is, which conversation, which ids.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,11 +46,6 @@ def fits(messages: Sequence[InboundMessage]) -> bool:
         m.channel == "email" and m.account is not None and m.provider_id is not None
         for m in messages
     )
-
-
-def _raw_row(data: bytes) -> dict[str, Any]:
-    """``raw.row``, without loading the store: this runs in the parsing worker."""
-    return {"sha256": hashlib.sha256(data).hexdigest(), "data": data}
 
 
 def _json(value: Any) -> str:
@@ -137,7 +131,7 @@ def _one(inbound: InboundMessage, region: str, attachments_dir: Path | None) -> 
         html_text=html_text,
         message_id=clean_line(inbound.message_id) or None,
         columns=columns,
-        raw=_raw_row(inbound.raw) if inbound.raw else None,
+        raw=blobs.raw_row(inbound.raw) if inbound.raw else None,
         phones=addresses.phones_in_text(text, region) if inbound_side else [],
         attachment_shas=None
         if attachments_dir is None

@@ -8,9 +8,7 @@ keep their raw messages as files under ``raw/``; reads fall back to those.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,13 +22,9 @@ _TABLE = RawMessage.__table__  # type: ignore[attr-defined]
 INSERT = sqlite.insert_or_ignore(_TABLE)
 
 
-def row(data: bytes) -> dict[str, Any]:
-    return {"sha256": hashlib.sha256(data).hexdigest(), "data": data}
-
-
 async def keep(session: AsyncSession, data: bytes) -> str:
     """Store ``data`` in the session's transaction; returns its sha256."""
-    values = row(data)
+    values = blobs.raw_row(data)
     await (await session.connection()).execute(INSERT, [values])
     return str(values["sha256"])
 
