@@ -545,3 +545,21 @@ async def test_hostile_customer_text_renders_literally_and_harmlessly(db: Path) 
         await pilot.click(MessageList, offset=(20, 2))
         await press(app, pilot, "k", "j", "x", "x")
         assert app.is_running and app.return_code is None
+
+
+async def test_a_case_key_pressed_with_no_case_open_says_to_open_one(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.inbox.focus()
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.conversation is None and not app.query_one(Composer).display
+        said = [n.message for n in app._notifications]
+        assert said == ["Reply: open a case first (enter on one in the inbox)"]
+
+        await open_case(app, pilot, "Broken grinder")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.query_one(Composer).display
+        assert len(app._notifications) <= 1  # nothing more to explain

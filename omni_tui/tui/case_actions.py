@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.worker import Worker
 
@@ -83,6 +83,18 @@ class CaseActions(App[int]):
         if action in NEEDS_CASE and self.conversation is None:
             return None  # shown disabled until a case is open
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A case's key with no case open says why nothing happened."""
+        if self.conversation is not None:
+            return
+        active = self.screen.active_bindings.get(event.key)
+        if active is None or active.enabled:
+            return
+        if active.binding.action.partition("(")[0] in NEEDS_CASE:
+            event.stop()
+            label = active.binding.description or active.binding.action
+            self.notify(f"{label}: open a case first (enter on one in the inbox)", markup=False)
 
     async def _do(self, label: str, change: Callable[[], Awaitable[object]]) -> bool:
         if self._guard is not None and self._guard.lost:
