@@ -20,6 +20,7 @@ def _python_collector() -> Iterator[None]:
     gc.set_threshold(*thresholds)
     gc.enable()
 
+
 T0 = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 
 
