@@ -115,10 +115,10 @@ def _size(pieces: list[bytes], literals: list[bytes]) -> tuple[int, int] | None:
         if head.startswith(b"* "):
             return None  # news about the mailbox
         raise FastFetchError(f"unexpected line {head[:80]!r}")
-    text = b"".join(pieces)
-    uid, size = _UID.search(text), _SIZE.search(text)
     if literals:
         raise FastFetchError("a literal in a size answer")
+    text = b"".join(pieces)
+    uid, size = _UID.search(text), _SIZE.search(text)
     if size is None:
         return None  # e.g. an unsolicited FLAGS update from another client
     if uid is None:
