@@ -1,13 +1,61 @@
-"""Getting attachments out of the store onto the agent's disk, safely."""
+"""Attachments between the agent's disk and the store, safely both ways."""
 
 from __future__ import annotations
 
+import mimetypes
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
+from adapters.base import AttachmentData
 from omni_tui import blobs
 from omni_tui.errors import NotFound, Refused
 from omni_tui.store import Attachment, Store
+
+#: What one reply may carry in all: most mail providers refuse a message over 25 MB.
+MAX_REPLY_BYTES = 25 * 1024 * 1024
+
+
+def check_for_reply(paths: Sequence[Path]) -> int:
+    """The files' total size, or the one-line reason a reply cannot carry them."""
+    total = 0
+    for path in paths:
+        try:
+            info = path.expanduser().stat()
+        except FileNotFoundError:
+            raise NotFound("file to attach", str(path)) from None
+        except OSError as exc:
+            raise Refused(f"cannot attach {path}: {exc.strerror}") from None
+        if not path.expanduser().is_file():
+            raise Refused(f"cannot attach {path}: not a file")
+        total += info.st_size
+    if total > MAX_REPLY_BYTES:
+        raise Refused(
+            f"the attachments come to {total / 2**20:.1f} MB; a reply carries at most"
+            f" {MAX_REPLY_BYTES // 2**20} MB — send a link instead"
+        )
+    return total
+
+
+def read_for_reply(paths: Sequence[Path]) -> list[AttachmentData]:
+    """The agent's files as a reply carries them: blocking, so callers use a thread."""
+    check_for_reply(paths)
+    out = []
+    for path in paths:
+        try:
+            data = path.expanduser().read_bytes()
+        except OSError as exc:
+            raise Refused(f"cannot attach {path}: {exc.strerror}") from None
+        kind, encoding = mimetypes.guess_type(path.name)
+        out.append(
+            AttachmentData(
+                filename=path.name,
+                content_type=kind if kind and not encoding else "application/octet-stream",
+                data=data,
+                size=len(data),
+            )
+        )
+    return out
 
 
 async def save_attachment(store: Store, attachment_id: int, directory: Path) -> Path:

@@ -8,12 +8,13 @@ auth) fails at once and is shown on the message in every console.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from sqlmodel import col, select
 
 from adapters.base import (
+    AttachmentData,
     AuthError,
     ChannelError,
     OutboundMessage,
@@ -21,12 +22,12 @@ from adapters.base import (
     TransientError,
 )
 from adapters.email.smtp import send_email
-from omni_tui import accounts, identity
+from omni_tui import accounts, blobs, identity
 from omni_tui.config import AccountConfig, Config, OutboxConfig
 from omni_tui.errors import ConfigError, NotFound
 from omni_tui.outbox import advances
 from omni_tui.relay_pull import relay_client
-from omni_tui.store import Customer, Message, Outbox, Store, utcnow
+from omni_tui.store import Attachment, Customer, Message, Outbox, Store, utcnow
 
 MAX_BACKOFF = timedelta(hours=1)  # however many attempts, a retry is at most an hour away
 
@@ -152,7 +153,7 @@ async def _send(store: Store, account: AccountConfig, item: Outbox, message: Mes
     if account.channel != item.channel:
         raise RejectedError(f"account {account.name!r} is not an {item.channel} account")
     if item.channel == "email":
-        return await _send_email(account, item, message)
+        return await _send_email(store, account, item, message)
     if item.channel == "sms":
         return await _send_sms(store, account, item, message)
     if item.channel == "chat":
@@ -198,8 +199,9 @@ async def _send_sms(store: Store, account: AccountConfig, item: Outbox, message:
     return await kannel.send(out)
 
 
-async def _send_email(account: AccountConfig, item: Outbox, message: Message) -> str:
+async def _send_email(store: Store, account: AccountConfig, item: Outbox, message: Message) -> str:
     out = _outbound(account, item, message)
+    out = replace(out, attachments=await _attachments(store, message))
     message_id, raw = await send_email(accounts.smtp_settings(account), out)
     if account.sent_folder:
         try:
@@ -207,3 +209,20 @@ async def _send_email(account: AccountConfig, item: Outbox, message: Message) ->
         except ChannelError:
             pass  # the customer has the reply; a missing Sent copy is not a failure
     return message_id
+
+
+async def _attachments(store: Store, message: Message) -> list[AttachmentData]:
+    """The files the agent attached, read back from the store's blobs."""
+    async with store.read() as session:
+        query = select(Attachment).where(Attachment.message_id == message.id)
+        rows = (await session.exec(query.order_by(col(Attachment.id)))).all()
+    out = []
+    for row in rows:
+        try:
+            data = await asyncio.to_thread(blobs.get, store.attachments_dir, row.sha256 or "")
+        except (OSError, ValueError):
+            raise RejectedError(
+                f"the attached file {row.filename!r} is gone from the store"
+            ) from None
+        out.append(AttachmentData(row.filename, row.content_type, data, len(data)))
+    return out

@@ -7,21 +7,24 @@ crash; delivery (with retries and an idempotency key) happens afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
+from pathlib import Path
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from omni_tui import events, identity
+from adapters.base import AttachmentData
+from omni_tui import blobs, events, identity
 from omni_tui.actions import get_conversation
 from omni_tui.errors import NotFound, Refused
 from omni_tui.store import Store, refresh_summaries
-from omni_tui.store.models import Customer, Identity, Message, Outbox, utcnow
-from omni_tui.text import clean, reply_subject, snippet
+from omni_tui.store.models import Attachment, Customer, Identity, Message, Outbox, utcnow
+from omni_tui.text import clean, clean_line, reply_subject, snippet
 
 REPLY_CHANNELS = ("email", "sms", "chat")
 
@@ -92,8 +95,10 @@ async def queue_reply(
     at: datetime | None = None,
     default_region: str = "US",
     msgid_domain: str = "omni-tui.local",
+    attachments: Sequence[AttachmentData] = (),
 ) -> QueuedReply:
-    """Queue a reply on ``channel`` (default: where the customer last wrote)."""
+    """Queue a reply on ``channel`` (default: where the customer last wrote);
+    ``attachments`` (``attachments.read_for_reply``) go by email only."""
     async with store.write() as session:
         return await queue_in(
             session,
@@ -105,6 +110,8 @@ async def queue_reply(
             at=at,
             default_region=default_region,
             msgid_domain=msgid_domain,
+            attachments=attachments,
+            attachments_dir=store.attachments_dir,
         )
 
 
@@ -119,6 +126,8 @@ async def queue_in(
     at: datetime | None = None,
     default_region: str = "US",
     msgid_domain: str = "omni-tui.local",
+    attachments: Sequence[AttachmentData] = (),
+    attachments_dir: Path | None = None,
 ) -> QueuedReply:
     """:func:`queue_reply` inside the caller's transaction."""
     body = clean(body).strip("\n")
@@ -150,6 +159,8 @@ async def queue_in(
             )
         if customer.opted_out_at is not None:
             raise Refused(f"customer {customer.id} texted STOP; they cannot be texted")
+    if attachments and channel != "email":
+        raise Refused(f"a {channel} reply carries text only — send the files with --channel email")
     last_same = await _last_inbound(session, conversation.id, channel)
     message = Message(
         conversation_id=conversation.id,
@@ -184,6 +195,9 @@ async def queue_in(
     session.add(outbox)
     await session.flush()
     assert outbox.id is not None
+    if attachments:
+        assert attachments_dir is not None, "attachments need the store's attachments dir"
+        await _attach(session, message.id, attachments, attachments_dir)
     events.record(
         session,
         "reply",
@@ -194,9 +208,28 @@ async def queue_in(
         to=recipient.address,
         message_id=message.id,
         snippet=snippet(body, 80),
+        **({"attachments": [a.filename for a in attachments]} if attachments else {}),
     )
     await refresh_summaries(session, [conversation.id])
     return QueuedReply(message.id, outbox.id, channel, recipient.address)
+
+
+async def _attach(
+    session: AsyncSession, message_id: int, files: Sequence[AttachmentData], root: Path
+) -> None:
+    """The files on disk (durably, before the rows that name them commit), then the rows."""
+    for part in files:
+        assert part.data is not None
+        sha = await asyncio.to_thread(blobs.put, root, part.data)
+        session.add(
+            Attachment(
+                message_id=message_id,
+                filename=clean_line(part.filename) or "attachment",
+                content_type=part.content_type,
+                size=len(part.data),
+                sha256=sha,
+            )
+        )
 
 
 async def _thread_email(

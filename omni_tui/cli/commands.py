@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from omni_tui import actions, customers, outbox, queries, transfer
+from omni_tui import actions, attachments, customers, outbox, queries, transfer
 from omni_tui.cli import output
 from omni_tui.cli.console import open_console
 from omni_tui.cli.context import Context
@@ -235,6 +235,7 @@ async def search(ctx: Context) -> int:
 @command("reply")
 async def reply(ctx: Context) -> int:
     a = ctx.args
+    files = attachments.read_for_reply(a.attach)  # before the store: a typo costs nothing
     async with await ctx.open() as store:
         queued = await outbox.queue_reply(
             store,
@@ -244,6 +245,7 @@ async def reply(ctx: Context) -> int:
             channel=a.channel,
             to=a.to,
             default_region=ctx.region,
+            attachments=files,
         )
     data = {
         "conversation_id": _id(a.conversation, "conversation"),
@@ -252,9 +254,13 @@ async def reply(ctx: Context) -> int:
         "channel": queued.channel,
         "to": queued.to,
         "status": "queued",
+        "attachments": [f.filename for f in files],
     }
+    carrying = f" with {len(files)} attachment{'s' * (len(files) != 1)}" if files else ""
     return _done(
-        ctx, data, f"queued {queued.channel} reply to {queued.to} (outbox {queued.outbox_id})"
+        ctx,
+        data,
+        f"queued {queued.channel} reply to {queued.to}{carrying} (outbox {queued.outbox_id})",
     )
 
 

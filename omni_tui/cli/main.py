@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from omni_tui import __version__
 from omni_tui.errors import EXIT_USAGE, OmniError
@@ -108,6 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("conversation", metavar="CONV")
     p.add_argument("--channel", choices=("email", "sms", "chat"))
     p.add_argument("--to", metavar="ADDR")
+    p.add_argument(
+        "--attach",
+        metavar="FILE",
+        action="append",
+        default=[],
+        type=Path,
+        help="attach a file (email only; repeat for more; 25 MB in all)",
+    )
     _body(p)
     _json(p)
 

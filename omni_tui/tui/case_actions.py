@@ -3,6 +3,7 @@ worker through the same functions the CLI uses, then the panes repaint."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 import tempfile
@@ -132,7 +133,7 @@ class CaseActions(App[int]):
                     index = i
         if target is not None and target in targets:
             index = targets.index(target)
-        self.query_one(Composer).open(mode, targets, index, body)
+        self.query_one(Composer).open(mode, targets, index, body, case=self._case)
         await presence.heartbeat(self.store, self.agent, composing=self._case)
 
     def action_reply(self) -> None:
@@ -191,18 +192,24 @@ class CaseActions(App[int]):
             change = lambda: actions.add_note(store, case, event.body, agent=self.agent)  # noqa: E731
         else:
             target = event.target
-            change = lambda: outbox.queue_reply(  # noqa: E731
-                store,
-                case,
-                event.body,
-                agent=self.agent,
-                channel=target.channel if target else None,
-                to=target.address if target else None,
-                default_region=self.config.identity.default_region,
-            )
+
+            async def change() -> None:
+                files = await asyncio.to_thread(attachments.read_for_reply, event.files)
+                await outbox.queue_reply(
+                    store,
+                    case,
+                    event.body,
+                    agent=self.agent,
+                    channel=target.channel if target else None,
+                    to=target.address if target else None,
+                    default_region=self.config.identity.default_region,
+                    attachments=files,
+                )
+
         if await self._do("Send", change):
             view = self.query_one(ConversationView)
             view.follow_latest()  # what was just written shows when the case repaints
+            self.query_one(Composer).discard_files(case)
             self.query_one(Composer).display = False
             view.focus()  # j/k go on at once: the hidden composer held the focus
             await drafts.delete_draft(store, case, self.agent)

@@ -94,3 +94,11 @@ def safe(value: str | None, style: str = "") -> Text:
 
 def safe_line(value: str | None, style: str = "") -> Text:
     return Text(clean_line(value), style=style)
+
+
+def size(n: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024:
+            return f"{n} {unit}"
+        n //= 1024
+    return f"{n} GB"

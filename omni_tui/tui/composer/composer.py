@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shlex
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,7 +22,15 @@ from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
 from adapters.sms.encoding import count_segments
+from omni_tui.errors import OmniError
+from omni_tui.lazy import deferred
 from omni_tui.tui import format as fmt
+from omni_tui.tui.screens.pickers import AskText, PickOne
+
+if TYPE_CHECKING:
+    from omni_tui import attachments
+else:  # the ORM loads after the first paint (see ``omni_tui.lazy``)
+    attachments = deferred("omni_tui.attachments")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +95,24 @@ class Composer(Vertical):
             id="composer.canned",
         ),
         Binding(
+            "ctrl+t",
+            "attach",
+            "Attach",
+            tooltip="Attach a file to the reply (email), or remove one",
+            priority=True,
+            id="composer.attach",
+        ),
+        Binding(
             "escape", "close", "Close", tooltip="Close; the draft is kept", id="composer.close"
         ),
     ]
 
     class Send(Message):
-        def __init__(self, mode: str, target: Target | None, body: str) -> None:
+        def __init__(
+            self, mode: str, target: Target | None, body: str, files: tuple[Path, ...] = ()
+        ) -> None:
             super().__init__()
-            self.mode, self.target, self.body = mode, target, body
+            self.mode, self.target, self.body, self.files = mode, target, body, files
 
     class DraftChanged(Message):
         def __init__(self, mode: str, target: Target | None, body: str) -> None:
@@ -113,6 +132,8 @@ class Composer(Vertical):
         super().__init__(**kw)
         self.targets: list[Target] = []
         self._save_timer: Timer | None = None
+        self._case: int | None = None
+        self._files: dict[int, list[Path]] = {}  # by case, until sent: never another case's
 
     def compose(self) -> ComposeResult:
         yield Static("", id="composer-status")
@@ -128,7 +149,20 @@ class Composer(Vertical):
             return None
         return self.targets[self.target_index % len(self.targets)]
 
-    def open(self, mode: str, targets: list[Target], index: int, body: str = "") -> None:
+    @property
+    def files(self) -> list[Path]:
+        """What is attached to this case's reply."""
+        return [] if self._case is None else self._files.setdefault(self._case, [])
+
+    def discard_files(self, case: int) -> None:
+        """The reply carrying them is in the outbox, with its own copies."""
+        self._files.pop(case, None)
+        self._update_status()
+
+    def open(
+        self, mode: str, targets: list[Target], index: int, body: str = "", *, case: int
+    ) -> None:
+        self._case = case
         self.targets = targets
         self.mode = mode
         self.target_index = index
@@ -178,11 +212,59 @@ class Composer(Vertical):
                 status.append("  (ctrl+o: other channel)", style="dim")
             if self.target.channel == "sms":
                 status.append(f"   {count_segments(self.body)}", style="dim")
+        if self.files:
+            status.append("\n")
+            status.append_text(self._files_line())
+        self.set_class(bool(self.files), "-files")
         self.query_one("#composer-status", Static).update(status)
 
+    def _files_line(self) -> Text:
+        line = Text("📎 ")
+        for n, path in enumerate(self.files):
+            line.append(", " if n else "")
+            line.append_text(fmt.safe_line(path.name))
+        if self.mode == "note" or (self.target and self.target.channel != "email"):
+            line.append("  not sent: files go by email only", style="bold red")
+        else:
+            line.append("  (ctrl+t: add or remove)", style="dim")
+        return line
+
     def action_send(self) -> None:
-        if self.body.strip():
-            self.post_message(self.Send(self.mode, self.target, self.body))
+        if self.files and self.mode == "note":
+            self.notify("A private note carries text only: ctrl+t removes the files.")
+        elif self.body.strip():
+            self.post_message(self.Send(self.mode, self.target, self.body, tuple(self.files)))
+
+    @work(exit_on_error=False)
+    async def action_attach(self) -> None:
+        if self._case is None:
+            return
+        files = self._files.setdefault(self._case, [])
+        choice = "add"
+        if files:
+            remove = [(str(n), f"Remove {f.name}  ({f.parent})") for n, f in enumerate(files)]
+            choice = await self.app.push_screen_wait(
+                PickOne("Attachments", [("add", "Attach another file"), *remove])
+            )
+        if choice is None:
+            return
+        if choice != "add":
+            del files[int(choice)]
+        else:
+            typed = await self.app.push_screen_wait(
+                AskText("Attach a file", placeholder="its path, e.g. ~/invoices/1101.pdf")
+            )
+            if not typed:
+                return
+            path = Path(typed).expanduser().absolute()
+            try:
+                await asyncio.to_thread(attachments.check_for_reply, [*files, path])
+            except OmniError as exc:
+                self.notify(str(exc), title="Attach", severity="error", markup=False)
+                return
+            files.append(path)
+        self._update_status()
+        self.query_one(TextArea).focus()
 
     def action_next_target(self) -> None:
         if self.mode != "reply":

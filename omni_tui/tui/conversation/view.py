@@ -55,7 +55,7 @@ def render_message(m: dict[str, Any], expanded: bool) -> Text:
     for a in m["attachments"]:
         body.append("\n📎 ")
         body.append_text(fmt.safe_line(a["filename"]))
-        body.append(f"  {a['content_type']}  {_size(a['size'])}", style="dim")
+        body.append(f"  {a['content_type']}  {fmt.size(a['size'])}", style="dim")
         if a["skipped_reason"]:
             body.append(f"  not downloaded: {a['skipped_reason']}", style="yellow")
     if m.get("context"):
@@ -73,14 +73,6 @@ def status_text(m: dict[str, Any]) -> Text:
         out.append(": ")
         out.append_text(fmt.safe_line(m["status_reason"]))
     return out
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB"):
-        if n < 1024:
-            return f"{n} {unit}"
-        n //= 1024
-    return f"{n} GB"
 
 
 WINDOW = 20  # cards painted at once; k past the first one paints the earlier ones

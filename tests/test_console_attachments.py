@@ -1,0 +1,142 @@
+"""Attaching files to a reply in the console: ctrl+t in the composer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+
+from omni_tui import queries
+from omni_tui.store import Store
+from omni_tui.tui.app import OmniApp
+from omni_tui.tui.composer import Composer
+from tests.test_console import console, db, open_case, settle  # noqa: F401 (db: a fixture)
+
+INVOICE = b"%PDF-1.4 invoice 1101\n"
+
+
+async def attach(app: OmniApp, pilot, path: Path) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("ctrl+t")
+    await settle(app, pilot)
+    await pilot.press(*str(path), "enter")
+    await settle(app, pilot)
+
+
+def status(app: OmniApp) -> str:
+    return str(app.query_one("#composer-status", Static).render())
+
+
+async def test_a_file_attached_in_the_composer_goes_out_with_the_reply(
+    db: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    invoice = tmp_path / "invoice-1101.pdf"
+    invoice.write_bytes(INVOICE)
+    app = console(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await pilot.press("r")
+        await settle(app, pilot)
+        await attach(app, pilot, invoice)
+        assert app.query_one(Composer).files == [invoice]
+        assert "📎 invoice-1101.pdf" in status(app)
+        await pilot.press(*"Invoice attached", "ctrl+s")
+        await settle(app, pilot)
+        assert not app.query_one(Composer).display
+        case = app.conversation["id"]
+    async with await Store.open(db) as store:
+        reply = (await queries.show_conversation(store, case))["messages"][-1]
+    assert (reply["text"], reply["status"], reply["channel"]) == (
+        "Invoice attached",
+        "queued",
+        "email",
+    )
+    assert [(a["filename"], a["size"]) for a in reply["attachments"]] == [
+        ("invoice-1101.pdf", len(INVOICE))
+    ]
+
+
+async def test_files_stay_with_their_case_and_never_ride_along_to_another(
+    db: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    invoice = tmp_path / "invoice-1101.pdf"
+    invoice.write_bytes(INVOICE)
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await pilot.press("r")
+        await settle(app, pilot)
+        await attach(app, pilot, invoice)
+        await pilot.press("escape")
+        await open_case(app, pilot, "do you ship to Canada?")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.query_one(Composer).files == []
+        assert "📎" not in status(app)
+        await pilot.press("escape")
+        await open_case(app, pilot, "Broken grinder")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.query_one(Composer).files == [invoice]
+
+
+async def test_a_file_that_is_not_there_is_named_and_nothing_is_attached(
+    db: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await pilot.press("r")
+        await settle(app, pilot)
+        await attach(app, pilot, tmp_path / "nvoice.pdf")
+        assert app.query_one(Composer).files == []
+        assert any("nvoice.pdf" in str(n.message) for n in app._notifications)
+
+
+async def test_a_file_can_be_taken_off_again_before_sending(
+    db: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.pdf").write_bytes(INVOICE)
+    (tmp_path / "b.pdf").write_bytes(INVOICE * 2)
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await pilot.press("r")
+        await settle(app, pilot)
+        await attach(app, pilot, tmp_path / "a.pdf")
+        await pilot.press("ctrl+t")  # with files attached: add another, or remove one
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press(*str(tmp_path / "b.pdf"), "enter")
+        await settle(app, pilot)
+        assert [f.name for f in app.query_one(Composer).files] == ["a.pdf", "b.pdf"]
+        await pilot.press("ctrl+t")
+        await settle(app, pilot)
+        await pilot.press(*"remove a.pdf", "enter")
+        await settle(app, pilot)
+        assert [f.name for f in app.query_one(Composer).files] == ["b.pdf"]
+
+
+async def test_files_on_a_chat_reply_are_refused_and_the_reply_stays_to_edit(
+    db: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    invoice = tmp_path / "invoice-1101.pdf"
+    invoice.write_bytes(INVOICE)
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "do you ship to Canada?")
+        await pilot.press("r")
+        await settle(app, pilot)
+        await attach(app, pilot, invoice)
+        assert "files go by email only" in status(app)
+        await pilot.press(*"Yes, we do", "ctrl+s")
+        await settle(app, pilot)
+        composer = app.query_one(Composer)
+        assert composer.display and composer.body == "Yes, we do"
+        assert any("--channel email" in str(n.message) for n in app._notifications)
+        assert [m["direction"] for m in app.conversation["messages"]] == ["in"]
