@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
@@ -33,6 +34,8 @@ from omni_tui.tui.heap import Sweeper, hold_for_frame, settle_heap, sweep_young
 from omni_tui.tui.navigation import Navigation
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from omni_tui import actions, presence, queries
     from omni_tui.tui.local_sync import LocalSync
 else:  # loaded while the agent reads the first page, not before it is painted
@@ -177,6 +180,19 @@ class OmniApp(Navigation, CaseActions):
         if self.store is not None:
             await self.store.close()
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast as plain text: toasts name customers, files and errors, and a
+        ``[/]`` in any of them is data, not markup (it would crash the console)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Background failures are shown, never swallowed."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
@@ -245,7 +261,7 @@ class OmniApp(Navigation, CaseActions):
         title = f"{view.title} · {shown} · by {sort}"
         if title != self._view_title:  # an update lays the screen out again
             self._view_title = title
-            self.query_one("#view-title", Static).update(title)
+            self.query_one("#view-title", Static).update(Text(title))  # a tag is data
 
     @work(group="counts", exit_on_error=False, description="Counting views")
     async def _refresh_counts(self) -> None:

@@ -7,6 +7,10 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
+
+from omni_tui.tui import format as fmt
 
 if TYPE_CHECKING:
     from omni_tui.tui.app import OmniApp
@@ -22,7 +26,9 @@ class OmniCommands(Provider):
     async def discover(self) -> Hits:
         app = self.app
         for title, help_text, action in self._commands():
-            yield DiscoveryHit(title, partial(app.run_action, action), help=help_text)
+            yield DiscoveryHit(
+                Content(title), partial(app.run_action, action), title, escape(help_text)
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -31,7 +37,11 @@ class OmniCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(
-                    score, matcher.highlight(title), partial(app.run_action, action), help=help_text
+                    score,
+                    fmt.highlight(matcher, title),
+                    partial(app.run_action, action),
+                    title,
+                    escape(help_text),
                 )
 
 

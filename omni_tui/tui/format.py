@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from rich.text import Text
+from textual.content import Content
+from textual.fuzzy import Matcher
 
 from omni_tui.text import clean, clean_line
 
@@ -102,3 +104,15 @@ def size(n: int) -> str:
             return f"{n} {unit}"
         n //= 1024
     return f"{n} GB"
+
+
+def highlight(matcher: Matcher, label: str) -> Content:
+    """``Matcher.highlight`` without reading ``label`` as markup: names, tags and
+    addresses come from customers, and ``[/]`` in one must not crash the console."""
+    content = Content(label)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, label)
+    if score:
+        for offset in offsets:
+            if not label[offset].isspace():
+                content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content

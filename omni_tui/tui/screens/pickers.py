@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from omni_tui.text import clean_line
+from omni_tui.tui import format as fmt
 
 
 class PickOne(ModalScreen[str | None]):
@@ -29,7 +30,7 @@ class PickOne(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Input(placeholder="type to filter", id="picker-filter")
             yield OptionList(id="picker-options")
 
@@ -45,7 +46,7 @@ class PickOne(ModalScreen[str | None]):
             label = clean_line(label)
             score = matcher.match(label) if matcher else 1.0
             if score > 0:
-                shown = matcher.highlight(label) if matcher else Text(label)
+                shown = fmt.highlight(matcher, label) if matcher else Text(label)
                 scored.append((score, Option(shown, id=value)))
         scored.sort(key=lambda pair: -pair[0])
         options.add_options([option for _, option in scored])
@@ -85,7 +86,7 @@ class AskText(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             yield Input(value=self.value, placeholder=self.placeholder, id="ask-input")
 
     @on(Input.Submitted)
