@@ -167,6 +167,8 @@ class OmniApp(Navigation, CaseActions):
     async def action_quit(self) -> None:
         """Let database work finish before leaving, so the store closes cleanly."""
         self._quitting = True
+        if (draft := self.query_one(Composer).pending_draft()) is not None:
+            await self._save_draft(draft)  # typed in the last moment before quitting
         busy = [w for w in self.workers if w.group in ("watch", "open", "inbox", "counts")]
         if busy:
             await asyncio.wait([asyncio.ensure_future(w.wait()) for w in busy], timeout=3)
@@ -356,6 +358,7 @@ class OmniApp(Navigation, CaseActions):
             view.show_replying(self._replying_here())
             self.query_one(CustomerPanel).show(customer, conversation_id)
             if previous != conversation_id:  # a repaint of the same case keeps the composer
+                self.query_one(Composer).flush_draft()
                 self.query_one(Composer).display = False
             if self._focus_on_open:
                 self._focus_on_open = False

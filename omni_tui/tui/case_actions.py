@@ -147,13 +147,13 @@ class CaseActions(App[int]):
 
     @on(Composer.DraftChanged)
     async def _save_draft(self, event: Composer.DraftChanged) -> None:
-        if self.store is None or self.conversation is None:
+        if self.store is None:
             return
         target = event.target
         try:
             await drafts.save_draft(
                 self.store,
-                self._case,
+                event.case,
                 self.agent,
                 event.body,
                 mode=event.mode,

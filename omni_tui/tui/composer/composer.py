@@ -115,9 +115,11 @@ class Composer(Vertical):
             self.mode, self.target, self.body, self.files = mode, target, body, files
 
     class DraftChanged(Message):
-        def __init__(self, mode: str, target: Target | None, body: str) -> None:
+        """``case`` is the one the text was typed in, whatever is on screen by now."""
+
+        def __init__(self, case: int, mode: str, target: Target | None, body: str) -> None:
             super().__init__()
-            self.mode, self.target, self.body = mode, target, body
+            self.case, self.mode, self.target, self.body = case, mode, target, body
 
     class Closed(Message):
         pass
@@ -162,6 +164,7 @@ class Composer(Vertical):
     def open(
         self, mode: str, targets: list[Target], index: int, body: str = "", *, case: int
     ) -> None:
+        self.flush_draft()  # the last keys typed in another case go to that case
         self._case = case
         self.targets = targets
         self.mode = mode
@@ -192,7 +195,22 @@ class Composer(Vertical):
         self._save_timer = self.set_timer(0.4, self._emit_draft)
 
     def _emit_draft(self) -> None:
-        self.post_message(self.DraftChanged(self.mode, self.target, self.body))
+        if (draft := self.pending_draft(always=True)) is not None:
+            self.post_message(draft)
+
+    def pending_draft(self, *, always: bool = False) -> Composer.DraftChanged | None:
+        """What was typed since the last save (everything, with ``always``), to save now."""
+        pending, self._save_timer = self._save_timer, None
+        if pending is not None:
+            pending.stop()
+        if self._case is None or (pending is None and not always):
+            return None
+        return self.DraftChanged(self._case, self.mode, self.target, self.body)
+
+    def flush_draft(self) -> None:
+        """Save what is still waiting for the typing pause, before the case changes."""
+        if (draft := self.pending_draft()) is not None:
+            self.post_message(draft)
 
     def _update_status(self) -> None:
         if not self.is_mounted:
@@ -233,6 +251,7 @@ class Composer(Vertical):
         if self.files and self.mode == "note":
             self.notify("A private note carries text only: ctrl+t removes the files.")
         elif self.body.strip():
+            self.pending_draft()  # being sent: a late save would bring the text back as a draft
             self.post_message(self.Send(self.mode, self.target, self.body, tuple(self.files)))
 
     @work(exit_on_error=False)

@@ -1,0 +1,57 @@
+"""A reply being typed is saved to the case it was typed in, however fast the agent moves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omni_tui import drafts
+from omni_tui.store import Store
+from omni_tui.tui.composer import Composer
+from tests.test_console import console, db, open_case, settle  # noqa: F401 (db: a fixture)
+
+
+async def _draft(db: Path, case: int) -> str | None:  # noqa: F811
+    async with await Store.open(db) as store:
+        found = await drafts.load_draft(store, case, "Ana")
+    return None if found is None else found.body
+
+
+async def test_switching_cases_mid_sentence_keeps_the_text_with_its_own_case(
+    db: Path,  # noqa: F811
+) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "do you ship to Canada?")
+        typed_in = app.conversation["id"]
+        await pilot.press("r", *"Yes, we ship to Canada")
+        other = next(r["id"] for r in app.inbox.rows if r["subject"] == "Broken grinder")
+        app.open_conversation(other)  # a click on another case, before the typing pause
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.query_one(Composer).body == ""  # not the other customer's reply
+    assert await _draft(db, typed_in) == "Yes, we ship to Canada"
+    assert await _draft(db, other) is None
+
+
+async def test_the_last_keys_before_quitting_are_in_the_draft(db: Path) -> None:  # noqa: F811
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "do you ship to Canada?")
+        case = app.conversation["id"]
+        await pilot.press("r", *"Yes, we do", "ctrl+q")  # no pause to save in
+    assert await _draft(db, case) == "Yes, we do"
+
+
+async def test_a_sent_reply_does_not_come_back_as_a_draft(db: Path) -> None:  # noqa: F811
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "do you ship to Canada?")
+        case = app.conversation["id"]
+        await pilot.press("r", *"Yes, we do", "ctrl+s")  # sent before the typing pause
+        await settle(app, pilot)
+        await pilot.pause(0.6)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.query_one(Composer).body == ""
+    assert await _draft(db, case) is None
