@@ -53,7 +53,8 @@ class SyncLock:
             holder = handle.read().strip() or "?"
             handle.close()
             raise Refused(
-                f"another omni-tui sync (pid {holder}) already syncs this store"
+                f"another omni-tui sync (pid {holder}: a daemon, a console or"
+                " sync --once) already syncs this store"
             ) from None
         handle.seek(0)
         handle.truncate()

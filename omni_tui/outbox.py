@@ -347,10 +347,12 @@ async def awaiting_report(
 
 
 async def pending(store: Store, limit: int = 100) -> list[Outbox]:
+    """Replies not gone out yet: queued, failed, and sending (in doubt until the next
+    sync settles it, if the one sending it was killed)."""
     async with store.read() as session:
         query = (
             select(Outbox)
-            .where(col(Outbox.status).in_(["queued", "failed"]))
+            .where(col(Outbox.status).in_(["queued", "sending", "failed"]))
             .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
             .limit(limit)
         )
@@ -367,7 +369,8 @@ async def retry(store: Store, message_id: int, *, agent: str) -> None:
             raise Refused(f"message {message_id} is {item.status}, not failed")
         message = await session.get(Message, message_id)
         assert message is not None
-        item.status, item.next_attempt_at = "queued", utcnow()
+        # a fresh start: the configured retries and backoff apply again
+        item.status, item.next_attempt_at, item.attempts = "queued", utcnow(), 0
         message.status, message.status_reason = "queued", None
         session.add_all([item, message])
         events.record(
@@ -412,7 +415,7 @@ async def edit(store: Store, message_id: int, body: str, *, agent: str) -> None:
     async with store.write() as session:
         item, message = await _undelivered(session, message_id)
         before = message.text
-        item.status, item.next_attempt_at = "queued", utcnow()
+        item.status, item.next_attempt_at, item.attempts = "queued", utcnow(), 0
         message.text, message.status, message.status_reason = body, "queued", None
         session.add_all([item, message])
         events.record(

@@ -43,6 +43,11 @@ def sink() -> Iterator[SmtpSink]:
 def config_for(
     dovecot: Dovecot, folder: str | list[str], smtp_port: int = 1, **extra: str
 ) -> Config:
+    return parse_config(config_text(dovecot, folder, smtp_port, **extra))
+
+
+def config_text(dovecot: Dovecot, folder: str | list[str], smtp_port: int = 1, **extra: str) -> str:
+    """The config file's text, for a test that runs the command line."""
     lines = [
         "[agent]",
         'name = "Ana"',
@@ -62,7 +67,7 @@ def config_for(
     ]
     for key, value in extra.items():
         lines.append(f"{key} = {value}")
-    return parse_config("\n".join(lines))
+    return "\n".join(lines)
 
 
 def email(n: int, sender: str = "maria@example.com", **headers: str) -> bytes:

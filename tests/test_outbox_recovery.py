@@ -8,13 +8,18 @@ race is set up exactly, against a real Dovecot, SMTP sink and Twilio stand-in).
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import select
 
 from omni_tui import outbox, queries
 from omni_tui.config import Config
+from omni_tui.daemon import SyncLock
 from omni_tui.delivery import deliver_outbox
 from omni_tui.recovery import recover_interrupted
 from omni_tui.store import Message, Outbox, Store
@@ -22,7 +27,7 @@ from omni_tui.sync import sync_once
 from tests import test_email, test_sms_twilio
 from tests.servers import Dovecot, SmtpSink, free_port
 from tests.test_email import config_for as email_config
-from tests.test_email import email
+from tests.test_email import config_text, email
 from tests.test_sms_twilio import _conversation_with
 from tests.test_sms_twilio import config_for as twilio_config
 from tests.twilio_standin import Twilio
@@ -151,3 +156,65 @@ async def test_a_text_twilio_never_got_is_sent_again_and_flagged(
     assert status == "queued" and reason and "may get it twice" in reason
     assert (await deliver_outbox(store, twilio_config(gateway))).sent == 1
     assert [p["Body"] for p in gateway.posts] == ["An older answer", "It ships today"]
+
+
+def omni(store: Store, config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "omni_tui", *args, "--json"]
+    command += ["--db", str(store.path), "--config", str(config)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+async def test_sync_once_sends_a_reply_that_a_killed_run_left_sending(
+    dovecot: Dovecot, folder: str, store: Store, sink: SmtpSink, tmp_path: Path
+) -> None:
+    """A cron'd ``sync --once`` killed mid-send: the next run settles and sends the reply."""
+    _, case, queued = await a_queued_email_reply(dovecot, folder, store, sink)
+    await crash_mid_send(store, queued.message_id)
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(dovecot, folder, smtp_port=sink.port))
+    listed = json.loads(omni(store, config, "outbox", "list").stdout)
+    assert [(r["message_id"], r["status"]) for r in listed] == [(queued.message_id, "sending")]
+
+    done = omni(store, config, "sync", "--once")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["outbox"]["sent"] == 1
+    assert (await state(store, queued.message_id))[:2] == ("sent", "sent")
+    assert len(sink.messages()) == 1
+    assert "resend" in await events_of(store, case["id"])
+
+
+async def test_sync_once_leaves_the_store_to_the_daemon_that_holds_it(
+    dovecot: Dovecot, folder: str, store: Store, sink: SmtpSink, tmp_path: Path
+) -> None:
+    """Two deliverers would send a reply in flight twice: the second one steps back."""
+    _, _, queued = await a_queued_email_reply(dovecot, folder, store, sink)
+    config = tmp_path / "config.toml"
+    config.write_text(config_text(dovecot, folder, smtp_port=sink.port))
+    daemon = SyncLock(store.path)
+    daemon.acquire()
+    try:
+        done = omni(store, config, "sync", "--once")
+    finally:
+        daemon.release()
+    assert done.returncode == 4
+    assert "already syncs this store" in done.stderr and done.stdout == ""
+    assert sink.messages() == []
+    assert (await state(store, queued.message_id))[0] == "queued"
+
+
+async def test_a_manual_retry_gets_the_configured_attempts_again(
+    dovecot: Dovecot, folder: str, store: Store
+) -> None:
+    config = email_config(dovecot, folder, smtp_port=free_port())  # nothing listens there
+    config = replace(config, outbox=replace(config.outbox, max_attempts=2, retry_after_seconds=0))
+    dovecot.deliver(email(1), folder=folder)
+    await sync_once(store, config)
+    [case] = await queries.list_conversations(store)
+    queued = await outbox.queue_reply(store, case["id"], "On its way", agent="Ana")
+    first = await deliver_outbox(store, config)  # due again at once: both attempts, then failed
+    assert (first.retrying, first.failed) == (1, 1)
+    assert (await state(store, queued.message_id))[0] == "failed"
+
+    await outbox.retry(store, queued.message_id, agent="Ana")
+    again = await deliver_outbox(store, config)
+    assert (again.retrying, again.failed) == (1, 1)  # both attempts again, not one

@@ -399,14 +399,23 @@ async def sync(ctx: Context) -> int:
         from omni_tui.daemon import run_daemon
 
         return await run_daemon(ctx.db_path, ctx.config, poll=ctx.args.poll)
+    from omni_tui.daemon import SyncLock
+    from omni_tui.recovery import recover_interrupted
+
     if ctx.args.account:
         ctx.config.account(ctx.args.account)  # an unknown name is a one-line error first
-    async with await ctx.open(create=True, background_checkpoints=True) as store:
-        with output.progress_reporter() as progress:
-            reports = await sync_once(
-                store, ctx.config, account=ctx.args.account, progress=progress
-            )
-        delivery = await deliver_outbox(store, ctx.config)
+    lock = SyncLock(ctx.db_path)  # one deliverer per store: else a reply can go out twice
+    lock.acquire()
+    try:
+        async with await ctx.open(create=True, background_checkpoints=True) as store:
+            await recover_interrupted(store, ctx.config)  # a run killed mid-send
+            with output.progress_reporter() as progress:
+                reports = await sync_once(
+                    store, ctx.config, account=ctx.args.account, progress=progress
+                )
+            delivery = await deliver_outbox(store, ctx.config)
+    finally:
+        lock.release()
     if ctx.json:
         output.emit_json(
             {
