@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import logging
 import os
 import random
 import signal
@@ -23,13 +24,15 @@ from adapters.chat.relay import CURSOR_FOLDER
 from omni_tui import accounts
 from omni_tui.config import AccountConfig, Config
 from omni_tui.delivery import deliver_outbox
-from omni_tui.errors import ConfigError, Refused
+from omni_tui.errors import ConfigError, Refused, StoreError
 from omni_tui.ingest import IngestOptions
 from omni_tui.listener import SmsListener, endpoints
 from omni_tui.recovery import recover_interrupted
 from omni_tui.relay_pull import RelayPull
 from omni_tui.store import AccountHealth, Store, utcnow
 from omni_tui.sync import cursors, sync_account
+
+log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 300.0
 OUTBOX_EVERY = 2.0
@@ -109,24 +112,29 @@ class SyncDaemon:
     async def _account(self, account: AccountConfig) -> None:
         failures = 0
         while not self.stop.is_set():
-            report = await sync_account(
-                self.store, account, self.options, others=self.config.accounts
-            )
-            if report.state == "unsupported":
-                return
-            if report.failed:
+            try:
+                report = await sync_account(
+                    self.store, account, self.options, others=self.config.accounts
+                )
+                if report.state == "unsupported":
+                    return
+                if report.failed:
+                    failures += 1
+                    delay = backoff(failures)
+                    await self._next_retry(account.name, delay)
+                    await self._sleep(delay)
+                    continue
+                failures = 0
+                if account.channel == "email":
+                    await self._idle(account)
+                elif account.channel == "chat":
+                    await self._long_poll(account)
+                else:
+                    await self._sleep(self.poll)
+            except Exception as exc:  # retry, never go quiet
                 failures += 1
-                delay = backoff(failures)
-                await self._next_retry(account.name, delay)
-                await self._sleep(delay)
-                continue
-            failures = 0
-            if account.channel == "email":
-                await self._idle(account)
-            elif account.channel == "chat":
-                await self._long_poll(account)
-            else:
-                await self._sleep(self.poll)
+                _trouble(account.name, exc)
+                await self._sleep(backoff(failures))
 
     async def _idle(self, account: AccountConfig) -> None:
         folder = (account.folders or ("INBOX",))[0]
@@ -159,9 +167,25 @@ class SyncDaemon:
                 session.add(health)
 
     async def _outbox(self) -> None:
+        failures = 0
         while not self.stop.is_set():
-            await deliver_outbox(self.store, self.config)
-            await self._sleep(OUTBOX_EVERY)
+            try:
+                await deliver_outbox(self.store, self.config)
+                failures, wait = 0, OUTBOX_EVERY
+            except Exception as exc:  # retry, never go quiet
+                failures += 1
+                _trouble("outbox", exc)
+                wait = backoff(failures)
+            await self._sleep(wait)
+
+
+def _trouble(what: str, exc: Exception) -> None:
+    """A store that stayed busy (another writer held it) in one line; anything else
+    with its traceback, to be reported and fixed."""
+    if isinstance(exc, StoreError):
+        log.warning("omni-tui sync: %s: %s; trying again", what, exc)
+    else:
+        log.exception("omni-tui sync: %s stopped by an error; trying again", what)
 
 
 async def run_daemon(db_path: Path, config: Config, *, poll: float = 60.0) -> int:

@@ -8,6 +8,7 @@ auth) fails at once and is shown on the message in every console.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -28,6 +29,8 @@ from omni_tui.errors import ConfigError, NotFound
 from omni_tui.outbox import advances
 from omni_tui.relay_pull import relay_client
 from omni_tui.store import Attachment, Customer, Message, Outbox, Store, utcnow
+
+log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=1)  # however many attempts, a retry is at most an hour away
 
@@ -132,6 +135,9 @@ async def deliver_outbox(store: Store, config: Config, *, limit: int = 100) -> D
                 error = exc
             except ConfigError as exc:
                 error = AuthError(str(exc))
+            except Exception as exc:  # a surprise in one reply must not hold up the others
+                log.exception("outbox %d: delivery failed", item.id)
+                error = TransientError(f"unexpected {type(exc).__name__}: {exc}"[:500])
         outcome = await _finish(
             store,
             item,

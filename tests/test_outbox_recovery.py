@@ -218,3 +218,25 @@ async def test_a_manual_retry_gets_the_configured_attempts_again(
     await outbox.retry(store, queued.message_id, agent="Ana")
     again = await deliver_outbox(store, config)
     assert (again.retrying, again.failed) == (1, 1)  # both attempts again, not one
+
+
+async def test_a_surprise_in_one_reply_is_retried_and_the_others_still_go(
+    dovecot: Dovecot, folder: str, store: Store, sink: SmtpSink, monkeypatch: Any
+) -> None:
+    from omni_tui import delivery
+
+    config, case, first = await a_queued_email_reply(dovecot, folder, store, sink)
+    await outbox.queue_reply(store, case["id"], "And a second one", agent="Ana")
+    real, calls = delivery.send_email, []
+
+    async def surprising(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("a bug of ours")
+        return await real(*args)
+
+    monkeypatch.setattr(delivery, "send_email", surprising)
+    report = await deliver_outbox(store, config)
+    assert (report.sent, report.retrying) == (1, 1)
+    status, _, reason = await state(store, first.message_id)
+    assert status == "queued" and reason == "retrying: unexpected ValueError: a bug of ours"

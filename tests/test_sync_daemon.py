@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
@@ -10,7 +11,14 @@ import sys
 import time
 from pathlib import Path
 
-from tests.servers import Dovecot
+import pytest
+from aiosmtpd.controller import Controller
+
+from omni_tui import daemon as daemon_module
+from omni_tui import outbox, queries
+from omni_tui.errors import StoreError
+from omni_tui.store import Store
+from tests.servers import Dovecot, SmtpSink, free_port
 from tests.test_email import _with, config_for, email
 
 
@@ -70,3 +78,43 @@ def test_new_mail_is_pushed_by_idle_and_sigterm_stops_cleanly(
         state = conn.execute("SELECT state FROM account_health").fetchone()[0]
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert state == "ok"
+
+
+async def test_a_store_that_stays_busy_delays_the_daemon_but_never_stops_it(
+    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer held the store past its timeout, once for pulling and once for
+    delivering: both go on afterwards (they used to end quietly, the process alive)."""
+    folder = "BusyInbox"
+    sink = SmtpSink(free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    config = config_for(dovecot, folder, smtp_port=sink.port)
+    busy = StoreError("the store stayed busy for 10 s, nothing was saved — try again")
+    for name in ("sync_account", "deliver_outbox"):
+        real, calls = getattr(daemon_module, name), []
+
+        async def once_busy(*args, real=real, calls=calls, **kw):  # type: ignore[no-untyped-def]
+            calls.append(1)
+            if len(calls) == 1:
+                raise busy
+            return await real(*args, **kw)
+
+        monkeypatch.setattr(daemon_module, name, once_busy)
+    try:
+        async with await Store.open(tmp_path / "omni.db", create=True) as store:
+            dovecot.deliver(email(1), folder=folder)
+            daemon = daemon_module.SyncDaemon(store, config, poll=120)
+            running = asyncio.create_task(daemon.run(signals=False))
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not await queries.list_conversations(store):
+                await asyncio.sleep(0.1)
+            [case] = await queries.list_conversations(store)
+            await outbox.queue_reply(store, case["id"], "On its way", agent="Ana")
+            while time.monotonic() < deadline and not sink.received:
+                await asyncio.sleep(0.1)
+            daemon.stop.set()
+            await running
+    finally:
+        controller.stop()
+    assert len(sink.received) == 1

@@ -18,7 +18,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 
 from adapters.base import OutboundMessage
 
-__all__ = ["build_message", "clean_header"]
+__all__ = ["ascii_address", "build_message", "clean_header"]
 
 # Everything str.splitlines() breaks on, plus the other C0 controls and DEL.
 _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]+")
@@ -26,6 +26,7 @@ _NOT_ID_CHAR = re.compile(r"[^\x21-\x7e]")
 _POLICY = email.policy.SMTP
 # Headers set with set_raw are written exactly as given (we fold them ourselves).
 _OUTPUT_POLICY = email.policy.SMTP.clone(refold_source="none")
+_UTF8_OUTPUT_POLICY = _OUTPUT_POLICY.clone(utf8=True)  # RFC 6531: headers in UTF-8
 
 
 def clean_header(value: str) -> str:
@@ -66,6 +67,22 @@ def _mailbox(address: str, name: str | None) -> Address | str:
         return f"{name} <{address}>" if name else address
 
 
+def ascii_address(address: str) -> str | None:
+    """``address`` as plain SMTP carries it, its domain in IDNA (``exämple.com`` becomes
+    ``xn--exmple-cua.com``); None when the part before the @ is not ASCII, which
+    only a server that speaks SMTPUTF8 can carry.  ValueError for a domain IDNA refuses."""
+    address = clean_header(address)
+    local, at, domain = address.rpartition("@")
+    if not at or not local.isascii():
+        return address if address.isascii() else None
+    if domain.isascii():
+        return address
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        raise ValueError(f"{address}: not a valid internationalised domain") from None
+
+
 def _domain(address: str) -> str:
     domain = parseaddr(clean_header(address))[1].rpartition("@")[2]
     return _NOT_ID_CHAR.sub("", domain) or "localhost"
@@ -77,6 +94,7 @@ def build_message(
     from_address: str,
     from_name: str | None = None,
     date: datetime | None = None,
+    utf8: bool = False,
 ) -> bytes:
     """RFC 5322 bytes for ``out``: UTF-8 text/plain, multipart/mixed with attachments.
 
@@ -86,7 +104,7 @@ def build_message(
     """
     msg = EmailMessage(policy=_POLICY)
     msg["From"] = _mailbox(from_address, from_name)
-    msg["To"] = clean_header(out.to)
+    msg["To"] = clean_header(out.to) if utf8 else ascii_address(out.to) or clean_header(out.to)
     if out.subject is not None:
         msg["Subject"] = clean_header(out.subject)
     when = date or datetime.now(UTC)
@@ -117,4 +135,4 @@ def build_message(
             filename=clean_header(part.filename) or "attachment",
             disposition="inline" if part.inline else "attachment",
         )
-    return msg.as_bytes(policy=_OUTPUT_POLICY)
+    return msg.as_bytes(policy=_UTF8_OUTPUT_POLICY if utf8 else _OUTPUT_POLICY)

@@ -9,6 +9,7 @@ a separate one, and nothing else is sent on it before DONE.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import ssl
@@ -118,8 +119,9 @@ class ImapConnection:
         if self.client is not None:
             try:
                 self.client.logout()
-            except (OSError, IMAPClientError):
-                pass
+            except (OSError, IMAPClientError):  # e.g. interrupted: logout never closed it
+                with contextlib.suppress(OSError):
+                    self.client.shutdown()
             self.client = None
 
     def select(self, folder: str) -> tuple[FolderState, int]:

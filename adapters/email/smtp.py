@@ -9,7 +9,7 @@ from pathlib import Path
 import aiosmtplib
 
 from adapters.base import AuthError, OutboundMessage, RejectedError, TransientError
-from adapters.email.compose import build_message
+from adapters.email.compose import ascii_address, build_message
 from adapters.email.imap import tls_context
 
 
@@ -28,7 +28,12 @@ class SmtpSettings:
 
 async def send_email(settings: SmtpSettings, out: OutboundMessage) -> tuple[str, bytes]:
     """Deliver one reply; returns its Message-ID and the bytes sent (for the Sent folder)."""
-    raw = build_message(out, from_address=settings.address)
+    try:
+        recipient = ascii_address(out.to)
+    except ValueError as exc:
+        raise RejectedError(str(exc)) from None
+    utf8 = recipient is None  # a mailbox like jöe@…: RFC 6531 or nothing
+    raw = build_message(out, from_address=settings.address, utf8=utf8)
     _, sender = parseaddr(settings.address)
     context = tls_context(settings.ca_file) if settings.security != "none" else None
     client = aiosmtplib.SMTP(
@@ -41,12 +46,20 @@ async def send_email(settings: SmtpSettings, out: OutboundMessage) -> tuple[str,
     )
     try:
         async with client:
+            if client.is_ehlo_or_helo_needed:  # what the server speaks is known after EHLO
+                await client.ehlo()
             # a loopback relay with security "none" may take mail without AUTH
             if settings.username and (
                 settings.security != "none" or client.supports_extension("auth")
             ):
                 await client.login(settings.username, settings.password or "")
-            await client.sendmail(sender, [out.to], raw)
+            if utf8 and not client.supports_extension("smtputf8"):
+                raise RejectedError(
+                    f"{out.to}: an address with letters beyond ASCII before the @ needs a mail"
+                    f" server that speaks SMTPUTF8, and {settings.host} does not"
+                )
+            options = ["SMTPUTF8"] if utf8 else []
+            await client.sendmail(sender, [recipient or out.to], raw, mail_options=options)
     except aiosmtplib.SMTPAuthenticationError as exc:
         raise AuthError(f"{settings.account}: SMTP login refused ({exc.message})") from None
     except aiosmtplib.SMTPRecipientsRefused as exc:

@@ -1,0 +1,82 @@
+"""Replies to addresses beyond ASCII (RFC 5890 domains, RFC 6531 mailboxes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from omni_tui import outbox, queries
+from omni_tui.delivery import deliver_outbox
+from omni_tui.store import Store
+from omni_tui.sync import sync_once
+from tests.servers import Dovecot, SmtpSink, free_port
+from tests.test_email import config_for, email, folder, sink, store  # noqa: F401 (fixtures)
+
+
+@pytest.fixture
+def ascii_sink() -> Iterator[SmtpSink]:
+    """An SMTP server without SMTPUTF8 (``sink`` speaks it, as Postfix does)."""
+    handler = SmtpSink(free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port, enable_SMTPUTF8=False)
+    controller.start()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+async def _case(dovecot: Dovecot, folder: str, store: Store, smtp: SmtpSink) -> int:  # noqa: F811
+    dovecot.deliver(email(1), folder=folder)
+    await sync_once(store, config_for(dovecot, folder, smtp_port=smtp.port))
+    [case] = await queries.list_conversations(store)
+    return int(case["id"])
+
+
+async def test_a_reply_to_an_internationalised_domain_goes_out_in_idna(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    store: Store,  # noqa: F811
+    sink: SmtpSink,  # noqa: F811
+) -> None:
+    case = await _case(dovecot, folder, store, sink)
+    await outbox.queue_reply(store, case, "Hallo!", agent="Ana", to="maria@bücher.example")
+    report = await deliver_outbox(store, config_for(dovecot, folder, smtp_port=sink.port))
+    assert (report.sent, report.errors) == (1, [])
+    [(_, recipients, raw)] = sink.received
+    assert recipients == ["maria@xn--bcher-kva.example"]
+    assert message_from_bytes(raw)["To"] == "maria@xn--bcher-kva.example"
+
+
+async def test_a_mailbox_beyond_ascii_goes_by_smtputf8_where_the_server_speaks_it(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    store: Store,  # noqa: F811
+    sink: SmtpSink,  # noqa: F811
+) -> None:
+    case = await _case(dovecot, folder, store, sink)
+    await outbox.queue_reply(store, case, "Hej!", agent="Ana", to="jöran@exämple.com")
+    report = await deliver_outbox(store, config_for(dovecot, folder, smtp_port=sink.port))
+    assert (report.sent, report.errors) == (1, [])
+    [(_, recipients, raw)] = sink.received
+    assert recipients == ["jöran@exämple.com"]
+    assert "To: jöran@exämple.com" in raw.decode("utf-8")
+
+
+async def test_where_the_server_cannot_carry_it_that_reply_fails_with_why_and_the_rest_go(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    store: Store,  # noqa: F811
+    ascii_sink: SmtpSink,
+) -> None:
+    case = await _case(dovecot, folder, store, ascii_sink)
+    await outbox.queue_reply(store, case, "Hej!", agent="Ana", to="jöran@exämple.com")
+    await outbox.queue_reply(store, case, "And to you", agent="Ana")
+    report = await deliver_outbox(store, config_for(dovecot, folder, smtp_port=ascii_sink.port))
+    assert (report.sent, report.failed) == (1, 1)
+    assert [r for _, r, _ in ascii_sink.received] == [["maria@example.com"]]
+    messages = (await queries.show_conversation(store, case))["messages"]
+    failed = next(m for m in messages if m["recipients"] == ["jöran@exämple.com"])
+    assert failed["status"] == "failed" and "SMTPUTF8" in failed["status_reason"]
