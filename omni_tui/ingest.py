@@ -141,16 +141,35 @@ async def _route(
                 log.warning("conversation %d: no acknowledgement: %s", conversation_id, exc)
 
 
-async def _is_duplicate(session: AsyncSession, inbound: InboundMessage) -> bool:
+async def _is_duplicate(session: AsyncSession, inbound: InboundMessage, region: str) -> bool:
+    """The rule of ``ingest_batch.EmailBatch._stored``, for one message."""
     query = select(Message.id).where(
         Message.account == inbound.account, Message.provider_id == inbound.provider_id
     )
     if (await session.exec(query)).first() is not None:
         return True
-    if inbound.channel == "email" and inbound.message_id:
-        query = select(Message.id).where(Message.message_id == inbound.message_id)
-        return (await session.exec(query)).first() is not None
-    return False
+    if inbound.channel != "email":
+        return False
+    conn = await session.connection()
+    if inbound.raw is not None:
+        sha = blobs.raw_row(inbound.raw)["sha256"]
+        if (await conn.exec_driver_sql(raw.stored_sql(1), (sha,))).first() is not None:
+            return True
+    message_id = clean_line(inbound.message_id)
+    if not message_id:
+        return False
+    if inbound.direction == "in":
+        sender = ingest_prepare.who(inbound, region).address
+    else:
+        sender = clean_line(inbound.sender)
+    sent_at = ingest_prepare.sent_at_of(inbound)
+    query = select(Message.direction, Message.sender, Message.sent_at).where(
+        Message.message_id == message_id
+    )
+    return any(
+        direction == "out" or (who, at) == (sender, sent_at)
+        for direction, who, at in (await session.exec(query)).all()
+    )
 
 
 async def _resolve_customer(
@@ -233,7 +252,7 @@ async def _ingest_one(
     session: AsyncSession, store: Store, inbound: InboundMessage, options: IngestOptions
 ) -> tuple[int, int] | None:
     """One message, any channel: the rules ``ingest_batch`` follows for email."""
-    if await _is_duplicate(session, inbound):
+    if await _is_duplicate(session, inbound, options.default_region):
         return None
     customer_id, identity_id, who = await _resolve_customer(session, inbound, options)
     sent_at, subject, text, html_text = ingest_prepare.content(inbound)

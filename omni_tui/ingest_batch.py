@@ -148,7 +148,9 @@ class EmailBatch:
         self.by_customer: dict[int, list[_Conversation]] = {}
         self.header_ids: dict[str, int] = {}  # message id → conversation id
         self.seen_providers: set[tuple[str | None, str | None]] = set()
-        self.seen_message_ids: set[str] = set()
+        # message id → (direction, sender, sent_at ms) of each stored message carrying it
+        self.copies: dict[str, list[tuple[str, str, int]]] = {}
+        self.seen_raws: set[str] = set()  # raw messages stored, by sha256
         self.next_id: dict[str, int] = {}
         self.pending: dict[str, list[dict[str, Any]]] = {
             "customer": [],
@@ -165,7 +167,7 @@ class EmailBatch:
         if prepared is None:
             prepared = ingest_prepare.prepare(messages, self.region)
         conn = await self.session.connection()
-        await self._load(conn, messages, [p.who for p in prepared])
+        await self._load(conn, messages, prepared)
         out: list[tuple[int, int] | None] = []
         for inbound, ready in zip(messages, prepared, strict=True):
             out.append(await self._one(conn, inbound, ready))
@@ -178,7 +180,7 @@ class EmailBatch:
         self,
         conn: AsyncConnection,
         messages: Sequence[InboundMessage],
-        whos: list[identity.Address],
+        prepared: Sequence[Prepared],
     ) -> None:
         m = _MESSAGE.c
         for account in sorted({i.account for i in messages}):
@@ -188,11 +190,18 @@ class EmailBatch:
                     select(m.provider_id).where(m.account == account, m.provider_id.in_(part))
                 )
                 self.seen_providers.update((account, p) for (p,) in rows.all())
-        mids = sorted({i.message_id for i in messages if i.message_id})
+        mids = sorted({p.message_id for p in prepared if p.message_id})
         for part in _chunks(mids):
-            rows = await conn.execute(select(m.message_id).where(m.message_id.in_(part)))
-            self.seen_message_ids.update(r for (r,) in rows.all())
-        addresses = sorted({w.address for w in whos if w.address})
+            rows = await conn.execute(
+                select(m.message_id, m.direction, m.sender, m.sent_at).where(m.message_id.in_(part))
+            )
+            for mid, direction, sender, sent_at in rows.all():
+                self.copies.setdefault(mid, []).append((direction, sender, to_ms(sent_at)))
+        shas = sorted({p.raw["sha256"] for p in prepared if p.raw is not None})
+        for part in _chunks(shas):
+            rows = await conn.exec_driver_sql(raw.stored_sql(len(part)), tuple(part))
+            self.seen_raws.update(r for (r,) in rows.all())
+        addresses = sorted({p.who.address for p in prepared if p.who.address})
         i = _IDENTITY.c
         for part in _chunks(addresses):
             rows = await conn.execute(
@@ -320,9 +329,7 @@ class EmailBatch:
     async def _one(
         self, conn: AsyncConnection, inbound: InboundMessage, ready: Prepared
     ) -> tuple[int, int] | None:
-        if (inbound.account, inbound.provider_id) in self.seen_providers or (
-            inbound.message_id and inbound.message_id in self.seen_message_ids
-        ):
+        if (inbound.account, inbound.provider_id) in self.seen_providers or self._stored(ready):
             return None
         customer_id, identity_id = await self._customer(conn, ready.who)
         sent_at, text, subject = ready.sent_at, ready.text, ready.subject
@@ -372,8 +379,11 @@ class EmailBatch:
         )
         self.seen_providers.add((inbound.account, inbound.provider_id))
         if stored_mid:
-            self.seen_message_ids.add(stored_mid)
+            copy = (inbound.direction, ready.columns["sender"], ready.columns["sent_at"])
+            self.copies.setdefault(stored_mid, []).append(copy)
             self.header_ids[stored_mid] = conversation.id
+        if ready.raw is not None:
+            self.seen_raws.add(ready.raw["sha256"])
         written = ready.attachment_shas
         if written is not None and any(written):
             self.wrote_blobs = True  # by ``prepare``: made durable before this commits
@@ -402,6 +412,19 @@ class EmailBatch:
             )
             await self.session.flush()
         return message_id, conversation.id
+
+    def _stored(self, ready: Prepared) -> bool:
+        """Another copy of a stored message: its very bytes (a UIDVALIDITY resync, a
+        second folder), or its Message-ID from the same sender at the same time (a Cc
+        that came twice), or one of our replies.  A Message-ID alone is not enough:
+        broken mailers give different messages the same one."""
+        if ready.raw is not None and ready.raw["sha256"] in self.seen_raws:
+            return True
+        same = (ready.columns["sender"], ready.columns["sent_at"])
+        return any(
+            direction == "out" or (sender, at) == same
+            for direction, sender, at in self.copies.get(ready.message_id or "", ())
+        )
 
     def _raw(self, values: dict[str, Any]) -> str:
         self.pending["raw"].append(values)

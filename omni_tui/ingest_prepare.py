@@ -80,9 +80,14 @@ def who(inbound: InboundMessage, region: str) -> addresses.Address:
     return found
 
 
+def sent_at_of(inbound: InboundMessage) -> datetime:
+    """When it was sent: its Date, else when the server got it, else now."""
+    return aware(inbound.sent_at) or aware(inbound.received_at) or utcnow()
+
+
 def content(inbound: InboundMessage) -> tuple[datetime, str | None, str, str | None]:
     """When it was sent, the subject, the text to show and the text of its HTML."""
-    sent_at = aware(inbound.sent_at) or aware(inbound.received_at) or utcnow()
+    sent_at = sent_at_of(inbound)
     html_text = html_text_of(inbound)
     text = clean(inbound.text).strip("\n")
     if not text.strip() and html_text:

@@ -22,6 +22,11 @@ _TABLE = RawMessage.__table__  # type: ignore[attr-defined]
 INSERT = sqlite.insert_or_ignore(_TABLE)
 
 
+def stored_sql(n: int) -> str:
+    """Which of ``n`` sha256s are stored already: identical bytes, the same message."""
+    return f"SELECT sha256 FROM raw_message WHERE sha256 IN ({', '.join('?' * n)})"
+
+
 async def keep(session: AsyncSession, data: bytes) -> str:
     """Store ``data`` in the session's transaction; returns its sha256."""
     values = blobs.raw_row(data)

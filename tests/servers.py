@@ -132,23 +132,16 @@ class Dovecot:
                 client.append(folder, raw)
 
     def reset_uidvalidity(self, folder: str = "INBOX") -> None:
-        """What a server restore does: same messages, new UIDVALIDITY, new UIDs."""
-        subprocess.run(
-            [
-                "doveadm",
-                "-c",
-                str(self.conf),
-                "mailbox",
-                "update",
-                "-u",
-                self.user,
-                "--uid-validity",
-                str(int(time.time()) % 2_000_000_000),
-                folder,
-            ],
-            check=True,
-            capture_output=True,
-        )
+        """What a server restore does: same messages, new UIDVALIDITY, new UIDs.
+
+        Never the value it had: a folder made this second has the clock's."""
+        doveadm = ["doveadm", "-c", str(self.conf), "mailbox"]
+        status = [*doveadm, "status", "-u", self.user, "uidvalidity", folder]
+        done = subprocess.run(status, check=True, capture_output=True, text=True)
+        old = int(done.stdout.split("=")[-1])
+        new = str(old - 1 if old > 1 else old + 1)
+        update = [*doveadm, "update", "-u", self.user, "--uid-validity", new, folder]
+        subprocess.run(update, check=True, capture_output=True)
 
 
 def start_dovecot(root: Path) -> tuple[Dovecot, subprocess.Popen[bytes] | None]:

@@ -232,8 +232,9 @@ def files_under(root: Path) -> list[Path]:
 
 
 def check_data_dir(data: Path, db: Path) -> None:
-    """Only the database and content-addressed blobs (named by their sha256) may be there."""
-    allowed = {db.name, f"{db.name}-wal", f"{db.name}-shm"}
+    """Only the database, its sync lock and content-addressed blobs (named by their
+    sha256) may be there."""
+    allowed = {db.name, f"{db.name}-wal", f"{db.name}-shm", f"{db.name}.sync.lock"}
     for path in files_under(data):
         rel = path.relative_to(data)
         if len(rel.parts) == 1:

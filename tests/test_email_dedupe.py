@@ -1,0 +1,95 @@
+"""Each message stored once, every message stored: copies are recognised by their bytes,
+or by Message-ID with the same sender and date, never by Message-ID alone."""
+
+from __future__ import annotations
+
+import itertools
+
+from omni_tui import queries
+from omni_tui.store import Store
+from omni_tui.sync import sync_once
+from tests.servers import Dovecot
+from tests.test_email import config_for, store  # noqa: F401 (a fixture)
+
+_n = itertools.count()
+
+
+def mail(*headers: str, body: str = "hello", via: str = "mx1") -> bytes:
+    lines = [
+        f"Received: from {via}.example.com by mail.larkspur.example",
+        "To: support@larkspur.example",
+        *headers,
+        "Content-Type: text/plain; charset=utf-8",
+        "",
+        body,
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def folder() -> str:
+    return f"Dedupe{next(_n)}"
+
+
+async def stored(store: Store) -> list[str]:  # noqa: F811
+    rows = await queries.list_conversations(store, queries.ListFilter(limit=100))
+    texts = []
+    for row in rows:
+        texts += [
+            m["text"] for m in (await queries.show_conversation(store, row["id"]))["messages"]
+        ]
+    return sorted(texts)
+
+
+async def test_mail_without_a_message_id_is_not_stored_again_after_a_uidvalidity_change(
+    dovecot: Dovecot,
+    store: Store,  # noqa: F811
+) -> None:
+    box = folder()
+    dovecot.deliver(
+        mail("From: a@example.com", "Subject: no id", "Date: Mon, 16 Nov 2026 09:00:00 +0000"),
+        folder=box,
+    )
+    [first] = await sync_once(store, config_for(dovecot, box))
+    dovecot.reset_uidvalidity(box)
+    [report] = await sync_once(store, config_for(dovecot, box))
+    assert (first.new, report.new, report.skipped) == (1, 0, 1), (first, report)
+    assert await stored(store) == ["hello"]
+
+
+async def test_different_messages_that_share_a_message_id_are_all_stored(
+    dovecot: Dovecot,
+    store: Store,  # noqa: F811
+) -> None:
+    """A broken web-form mailer gives every submission the same Message-ID."""
+    box = folder()
+    dovecot.deliver(
+        mail(
+            "From: alice@example.com", "Subject: order 1", "Message-ID: <form@shop.example>",
+            "Date: Mon, 16 Nov 2026 09:00:00 +0000", body="from alice",
+        ),
+        mail(
+            "From: bob@example.com", "Subject: refund", "Message-ID: <form@shop.example>",
+            "Date: Mon, 16 Nov 2026 10:00:00 +0000", body="from bob",
+        ),
+        folder=box,
+    )  # fmt: skip
+    [report] = await sync_once(store, config_for(dovecot, box))
+    assert report.new == 2
+    assert await stored(store) == ["from alice", "from bob"]
+
+
+async def test_a_copy_by_another_route_or_in_another_folder_is_stored_once(
+    dovecot: Dovecot,
+    store: Store,  # noqa: F811
+) -> None:
+    """The customer wrote to support@ and Cc'd sales@: two copies, one message."""
+    first, second = folder(), folder()
+    headers = (
+        "From: carol@example.com", "Subject: grinder", "Message-ID: <c1@example.com>",
+        "Date: Mon, 16 Nov 2026 09:00:00 +0000",
+    )  # fmt: skip
+    dovecot.deliver(mail(*headers, via="mx1"), folder=first)
+    dovecot.deliver(mail(*headers, via="mx2"), mail(*headers, via="mx1"), folder=second)
+    [report] = await sync_once(store, config_for(dovecot, [first, second]))
+    assert (report.new, report.skipped) == (1, 2)
+    assert await stored(store) == ["hello"]
