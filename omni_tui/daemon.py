@@ -110,7 +110,7 @@ class SyncDaemon:
             await asyncio.wait_for(self.stop.wait(), seconds)
 
     async def _account(self, account: AccountConfig) -> None:
-        failures = 0
+        failures = idle_failures = 0
         while not self.stop.is_set():
             try:
                 report = await sync_account(
@@ -126,7 +126,11 @@ class SyncDaemon:
                     continue
                 failures = 0
                 if account.channel == "email":
-                    await self._idle(account)
+                    if await self._idle(account):
+                        idle_failures = 0
+                    else:  # a server that drops IDLE at once is not logged into nonstop
+                        idle_failures += 1
+                        await self._sleep(min(self.poll, backoff(idle_failures)))
                 elif account.channel == "chat":
                     await self._long_poll(account)
                 else:
@@ -136,13 +140,15 @@ class SyncDaemon:
                 _trouble(account.name, exc)
                 await self._sleep(backoff(failures))
 
-    async def _idle(self, account: AccountConfig) -> None:
+    async def _idle(self, account: AccountConfig) -> bool:
+        """Wait for new mail (or the poll); False when IDLE failed (the next sync says why)."""
         folder = (account.folders or ("INBOX",))[0]
         try:
             imap = accounts.imap_account(account)
             await imap.wait_for_mail(folder, self.poll, stop=self.stop)
         except (ChannelError, ConfigError):
-            await self._sleep(min(self.poll, 5.0))  # the next sync reports what is wrong
+            return False
+        return True
 
     async def _long_poll(self, account: AccountConfig) -> None:
         """Wait at the relay until it has something after our cursor, or ``stop``."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 DOVECOT_CONF = """
 protocols = imap
-listen = 127.0.0.1
+listen = 127.0.0.1, 127.0.0.2
 base_dir = {tmp}/run
 state_dir = {tmp}/state
 log_path = {tmp}/dovecot.log
@@ -46,6 +46,16 @@ service imap-login {{
     address = 127.0.0.1
     port = {tls_port}
     ssl = yes
+  }}
+  inet_listener imap_without_idle {{
+    address = 127.0.0.2
+    port = {port}
+  }}
+}}
+# the same mail through 127.0.0.2, as a server without IDLE would serve it
+local 127.0.0.2 {{
+  protocol imap {{
+    imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE SORT UIDPLUS
   }}
 }}
 service anvil {{

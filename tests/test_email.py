@@ -47,7 +47,8 @@ def config_for(
 
 
 def config_text(dovecot: Dovecot, folder: str | list[str], smtp_port: int = 1, **extra: str) -> str:
-    """The config file's text, for a test that runs the command line."""
+    """The config file's text, for a test that runs the command line; ``extra`` keys
+    are added, or replace the ones given here."""
     lines = [
         "[agent]",
         'name = "Ana"',
@@ -66,6 +67,7 @@ def config_text(dovecot: Dovecot, folder: str | list[str], smtp_port: int = 1, *
         'address = "Larkspur Support <support@larkspur.example>"',
     ]
     for key, value in extra.items():
+        lines = [line for line in lines if not line.startswith(f"{key} = ")]
         lines.append(f"{key} = {value}")
     return "\n".join(lines)
 

@@ -118,3 +118,29 @@ async def test_a_store_that_stays_busy_delays_the_daemon_but_never_stops_it(
     finally:
         controller.stop()
     assert len(sink.received) == 1
+
+
+async def test_a_server_without_idle_is_polled_at_the_poll_interval_not_hammered(
+    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dovecot on 127.0.0.2 leaves IDLE out of its capabilities (see ``servers``)."""
+    from adapters.email import imap
+
+    folder = "NoIdleInbox"
+    dovecot.deliver(email(1), folder=folder)
+    config = config_for(dovecot, folder, imap_host='"127.0.0.2"')
+    logins, real_open = [], imap.ImapConnection.open
+
+    def counted(self: imap.ImapConnection) -> None:
+        logins.append(time.monotonic())
+        real_open(self)
+
+    monkeypatch.setattr(imap.ImapConnection, "open", counted)
+    async with await Store.open(tmp_path / "omni.db", create=True) as store:
+        daemon = daemon_module.SyncDaemon(store, config, poll=60)
+        running = asyncio.create_task(daemon.run(signals=False))
+        await asyncio.sleep(7)
+        daemon.stop.set()
+        await running
+        assert len(await queries.list_conversations(store)) == 1
+    assert len(logins) == 2  # the sync, and the look for IDLE; the next one is a minute away

@@ -200,6 +200,10 @@ class ImapConnection:
             return False
         return bool(self.client.search(["HEADER", "Message-ID", message_id]))
 
+    def can_idle(self) -> bool:
+        assert self.client is not None
+        return b"IDLE" in self.client.capabilities()
+
     def idle(self, folder: str, seconds: float) -> bool:
         """Wait up to ``seconds`` for the server to announce new mail."""
         assert self.client is not None
@@ -340,12 +344,18 @@ class ImapAccount:
         stop: asyncio.Event | None = None,
     ) -> bool:
         """IDLE on a connection of its own; True when the server announced new mail.
+        A server without IDLE is simply waited on for ``seconds``: the fallback poll.
 
         Setting ``stop`` closes the socket under the waiting thread, so a
         shutdown never waits for the IDLE timeout.
         """
         connection = ImapConnection(self.settings)
         await asyncio.to_thread(connection.open)
+        if not connection.can_idle():  # a plain wait, then the caller's next poll
+            await asyncio.to_thread(connection.close)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for((stop or asyncio.Event()).wait(), seconds)
+            return False
         idle = asyncio.ensure_future(asyncio.to_thread(connection.idle, folder, seconds))
         waits: list[asyncio.Future[object]] = [idle]
         if stop is not None:
