@@ -248,7 +248,9 @@ async def _thread_email(
     message.subject = reply_subject(parent.subject if parent and parent.subject else subject)
     if parent is not None and parent.message_id:
         message.in_reply_to = parent.message_id
-        message.references = [*parent.references, parent.message_id][-20:]
+        chain = [*parent.references, parent.message_id]
+        # the thread's first id stays (RFC 5322 3.6.4), then the latest ones
+        message.references = chain if len(chain) <= 20 else [chain[0], *chain[-19:]]
 
 
 async def mark_delivered(

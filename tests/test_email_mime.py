@@ -146,6 +146,19 @@ def test_attachment_with_rfc2231_filename() -> None:
     assert part == AttachmentData("Rechnung März.pdf", "application/pdf", data, len(data), False)
 
 
+def test_a_part_whose_charset_holds_a_nul_keeps_the_message_and_its_sender() -> None:
+    """The stdlib cannot even look such a charset up (ValueError, not LookupError)."""
+    raw = mixed(
+        TEXT_PART,
+        'Content-Type: application/octet-stream; name="r\xe9sum\xe9.bin"; charset=utf-8\x00x\n'
+        "\nsome bytes \xe9\n",
+    ).encode("latin-1")
+    msg = parse(raw)
+    assert (msg.sender, msg.text.strip()) == ("jane@example.com", "See attached.")
+    [part] = msg.attachments
+    assert part.data is not None and b"some bytes" in part.data
+
+
 def test_oversize_attachment_is_kept_as_metadata() -> None:
     data = os.urandom(30_000)
     encoded = base64.encodebytes(data).decode()
@@ -331,3 +344,14 @@ def test_raw_8bit_headers_and_filenames_keep_their_letters() -> None:
     msg = parse(raw)
     assert (msg.sender_name, msg.subject) == ("José Müller", "Où est my order?")
     assert msg.attachments[0].filename == "résumé.pdf"
+
+
+def test_an_absurdly_long_id_from_a_hostile_message_never_breaks_the_line_limit() -> None:
+    huge = "<" + "x" * 1200 + "@example.com>"
+    raw = build_message(
+        reply(in_reply_to=huge, references=["<m0@example.com>", huge]),
+        from_address="support@shop.example",
+    )
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    head = raw.split(b"\r\n\r\n")[0].decode("ascii")
+    assert "In-Reply-To" not in head and "References: <m0@example.com>" in head

@@ -45,6 +45,18 @@ async def test_an_email_seen_in_two_folders_is_stored_once_by_message_id(store: 
     assert (result.new, result.duplicates) == (1, 1)
 
 
+async def test_our_reply_in_a_long_thread_keeps_its_first_id_and_the_latest(
+    store: Store,
+) -> None:
+    chain = [f"<{n}@mail.example.com>" for n in range(30)]
+    first = await ingest(store, [email("30", references=chain, in_reply_to=chain[-1])])
+    await outbox.queue_reply(store, first.conversation_ids[0] or 0, "On it.", agent="ana")
+    ours = (await queries.show_conversation(store, first.conversation_ids[0] or 0))["messages"]
+    refs = ours[-1]["references"]
+    assert len(refs) == 20 and refs[0] == chain[0]  # the root: clients thread by it
+    assert refs[-2:] == [chain[-1], "<30@mail.example.com>"]
+
+
 async def test_replies_thread_by_in_reply_to_and_references(store: Store) -> None:
     later = T0 + timedelta(days=30)  # far outside the join window: headers still thread
     result = await ingest(

@@ -34,10 +34,16 @@ def clean_header(value: str) -> str:
     return _UNSAFE.sub(" ", value).strip()
 
 
+#: Longer than any real Message-ID; one from a hostile message could push a header
+#: line past SMTP's 998 characters, since ids are never broken inside.
+_MAX_ID = 250
+
+
 def _msg_id(value: str) -> str | None:
-    """``<id@host>`` with anything outside printable ASCII dropped; None if nothing is left."""
+    """``<id@host>`` with anything outside printable ASCII dropped; None if nothing is
+    left, or if it is too long to be a real id."""
     core = _NOT_ID_CHAR.sub("", value).strip("<>")
-    return f"<{core}>" if core else None
+    return f"<{core}>" if core and len(core) <= _MAX_ID else None
 
 
 def _fold_ids(ids: list[str], name: str) -> str:
@@ -68,19 +74,27 @@ def _mailbox(address: str, name: str | None) -> Address | str:
 
 
 def ascii_address(address: str) -> str | None:
-    """``address`` as plain SMTP carries it, its domain in IDNA (``exämple.com`` becomes
-    ``xn--exmple-cua.com``); None when the part before the @ is not ASCII, which
-    only a server that speaks SMTPUTF8 can carry.  ValueError for a domain IDNA refuses."""
-    address = clean_header(address)
-    local, at, domain = address.rpartition("@")
+    """The addr-spec of ``address`` as plain SMTP carries it, its domain in IDNA
+    (``exämple.com`` becomes ``xn--exmple-cua.com``); None when the part before the @
+    is not ASCII, which only a server that speaks SMTPUTF8 can carry.  ValueError for
+    a domain IDNA refuses."""
+    spec = parseaddr(clean_header(address))[1] or clean_header(address)
+    local, at, domain = spec.rpartition("@")
     if not at or not local.isascii():
-        return address if address.isascii() else None
+        return spec if spec.isascii() else None
     if domain.isascii():
-        return address
+        return spec
     try:
         return f"{local}@{domain.encode('idna').decode('ascii')}"
     except UnicodeError:
-        raise ValueError(f"{address}: not a valid internationalised domain") from None
+        raise ValueError(f"{spec}: not a valid internationalised domain") from None
+
+
+def _to(address: str, utf8: bool) -> Address | str:
+    """The To header: as given, or with its domain in IDNA when the mail is plain ASCII."""
+    name, spec = parseaddr(clean_header(address))
+    plain = None if utf8 else ascii_address(address)
+    return _mailbox(plain, name) if plain and plain != spec else clean_header(address)
 
 
 def _domain(address: str) -> str:
@@ -104,7 +118,7 @@ def build_message(
     """
     msg = EmailMessage(policy=_POLICY)
     msg["From"] = _mailbox(from_address, from_name)
-    msg["To"] = clean_header(out.to) if utf8 else ascii_address(out.to) or clean_header(out.to)
+    msg["To"] = _to(out.to, utf8)
     if out.subject is not None:
         msg["Subject"] = clean_header(out.subject)
     when = date or datetime.now(UTC)

@@ -291,7 +291,10 @@ def _size_label(limit: int) -> str:
 
 
 def _encoded_size(part: Message, cte: str) -> int:
-    payload = part.get_payload()
+    try:
+        payload = part.get_payload()
+    except ValueError:  # a charset name with a NUL in it: the stdlib cannot look it up
+        return len(part.get_payload(decode=True) or b"")
     if not isinstance(payload, str):
         return 0
     if cte == "base64":
@@ -301,7 +304,10 @@ def _encoded_size(part: Message, cte: str) -> int:
 
 
 def _message_bytes(part: Message) -> bytes:
-    payload = part.get_payload()
+    try:
+        payload = part.get_payload()
+    except ValueError:  # as in ``_encoded_size``
+        return part.get_payload(decode=True) or b""
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         inner = payload[0]
         try:
