@@ -250,6 +250,27 @@ async def test_folding_the_pane_that_has_the_focus_hands_the_keys_to_the_case(db
         assert app.query_one("#conversation-pane").has_class("-active")
 
 
+async def test_a_pane_folded_to_make_room_hands_its_keys_to_the_case(db: Path) -> None:
+    """At 80 columns ``]`` shows the customer and folds the inbox, which had the keys;
+    and a terminal shrunk under a focused history folds that history."""
+    app = console(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.inbox.focus()
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert app.query_one("#inbox-pane").has_class("-collapsed")
+        assert isinstance(app.focused, ConversationView)
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        app.query_one(Timeline).focus()
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.query_one("#customer-pane").has_class("-collapsed")
+        assert isinstance(app.focused, ConversationView)
+
+
 async def test_the_customer_pane_counts_open_and_all_cases_of_the_customer(db: Path) -> None:
     app = console(db)
     async with app.run_test(size=SIZE) as pilot:

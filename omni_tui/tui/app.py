@@ -211,21 +211,26 @@ class OmniApp(Navigation, CaseActions):
         self._apply_width(event.size.width)
 
     def _apply_width(self, width: int) -> None:
-        narrow = width < NARROW
-        self.query_one("#customer-pane").set_class(narrow, "-collapsed")
-        self.query_one("#inbox-pane").set_class(False, "-collapsed")
+        self._fold("customer", width < NARROW)
+        self._fold("inbox", False)
 
-    def action_toggle_pane(self, pane: str) -> None:
+    def _fold(self, pane: str, folded: bool = True) -> None:
+        """Fold or show a pane; one that held the focus hands it to the case first,
+        so the keys go on working."""
         widget = self.query_one(f"#{pane}-pane")
-        if widget.has_focus_within:  # the keys go on working: the case takes them
+        if folded and widget.has_focus_within:
             target = self.query_one(ConversationView) if pane != "conversation" else self.inbox
             target.focus()
-        widget.toggle_class("-collapsed")
-        if self.size.width < NARROW and not widget.has_class("-collapsed"):
+        widget.set_class(folded, "-collapsed")
+
+    def action_toggle_pane(self, pane: str) -> None:
+        shown = self.query_one(f"#{pane}-pane").has_class("-collapsed")
+        self._fold(pane, not shown)
+        if self.size.width < NARROW and shown:
             # two panes at most: the case keeps room to be read and answered
             other = {"inbox": "customer", "customer": "inbox"}.get(pane)
             if other is not None:
-                self.query_one(f"#{other}-pane").add_class("-collapsed")
+                self._fold(other)
 
     # -- loading -------------------------------------------------------------
 
