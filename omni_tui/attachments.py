@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 import shutil
 from collections.abc import Sequence
@@ -79,5 +80,5 @@ async def save_attachment(store: Store, attachment_id: int, directory: Path) -> 
         n += 1
     if target.resolve().parent != directory:
         raise Refused(f"refusing to write {row.filename!r} outside {directory}")
-    shutil.copyfile(source, target)
+    await asyncio.to_thread(shutil.copyfile, source, target)  # a 20 MB file: not in the UI's loop
     return target

@@ -90,4 +90,17 @@ def safe_filename(name: str, fallback: str = "attachment") -> str:
     name = _UNSAFE.sub("_", name).strip(" .")
     if name.split(".")[0].rstrip(" ").upper() in _DEVICES:
         name = "_" + name
-    return name[:200] or fallback
+    return _fit(name, 200) or fallback
+
+
+def _fit(name: str, limit: int) -> str:
+    """At most ``limit`` bytes of UTF-8 (file systems count bytes, 255 at most),
+    cut in the stem so the extension stays."""
+    if len(name.encode()) <= limit:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or len(suffix.encode()) > 16:
+        stem, suffix = name, ""
+    room = limit - len(suffix.encode()) - len(dot if suffix else "")
+    stem = stem.encode()[:room].decode("utf-8", "ignore")
+    return f"{stem}.{suffix}" if suffix else stem

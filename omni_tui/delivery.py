@@ -208,11 +208,13 @@ async def _send_sms(store: Store, account: AccountConfig, item: Outbox, message:
 async def _send_email(store: Store, account: AccountConfig, item: Outbox, message: Message) -> str:
     out = _outbound(account, item, message)
     out = replace(out, attachments=await _attachments(store, message))
-    message_id, raw = await send_email(accounts.smtp_settings(account), out)
+    settings = await asyncio.to_thread(accounts.smtp_settings, account)  # may run a command
+    message_id, raw = await send_email(settings, out)
     if account.sent_folder:
         try:
-            await accounts.imap_account(account).append(account.sent_folder, raw)
-        except ChannelError:
+            imap = await asyncio.to_thread(accounts.imap_account, account)  # may run a command
+            await imap.append(account.sent_folder, raw)
+        except (ChannelError, ConfigError):
             pass  # the customer has the reply; a missing Sent copy is not a failure
     return message_id
 
