@@ -1,4 +1,5 @@
-"""Replies to addresses beyond ASCII (RFC 5890 domains, RFC 6531 mailboxes)."""
+"""Where replies go: the Reply-To a web form sets, and addresses beyond ASCII
+(RFC 5890 domains, RFC 6531 mailboxes)."""
 
 from __future__ import annotations
 
@@ -80,3 +81,24 @@ async def test_where_the_server_cannot_carry_it_that_reply_fails_with_why_and_th
     messages = (await queries.show_conversation(store, case))["messages"]
     failed = next(m for m in messages if m["recipients"] == ["jöran@exämple.com"])
     assert failed["status"] == "failed" and "SMTPUTF8" in failed["status_reason"]
+
+
+async def test_a_reply_to_a_web_form_goes_to_the_person_not_to_noreply(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    store: Store,  # noqa: F811
+    sink: SmtpSink,  # noqa: F811
+) -> None:
+    form = (
+        "From: Web Shop <noreply@shop.example>\r\nReply-To: Carol <carol@example.com>\r\n"
+        "To: support@larkspur.example\r\nSubject: Contact form\r\n"
+        "Message-ID: <cf1@shop.example>\r\n\r\nPlease call me back.\r\n"
+    )
+    dovecot.deliver(form.encode(), folder=folder)
+    config = config_for(dovecot, folder, smtp_port=sink.port)
+    await sync_once(store, config)
+    [case] = await queries.list_conversations(store)
+    assert case["customer_name"] == "Carol"
+    await outbox.queue_reply(store, case["id"], "Calling you at 3", agent="Ana")
+    assert (await deliver_outbox(store, config)).sent == 1
+    assert [recipients for _, recipients, _ in sink.received] == [["carol@example.com"]]

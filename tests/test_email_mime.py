@@ -108,6 +108,32 @@ def test_header_decoding_tolerates_garbage() -> None:
     assert decode_header_value("=?utf-8?b?4pg=?= =?utf-8?b?lQ==?=") == "☕"
 
 
+FORM = (
+    "From: Web Shop <noreply@shop.example>\n"
+    "To: support@shop.example\n"
+    "Subject: Contact form\n"
+    "Message-ID: <cf1@shop.example>\n"
+    "{reply_to}"
+    "\nPlease call me back.\n"
+)
+
+
+def test_a_web_form_that_writes_for_someone_makes_them_the_sender() -> None:
+    msg = parse(FORM.format(reply_to="Reply-To: Carol Diaz <carol@example.com>\n"))
+    assert (msg.sender, msg.sender_name) == ("carol@example.com", "Carol Diaz")
+    assert msg.context == {"sent via": "Web Shop <noreply@shop.example>"}
+
+
+@pytest.mark.parametrize(
+    "reply_to",
+    ["", "Reply-To: NOREPLY@shop.example\n", "Reply-To: a@example.com, b@example.com\n"],
+    ids=["none", "the same address", "two addresses"],
+)
+def test_without_one_other_reply_to_the_sender_is_from(reply_to: str) -> None:
+    msg = parse(FORM.format(reply_to=reply_to))
+    assert (msg.sender, msg.sender_name, msg.context) == ("noreply@shop.example", "Web Shop", {})
+
+
 def test_in_reply_to_and_references() -> None:
     raw = HEAD + (
         "In-Reply-To: <r2@shop.example> (Jane's message)\n"

@@ -437,6 +437,14 @@ def _parse(
             sender, sender_name = _mailbox(value)
             if sender:
                 break
+    context: dict[str, str] = {}
+    reply_to = _addresses(headers.get("reply-to", []))
+    if sender and len(reply_to) == 1 and reply_to[0].lower() != sender.lower():
+        # a web form or a shop writing for someone: that someone is the customer, and
+        # replies go where the author asked (RFC 5322 3.6.2), not to a noreply address
+        context["sent via"] = f"{sender_name} <{sender}>" if sender_name else sender
+        sender, name = _mailbox(headers["reply-to"][0])
+        sender_name = name
     recipients = _addresses(headers.get("to", []) + headers.get("cc", []))
     subject = first("subject")
     message_ids = _ids(first("message-id"))
@@ -444,7 +452,6 @@ def _parse(
     if any(a.skipped_reason for a in attachments):
         raw = _without_skipped(msg, raw)
     text = "\n".join(t for t in texts if t) if len(texts) > 1 else "".join(texts)
-    context: dict[str, str] = {}
     if not headers:
         context["parse_error"] = "no headers"
         note = "[This message has no email headers; it is shown as it came. The raw is kept.]"
