@@ -349,3 +349,27 @@ async def test_opening_a_long_case_at_an_old_message_reads_from_it(long_case: Pa
         await settle(app, pilot)
         assert view.current is not None and view.current["id"] == wanted
         assert "follow-up number 3" in view.current["text"]
+
+
+async def test_a_huge_message_is_drawn_clipped_until_x(tmp_path: Path) -> None:
+    """300,000 characters on one line took the console seconds to draw."""
+    from adapters.base import InboundMessage
+    from omni_tui.tui.conversation.view import render_message
+    from tests.conftest import T0
+
+    db = tmp_path / "omni.db"
+    huge = "log line " * 40_000 + "\nTHE END"
+    message = InboundMessage(
+        "email", "mail", "1", "a@example.com", huge, subject="Logs", sent_at=T0
+    )
+    async with await Store.open(db, create=True) as store:
+        await ingest(store, [message])
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Logs")
+        current = app.query_one(ConversationView).current
+        assert current is not None
+        folded = render_message(current, expanded=False).plain
+        assert "clipped: 340,008 more characters (x to expand)" in folded
+        assert "THE END" not in folded and len(folded) < 21_000
+        assert render_message(current, expanded=True).plain.endswith("THE END")

@@ -17,6 +17,10 @@ from omni_tui.tui import format as fmt
 from omni_tui.tui.conversation.message_list import MessageList
 from omni_tui.tui.quiet_focus import QuietFocus
 
+#: Characters of a message drawn before ``x``: a card is wrapped on the UI's loop,
+#: and 300,000 characters take it seconds (Gmail clips at about 100 KB too).
+CLIP = 20_000
+
 
 def render_message(m: dict[str, Any], expanded: bool) -> Text:
     head = Text(no_wrap=True, overflow="ellipsis")
@@ -46,12 +50,20 @@ def render_message(m: dict[str, Any], expanded: bool) -> Text:
         body.append("Subject: ", style="dim")
         body.append_text(fmt.safe_line(m["subject"]))
         body.append("\n")
-    parts = split_parts(m["text"] or "")
-    body.append_text(fmt.safe(parts.body if not expanded else m["text"]))
+    text = m["text"] or ""
+    clipped = 0
+    if not expanded and len(text) > CLIP:  # a pasted log, a hostile mail: drawn on demand
+        cut = text.rfind("\n", 0, CLIP)
+        cut = cut if cut > CLIP // 2 else CLIP
+        text, clipped = text[:cut], len(text) - cut
+    parts = split_parts(text)
+    body.append_text(fmt.safe(parts.body if not expanded else text))
     hidden = [p for p in (parts.signature, parts.quoted) if p]
     if hidden and not expanded:
         lines = sum(p.count("\n") + 1 for p in hidden)
         body.append(f"\n··· {lines} quoted/signature lines (x to expand)", style="dim italic")
+    if clipped:
+        body.append(f"\n··· clipped: {clipped:,} more characters (x to expand)", style="dim italic")
     for a in m["attachments"]:
         body.append("\n📎 ")
         body.append_text(fmt.safe_line(a["filename"]))
