@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
 from omni_tui import queries
@@ -22,21 +23,30 @@ async def attach(app: OmniApp, pilot, path: Path) -> None:  # type: ignore[no-un
     await settle(app, pilot)
 
 
+@pytest.fixture
+def invoice(tmp_path: Path) -> Path:
+    path = tmp_path / "invoice-1101.pdf"
+    path.write_bytes(INVOICE)
+    return path
+
+
+async def reply_in(app: OmniApp, pilot, subject: str) -> None:  # type: ignore[no-untyped-def]
+    await open_case(app, pilot, subject)
+    await pilot.press("r")
+    await settle(app, pilot)
+
+
 def status(app: OmniApp) -> str:
     return str(app.query_one("#composer-status", Static).render())
 
 
 async def test_a_file_attached_in_the_composer_goes_out_with_the_reply(
     db: Path,  # noqa: F811
-    tmp_path: Path,
+    invoice: Path,
 ) -> None:
-    invoice = tmp_path / "invoice-1101.pdf"
-    invoice.write_bytes(INVOICE)
     app = console(db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_case(app, pilot, "Broken grinder")
-        await pilot.press("r")
-        await settle(app, pilot)
+        await reply_in(app, pilot, "Broken grinder")
         await attach(app, pilot, invoice)
         assert app.query_one(Composer).files == [invoice]
         assert "📎 invoice-1101.pdf" in status(app)
@@ -58,26 +68,18 @@ async def test_a_file_attached_in_the_composer_goes_out_with_the_reply(
 
 async def test_files_stay_with_their_case_and_never_ride_along_to_another(
     db: Path,  # noqa: F811
-    tmp_path: Path,
+    invoice: Path,
 ) -> None:
-    invoice = tmp_path / "invoice-1101.pdf"
-    invoice.write_bytes(INVOICE)
     app = console(db)
     async with app.run_test(size=(160, 40)) as pilot:
-        await open_case(app, pilot, "Broken grinder")
-        await pilot.press("r")
-        await settle(app, pilot)
+        await reply_in(app, pilot, "Broken grinder")
         await attach(app, pilot, invoice)
         await pilot.press("escape")
-        await open_case(app, pilot, "do you ship to Canada?")
-        await pilot.press("r")
-        await settle(app, pilot)
+        await reply_in(app, pilot, "do you ship to Canada?")
         assert app.query_one(Composer).files == []
         assert "📎" not in status(app)
         await pilot.press("escape")
-        await open_case(app, pilot, "Broken grinder")
-        await pilot.press("r")
-        await settle(app, pilot)
+        await reply_in(app, pilot, "Broken grinder")
         assert app.query_one(Composer).files == [invoice]
 
 
@@ -87,9 +89,7 @@ async def test_a_file_that_is_not_there_is_named_and_nothing_is_attached(
 ) -> None:
     app = console(db)
     async with app.run_test(size=(160, 40)) as pilot:
-        await open_case(app, pilot, "Broken grinder")
-        await pilot.press("r")
-        await settle(app, pilot)
+        await reply_in(app, pilot, "Broken grinder")
         await attach(app, pilot, tmp_path / "nvoice.pdf")
         assert app.query_one(Composer).files == []
         assert any("nvoice.pdf" in str(n.message) for n in app._notifications)
@@ -103,9 +103,7 @@ async def test_a_file_can_be_taken_off_again_before_sending(
     (tmp_path / "b.pdf").write_bytes(INVOICE * 2)
     app = console(db)
     async with app.run_test(size=(160, 40)) as pilot:
-        await open_case(app, pilot, "Broken grinder")
-        await pilot.press("r")
-        await settle(app, pilot)
+        await reply_in(app, pilot, "Broken grinder")
         await attach(app, pilot, tmp_path / "a.pdf")
         await pilot.press("ctrl+t")  # with files attached: add another, or remove one
         await settle(app, pilot)
@@ -123,15 +121,11 @@ async def test_a_file_can_be_taken_off_again_before_sending(
 
 async def test_files_on_a_chat_reply_are_refused_and_the_reply_stays_to_edit(
     db: Path,  # noqa: F811
-    tmp_path: Path,
+    invoice: Path,
 ) -> None:
-    invoice = tmp_path / "invoice-1101.pdf"
-    invoice.write_bytes(INVOICE)
     app = console(db)
     async with app.run_test(size=(160, 40)) as pilot:
-        await open_case(app, pilot, "do you ship to Canada?")
-        await pilot.press("r")
-        await settle(app, pilot)
+        await reply_in(app, pilot, "do you ship to Canada?")
         await attach(app, pilot, invoice)
         assert "files go by email only" in status(app)
         await pilot.press(*"Yes, we do", "ctrl+s")
