@@ -13,8 +13,9 @@ from omni_tui import blobs
 from omni_tui.errors import NotFound, Refused
 from omni_tui.store import Attachment, Store
 
-#: What one reply may carry in all: most mail providers refuse a message over 25 MB.
-MAX_REPLY_BYTES = 25 * 1024 * 1024
+#: What one reply may carry in all. Most mail providers refuse a message over 25 MB,
+#: and base64 makes a file a third bigger on the way (4/3, and a line break each 76).
+MAX_REPLY_BYTES = 18 * 1024 * 1024
 
 
 def check_for_reply(paths: Sequence[Path]) -> int:
@@ -33,7 +34,7 @@ def check_for_reply(paths: Sequence[Path]) -> int:
     if total > MAX_REPLY_BYTES:
         raise Refused(
             f"the attachments come to {total / 2**20:.1f} MB; a reply carries at most"
-            f" {MAX_REPLY_BYTES // 2**20} MB — send a link instead"
+            f" {MAX_REPLY_BYTES // 2**20} MB (25 MB once encoded for mail) — send a link instead"
         )
     return total
 

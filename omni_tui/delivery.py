@@ -214,8 +214,8 @@ async def _send_email(store: Store, account: AccountConfig, item: Outbox, messag
         try:
             imap = await asyncio.to_thread(accounts.imap_account, account)  # may run a command
             await imap.append(account.sent_folder, raw)
-        except (ChannelError, ConfigError):
-            pass  # the customer has the reply; a missing Sent copy is not a failure
+        except Exception as exc:  # the customer has the reply: sending again would repeat it
+            log.warning("outbox %d: sent, but no copy in %s: %s", item.id, account.sent_folder, exc)
     return message_id
 
 

@@ -166,8 +166,9 @@ async def _is_duplicate(session: AsyncSession, inbound: InboundMessage, region: 
     query = select(Message.direction, Message.sender, Message.sent_at).where(
         Message.message_id == message_id
     )
+    dated = inbound.sent_at is not None
     return any(
-        direction == "out" or (who, at) == (sender, sent_at)
+        direction == "out" or (who == sender and (at == sent_at or not dated))
         for direction, who, at in (await session.exec(query)).all()
     )
 

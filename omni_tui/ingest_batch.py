@@ -213,8 +213,10 @@ class EmailBatch:
                 self.identities[address] = _Identity(iid, cid, address, name)
         keys = sorted({k for x in messages for k in (x.in_reply_to, *x.references) if k})
         for part in _chunks(keys):
-            rows = await conn.execute(
-                select(m.message_id, m.conversation_id).where(m.message_id.in_(part)).order_by(m.id)
+            rows = await conn.execute(  # the first stored wins, as in ``threads.by_headers``
+                select(m.message_id, m.conversation_id)
+                .where(m.message_id.in_(part))
+                .order_by(m.id.desc())
             )
             self.header_ids.update({mid: cid for mid, cid in rows.all()})
         await self._load_conversations(
@@ -329,7 +331,9 @@ class EmailBatch:
     async def _one(
         self, conn: AsyncConnection, inbound: InboundMessage, ready: Prepared
     ) -> tuple[int, int] | None:
-        if (inbound.account, inbound.provider_id) in self.seen_providers or self._stored(ready):
+        if (inbound.account, inbound.provider_id) in self.seen_providers or self._stored(
+            ready, dated=inbound.sent_at is not None
+        ):
             return None
         customer_id, identity_id = await self._customer(conn, ready.who)
         sent_at, text, subject = ready.sent_at, ready.text, ready.subject
@@ -381,7 +385,7 @@ class EmailBatch:
         if stored_mid:
             copy = (inbound.direction, ready.columns["sender"], ready.columns["sent_at"])
             self.copies.setdefault(stored_mid, []).append(copy)
-            self.header_ids[stored_mid] = conversation.id
+            self.header_ids.setdefault(stored_mid, conversation.id)
         if ready.raw is not None:
             self.seen_raws.add(ready.raw["sha256"])
         written = ready.attachment_shas
@@ -413,17 +417,18 @@ class EmailBatch:
             await self.session.flush()
         return message_id, conversation.id
 
-    def _stored(self, ready: Prepared) -> bool:
+    def _stored(self, ready: Prepared, *, dated: bool) -> bool:
         """Another copy of a stored message: its very bytes (a UIDVALIDITY resync, a
         second folder), or its Message-ID from the same sender at the same time (a Cc
-        that came twice), or one of our replies.  A Message-ID alone is not enough:
-        broken mailers give different messages the same one."""
+        that came twice; without a Date, each copy's time is its own arrival, so the
+        sender alone), or one of our replies.  A Message-ID alone is not enough: broken
+        mailers give different messages the same one."""
         if ready.raw is not None and ready.raw["sha256"] in self.seen_raws:
             return True
-        same = (ready.columns["sender"], ready.columns["sent_at"])
+        sender, at = ready.columns["sender"], ready.columns["sent_at"]
         return any(
-            direction == "out" or (sender, at) == same
-            for direction, sender, at in self.copies.get(ready.message_id or "", ())
+            direction == "out" or (who == sender and (when == at or not dated))
+            for direction, who, when in self.copies.get(ready.message_id or "", ())
         )
 
     def _raw(self, values: dict[str, Any]) -> str:

@@ -26,8 +26,13 @@ async def by_headers(
     if not keys:
         return None
     rows = await session.exec(
-        select(Message.message_id, Message.conversation_id).where(col(Message.message_id).in_(keys))
+        select(Message.message_id, Message.conversation_id)
+        .where(col(Message.message_id).in_(keys))
+        .order_by(col(Message.id).desc())
     )
+    # an id carried by several messages threads to the first one stored: a later
+    # message reusing it (a broken mailer, or someone hijacking a thread) cannot
+    # draw the real thread's replies into its own case
     found = {mid: conv for mid, conv in rows.all()}
     for key in keys:
         if key in found:

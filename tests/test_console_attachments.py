@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from omni_tui import queries
+from omni_tui import drafts, queries
 from omni_tui.store import Store
 from omni_tui.tui.app import OmniApp
 from omni_tui.tui.composer import Composer
@@ -127,10 +127,15 @@ async def test_files_on_a_chat_reply_are_refused_and_the_reply_stays_to_edit(
     async with app.run_test(size=(160, 40)) as pilot:
         await reply_in(app, pilot, "do you ship to Canada?")
         await attach(app, pilot, invoice)
-        assert "files go by email only" in status(app)
+        assert "email only: ctrl+o" in status(app)
         await pilot.press(*"Yes, we do", "ctrl+s")
         await settle(app, pilot)
         composer = app.query_one(Composer)
         assert composer.display and composer.body == "Yes, we do"
         assert any("--channel email" in str(n.message) for n in app._notifications)
         assert [m["direction"] for m in app.conversation["messages"]] == ["in"]
+        case = app.conversation["id"]
+        await pilot.press("ctrl+q")  # at once: the refused text must be kept as a draft
+    async with await Store.open(db) as store:
+        kept = await drafts.load_draft(store, case, "Ana")
+    assert kept is not None and kept.body == "Yes, we do"

@@ -3,6 +3,7 @@ or by Message-ID with the same sender and date, never by Message-ID alone."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 
 from omni_tui import queries
@@ -93,3 +94,50 @@ async def test_a_copy_by_another_route_or_in_another_folder_is_stored_once(
     [report] = await sync_once(store, config_for(dovecot, [first, second]))
     assert (report.new, report.skipped) == (1, 2)
     assert await stored(store) == ["hello"]
+
+
+async def test_copies_without_a_date_are_known_by_message_id_and_sender(
+    dovecot: Dovecot,
+    store: Store,  # noqa: F811
+) -> None:
+    """Without a Date each copy's time is when it arrived, different for each."""
+    box = folder()
+    headers = ("From: dan@example.com", "Subject: no date", "Message-ID: <nd1@example.com>")
+    dovecot.deliver(mail(*headers, via="mx1"), folder=box)
+    await asyncio.sleep(1.1)  # the server's arrival times have whole seconds
+    dovecot.deliver(mail(*headers, via="mx2"), folder=box)
+    [report] = await sync_once(store, config_for(dovecot, box))
+    assert (report.new, report.skipped) == (1, 1)
+
+
+async def test_a_message_reusing_an_id_cannot_draw_the_thread_into_its_case(
+    dovecot: Dovecot,
+    store: Store,  # noqa: F811
+) -> None:
+    box = folder()
+    first = (
+        "From: erin@example.com", "Subject: refund", "Message-ID: <erin1@example.com>",
+        "Date: Mon, 16 Nov 2026 09:00:00 +0000",
+    )  # fmt: skip
+    reuse = (
+        "From: mallory@evil.example", "Subject: hello", "Message-ID: <erin1@example.com>",
+        "Date: Mon, 16 Nov 2026 10:00:00 +0000",
+    )  # fmt: skip
+    answer = (
+        "From: erin@example.com", "Subject: Re: refund", "Message-ID: <erin2@example.com>",
+        "In-Reply-To: <erin1@example.com>", "Date: Mon, 16 Nov 2026 11:00:00 +0000",
+    )  # fmt: skip
+    dovecot.deliver(mail(*first, body="refund please"), folder=box)
+    await sync_once(store, config_for(dovecot, box))
+    dovecot.deliver(mail(*reuse, body="mallory"), folder=box)
+    await sync_once(store, config_for(dovecot, box))
+    dovecot.deliver(mail(*answer, body="any news?"), folder=box)
+    await sync_once(store, config_for(dovecot, box))
+    cases = await queries.list_conversations(store, queries.ListFilter(limit=10))
+    texts = {
+        c["customer_name"] or c["subject"]: [
+            m["text"] for m in (await queries.show_conversation(store, c["id"]))["messages"]
+        ]
+        for c in cases
+    }
+    assert sorted(texts.values()) == [["mallory"], ["refund please", "any news?"]]

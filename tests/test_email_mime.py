@@ -118,18 +118,17 @@ FORM = (
 )
 
 
-def test_a_web_form_that_writes_for_someone_makes_them_the_sender() -> None:
+def test_a_reply_to_naming_someone_else_is_shown_but_the_sender_stays_from() -> None:
+    """A stranger's Reply-To must not file their mail under a known customer."""
     msg = parse(FORM.format(reply_to="Reply-To: Carol Diaz <carol@example.com>\n"))
-    assert (msg.sender, msg.sender_name) == ("carol@example.com", "Carol Diaz")
-    assert msg.context == {"sent via": "Web Shop <noreply@shop.example>"}
+    assert (msg.sender, msg.sender_name) == ("noreply@shop.example", "Web Shop")
+    assert msg.context == {"reply-to": "carol@example.com"}
 
 
 @pytest.mark.parametrize(
-    "reply_to",
-    ["", "Reply-To: NOREPLY@shop.example\n", "Reply-To: a@example.com, b@example.com\n"],
-    ids=["none", "the same address", "two addresses"],
+    "reply_to", ["", "Reply-To: NOREPLY@shop.example\n"], ids=["none", "the same address"]
 )
-def test_without_one_other_reply_to_the_sender_is_from(reply_to: str) -> None:
+def test_a_reply_to_that_adds_nothing_is_not_shown(reply_to: str) -> None:
     msg = parse(FORM.format(reply_to=reply_to))
     assert (msg.sender, msg.sender_name, msg.context) == ("noreply@shop.example", "Web Shop", {})
 

@@ -171,5 +171,5 @@ def test_files_over_what_mail_carries_are_refused_before_anything_is_queued(
     with big.open("wb") as fh:
         fh.truncate(attachments.MAX_REPLY_BYTES + 1)
     result = cli("reply", str(MARIA), "--body", "hi", "--attach", big)
-    assert "25 MB" in assert_one_line_error(result, 4)
+    assert "at most 18 MB" in assert_one_line_error(result, 4)
     assert cli.json("outbox", "list") == []

@@ -16,6 +16,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
+import idna
+
 from adapters.base import OutboundMessage
 
 __all__ = ["ascii_address", "build_message", "clean_header"]
@@ -84,9 +86,9 @@ def ascii_address(address: str) -> str | None:
         return spec if spec.isascii() else None
     if domain.isascii():
         return spec
-    try:
-        return f"{local}@{domain.encode('idna').decode('ascii')}"
-    except UnicodeError:
+    try:  # IDNA 2008: ß stays ß (xn--strae-oqa.de); the stdlib codec makes it ss
+        return f"{local}@{idna.encode(domain, uts46=True, transitional=False).decode()}"
+    except UnicodeError:  # idna.IDNAError is one
         raise ValueError(f"{spec}: not a valid internationalised domain") from None
 
 

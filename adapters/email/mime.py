@@ -439,12 +439,10 @@ def _parse(
                 break
     context: dict[str, str] = {}
     reply_to = _addresses(headers.get("reply-to", []))
-    if sender and len(reply_to) == 1 and reply_to[0].lower() != sender.lower():
-        # a web form or a shop writing for someone: that someone is the customer, and
-        # replies go where the author asked (RFC 5322 3.6.2), not to a noreply address
-        context["sent via"] = f"{sender_name} <{sender}>" if sender_name else sender
-        sender, name = _mailbox(headers["reply-to"][0])
-        sender_name = name
+    if sender and reply_to and [a.lower() for a in reply_to] != [sender.lower()]:
+        # shown, not followed: an unauthenticated Reply-To naming a known customer
+        # must not put a stranger's mail in that customer's history
+        context["reply-to"] = ", ".join(reply_to)
     recipients = _addresses(headers.get("to", []) + headers.get("cc", []))
     subject = first("subject")
     message_ids = _ids(first("message-id"))

@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         type=Path,
-        help="attach a file (email only; repeat for more; 25 MB in all)",
+        help="attach a file (email only; repeat for more; 18 MB in all)",
     )
     _body(p)
     _json(p)

@@ -3,35 +3,27 @@ worker through the same functions the CLI uses, then the panes repaint."""
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from textual import events, on, work
-from textual.app import App
+from textual import events, work
 from textual.worker import Worker
 
 from omni_tui.errors import OmniError
 from omni_tui.lazy import deferred
-from omni_tui.tui.composer import Composer, Target
-from omni_tui.tui.composer.composer import default_target, reply_targets
-from omni_tui.tui.conversation import ConversationView
+from omni_tui.tui.composing import Composing
 from omni_tui.tui.screens.pickers import AskText, PickOne
-from omni_tui.tui.store_guard import StoreGuard
 from omni_tui.when import parse_when
 
 if TYPE_CHECKING:
-    from omni_tui import actions, attachments, customers, drafts, outbox, presence, queries
-    from omni_tui.config import Config
-    from omni_tui.store import Store
+    from omni_tui import actions, attachments, customers, outbox, queries
 else:  # the ORM loads after the first paint (see ``omni_tui.lazy``)
-    _LAZY = ("actions", "attachments", "customers", "drafts", "outbox", "presence", "queries")
-    actions, attachments, customers, drafts, outbox, presence, queries = (
+    _LAZY = ("actions", "attachments", "customers", "outbox", "queries")
+    actions, attachments, customers, outbox, queries = (
         deferred(f"omni_tui.{name}") for name in _LAZY
     )
 
@@ -57,20 +49,8 @@ NEEDS_CASE = {
 }
 
 
-class CaseActions(App[int]):
+class CaseActions(Composing):
     """The console's case actions; the app supplies loading and repainting."""
-
-    store: Store | None
-    conversation: dict[str, Any] | None
-    customer: dict[str, Any] | None
-    agent: str
-    config: Config
-    replying: dict[int, tuple[str, ...]]
-    _guard: StoreGuard | None = None
-    _draft_trouble: str | None = None  # the last draft-saving error shown
-
-    def reload(self) -> None:
-        raise NotImplementedError
 
     def open_conversation(
         self, conversation_id: int, message_id: int | None = None
@@ -96,150 +76,6 @@ class CaseActions(App[int]):
             event.stop()
             label = active.binding.description or active.binding.action
             self.notify(f"{label}: open a case first (enter on one in the inbox)", markup=False)
-
-    async def _do(self, label: str, change: Callable[[], Awaitable[object]]) -> bool:
-        if self._guard is not None and self._guard.lost:
-            self.notify("The store is gone: nothing can be saved", title=label, severity="error")
-            return False
-        try:
-            await change()
-        except OmniError as exc:
-            self.notify(str(exc), title=label, severity="error", markup=False)
-            return False
-        self.reload()
-        return True
-
-    @property
-    def _case(self) -> int:
-        assert self.conversation is not None
-        return int(self.conversation["id"])
-
-    # -- composer --------------------------------------------------------------
-
-    def reply_targets(self) -> list[Target]:
-        return reply_targets(self.customer) if self.customer else []
-
-    @work(exit_on_error=False)
-    async def _open_composer(self, mode: str, target: Target | None = None) -> None:
-        assert self.store is not None and self.conversation is not None
-        targets = self.reply_targets()
-        index = default_target(self.conversation, targets)
-        draft = await drafts.load_draft(self.store, self._case, self.agent)
-        body = ""
-        if draft is not None:
-            body, mode = draft.body, draft.mode if target is None else mode
-            for i, t in enumerate(targets):
-                if (t.channel, t.address) == (draft.channel, draft.to_address):
-                    index = i
-        if target is not None and target in targets:
-            index = targets.index(target)
-        self.query_one(Composer).open(mode, targets, index, body, case=self._case)
-        await presence.heartbeat(self.store, self.agent, composing=self._case)
-
-    def action_reply(self) -> None:
-        self._open_composer("reply")
-
-    def action_reply_to(self, channel: str, address: str) -> None:
-        self._open_composer("reply", Target(channel, address))
-
-    def action_note(self) -> None:
-        self._open_composer("note")
-
-    @on(Composer.DraftChanged)
-    async def _save_draft(self, event: Composer.DraftChanged) -> None:
-        if self.store is None:
-            return
-        target = event.target
-        try:
-            await drafts.save_draft(
-                self.store,
-                event.case,
-                self.agent,
-                event.body,
-                mode=event.mode,
-                channel=target.channel if target else None,
-                to=target.address if target else None,
-            )
-        except OmniError as exc:  # e.g. a full disk: say so once, keep the text on screen
-            if str(exc) != self._draft_trouble:
-                self._draft_trouble = str(exc)
-                self.notify(
-                    f"{exc}. The draft stays in the composer.",
-                    title="Draft",
-                    severity="error",
-                    markup=False,
-                )
-        else:
-            self._draft_trouble = None
-
-    @on(Composer.Send)
-    @work(exit_on_error=False, group="send")
-    async def _send(self, event: Composer.Send) -> None:
-        assert self.store is not None and self.conversation is not None
-        store, case = self.store, self._case
-        others = self.replying.get(case, ())
-        if event.mode == "reply" and others:
-            who = " and ".join(others)
-            choice = await self.push_screen_wait(
-                PickOne(
-                    f"{who} {'is' if len(others) == 1 else 'are'} replying here too",
-                    [("send", "Send anyway"), ("wait", "Keep editing")],
-                )
-            )
-            if choice != "send":
-                return
-        if event.mode == "note":
-            change = lambda: actions.add_note(store, case, event.body, agent=self.agent)  # noqa: E731
-        else:
-            target = event.target
-
-            async def change() -> None:
-                files = await asyncio.to_thread(attachments.read_for_reply, event.files)
-                await outbox.queue_reply(
-                    store,
-                    case,
-                    event.body,
-                    agent=self.agent,
-                    channel=target.channel if target else None,
-                    to=target.address if target else None,
-                    default_region=self.config.identity.default_region,
-                    attachments=files,
-                )
-
-        if await self._do("Send", change):
-            view = self.query_one(ConversationView)
-            view.follow_latest()  # what was just written shows when the case repaints
-            self.query_one(Composer).discard_files(case)
-            self.query_one(Composer).display = False
-            view.focus()  # j/k go on at once: the hidden composer held the focus
-            await drafts.delete_draft(store, case, self.agent)
-            self.notify("Note added" if event.mode == "note" else "Reply queued in the outbox")
-            await presence.heartbeat(store, self.agent, composing=None)
-
-    @on(Composer.Closed)
-    def _composer_closed(self) -> None:
-        self.query_one("#conversation").focus()
-        self._not_composing()
-
-    @work(exit_on_error=False, group="presence")
-    async def _not_composing(self) -> None:
-        if self.store is not None:
-            await presence.heartbeat(self.store, self.agent, composing=None)
-
-    @on(Composer.CannedRequested)
-    @work(exit_on_error=False)
-    async def _canned(self) -> None:
-        canned = {c.name: c for c in self.config.canned}
-        if not canned:
-            self.notify("No canned responses: add [[canned]] to the config")
-            return
-        name = await self.push_screen_wait(
-            PickOne("Canned response", [(n, f"{n} — {c.body[:60]}") for n, c in canned.items()])
-        )
-        if name:
-            name_of_customer = (self.customer or {}).get("name") or "there"
-            text = canned[name].render(customer_name=name_of_customer, agent=self.config.agent)
-            self.query_one(Composer).insert(text)
 
     # -- case actions ----------------------------------------------------------
 

@@ -233,7 +233,6 @@ class Composer(Vertical):
         if self.files:
             status.append("\n")
             status.append_text(self._files_line())
-        self.set_class(bool(self.files), "-files")
         self.query_one("#composer-status", Static).update(status)
 
     def _files_line(self) -> Text:
@@ -241,8 +240,10 @@ class Composer(Vertical):
         for n, path in enumerate(self.files):
             line.append(", " if n else "")
             line.append_text(fmt.safe_line(path.name))
-        if self.mode == "note" or (self.target and self.target.channel != "email"):
-            line.append("  not sent: files go by email only", style="bold red")
+        if self.mode == "note":
+            line.append("  not on a note", style="bold red")
+        elif self.target and self.target.channel != "email":
+            line.append("  email only: ctrl+o", style="bold red")
         else:
             line.append("  (ctrl+t: add or remove)", style="dim")
         return line
