@@ -69,9 +69,10 @@ class Composing(App[int]):
     @work(exit_on_error=False)
     async def _open_composer(self, mode: str, target: Target | None = None) -> None:
         assert self.store is not None and self.conversation is not None
+        case = self._case  # the case asked for, even if another opens meanwhile
         targets = self.reply_targets()
         index = default_target(self.conversation, targets)
-        draft = await drafts.load_draft(self.store, self._case, self.agent)
+        draft = await drafts.load_draft(self.store, case, self.agent)
         body = ""
         if draft is not None:
             body, mode = draft.body, draft.mode if target is None else mode
@@ -80,8 +81,10 @@ class Composing(App[int]):
                     index = i
         if target is not None and target in targets:
             index = targets.index(target)
-        self.query_one(Composer).open(mode, targets, index, body, case=self._case)
-        await presence.heartbeat(self.store, self.agent, composing=self._case)
+        if case != self._case:
+            return  # another case opened while its draft was read: not this composer's
+        self.query_one(Composer).open(mode, targets, index, body, case=case)
+        await presence.heartbeat(self.store, self.agent, composing=case)
 
     def action_reply(self) -> None:
         self._open_composer("reply")
