@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from adapters.base import InboundMessage
 from omni_tui import blobs, events, identity, ingest_prepare, raw
 from omni_tui.ingest_prepare import Prepared
+from omni_tui.ingest_rows import BatchConversation, BatchIdentity
 from omni_tui.store import sqlite
 from omni_tui.store.models import (
     Attachment,
@@ -52,87 +52,6 @@ _INSERT_MESSAGE = "INSERT INTO message ({}) VALUES ({})".format(
 _CHUNK = 900
 
 
-@dataclass(slots=True)
-class _Identity:
-    id: int
-    customer_id: int
-    address: str
-    display_name: str | None
-    stored: bool = True
-    dirty: bool = False
-    created_at: datetime | None = None
-
-    def row(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "customer_id": self.customer_id,
-            "channel": "email",
-            "address": self.address,
-            "display_name": self.display_name,
-            "created_at": self.created_at,
-        }
-
-
-@dataclass(slots=True)
-class _Conversation:
-    id: int
-    customer_id: int
-    subject: str
-    status: str
-    snoozed_until: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    last_message_at: datetime | None
-    channels: set[str] = field(default_factory=set)
-    stored: bool = True
-    dirty: bool = False
-    key: str = ""
-
-    def __post_init__(self) -> None:
-        self.key = normalise_subject(self.subject)
-
-    def active_ms(self) -> int:
-        return to_ms(self.last_message_at or self.created_at)
-
-    def new_row(self) -> dict[str, Any]:
-        return {
-            **_NEW_CONVERSATION,
-            "id": self.id,
-            "customer_id": self.customer_id,
-            "subject": self.subject,
-            "status": self.status,
-            "snoozed_until": self.snoozed_until,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "last_message_at": self.last_message_at,
-        }
-
-    def changed_row(self) -> dict[str, Any]:
-        return {
-            "cid": self.id,
-            "status": self.status,
-            "snoozed_until": self.snoozed_until,
-            "updated_at": self.updated_at,
-            "last_message_at": self.last_message_at,
-        }
-
-
-_NEW_CONVERSATION: dict[str, Any] = {
-    "assignee": None,
-    "team": None,
-    "priority": "normal",
-    "first_response_at": None,
-    "resolved_at": None,
-    "last_inbound_at": None,
-    "last_outbound_at": None,
-    "waiting_since": None,
-    "unread": 0,
-    "message_count": 0,
-    "channels": "",
-    "snippet": "",
-}
-
-
 class EmailBatch:
     """One write transaction's worth of email; ``run`` returns (message, conversation) ids."""
 
@@ -143,9 +62,9 @@ class EmailBatch:
         self.attachments_dir = data_dir / "attachments"
         self.region = region
         self.window = window
-        self.identities: dict[str, _Identity] = {}
-        self.conversations: dict[int, _Conversation] = {}
-        self.by_customer: dict[int, list[_Conversation]] = {}
+        self.identities: dict[str, BatchIdentity] = {}
+        self.conversations: dict[int, BatchConversation] = {}
+        self.by_customer: dict[int, list[BatchConversation]] = {}
         self.header_ids: dict[str, int] = {}  # message id → conversation id
         self.seen_providers: set[tuple[str | None, str | None]] = set()
         # message id → (direction, sender, sent_at ms) of each stored message carrying it
@@ -210,7 +129,7 @@ class EmailBatch:
                 )
             )
             for address, iid, cid, name in rows.all():
-                self.identities[address] = _Identity(iid, cid, address, name)
+                self.identities[address] = BatchIdentity(iid, cid, address, name)
         keys = sorted({k for x in messages for k in (x.in_reply_to, *x.references) if k})
         for part in _chunks(keys):
             rows = await conn.execute(  # the first stored wins, as in ``threads.by_headers``
@@ -248,7 +167,7 @@ class EmailBatch:
                 rows = await conn.execute(select(*columns).where(column.in_(part)))
                 for *row, channels in rows.all():
                     if row[0] not in self.conversations:
-                        conversation = _Conversation(*row)
+                        conversation = BatchConversation(*row)
                         conversation.channels.update(filter(None, channels.split(",")))
                         self.conversations[row[0]] = conversation
         for conversation in sorted(self.conversations.values(), key=lambda x: x.id):
@@ -286,7 +205,7 @@ class EmailBatch:
                 known.display_name, known.dirty = who.display_name, True
             return known.customer_id, known.id
         cid = self._new_customer(who.display_name or "")
-        known = _Identity(
+        known = BatchIdentity(
             self._take_id("identity"), cid, who.address, who.display_name, False, False, utcnow()
         )
         self.identities[who.address] = known
@@ -300,7 +219,7 @@ class EmailBatch:
             await self.session.flush()
         return cid, known.id
 
-    def _recent(self, customer_id: int, since: datetime) -> list[_Conversation]:
+    def _recent(self, customer_id: int, since: datetime) -> list[BatchConversation]:
         floor = to_ms(since)
         found = [c for c in self.by_customer.get(customer_id, ()) if c.active_ms() >= floor]
         found.sort(key=lambda c: (c.active_ms(), c.id), reverse=True)
@@ -308,7 +227,7 @@ class EmailBatch:
 
     def _thread(
         self, inbound: InboundMessage, customer_id: int, subject: str | None, at: datetime
-    ) -> _Conversation | None:
+    ) -> BatchConversation | None:
         """``threads.find`` over the batch's view of the store."""
         keys = [k for k in [inbound.in_reply_to, *reversed(inbound.references)] if k]
         for key in keys:
@@ -340,7 +259,7 @@ class EmailBatch:
 
         conversation = self._thread(inbound, customer_id, subject, sent_at)
         if conversation is None:
-            conversation = _Conversation(
+            conversation = BatchConversation(
                 id=self._take_id("conversation"),
                 customer_id=customer_id,
                 subject=subject or snippet(text, 80),
