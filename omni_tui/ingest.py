@@ -23,6 +23,7 @@ from omni_tui import (
     identity,
     ingest_batch,
     ingest_prepare,
+    ingest_rows,
     outbox,
     raw,
     threads,
@@ -166,11 +167,8 @@ async def _is_duplicate(session: AsyncSession, inbound: InboundMessage, region: 
     query = select(Message.direction, Message.sender, Message.sent_at).where(
         Message.message_id == message_id
     )
-    dated = inbound.sent_at is not None
-    return any(
-        direction == "out" or (who == sender and (at == sent_at or not dated))
-        for direction, who, at in (await session.exec(query)).all()
-    )
+    copies = (await session.exec(query)).all()
+    return ingest_rows.a_copy(copies, sender, sent_at, dated=inbound.sent_at is not None)
 
 
 async def _resolve_customer(

@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from adapters.base import InboundMessage
 from omni_tui import blobs, events, identity, ingest_prepare, raw
 from omni_tui.ingest_prepare import Prepared
-from omni_tui.ingest_rows import BatchConversation, BatchIdentity
+from omni_tui.ingest_rows import BatchConversation, BatchIdentity, a_copy
 from omni_tui.store import sqlite
 from omni_tui.store.models import (
     Attachment,
@@ -338,17 +338,11 @@ class EmailBatch:
 
     def _stored(self, ready: Prepared, *, dated: bool) -> bool:
         """Another copy of a stored message: its very bytes (a UIDVALIDITY resync, a
-        second folder), or its Message-ID from the same sender at the same time (a Cc
-        that came twice; without a Date, each copy's time is its own arrival, so the
-        sender alone), or one of our replies.  A Message-ID alone is not enough: broken
-        mailers give different messages the same one."""
+        second folder), or by its Message-ID (``ingest_rows.a_copy``)."""
         if ready.raw is not None and ready.raw["sha256"] in self.seen_raws:
             return True
-        sender, at = ready.columns["sender"], ready.columns["sent_at"]
-        return any(
-            direction == "out" or (who == sender and (when == at or not dated))
-            for direction, who, when in self.copies.get(ready.message_id or "", ())
-        )
+        copies = self.copies.get(ready.message_id or "", ())
+        return a_copy(copies, ready.columns["sender"], ready.columns["sent_at"], dated=dated)
 
     def _raw(self, values: dict[str, Any]) -> str:
         self.pending["raw"].append(values)

@@ -3,6 +3,7 @@ row as read (or made) for the batch, and whether it must be written back."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -90,3 +91,15 @@ NEW_CONVERSATION: dict[str, Any] = {
     "channels": "",
     "snippet": "",
 }
+
+
+def a_copy(copies: Iterable[tuple[str, str, Any]], sender: str, at: Any, *, dated: bool) -> bool:
+    """Whether a message is another copy of one stored under its Message-ID, given
+    those messages' (direction, sender, sent at): one from the same sender at the same
+    time (a Cc that came twice; without a Date each copy's time is its own arrival, so
+    the sender alone), or one of our replies.  A Message-ID alone is not enough:
+    broken mailers give different messages the same one."""
+    return any(
+        direction == "out" or (who == sender and (when == at or not dated))
+        for direction, who, when in copies
+    )

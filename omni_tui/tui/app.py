@@ -224,9 +224,9 @@ class OmniApp(Navigation, CaseActions):
         widget.set_class(folded, "-collapsed")
 
     def action_toggle_pane(self, pane: str) -> None:
-        shown = self.query_one(f"#{pane}-pane").has_class("-collapsed")
-        self._fold(pane, not shown)
-        if self.size.width < NARROW and shown:
+        showing = self.query_one(f"#{pane}-pane").has_class("-collapsed")  # folded till now
+        self._fold(pane, not showing)
+        if self.size.width < NARROW and showing:
             # two panes at most: the case keeps room to be read and answered
             other = {"inbox": "customer", "customer": "inbox"}.get(pane)
             if other is not None:

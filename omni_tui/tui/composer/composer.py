@@ -154,7 +154,7 @@ class Composer(Vertical):
     @property
     def files(self) -> list[Path]:
         """What is attached to this case's reply."""
-        return [] if self._case is None else self._files.setdefault(self._case, [])
+        return [] if self._case is None else self._files.get(self._case, [])
 
     def discard_files(self, case: int) -> None:
         """The reply carrying them is in the outbox, with its own copies."""
