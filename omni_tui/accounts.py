@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from adapters.email.compose import id_domain
 from adapters.email.imap import ImapAccount, ImapSettings
 from adapters.email.smtp import SmtpSettings
 from adapters.sms.kannel import KannelAccount, KannelSettings
@@ -33,6 +34,17 @@ def imap_account(account: AccountConfig) -> ImapAccount:
             batch_bytes=IMAP_BATCH_BYTES,
         )
     )
+
+
+def reply_domains(accounts: Sequence[AccountConfig]) -> dict[str | None, str]:
+    """The domain of each email account's address, for the Message-IDs of its replies;
+    under ``None`` the account a reply goes out by when its case names none."""
+    domains: dict[str | None, str] = {}
+    for account in accounts:
+        if account.channel == "email" and account.address:
+            domains[account.name] = id_domain(account.address)
+            domains.setdefault(None, domains[account.name])
+    return domains
 
 
 def smtp_settings(account: AccountConfig) -> SmtpSettings:

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import Cursor, InboundMessage
 from omni_tui import (
+    accounts,
     blobs,
     events,
     identity,
@@ -56,6 +57,8 @@ class IngestOptions:
     join_window: timedelta = timedelta(days=7)
     #: Routing rules for new cases; the file is read again when it changes.
     rules: RulesFile | None = None
+    #: Message-ID domains of automatic acknowledgements (``accounts.reply_domains``).
+    reply_domains: dict[str | None, str] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: Config) -> IngestOptions:
@@ -63,6 +66,7 @@ class IngestOptions:
             default_region=config.identity.default_region,
             join_window=timedelta(days=config.conversation.join_window_days),
             rules=RulesFile(config.routing.rules_path(config.source)),
+            reply_domains=accounts.reply_domains(config.accounts),
         )
 
 
@@ -137,6 +141,7 @@ async def _route(
                     decision.acknowledge,
                     agent=AUTO_AUTHOR,
                     default_region=options.default_region,
+                    domains=options.reply_domains,
                 )
             except OmniError as exc:  # e.g. an alphanumeric sender: the case is still routed
                 log.warning("conversation %d: no acknowledgement: %s", conversation_id, exc)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import make_msgid
@@ -27,6 +27,8 @@ from omni_tui.store.models import Attachment, Customer, Identity, Message, Outbo
 from omni_tui.text import clean, clean_line, reply_subject, snippet
 
 REPLY_CHANNELS = ("email", "sms", "chat")
+#: Message-IDs' domain when no email account has an address (``accounts.reply_domains``)
+FALLBACK_DOMAIN = "omni-tui.local"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +96,12 @@ async def queue_reply(
     to: str | None = None,
     at: datetime | None = None,
     default_region: str = "US",
-    msgid_domain: str = "omni-tui.local",
+    domains: Mapping[str | None, str] | None = None,
     attachments: Sequence[AttachmentData] = (),
 ) -> QueuedReply:
     """Queue a reply on ``channel`` (default: where the customer last wrote);
-    ``attachments`` (``attachments.read_for_reply``) go by email only."""
+    ``attachments`` (``attachments.read_for_reply``) go by email only; ``domains``
+    (``accounts.reply_domains``) name the domain of an email's Message-ID."""
     async with store.write() as session:
         return await queue_in(
             session,
@@ -109,7 +112,7 @@ async def queue_reply(
             to=to,
             at=at,
             default_region=default_region,
-            msgid_domain=msgid_domain,
+            domains=domains,
             attachments=attachments,
             attachments_dir=store.attachments_dir,
         )
@@ -125,7 +128,7 @@ async def queue_in(
     to: str | None = None,
     at: datetime | None = None,
     default_region: str = "US",
-    msgid_domain: str = "omni-tui.local",
+    domains: Mapping[str | None, str] | None = None,
     attachments: Sequence[AttachmentData] = (),
     attachments_dir: Path | None = None,
 ) -> QueuedReply:
@@ -178,7 +181,9 @@ async def queue_in(
     )
     if channel == "email":
         await _thread_email(session, message, conversation.id, conversation.subject)
-        message.message_id = make_msgid(domain=msgid_domain)
+        domains = domains or {}
+        domain = domains.get(message.account) or domains.get(None) or FALLBACK_DOMAIN
+        message.message_id = make_msgid(domain=domain)
     session.add(message)
     await session.flush()
     assert message.id is not None

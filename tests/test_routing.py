@@ -10,6 +10,7 @@ import pytest
 
 from adapters.base import InboundMessage
 from omni_tui import presence, queries
+from omni_tui.config import parse_config
 from omni_tui.errors import ConfigError
 from omni_tui.ingest import IngestOptions, ingest
 from omni_tui.routing import Case, RulesFile, parse_rules
@@ -194,6 +195,23 @@ async def test_an_after_hours_acknowledgement_is_sent_but_the_case_still_waits(
     assert ack["text"].startswith("Thanks for writing.")
     assert conversation["first_response_at"] is None
     assert conversation["waiting_since"] is not None
+
+
+async def test_an_acknowledgement_by_email_has_an_id_of_the_accounts_domain(
+    store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(RULES)
+    config = parse_config(
+        '[[accounts]]\nname = "mail"\nchannel = "email"\nimap_host = "127.0.0.1"\n'
+        'username = "agent"\npassword = "secret"\naddress = "Shop <help@shop.example>"\n'
+        f'[routing]\nrules_file = "{path}"\n'
+    )
+    options = IngestOptions.from_config(config)
+    result = await ingest(store, [mail(1, "Is the shop open?", at=SATURDAY)], options=options)
+    [case] = result.conversation_ids
+    ack = (await queries.show_conversation(store, case))["messages"][-1]
+    assert ack["author"] == "auto-reply" and ack["message_id"].endswith("@shop.example>")
 
 
 def test_the_daemon_routes_by_rules_edited_while_it_runs(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import idna
 
 from adapters.base import OutboundMessage
 
-__all__ = ["ascii_address", "build_message", "clean_header"]
+__all__ = ["ascii_address", "build_message", "clean_header", "id_domain"]
 
 # Everything str.splitlines() breaks on, plus the other C0 controls and DEL.
 _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]+")
@@ -99,9 +99,14 @@ def _to(address: str, utf8: bool) -> Address | str:
     return _mailbox(plain, name) if plain and plain != spec else clean_header(address)
 
 
-def _domain(address: str) -> str:
-    domain = parseaddr(clean_header(address))[1].rpartition("@")[2]
-    return _NOT_ID_CHAR.sub("", domain) or "localhost"
+def id_domain(address: str) -> str:
+    """The right-hand side of the Message-IDs we mint for mail from ``address``: its
+    domain, so spam filters see ids from the sender's own domain (IDNA if need be)."""
+    try:
+        plain = ascii_address(address) or ""
+    except ValueError:
+        plain = ""
+    return _NOT_ID_CHAR.sub("", plain.rpartition("@")[2]) or "localhost"
 
 
 def build_message(
@@ -127,7 +132,7 @@ def build_message(
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     msg["Date"] = format_datetime(when)
-    message_id = _msg_id(out.message_id or "") or make_msgid(domain=_domain(from_address))
+    message_id = _msg_id(out.message_id or "") or make_msgid(domain=id_domain(from_address))
     msg.set_raw("Message-ID", message_id)
     in_reply_to = _msg_id(out.in_reply_to or "")
     if in_reply_to:

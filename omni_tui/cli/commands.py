@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from omni_tui import actions, attachments, customers, outbox, queries, transfer
+from omni_tui import accounts, actions, attachments, customers, outbox, queries, transfer
 from omni_tui.cli import output
 from omni_tui.cli.console import open_console
 from omni_tui.cli.context import Context
@@ -245,6 +245,7 @@ async def reply(ctx: Context) -> int:
             channel=a.channel,
             to=a.to,
             default_region=ctx.region,
+            domains=accounts.reply_domains(ctx.config.accounts),
             attachments=files,
         )
     data = {

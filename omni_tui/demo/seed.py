@@ -294,7 +294,7 @@ class _Player:
             channel=step.channel,
             to=step.to,
             at=at,
-            msgid_domain=_SHOP_DOMAIN,
+            domains={None: _SHOP_DOMAIN},
         )
         key = _digest("reply", state.number, step.at, step.agent)
         # queue_reply mints a random Message-ID and idempotency key; pin both so

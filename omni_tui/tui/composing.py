@@ -19,12 +19,12 @@ from omni_tui.tui.screens.pickers import PickOne
 from omni_tui.tui.store_guard import StoreGuard
 
 if TYPE_CHECKING:
-    from omni_tui import actions, attachments, drafts, outbox, presence
+    from omni_tui import accounts, actions, attachments, drafts, outbox, presence
     from omni_tui.config import Config
     from omni_tui.store import Store
 else:  # the ORM loads after the first paint (see ``omni_tui.lazy``)
-    _LAZY = ("actions", "attachments", "drafts", "outbox", "presence")
-    actions, attachments, drafts, outbox, presence = (
+    _LAZY = ("accounts", "actions", "attachments", "drafts", "outbox", "presence")
+    accounts, actions, attachments, drafts, outbox, presence = (
         deferred(f"omni_tui.{name}") for name in _LAZY
     )
 
@@ -154,6 +154,7 @@ class Composing(App[int]):
                     channel=target.channel if target else None,
                     to=target.address if target else None,
                     default_region=self.config.identity.default_region,
+                    domains=accounts.reply_domains(self.config.accounts),
                     attachments=files,
                 )
 
