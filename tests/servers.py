@@ -211,9 +211,11 @@ class SmtpSink:
 
     port: int
     received: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+    mail_options: list[list[str]] = field(default_factory=list)  # MAIL FROM's, per message
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        self.mail_options.append(list(envelope.mail_options))
         return "250 OK"
 
     def messages(self) -> list[Message]:

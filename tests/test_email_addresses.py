@@ -1,4 +1,5 @@
-"""Replies to addresses beyond ASCII (RFC 5890 domains, RFC 6531 mailboxes)."""
+"""Replies to addresses beyond ASCII (RFC 5890 domains, RFC 6531 mailboxes), and
+text beyond ASCII to servers with and without 8BITMIME (RFC 6152)."""
 
 from __future__ import annotations
 
@@ -89,3 +90,60 @@ async def test_where_the_server_cannot_carry_it_that_reply_fails_with_why_and_th
     messages = (await queries.show_conversation(store, case))["messages"]
     failed = next(m for m in messages if m["recipients"] == ["jöran@exämple.com"])
     assert failed["status"] == "failed" and "SMTPUTF8" in failed["status_reason"]
+
+
+class SevenBitSink(SmtpSink):
+    """A server that does not offer 8BITMIME: it may strip the eighth bit of a body."""
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]  # noqa: N802
+        session.host_name = hostname
+        return [r for r in responses if r != "250-8BITMIME"]
+
+
+@pytest.fixture
+def seven_bit_sink() -> Iterator[SmtpSink]:
+    handler = SevenBitSink(free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
+    controller.start()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+async def test_accented_text_reaches_a_7_bit_server_quoted_printable_and_intact(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    store: Store,  # noqa: F811
+    seven_bit_sink: SmtpSink,
+) -> None:
+    case = await _case(dovecot, folder, store, seven_bit_sink)
+    await outbox.queue_reply(store, case, "Grüße aus Köln — your café order ships.", agent="Ana")
+    config = config_for(dovecot, folder, smtp_port=seven_bit_sink.port)
+    report = await deliver_outbox(store, config)
+    assert (report.sent, report.failed) == (1, 0), report.errors
+    [(_, _, raw)] = seven_bit_sink.received
+    assert raw.isascii()  # nothing for the server to strip
+    assert not any("BODY=8BITMIME" in o for o in seven_bit_sink.mail_options)
+    [sent] = seven_bit_sink.messages()
+    assert sent["Content-Transfer-Encoding"] == "quoted-printable"
+    body = sent.get_payload(decode=True).decode(sent.get_content_charset())
+    assert body.strip() == "Grüße aus Köln — your café order ships."
+    ours = (await queries.show_conversation(store, case))["messages"][-1]
+    assert sent["Message-ID"] == ours["message_id"]
+
+
+async def test_8bit_text_is_declared_to_a_server_that_offers_8bitmime(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    store: Store,  # noqa: F811
+    sink: SmtpSink,  # noqa: F811
+) -> None:
+    case = await _case(dovecot, folder, store, sink)
+    await outbox.queue_reply(store, case, "Grüße aus Köln", agent="Ana")
+    report = await deliver_outbox(store, config_for(dovecot, folder, smtp_port=sink.port))
+    assert (report.sent, report.failed) == (1, 0), report.errors
+    [sent] = sink.messages()
+    assert sent["Content-Transfer-Encoding"] == "8bit"
+    [options] = sink.mail_options
+    assert "BODY=8BITMIME" in options

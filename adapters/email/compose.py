@@ -26,6 +26,7 @@ __all__ = ["ascii_address", "build_message", "clean_header", "id_domain"]
 _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f\x85\u2028\u2029]+")
 _NOT_ID_CHAR = re.compile(r"[^\x21-\x7e]")
 _POLICY = email.policy.SMTP
+_7BIT_POLICY = _POLICY.clone(cte_type="7bit")  # for a server without 8BITMIME
 # Headers set with set_raw are written exactly as given (we fold them ourselves).
 _OUTPUT_POLICY = email.policy.SMTP.clone(refold_source="none")
 _UTF8_OUTPUT_POLICY = _OUTPUT_POLICY.clone(utf8=True)  # RFC 6531: headers in UTF-8
@@ -116,14 +117,17 @@ def build_message(
     from_name: str | None = None,
     date: datetime | None = None,
     utf8: bool = False,
+    eight_bit: bool = True,
 ) -> bytes:
     """RFC 5322 bytes for ``out``: UTF-8 text/plain, multipart/mixed with attachments.
 
+    Non-ASCII text goes as 8bit, or as quoted-printable when ``eight_bit`` is False
+    (the server does not offer 8BITMIME, and may strip the eighth bit).
     ``out.message_id`` is used when set, else one is made on the sender's domain.
     An attachment without data (one skipped on the way in) raises ``ValueError``:
     sending the reply without it silently would lose it.
     """
-    msg = EmailMessage(policy=_POLICY)
+    msg = EmailMessage(policy=_POLICY if eight_bit or utf8 else _7BIT_POLICY)
     msg["From"] = _mailbox(from_address, from_name)
     msg["To"] = _to(out.to, utf8)
     if out.subject is not None:
@@ -140,7 +144,9 @@ def build_message(
     references = [r for r in (_msg_id(ref) for ref in out.references) if r]
     if references:
         msg.set_raw("References", _fold_ids(list(dict.fromkeys(references)), "References"))
-    msg.set_content(out.text.replace("\r\n", "\n"))
+    seven_bit = not (eight_bit or utf8)
+    cte = "quoted-printable" if seven_bit and not out.text.isascii() else None
+    msg.set_content(out.text.replace("\r\n", "\n"), cte=cte)
     for part in out.attachments:
         if part.data is None:
             reason = f" ({part.skipped_reason})" if part.skipped_reason else ""

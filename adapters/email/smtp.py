@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -33,7 +33,7 @@ async def send_email(settings: SmtpSettings, out: OutboundMessage) -> tuple[str,
     except ValueError as exc:
         raise RejectedError(str(exc)) from None
     utf8 = recipient is None  # a mailbox like jöe@…: RFC 6531 or nothing
-    raw = build_message(out, from_address=settings.address, utf8=utf8)
+    raw = build_message(out, from_address=settings.address, utf8=utf8)  # fails before connecting
     _, sender = parseaddr(settings.address)
     context = tls_context(settings.ca_file) if settings.security != "none" else None
     client = aiosmtplib.SMTP(
@@ -59,6 +59,15 @@ async def send_email(settings: SmtpSettings, out: OutboundMessage) -> tuple[str,
                     f" server that speaks SMTPUTF8, and {settings.host} does not"
                 )
             options = ["SMTPUTF8"] if utf8 else []
+            if not raw.isascii():
+                if client.supports_extension("8bitmime"):
+                    options.append("BODY=8BITMIME")
+                elif not utf8:  # a 7-bit server: quoted-printable, with the same id
+                    raw = build_message(
+                        replace(out, message_id=_header(raw, b"Message-ID")),
+                        from_address=settings.address,
+                        eight_bit=False,
+                    )
             await client.sendmail(sender, [recipient or out.to], raw, mail_options=options)
     except aiosmtplib.SMTPAuthenticationError as exc:
         raise AuthError(f"{settings.account}: SMTP login refused ({exc.message})") from None
