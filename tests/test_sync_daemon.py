@@ -70,6 +70,7 @@ def test_new_mail_is_pushed_by_idle_and_sigterm_stops_cleanly(
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=15)
         assert daemon.returncode == 0 and time.monotonic() - started < 10
+        assert "Traceback" not in (tmp_path / "daemon.log").read_text()  # a stop is no error
     finally:
         if daemon.poll() is None:
             os.kill(daemon.pid, signal.SIGKILL)

@@ -365,6 +365,8 @@ class ImapAccount:
             if not idle.done():
                 connection.interrupt()
                 await asyncio.wait([idle], timeout=5)
+                if idle.done() and not idle.cancelled():
+                    idle.exception()  # the socket we shut down: expected, not an error
                 return False
             return bool(idle.result())
         except (OSError, IMAPClientError) as exc:
