@@ -59,6 +59,9 @@ username = omni
 password = omnipw
 # without this, smsbox may replace our From with a default sender
 forced-smsc = FAKE
+# a reply longer than one SMS goes as concatenated parts (the default cuts it to one)
+max-messages = 10
+concatenation = true
 
 group = sms-service
 # every MO, whatever its first word, goes to omni-tui's listener
@@ -104,23 +107,39 @@ class Phone:
     proc: subprocess.Popen[bytes]
     log: Path
 
-    def received(self) -> list[tuple[str, str, str]]:
-        """The texts Kannel handed this phone: (from, to, text), decoded."""
+    def received(self, *, ucs2_parts: bool = False) -> list[tuple[str, str, str]]:
+        """The texts Kannel handed this phone: (from, to, text), decoded, the parts of a
+        concatenated text joined once all have come.  fakesmsc does not say how a part
+        is coded: ``ucs2_parts`` reads them as UCS-2, else as GSM-7 shown in Latin-1."""
         out = []
+        parts: dict[tuple[str, str, int], dict[int, bytes]] = {}
         for line in self.log.read_text(errors="replace").splitlines():
             if "Got message" not in line:
                 continue
             body = line.split("Got message", 1)[1].split(": <", 1)[1].rstrip(">")
             sender, to, kind, data = body.split(" ", 3)
-            raw = unquote_to_bytes(data.replace("+", " "))
-            text = raw.decode("utf-16-be") if kind == "ucs-2" else raw.decode("latin-1")
+            if kind == "udh":  # "udh <header> data <bytes>": one part of a long text
+                header, _, data = data.split(" ", 2)
+                udh = unquote_to_bytes(header)
+                ref, total, seq = udh[3], udh[4], udh[5]  # IE 00: 8-bit reference
+                got = parts.setdefault((sender, to, ref), {})
+                got[seq] = unquote_to_bytes(data.replace("+", " "))
+                if len(got) < total:
+                    continue
+                raw = b"".join(got[n] for n in sorted(got))
+                text = raw.decode("utf-16-be", "replace") if ucs2_parts else raw.decode("latin-1")
+            else:
+                raw = unquote_to_bytes(data.replace("+", " "))
+                text = raw.decode("utf-16-be") if kind == "ucs-2" else raw.decode("latin-1")
             out.append((sender, to, text))
         return out
 
-    def wait_for(self, predicate: object, timeout: float = 20.0) -> list[tuple[str, str, str]]:
+    def wait_for(
+        self, predicate: object, timeout: float = 20.0, *, ucs2_parts: bool = False
+    ) -> list[tuple[str, str, str]]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            got = self.received()
+            got = self.received(ucs2_parts=ucs2_parts)
             if callable(predicate) and predicate(got):
                 return got
             time.sleep(0.1)

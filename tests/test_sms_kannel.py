@@ -218,6 +218,29 @@ def test_once_merged_an_email_customer_is_answered_by_sms_in_the_same_case(shop:
     assert {i["address"] for i in history["identities"]} == {"maria@example.com", MARIA}
 
 
+def test_a_reply_longer_than_one_sms_reaches_the_phone_whole(shop: Shop) -> None:
+    """Kannel's default is one SMS per message: the rest of a long reply was cut off,
+    and the report still said delivered."""
+    phone = shop.kannel.phone(f"{MARIA} {SHOP} text Can you explain the warranty?")
+    long_gsm = "The warranty covers parts and labour for two years. " * 4 + "Ana"
+    long_ucs2 = "Grüße aus Köln 👋 " * 6 + "Ana"  # 1 emoji: UCS-2, 67 characters a part
+    try:
+        [(_, conversation, *_)] = _wait("the MO", shop.texts)
+        for body in (long_gsm, long_ucs2):
+            queued = shop.cli("reply", str(conversation), "--body", body)
+            assert queued.returncode == 0, queued.stderr
+            ucs2 = not body.isascii()
+            count = 2 if ucs2 else 1
+            got = phone.wait_for(lambda got, n=count: len(got) == n, ucs2_parts=ucs2)
+            assert got[-1] == (SHOP, MARIA, body)
+        _wait(
+            "both reports",
+            lambda: len([t for t in shop.texts() if t[3] == "out" and t[6] == "delivered"]) == 2,
+        )
+    finally:
+        phone.hang_up()
+
+
 def test_unicode_texts_from_a_phone_are_decoded(shop: Shop) -> None:
     text = "Danke! Grüße 👋"
     encoded = "".join(f"%{b:02X}" for b in text.encode("utf-16-be"))
