@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -49,6 +50,10 @@ def endpoints(all_accounts: Sequence[AccountConfig]) -> list[Endpoint]:
     return out
 
 
+def _pairs(query: str) -> Iterator[tuple[str, str, str]]:
+    return (pair.partition("=") for pair in query.split("&"))
+
+
 def _plain(status: int, text: str) -> web.Response:
     return web.Response(status=status, text=text + "\n")
 
@@ -69,6 +74,7 @@ class SmsListener:
         self.app = app
 
     async def start(self) -> None:
+        await self._resolve_secrets()
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.endpoint.host, self.endpoint.port)
@@ -82,6 +88,15 @@ class SmsListener:
                 f"cannot listen on {where} for {names}: {exc.strerror or exc} — "
                 "pick a free port in the accounts' listen key"
             ) from None
+
+    async def _resolve_secrets(self) -> None:
+        """A secret may come from a command (``listen_secret_command``, ...): run each
+        once, off the event loop and before the first request, so a slow one stalls
+        nothing and a failing one stops the start with its one-line error.  The config
+        keeps the answers, so the handlers' own lookups are instant."""
+        for account in self.endpoint.accounts:
+            key = "listen_secret" if account.provider == "kannel" else "auth_token"
+            await asyncio.to_thread(account.optional_secret, key)
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -104,8 +119,12 @@ class SmsListener:
         expected = account.optional_secret("listen_secret")
         if not expected:
             return True
-        given = request.query.get("secret", "").encode()
-        return hmac.compare_digest(given, expected.encode())
+        decoded = request.query.get("secret", "")  # a "+" in it became a space
+        written = next(  # as pasted into kannel.conf's get-url, "+" and all
+            (unquote(v) for k, _, v in _pairs(request.rel_url.raw_query_string) if k == "secret"),
+            "",
+        )
+        return any(hmac.compare_digest(g.encode(), expected.encode()) for g in (decoded, written))
 
     async def _kannel_mo(self, request: web.Request) -> web.Response:
         body = await request.read()

@@ -296,6 +296,7 @@ async def record_delivery(
     ``provider_id`` may also be the outbox's idempotency key (what Kannel reports
     carry), so a report that beats the send's own bookkeeping is not lost. False
     when no message of ours (of ``accounts``, if given) matches."""
+    reason = clean_line(reason) or None  # a gateway's or an SMSC's words: untrusted
     async with store.write() as session:
         query = select(Message).where(
             Message.provider_id == provider_id, Message.direction == "out"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -13,11 +14,13 @@ from sqlmodel import select
 from adapters.base import OutboundMessage
 from adapters.sms import kannel
 from adapters.sms.encoding import count_segments
+from omni_tui import outbox
 from omni_tui.config import parse_config
+from omni_tui.errors import ConfigError
 from omni_tui.identity import normalise_phone
 from omni_tui.ingest import IngestOptions
 from omni_tui.listener import SmsListener, endpoints
-from omni_tui.store import Message, Store
+from omni_tui.store import Message, Outbox, Store
 from tests.servers import free_port
 
 
@@ -174,3 +177,100 @@ async def test_an_mo_to_an_unknown_number_and_a_1600_character_text_are_kept_who
         assert repeat.status_code == 200
     [message] = await _texts(store)
     assert message.text == long_text and message.account == "texts"
+
+
+async def _queued_sms(base: str, store: Store) -> tuple[int, str]:
+    """A text in, a reply to it queued: its message id and the key Kannel reports carry."""
+    async with httpx.AsyncClient() as client:
+        params = {"from": "+447911123456", "text": "hi", "id": "m1", "secret": "s3cret"}
+        assert (await client.get(f"{base}/kannel/mo", params=params)).status_code == 200
+    [text] = await _texts(store)
+    queued = await outbox.queue_reply(store, text.conversation_id, "hello", agent="Ana")
+    async with store.read() as session:
+        item = await session.get(Outbox, queued.outbox_id)
+    assert item is not None
+    return queued.message_id, item.idempotency_key
+
+
+async def test_an_smscs_report_text_is_stored_without_terminal_escapes(
+    listener: tuple[str, Store],
+) -> None:
+    base, store = listener
+    message_id, key = await _queued_sms(base, store)
+    async with httpx.AsyncClient() as client:  # clear screen, retitle the terminal
+        reply = "%1B%5B2J%1B%5D0%3Bpwned%07NACK%2FInvalid+Destination"
+        report = f"{base}/kannel/dlr?key={key}&secret=s3cret&status=16&reply={reply}"
+        assert (await client.get(report)).status_code == 200
+    async with store.read() as session:
+        message = await session.get(Message, message_id)
+    assert message is not None and message.status == "failed"
+    assert "\x1b" not in (message.status_reason or "") and "\x07" not in message.status_reason
+    assert "Invalid Destination" in message.status_reason
+
+
+def _kannel_config(port: int, secret_line: str) -> str:
+    return "\n".join(
+        [
+            "[[accounts]]",
+            'name = "texts"',
+            'channel = "sms"',
+            'provider = "kannel"',
+            'number = "+15005550006"',
+            'sendsms_url = "http://127.0.0.1:1/cgi-bin/sendsms"',
+            'password = "pw"',
+            f'listen = "127.0.0.1:{port}"',
+            secret_line,
+        ]
+    )
+
+
+async def test_a_listen_secret_with_a_plus_works_as_pasted_into_kannels_get_url(
+    tmp_path: Path,
+) -> None:
+    """``openssl rand -base64`` secrets have "+": a query decodes it as a space."""
+    port = free_port()
+    config = parse_config(_kannel_config(port, 'listen_secret = "q8+Zr/4kP1w=="'))
+    async with await Store.open(tmp_path / "omni.db", create=True) as store:
+        [endpoint] = endpoints(config.accounts)
+        server = SmsListener(store, endpoint, IngestOptions.from_config(config))
+        await server.start()
+        try:
+            async with httpx.AsyncClient() as client:
+                mo = f"http://127.0.0.1:{port}/kannel/mo?from=%2B447911123456&text=hi&id=1"
+                assert (
+                    await client.get(httpx.URL(mo + "&secret=q8+Zr/4kP1w=="))
+                ).status_code == 200
+                assert (await client.get(httpx.URL(mo + "&secret=q8 Zr/4kP1w"))).status_code == 403
+        finally:
+            await server.stop()
+        assert [m.text for m in await _texts(store)] == ["hi"]
+
+
+async def test_a_secret_command_runs_before_listening_so_no_text_waits_for_it(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    command = 'listen_secret_command = "sleep 1; echo s3cret"'
+    config = parse_config(_kannel_config(port, command))
+    async with await Store.open(tmp_path / "omni.db", create=True) as store:
+        [endpoint] = endpoints(config.accounts)
+        server = SmsListener(store, endpoint, IngestOptions.from_config(config))
+        await server.start()
+        try:
+            async with httpx.AsyncClient() as client:
+                started = time.monotonic()
+                mo = f"http://127.0.0.1:{port}/kannel/mo?from=%2B447911123456&text=hi&secret=s3cret"
+                assert (await client.get(mo)).status_code == 200
+                assert time.monotonic() - started < 0.9  # the command's second was paid at start
+        finally:
+            await server.stop()
+
+
+async def test_a_failing_secret_command_stops_the_start_with_one_clear_line(tmp_path: Path) -> None:
+    config = parse_config(_kannel_config(free_port(), 'listen_secret_command = "exit 3"'))
+    async with await Store.open(tmp_path / "omni.db", create=True) as store:
+        [endpoint] = endpoints(config.accounts)
+        server = SmsListener(store, endpoint, IngestOptions.from_config(config))
+        with pytest.raises(ConfigError, match="listen_secret_command") as failed:
+            await server.start()
+    assert "\n" not in str(failed.value)
