@@ -12,6 +12,7 @@ from omni_tui.config import parse_config
 from omni_tui.daemon import SyncLock
 from omni_tui.tui.app import OmniApp
 from tests.relay import RelayProcess, running_relay
+from tests.servers import free_port
 from tests.test_chat_relay import chat
 from tests.test_console import settle
 
@@ -67,3 +68,29 @@ async def test_while_a_daemon_holds_the_store_the_console_does_not_sync(
             assert not await _inbox_shows(app, pilot, "Hello?", seconds=2)
     finally:
         daemon_lock.release()
+
+
+async def test_when_its_sync_cannot_start_the_console_says_so_and_lets_go_of_the_store(
+    tmp_path: Path,
+) -> None:
+    """A failing secret command used to leave "syncing here" on screen, syncing nothing."""
+    config = parse_config(
+        '[[accounts]]\nname = "texts"\nchannel = "sms"\nprovider = "kannel"\n'
+        'number = "+15005550006"\nsendsms_url = "http://127.0.0.1:1/cgi-bin/sendsms"\n'
+        f'password = "pw"\nlisten = "127.0.0.1:{free_port()}"\n'
+        'listen_secret_command = "exit 3"\n'
+    )
+    app = OmniApp(config, tmp_path / "omni.db")
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        await settle(app, pilot)
+        for _ in range(50):
+            if "not syncing" in app.sub_title:
+                break
+            await pilot.pause(0.1)
+        assert "not syncing" in app.sub_title
+        [toast] = [n.message for n in app._notifications]
+        assert toast.startswith("Syncing stopped:") and "listen_secret_command" in toast
+        lock = SyncLock(tmp_path / "omni.db")
+        lock.acquire()  # free for a daemon to take
+        lock.release()
+        await app.action_quit()

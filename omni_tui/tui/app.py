@@ -255,11 +255,15 @@ class OmniApp(Navigation, CaseActions):
         assert self.store is not None
         from omni_tui.tui.local_sync import LocalSync
 
-        self.local_sync = LocalSync(self.store, self.config, self.db_path)
+        self.local_sync = LocalSync(self.store, self.config, self.db_path, self._sync_stopped)
         if self.local_sync.start():  # no daemon on this store: the console syncs
             self.sub_title = f"{self.agent} · {self.db_path} · syncing here"
         self.set_interval(POLL_SECONDS, self._watch_store)
         self._watch_store()
+
+    def _sync_stopped(self, reason: str) -> None:
+        self.sub_title = f"{self.agent} · {self.db_path} · not syncing"
+        self.notify(f"Syncing stopped: {reason}", severity="error", timeout=30)
 
     def _show_view_title(self, view: InboxView, loaded: int) -> None:
         total = self._counts.get(view.key)

@@ -9,20 +9,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from omni_tui.config import Config
 from omni_tui.daemon import SyncDaemon, SyncLock
-from omni_tui.errors import Refused
+from omni_tui.errors import OmniError, Refused
 from omni_tui.recovery import recover_interrupted
 from omni_tui.store import Store
 
 STOP_WAIT_S = 5.0
 
+log = logging.getLogger(__name__)
+
 
 class LocalSync:
-    def __init__(self, store: Store, config: Config, db_path: Path) -> None:
-        self.store, self.config = store, config
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        db_path: Path,
+        on_stop: Callable[[str], None] | None = None,
+    ) -> None:
+        """``on_stop`` hears why syncing stopped on its own (a port taken, a failing
+        secret command): the console must not go on saying it syncs."""
+        self.store, self.config, self.on_stop = store, config, on_stop
         self.lock = SyncLock(db_path)
         self.daemon: SyncDaemon | None = None
         self._task: asyncio.Task[None] | None = None
@@ -40,8 +52,15 @@ class LocalSync:
         return True
 
     async def _run(self, daemon: SyncDaemon) -> None:
-        await recover_interrupted(self.store, self.config)
-        await daemon.run(signals=False)
+        try:
+            await recover_interrupted(self.store, self.config)
+            await daemon.run(signals=False)
+        except Exception as exc:  # the lock goes, so a daemon started now can sync
+            if not isinstance(exc, OmniError):
+                log.exception("the console's sync stopped")
+            self.lock.release()
+            if self.on_stop is not None:
+                self.on_stop(str(exc))
 
     async def stop(self) -> None:
         if self.daemon is None or self._task is None:
