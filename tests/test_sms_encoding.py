@@ -27,3 +27,14 @@ def test_one_emoji_switches_the_whole_text_to_ucs2() -> None:
 
 def test_empty_text_is_zero_segments() -> None:
     assert count_segments("").segments == 0
+
+
+def test_a_two_unit_character_on_a_part_boundary_starts_the_next_part() -> None:
+    """Phones and gateways never split "€" (escape + letter) or an emoji (a surrogate
+    pair) across two parts, so the text needs one part more than its units say."""
+    euro = count_segments("x" * 152 + "€" + "x" * 152)  # 306 units: 2 parts by count
+    assert (euro.units, euro.segments) == (306, 3)
+    wave = count_segments("ü" * 66 + "👋" + "ü" * 66)  # 134 units
+    assert (wave.units, wave.segments) == (134, 3)
+    assert count_segments("x" * 151 + "€" + "x" * 153).segments == 2  # fits: no change
+    assert count_segments("x" * 152 + "€" + "x" * 10).remaining == 153 - 12  # "€" opened part 2

@@ -36,12 +36,18 @@ def is_gsm7(text: str) -> bool:
 
 def count_segments(text: str) -> Segments:
     if is_gsm7(text):
-        units = sum(2 if ch in _EXTENDED else 1 for ch in text)
+        widths = [2 if ch in _EXTENDED else 1 for ch in text]  # an escape and its letter
         single, multi, encoding = 160, 153, "GSM-7"
     else:
-        units = len(text.encode("utf-16-le")) // 2
+        widths = [2 if ord(ch) > 0xFFFF else 1 for ch in text]  # a surrogate pair
         single, multi, encoding = 70, 67, "UCS-2"
+    units = sum(widths)
     if units <= single:
         return Segments(encoding, units, 1 if units else 0, single, single - units)
-    segments = -(-units // multi)
-    return Segments(encoding, units, segments, multi, segments * multi - units)
+    # a two-unit character never straddles two parts: one that does not fit starts the next
+    segments, used = 1, 0
+    for width in widths:
+        if used + width > multi:
+            segments, used = segments + 1, 0
+        used += width
+    return Segments(encoding, units, segments, multi, multi - used)
