@@ -7,6 +7,7 @@ again from the old cursor and the duplicates it sees are dropped here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -318,13 +319,16 @@ async def _ingest_one(
     await session.flush()
     assert message.id is not None
     for part in inbound.attachments:
+        sha256 = None  # written (and fsynced) off the event loop: MMS media run to megabytes
+        if part.data is not None:
+            sha256 = await asyncio.to_thread(blobs.put, store.attachments_dir, part.data)
         session.add(
             Attachment(
                 message_id=message.id,
                 filename=clean_line(part.filename) or "attachment",
                 content_type=clean_line(part.content_type) or "application/octet-stream",
                 size=part.size if part.size is not None else len(part.data or b""),
-                sha256=None if part.data is None else blobs.put(store.attachments_dir, part.data),
+                sha256=sha256,
                 inline=part.inline,
                 skipped_reason=part.skipped_reason,
             )
