@@ -139,6 +139,24 @@ async def test_a_pulled_mms_keeps_its_media_and_skips_what_is_too_big(
     assert video_row["sha256"] is None and "10000" in video_row["skipped_reason"]
 
 
+async def test_an_mms_still_arriving_is_taken_once_it_has_arrived_with_its_media(
+    gateway: Twilio, store: Store
+) -> None:
+    """Twilio lists an MMS as ``receiving`` before its media are in; stored then, it
+    was never looked at again and kept no photo."""
+    message_sid = gateway.inbound("+447700900123", "photo of the dent", NOW, status="receiving")
+    await sync_once(store, config_for(gateway))
+    assert await texts(store) == []
+    [listed] = [m for m in gateway.messages if m["sid"] == message_sid]
+    listed.update(status="received", num_media="1")
+    gateway.media[message_sid] = [("image/jpeg", b"\xff\xd8 a dented kettle")]
+    await sync_once(store, config_for(gateway))
+    [message] = await texts(store)
+    shown = await queries.show_conversation(store, message.conversation_id)
+    [photo] = shown["messages"][0]["attachments"]
+    assert photo["content_type"] == "image/jpeg" and photo["sha256"]
+
+
 def _with_media_limit(limit: int):  # type: ignore[no-untyped-def]
     original = twilio.TwilioSettings.__init__
 

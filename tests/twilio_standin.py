@@ -68,9 +68,12 @@ class Twilio:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def inbound(self, sender: str, body: str, when: datetime, *, media: int = 0) -> str:
-        """A text a phone sent us, as Twilio would list it."""
-        message = self._message(sender, self.number, body, "inbound", "received", when)
+    def inbound(
+        self, sender: str, body: str, when: datetime, *, media: int = 0, status: str = "received"
+    ) -> str:
+        """A text a phone sent us, as Twilio would list it (an MMS whose media are still
+        coming in is listed as ``receiving``)."""
+        message = self._message(sender, self.number, body, "inbound", status, when)
         message["num_media"] = str(media)
         self.messages.append(message)
         return message["sid"]

@@ -208,8 +208,8 @@ class TwilioAccount:
                 page = await self._json(client, "GET", url, params=query)
                 items = page.get("messages")
                 for item in items if isinstance(items, list) else []:
-                    if not _is_inbound(item):
-                        continue
+                    if not _is_inbound(item) or item.get("status") == "receiving":
+                        continue  # an MMS still arriving: its media come with "received"
                     sent = _sent_at(item)
                     if sent is not None and (newest is None or sent.date() > newest):
                         newest = sent.date()
