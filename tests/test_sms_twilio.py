@@ -95,6 +95,14 @@ def test_signature_matches_twilios_documented_example() -> None:
     assert not twilio.verify_signature("12345", url, params, None)
 
 
+def test_a_signature_over_an_ipv6_address_checks_out_with_or_without_the_port() -> None:
+    params = {"MessageSid": ["SM1"], "Body": ["hi"]}
+    signed = twilio.signature("tok", "https://[2001:db8::1]:443/twilio/sms", params)
+    assert twilio.verify_signature("tok", "https://[2001:db8::1]/twilio/sms", params, signed)
+    plain = twilio.signature("tok", "https://[2001:db8::1]/twilio/sms", params)
+    assert twilio.verify_signature("tok", "https://[2001:db8::1]:443/twilio/sms", params, plain)
+
+
 # -- pulling -------------------------------------------------------------------------
 
 

@@ -397,6 +397,7 @@ def _port_variants(url: str) -> list[str]:
     parts = urlsplit(url)
     default = {"https": 443, "http": 80}.get(parts.scheme)
     host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets
     if parts.port is None:
         with_port = parts._replace(netloc=f"{host}:{default}") if default else parts
         return [url, urlunsplit(with_port)]
