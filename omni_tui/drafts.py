@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from omni_tui.store import Draft, Store, utcnow
@@ -16,9 +18,10 @@ async def save_draft(
     mode: str = "reply",
     channel: str | None = None,
     to: str | None = None,
+    files: Sequence[str] = (),
 ) -> None:
     async with store.write() as session:
-        if not body.strip():
+        if not body.strip() and not files:
             await _delete(session, conversation_id, agent)
             return
         await session.merge(
@@ -30,6 +33,7 @@ async def save_draft(
                 channel=channel,
                 to_address=to,
                 updated_at=utcnow(),
+                files=list(files),
             )
         )
 

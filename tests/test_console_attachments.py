@@ -83,6 +83,34 @@ async def test_files_stay_with_their_case_and_never_ride_along_to_another(
         assert app.query_one(Composer).files == [invoice]
 
 
+async def test_a_draft_brings_its_files_back_after_the_console_quits(
+    db: Path,  # noqa: F811
+    invoice: Path,
+) -> None:
+    app = console(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await reply_in(app, pilot, "Broken grinder")
+        await pilot.press(*"Invoice for you")
+        await attach(app, pilot, invoice)
+        await app.action_quit()
+    again = console(db)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await reply_in(again, pilot, "Broken grinder")
+        assert again.query_one(Composer).body == "Invoice for you"
+        assert again.query_one(Composer).files == [invoice]
+        assert "📎 invoice-1101.pdf" in status(again)
+        await pilot.press("ctrl+t")  # taken off again: the draft forgets it too
+        await settle(again, pilot)
+        await pilot.press(*"remove invoice", "enter")
+        await settle(again, pilot)
+        assert again.query_one(Composer).files == []
+        case = again.conversation["id"]
+        await again.action_quit()
+    async with await Store.open(db) as store:
+        draft = await drafts.load_draft(store, case, "Ana")
+    assert draft is not None and (draft.body, draft.files) == ("Invoice for you", [])
+
+
 async def test_a_file_that_is_not_there_is_named_and_nothing_is_attached(
     db: Path,  # noqa: F811
     tmp_path: Path,

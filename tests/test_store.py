@@ -134,6 +134,28 @@ async def test_full_text_index_follows_edits_and_deletes(store: Store) -> None:
     assert await queries.search(store, "kettle") == []
 
 
+async def test_drafts_saved_before_files_were_kept_open_with_no_files(tmp_path: Path) -> None:
+    from omni_tui import drafts
+
+    path = tmp_path / "v10.db"
+    async with await Store.open(path, create=True) as store:
+        result = await ingest(
+            store, [InboundMessage("email", "mail", "1", "ana@example.com", "hi", sent_at=T0)]
+        )
+        [case] = result.conversation_ids
+        assert case is not None
+        await drafts.save_draft(store, case, "Ana", "Dear Ana,")
+    with sqlite3.connect(path) as conn:  # the draft table as v10 left it
+        conn.execute("ALTER TABLE draft DROP COLUMN files")
+        conn.execute("PRAGMA user_version=10")
+    async with await Store.open(path) as store:
+        draft = await drafts.load_draft(store, case, "Ana")
+        assert draft is not None and (draft.body, draft.files) == ("Dear Ana,", [])
+        await drafts.save_draft(store, case, "Ana", "Dear Ana,", files=["/tmp/a.pdf"])
+        draft = await drafts.load_draft(store, case, "Ana")
+        assert draft is not None and draft.files == ["/tmp/a.pdf"]
+
+
 async def test_a_store_indexed_with_word_places_is_reindexed_and_still_found(
     tmp_path: Path,
 ) -> None:
@@ -150,6 +172,7 @@ async def test_a_store_indexed_with_word_places_is_reindexed_and_still_found(
     conn.execute("DROP TABLE message_fts")
     conn.execute(backend.MIGRATIONS[0][-4])  # v1's CREATE VIRTUAL TABLE, with places
     conn.execute("INSERT INTO message_fts(message_fts) VALUES('rebuild')")
+    conn.execute("ALTER TABLE draft DROP COLUMN files")  # v11's
     conn.execute("PRAGMA user_version=9")
     conn.commit()
     conn.close()

@@ -298,6 +298,8 @@ class Draft(SQLModel, table=True):
     mode: str = "reply"
     body: str = ""
     updated_at: datetime = _ts(default_factory=utcnow)
+    #: paths of the files attached in the composer, copied into the store only on send
+    files: list[str] = _json([])
 
 
 class Presence(SQLModel, table=True):

@@ -389,5 +389,10 @@ V10_SEARCH = (
 )
 
 
+# v11: a draft keeps the files attached to it, so a console that crashed or quit
+# brings them back with the text.
+V11_COLUMNS = ("ALTER TABLE draft ADD COLUMN files VARCHAR NOT NULL DEFAULT '[]'",)
+
+
 def statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]

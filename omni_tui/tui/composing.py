@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -73,9 +74,10 @@ class Composing(App[int]):
         targets = self.reply_targets()
         index = default_target(self.conversation, targets)
         draft = await drafts.load_draft(self.store, case, self.agent)
-        body = ""
+        body, files = "", []
         if draft is not None:
             body, mode = draft.body, draft.mode if target is None else mode
+            files = [Path(p) for p in draft.files]
             for i, t in enumerate(targets):
                 if (t.channel, t.address) == (draft.channel, draft.to_address):
                     index = i
@@ -83,7 +85,7 @@ class Composing(App[int]):
             index = targets.index(target)
         if case != self._case:
             return  # another case opened while its draft was read: not this composer's
-        self.query_one(Composer).open(mode, targets, index, body, case=case)
+        self.query_one(Composer).open(mode, targets, index, body, case=case, files=files)
         await presence.heartbeat(self.store, self.agent, composing=case)
 
     def action_reply(self) -> None:
@@ -109,6 +111,7 @@ class Composing(App[int]):
                 mode=event.mode,
                 channel=target.channel if target else None,
                 to=target.address if target else None,
+                files=[str(p) for p in event.files],
             )
         except OmniError as exc:  # e.g. a full disk: say so once, keep the text on screen
             if str(exc) != self._draft_trouble:
@@ -173,7 +176,8 @@ class Composing(App[int]):
     async def _keep_as_draft(self, case: int, event: Composer.Send) -> None:
         """Not sent (refused, or the agent chose to wait): the text the composer dropped
         from its pending save is saved now, so a quit after this loses nothing."""
-        await self._save_draft(Composer.DraftChanged(case, event.mode, event.target, event.body))
+        draft = Composer.DraftChanged(case, event.mode, event.target, event.body, event.files)
+        await self._save_draft(draft)
 
     @on(Composer.Closed)
     def _composer_closed(self) -> None:

@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -117,9 +118,17 @@ class Composer(Vertical):
     class DraftChanged(Message):
         """``case`` is the one the text was typed in, whatever is on screen by now."""
 
-        def __init__(self, case: int, mode: str, target: Target | None, body: str) -> None:
+        def __init__(
+            self,
+            case: int,
+            mode: str,
+            target: Target | None,
+            body: str,
+            files: tuple[Path, ...] = (),
+        ) -> None:
             super().__init__()
             self.case, self.mode, self.target, self.body = case, mode, target, body
+            self.files = files
 
     class Closed(Message):
         pass
@@ -162,10 +171,20 @@ class Composer(Vertical):
         self._update_status()
 
     def open(
-        self, mode: str, targets: list[Target], index: int, body: str = "", *, case: int
+        self,
+        mode: str,
+        targets: list[Target],
+        index: int,
+        body: str = "",
+        *,
+        case: int,
+        files: Sequence[Path] = (),
     ) -> None:
+        """``files``: those the case's saved draft names; the ones attached since this
+        console started, if any, are the newer word."""
         self.flush_draft()  # the last keys typed in another case go to that case
         self._case = case
+        self._files.setdefault(case, list(files))
         self.targets = targets
         self.mode = mode
         self.target_index = index
@@ -205,7 +224,8 @@ class Composer(Vertical):
             pending.stop()
         if self._case is None or (pending is None and not always):
             return None
-        return self.DraftChanged(self._case, self.mode, self.target, self.body)
+        files = tuple(self.files)
+        return self.DraftChanged(self._case, self.mode, self.target, self.body, files)
 
     def flush_draft(self) -> None:
         """Save what is still waiting for the typing pause, before the case changes."""
@@ -284,6 +304,7 @@ class Composer(Vertical):
                 return
             files.append(path)
         self._update_status()
+        self._emit_draft()  # the draft keeps its files too
         self.query_one(TextArea).focus()
 
     def action_next_target(self) -> None:
