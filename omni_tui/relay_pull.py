@@ -10,6 +10,7 @@ it only moves a message forward, so an event seen twice after a crash is harmles
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from collections.abc import Sequence
 
@@ -19,9 +20,10 @@ from adapters.sms import kannel, twilio
 from omni_tui import accounts, outbox
 from omni_tui.config import AccountConfig
 from omni_tui.ingest import IngestOptions, ingest
-from omni_tui.store import Store
+from omni_tui.store import Store, SyncCursor
 
 log = logging.getLogger(__name__)
+INSTANCE_FOLDER = "relay-instance"  # the relay log our cursor counts in
 
 
 def relay_client(account: AccountConfig) -> RelayClient:
@@ -46,12 +48,40 @@ class RelayPull:
     async def pull(self, after: int) -> tuple[int, int, int]:
         """Everything after event ``after``: (new messages, duplicates, last event id)."""
         new = duplicates = 0
-        while events := await self.client.events(after):
+        events, instance = await self.client.page(after)
+        if instance is not None and await self._relay_was_reset(instance, after):
+            after = 0
+            events, _ = await self.client.page(after)
+        while events:
             messages = await self._apply(events)
             cursor = Cursor(self.account.name, CURSOR_FOLDER, str(events[-1].id))
             result = await ingest(self.store, messages, cursor, options=self.options)
             new, duplicates, after = new + result.new, duplicates + result.duplicates, events[-1].id
+            events = await self.client.events(after)
         return new, duplicates, after
+
+    async def _relay_was_reset(self, instance: str, after: int) -> bool:
+        """True when the relay's log is not the one our cursor counts in (wiped, moved
+        to a new server, restored): the cursor goes back to 0 with the new log's id, in
+        one commit, so none of its events is skipped; any seen before are duplicates."""
+        async with self.store.read() as session:
+            known = await session.get(SyncCursor, (self.account.name, INSTANCE_FOLDER))
+        if known is not None and known.value == instance:
+            return False
+        reset = known is not None and after > 0
+        if reset:
+            log.warning(
+                "%s: the relay's event log is new (id %s, was %s): reading it from the start",
+                self.account.name,
+                instance,
+                known.value if known else None,
+            )
+        name = self.account.name
+        async with self.store.write() as session:
+            await session.merge(SyncCursor(account=name, folder=INSTANCE_FOLDER, value=instance))
+            if reset:
+                await session.merge(SyncCursor(account=name, folder=CURSOR_FOLDER, value="0"))
+        return reset
 
     async def _apply(self, events: Sequence[RelayEvent]) -> list[InboundMessage]:
         messages: list[InboundMessage] = []
@@ -86,14 +116,18 @@ class RelayPull:
             await self._report(form["MessageSid"], state.status, state.reason, "twilio")
         elif event.type == "kannel.mo":
             headers = {k.lower(): v for k, v in data.get("headers", {}).items()}
-            probe = kannel.parse_mo("?", data["query"], data["body"].encode(), headers)
+            # the raw bytes: a UCS-2 or Latin-1 text is decoded as the listener does
+            body = (
+                base64.b64decode(data["body_b64"]) if "body_b64" in data else data["body"].encode()
+            )
+            probe = kannel.parse_mo("?", data["query"], body, headers)
             target = accounts.by_number(
                 self.sms, "kannel", next(iter(probe.recipients), None), region
             )
             target = target or next((a for a in self.sms if a.provider == "kannel"), None)
             if target is None:
                 raise ValueError("no kannel account here takes texts from the relay")
-            return kannel.parse_mo(target.name, data["query"], data["body"].encode(), headers)
+            return kannel.parse_mo(target.name, data["query"], body, headers)
         elif event.type == "kannel.dlr":
             report = kannel.parse_dlr(data["query"])
             await self._report(report.key, report.status, report.reason, "kannel")

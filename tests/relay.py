@@ -64,8 +64,8 @@ class RelayProcess:
             "twilio_auth_token": TWILIO_TOKEN,
             "kannel_secret": KANNEL_SECRET,
             "max_body_bytes": 64 * 1024,
-        } | self.extra
-        lines = ["[relay]"] + [f"{k} = {json.dumps(v)}" for k, v in keys.items()]
+        } | self.extra  # an extra key set to None is left out
+        lines = ["[relay]"] + [f"{k} = {json.dumps(v)}" for k, v in keys.items() if v is not None]
         self.config.write_text("\n".join(lines) + "\n")
 
     def start(self) -> None:
@@ -87,6 +87,20 @@ class RelayProcess:
             except OSError:
                 time.sleep(0.05)
         raise AssertionError("the relay did not come up")
+
+    def start_refused(self, seconds: float = 15) -> tuple[int | None, str]:
+        """Start it expecting it to refuse its config: (exit status, what it printed);
+        the status is None if it came up and listened instead (it is stopped again)."""
+        self.write_config()
+        command = [sys.executable, "-m", "omni_tui", "relay", "--config", str(self.config)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            output, _ = process.communicate(timeout=seconds)
+            return process.returncode, output.decode()
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+            return None, output.decode()
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs."""

@@ -311,3 +311,37 @@ password = "x"
         "shop-sms",
         "Hi from my phone",
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "coding"),
+    [("Grüße, ça va? 👋".encode("utf-16-be"), "2"), ("Grüße, ça va?".encode("latin-1"), "1")],
+    ids=["ucs-2", "latin-1"],
+)
+async def test_a_kannel_post_url_text_in_ucs2_or_latin1_keeps_its_text_through_the_relay(
+    relay: RelayProcess, store: Store, body: bytes, coding: str
+) -> None:
+    headers = {
+        "Content-Type": "text/plain",
+        "X-Kannel-From": "+447911123456",
+        "X-Kannel-To": "+15005550006",
+        "X-Kannel-Coding": coding,
+    }
+    status, _ = await asyncio.to_thread(
+        relay.request, "POST", f"/hooks/kannel?secret={KANNEL_SECRET}", body, headers
+    )
+    assert status == 200
+    sms = """
+[[accounts]]
+name = "shop-sms"
+channel = "sms"
+provider = "kannel"
+number = "+15005550006"
+sendsms_url = "http://127.0.0.1:1/cgi-bin/sendsms"
+listen = "127.0.0.1:1"
+password = "x"
+"""
+    await sync_once(store, console_config(relay, sms), account="site-chat")
+    [customer] = await queries.list_customers(store)
+    [message] = (await queries.show_customer(store, customer["id"]))["history"]
+    assert message["text"] == body.decode("utf-16-be" if coding == "2" else "latin-1")

@@ -353,3 +353,69 @@ async def test_a_visitor_and_an_agent_at_the_terminal_hold_a_conversation(
     await asyncio.to_thread(omni, config, db, "sync", "--once", "--json")  # delivers it
     await wait_for_message(page, ".omni-chat-out", reply)
     assert await page.locator("#omni-chat-box img").count() == 0 and dialogs == []
+
+
+def visitor_messages(relay: RelayProcess, visitor: str) -> list[str]:
+    return [
+        e["data"]["text"]
+        for e in relay.events()
+        if e["type"] == "message" and e["data"]["conversation"] == f"web:{visitor}"
+    ]
+
+
+async def test_a_reply_that_lands_while_the_stream_is_down_is_shown_once_it_is_back(
+    relay: RelayProcess, site: str, visit: tuple[Any, list[str]]
+) -> None:
+    page, _ = visit
+    down = True
+
+    async def stream(route: Any) -> None:  # a proxy's 502 while the relay restarts
+        if down:
+            await route.fulfill(status=502, body="Bad Gateway")
+        else:
+            await route.continue_()
+
+    await page.route("**/widget/stream?*", stream)
+    visitor = await start_chatting(page, site, "Maria Lopez", "")
+    await say(page, "Hello?")
+    await wait_for_message(page, ".omni-chat-in", "Hello?")
+    reply(relay, "reply-while-down", visitor, "Hi Maria, one moment", "Ana")
+    await say(page, "Still there?")  # the relay's answer carries an id above the reply's
+    await wait_for_message(page, ".omni-chat-in", "Still there?")
+    down = False  # the widget reconnects within 5 s
+    await page.wait_for_function(
+        "() => document.querySelectorAll('#omni-chat-messages .omni-chat-msg').length >= 3",
+        timeout=15_000,
+    )
+    assert await transcript(page) == [
+        ("in", "Maria Lopez", "Hello?"),
+        ("out", "Ana", "Hi Maria, one moment"),
+        ("in", "Maria Lopez", "Still there?"),
+    ]
+
+
+async def test_sending_again_after_a_lost_answer_keeps_the_message_once(
+    relay: RelayProcess, site: str, visit: tuple[Any, list[str]]
+) -> None:
+    page, _ = visit
+    lost: list[int] = []
+
+    async def lose_the_first_answer(route: Any) -> None:
+        if lost:
+            await route.continue_()
+            return
+        lost.append(1)
+        await route.fetch()  # the relay commits the message...
+        await route.abort()  # ...but its answer never reaches the page
+
+    await page.route("**/widget/messages", lose_the_first_answer)
+    visitor = await start_chatting(page, site, "Maria Lopez", "")
+    await say(page, "Where is my order?")
+    await page.locator("#omni-chat-box .omni-chat-error").wait_for()
+    assert await page.input_value("#omni-chat-input") == "Where is my order?"
+    await page.click("#omni-chat-send")  # the visitor tries again
+    await wait_for_message(page, ".omni-chat-in", "Where is my order?")
+    assert await asyncio.to_thread(visitor_messages, relay, visitor) == ["Where is my order?"]
+    await page.reload()  # the history the relay keeps has it once too
+    await wait_for_count(page, 1)
+    assert await transcript(page) == [("in", "Maria Lopez", "Where is my order?")]

@@ -83,9 +83,18 @@ class RelayClient:
         return body
 
     async def events(self, after: int, *, wait: float = 0, limit: int = PAGE) -> list[RelayEvent]:
+        return (await self.page(after, wait=wait, limit=limit))[0]
+
+    async def page(
+        self, after: int, *, wait: float = 0, limit: int = PAGE
+    ) -> tuple[list[RelayEvent], str | None]:
+        """Events after ``after``, and the relay log's instance id (None from an old relay):
+        a new id means the log was wiped or replaced and its ids started again."""
         params = {"after": after, "wait": wait, "limit": limit}
         body = await self._call("GET", "/events", wait, params=params)
-        return [RelayEvent(int(e["id"]), str(e["type"]), e["data"]) for e in body["events"]]
+        events = [RelayEvent(int(e["id"]), str(e["type"]), e["data"]) for e in body["events"]]
+        instance = body.get("relay")
+        return events, instance if isinstance(instance, str) and instance else None
 
     async def send(self, message: OutboundMessage, *, author: str | None = None) -> str:
         payload = {
@@ -128,7 +137,8 @@ def inbound(account: str, event: RelayEvent) -> InboundMessage:
             context[key] = str(sender[key])
     provider_id = str(data.get("id", event.id))
     if data.get("source") not in ("web", "telegram"):
-        provider_id = f"hook:{provider_id}"
+        # an integration's ids may count per conversation (as Telegram's do): scope them
+        provider_id = f"hook:{data.get('conversation', '')}:{provider_id}"
     files: Sequence[AttachmentData] = [
         AttachmentData(
             filename=str(a.get("name") or "attachment"),

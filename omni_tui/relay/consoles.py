@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hmac
 import json
-from typing import TYPE_CHECKING, Any
+import math
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from omni_tui.relay import outbound
-from omni_tui.relay.hooks import problem
+from omni_tui.relay.hooks import problem, read_json
 
 if TYPE_CHECKING:
     from omni_tui.relay.server import Relay
@@ -23,15 +24,23 @@ if TYPE_CHECKING:
 MAX_WAIT = 60.0
 MAX_LIMIT = 1000
 KEEPALIVE_S = 15.0
+MAX_ID = 2**63 - 1  # SQLite's INTEGER
+
+
+def event_id(raw: str | int | None) -> int:
+    """An event id from a query or ``Last-Event-ID``; ValueError (a 400) unless it is
+    a whole number SQLite can hold."""
+    value = int(raw or 0)
+    if not 0 <= value <= MAX_ID:
+        raise ValueError(f"an event id is a whole number from 0 to {MAX_ID}")
+    return value
 
 
 def _int(request: web.Request, key: str, default: int, hi: int | None = None) -> int:
     raw = request.query.get(key)
     if raw is None:
         return default
-    value = int(raw)  # ValueError → 400 by the caller
-    if value < 0:
-        raise ValueError(key)
+    value = event_id(raw)  # ValueError → 400 by the caller
     return min(value, hi) if hi is not None else value
 
 
@@ -50,7 +59,9 @@ class Consoles:
     def _authorised(self, request: web.Request) -> bool:
         token = self.relay.secret("token")
         given = request.headers.get("Authorization", "")
-        return token is not None and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+        return token is not None and hmac.compare_digest(
+            given.encode("utf-8", "surrogateescape"), f"Bearer {token}".encode()
+        )
 
     async def health(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True, "last_id": await self.relay.log.last_id()})
@@ -62,17 +73,21 @@ class Consoles:
             after = _int(request, "after", 0)
             limit = _int(request, "limit", 500, MAX_LIMIT) or 1
             wait = min(float(request.query.get("wait", "0")), MAX_WAIT)
+            if not math.isfinite(wait):
+                raise ValueError("wait")
         except ValueError:
             return problem(400, "after and limit are whole numbers, wait is seconds")
         found = await self.relay.log.events_after(after, limit, max(wait, 0.0))
         last = found[-1].id if found else after
-        return web.json_response({"events": [e.as_json() for e in found], "last_id": last})
+        # "relay" changes when the log is new: a console then starts again from 0
+        answer = {"events": [e.as_json() for e in found], "last_id": last}
+        return web.json_response(answer | {"relay": self.relay.log.instance})
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
         if not self._authorised(request):
             return problem(401, "a bearer token is required (Authorization: Bearer …)")
         try:
-            after = int(request.headers.get("Last-Event-ID") or request.query.get("after", 0))
+            after = event_id(request.headers.get("Last-Event-ID") or request.query.get("after"))
         except ValueError:
             return problem(400, "Last-Event-ID is an event id")
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
@@ -96,9 +111,8 @@ class Consoles:
         if not self._authorised(request):
             return problem(401, "a bearer token is required (Authorization: Bearer …)")
         try:
-            payload: Any = json.loads(await request.read())
-            reply = outbound.Reply.from_json(payload)
-        except (ValueError, UnicodeDecodeError) as exc:
+            reply = outbound.Reply.from_json(read_json(await request.read()))
+        except ValueError as exc:
             return problem(400, f"not a reply: {exc}")
         status, created = await outbound.accept(self.relay.log, reply)
         if created:

@@ -8,9 +8,11 @@ the generic schema, SMS as the gateway's own form or query (raw bytes kept).
 
 from __future__ import annotations
 
+import base64
 import hmac
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,10 +27,36 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 64 * 1024
+MAX_DEPTH = 32  # far more than any message needs; deep enough JSON exhausts the stack
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def problem(status: int, text: str, headers: dict[str, str] | None = None) -> web.Response:
     return web.json_response({"error": text}, status=status, headers=headers)
+
+
+def read_json(body: bytes) -> Any:
+    """The JSON in ``body``, or ValueError (a 400) for what could not be stored or walked:
+    bad UTF-8, nesting deeper than MAX_DEPTH, or a lone UTF-16 surrogate (``"\\ud83d"``
+    is valid JSON, but no UTF-8 column can hold it)."""
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep") from None
+    except UnicodeDecodeError:
+        raise ValueError("the body is not UTF-8") from None
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if SURROGATE.search(item):
+                raise ValueError("the text holds a lone UTF-16 surrogate (broken emoji?)")
+        elif isinstance(item, dict | list):
+            if depth > MAX_DEPTH:
+                raise ValueError(f"JSON nested more than {MAX_DEPTH} levels deep")
+            items = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in items)
+    return value
 
 
 def _str(value: object, field: str, *, required: bool = True, limit: int = 512) -> str | None:
@@ -83,6 +111,92 @@ def chat_message(payload: object) -> dict[str, Any]:
     return out
 
 
+# What a Telegram message without text carries, in the order they are looked for.
+TELEGRAM_MEDIA = {
+    "photo": "photo",
+    "video": "video",
+    "animation": "GIF",
+    "video_note": "video message",
+    "voice": "voice message",
+    "audio": "audio",
+    "document": "document",
+    "sticker": "sticker",
+    "contact": "contact",
+    "location": "location",
+    "venue": "venue",
+    "poll": "poll",
+    "dice": "dice",
+}
+
+
+def _telegram_placeholder(message: dict[str, Any]) -> str | None:
+    """``[photo]``, ``[document: invoice.pdf]``…: what the agent sees for media (not fetched)."""
+    for key, label in TELEGRAM_MEDIA.items():
+        item = message.get(key)
+        if item is None:
+            continue
+        detail: object = None
+        if isinstance(item, dict):
+            names = ("file_name", "title", "emoji", "question", "phone_number")
+            detail = next((item[n] for n in names if isinstance(item.get(n), str)), None)
+            if key == "location":
+                detail = f"{item.get('latitude')}, {item.get('longitude')}"
+        return f"[{label}: {detail}]" if isinstance(detail, str) and detail else f"[{label}]"
+    return None
+
+
+def _telegram_id(value: object, field: str) -> int | str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and 0 < len(value) <= 64:
+        return value
+    raise ValueError(f"{field} is not an id")
+
+
+def telegram_message(update: object) -> tuple[int, dict[str, Any] | None]:
+    """(update_id, the message in our schema, or None for a non-message update).
+
+    ValueError says what is wrong; the caller answers 200 anyway, since Telegram
+    retries anything else for a day and the update will never get better.
+    """
+    if not isinstance(update, dict):
+        raise ValueError("the update is not a JSON object")
+    update_id = update.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        raise ValueError("update_id is not a number")
+    message = update.get("message") or update.get("edited_message")
+    if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
+        return update_id, None
+    chat_id = _telegram_id(message["chat"].get("id"), "message.chat.id")
+    message_id = _telegram_id(message.get("message_id"), "message.message_id")
+    sender = message.get("from", {})
+    if not isinstance(sender, dict):
+        raise ValueError("message.from is not an object")
+    names = (sender.get("first_name"), sender.get("last_name"))
+    name = " ".join(n for n in names if isinstance(n, str) and n)
+    text, caption = message.get("text"), message.get("caption")
+    if not isinstance(text, str) or not text:
+        parts = (_telegram_placeholder(message), caption if isinstance(caption, str) else None)
+        text = "\n".join(p for p in parts if p) or "[a message with no text]"
+    sender_id = _telegram_id(sender.get("id", chat_id), "message.from.id")
+    data: dict[str, Any] = {
+        "source": "telegram",
+        "id": f"telegram:{chat_id}:{message_id}",
+        "conversation": f"telegram:{chat_id}",
+        "from": {"id": f"telegram:{sender_id}", "name": name or None},
+        "text": text[:MAX_TEXT],
+    }
+    date = message.get("date")
+    if date is not None:
+        try:
+            data["sent_at"] = datetime.fromtimestamp(date, UTC).isoformat()  # type: ignore[arg-type]
+        except (TypeError, ValueError, OverflowError, OSError):
+            raise ValueError("message.date is not a unix time") from None
+    if isinstance(sender.get("username"), str) and sender["username"]:
+        data["context"] = {"telegram_username": sender["username"]}
+    return update_id, data
+
+
 class Hooks:
     def __init__(self, relay: Relay) -> None:
         self.relay = relay
@@ -119,8 +233,8 @@ class Hooks:
         except signing.SignatureError as exc:
             return problem(401, str(exc))
         try:
-            message = chat_message(json.loads(body))
-        except (ValueError, UnicodeDecodeError) as exc:
+            message = chat_message(read_json(body))
+        except ValueError as exc:
             return problem(400, f"not a chat message: {exc}")
         message["source"] = "chat"
         new = await self._commit("message", message, "chat:" + headers["webhook-id"], body)
@@ -128,31 +242,19 @@ class Hooks:
 
     async def telegram(self, request: web.Request) -> web.Response:
         expected = self.relay.secret("telegram_secret")
+        if expected is None:
+            return problem(503, "this relay has no telegram_secret: set it in [relay]")
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if expected is None or not hmac.compare_digest(given.encode(), expected.encode()):
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode()):
             return problem(401, "wrong or missing X-Telegram-Bot-Api-Secret-Token")
         body = await request.read()
         try:
-            update = json.loads(body)
-            update_id = int(update["update_id"])
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            return problem(400, "not a Telegram update")
-        message = update.get("message") or update.get("edited_message")
-        if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
+            update_id, data = telegram_message(read_json(body))
+        except ValueError as exc:  # from Telegram itself: a 4xx would only be retried
+            log.warning("a Telegram update was dropped: %s", exc)
+            return web.json_response({"accepted": False, "why": f"not a Telegram update: {exc}"})
+        if data is None:
             return web.json_response({"accepted": False, "why": "not a message"})
-        sender = message.get("from") or {}
-        name = " ".join(filter(None, (sender.get("first_name"), sender.get("last_name"))))
-        chat_id = message["chat"].get("id")
-        data = {
-            "source": "telegram",
-            "id": f"telegram:{chat_id}:{message.get('message_id')}",
-            "conversation": f"telegram:{chat_id}",
-            "from": {"id": f"telegram:{sender.get('id', chat_id)}", "name": name or None},
-            "text": str(message.get("text") or message.get("caption") or ""),
-            "sent_at": datetime.fromtimestamp(int(message.get("date", 0)), UTC).isoformat(),
-        }
-        if sender.get("username"):
-            data["context"] = {"telegram_username": str(sender["username"])}
         new = await self._commit("message", data, f"telegram:{update_id}", body)
         return web.json_response({"accepted": True, "duplicate": not new})
 
@@ -183,14 +285,25 @@ class Hooks:
 
     async def kannel(self, request: web.Request) -> web.Response:
         expected = self.relay.secret("kannel_secret")
+        if expected is None:
+            return problem(503, "this relay has no kannel_secret: set it in [relay]")
         given = request.query.get("secret", "")
-        if expected is None or not hmac.compare_digest(given.encode(), expected.encode()):
+        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode()):
             return problem(403, "wrong or missing secret")
         body = await request.read()
         query = request.rel_url.raw_query_string  # the gateway's own %-escapes, undecoded
         kind = "kannel.dlr" if request.path.endswith("/dlr") else "kannel.mo"
-        headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-kannel-")}
-        data = {"query": query, "body": body.decode("utf-8", "replace"), "headers": headers}
+        headers = {
+            k: v.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            for k, v in request.headers.items()
+            if k.lower().startswith("x-kannel-") or k.lower() == "content-type"
+        }
+        data = {
+            "query": query,
+            "body": body.decode("utf-8", "replace"),  # for consoles older than body_b64
+            "body_b64": base64.b64encode(body).decode(),  # UCS-2 or Latin-1 text, as sent
+            "headers": headers,
+        }
         # no id of its own: the console's ingest drops a retried MO by the id it derives
         await self.relay.log.write(lambda db: append_event(db, kind, data, raw=body))
         return web.Response(text="")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import queue
+import secrets
 import sqlite3
 import threading
 import time
@@ -56,6 +57,7 @@ CREATE TABLE IF NOT EXISTS outbound (
     next_attempt_at REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS outbound_due ON outbound(status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -110,6 +112,7 @@ class EventLog:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tick = asyncio.Event()
         self.stopping = False  # set when the server stops: long polls answer at once
+        self.instance = ""  # this log's random id: a new one means a new (or wiped) log
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -118,6 +121,8 @@ class EventLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = self._connect()
         db.executescript(SCHEMA)
+        db.execute("INSERT OR IGNORE INTO meta VALUES ('instance', ?)", (secrets.token_hex(8),))
+        self.instance = db.execute("SELECT value FROM meta WHERE key = 'instance'").fetchone()[0]
         db.close()
         ready = threading.Event()
         self._writer = threading.Thread(target=self._write_loop, args=(ready,), daemon=True)
@@ -173,9 +178,10 @@ class EventLog:
 
     def _commit(self, db: sqlite3.Connection, batch: list[Any]) -> None:
         try:
-            outcomes = self._run(db, batch, isolated=False)
-        except _Retry:  # one write failed: run each in a savepoint, so it fails alone
-            outcomes = self._run(db, batch, isolated=True)
+            try:
+                outcomes = self._run(db, batch, isolated=False)
+            except _Retry:  # one write failed: run each in a savepoint, so it fails alone
+                outcomes = self._run(db, batch, isolated=True)
         except sqlite3.Error as exc:  # the commit itself failed: nothing in it happened
             outcomes = [(future, False, exc) for _, future in batch]
         assert self._loop is not None

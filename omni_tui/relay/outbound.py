@@ -114,8 +114,11 @@ class TelegramSender:
             timeout=httpx.Timeout(20.0, connect=5.0), verify=tls.context()
         ) as client:
             while not stop.is_set():
-                for key, conversation, text, attempts in await self._due():
-                    await self._send(client, key, conversation, text, attempts)
+                try:
+                    for key, conversation, text, attempts in await self._due():
+                        await self._guarded(client, key, conversation, text, attempts)
+                except sqlite3.Error as exc:  # the log is busy or broken: try again shortly
+                    log.warning("Telegram sender: cannot read the outbound queue: %s", exc)
                 self.wake.clear()
                 waits = [
                     asyncio.ensure_future(self.wake.wait()),
@@ -124,6 +127,21 @@ class TelegramSender:
                 await asyncio.wait(waits, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
                 for w in waits:
                     w.cancel()
+
+    async def _guarded(
+        self, client: httpx.AsyncClient, key: str, conversation: str, text: str, attempts: int
+    ) -> None:
+        """One send; whatever goes wrong is retried with backoff, never ends the loop
+        (which would leave every later Telegram reply queued for good)."""
+        try:
+            await self._send(client, key, conversation, text, attempts)
+        except Exception as exc:
+            reason = f"Telegram send failed: {type(exc).__name__}: {exc}"[:300]
+            log.warning("reply %s: %s", key, reason)
+            try:
+                await self.events.write(lambda db: _retry(db, key, attempts + 1, reason, None))
+            except Exception as again:
+                log.warning("reply %s: cannot record the retry: %s", key, again)
 
     async def _due(self) -> list[tuple[str, str, str, int]]:
         return await self.events.read(
@@ -149,24 +167,41 @@ class TelegramSender:
                 f"{self.api_base}/bot{self.token}/sendMessage",
                 json={"chat_id": chat_id, "text": text},
             )
-            body = (
-                answer.json()
-                if answer.headers.get("content-type", "").startswith("application/json")
-                else {}
-            )
-            if answer.is_success and body.get("ok", True):
+            body = _bot_answer(answer)
+            if answer.is_success and body.get("ok", True) is not False:
                 await self.events.write(lambda db: delivery(db, key, "sent"))
                 return
-            reason = (
-                f"Telegram {answer.status_code}: {body.get('description') or answer.reason_phrase}"
-            )
+            said = body.get("description")
+            said = said[:200] if isinstance(said, str) and said else answer.reason_phrase
+            reason = f"Telegram {answer.status_code}: {said}"
             if answer.status_code != 429 and answer.status_code < 500:
                 await self.events.write(lambda db: delivery(db, key, "failed", reason))
                 return
-            retry_after = float((body.get("parameters") or {}).get("retry_after") or 0) or None
+            retry_after = _retry_after(body)
         except httpx.HTTPError as exc:
             reason = f"Telegram unreachable: {type(exc).__name__}"
         await self.events.write(lambda db: _retry(db, key, attempts + 1, reason, retry_after))
+
+
+def _bot_answer(answer: httpx.Response) -> dict[str, Any]:
+    """The Bot API's JSON object, or {} for anything else (a proxy's HTML 502 page
+    labelled application/json, a list, bad UTF-8)."""
+    if not answer.headers.get("content-type", "").startswith("application/json"):
+        return {}
+    try:
+        body = answer.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _retry_after(body: dict[str, Any]) -> float | None:
+    """``parameters.retry_after`` in seconds, if it is a sane number (at most an hour)."""
+    parameters = body.get("parameters")
+    value = parameters.get("retry_after") if isinstance(parameters, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return min(float(value), 3600.0) if 0 < value < float("inf") else None
 
 
 def _retry(

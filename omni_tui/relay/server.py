@@ -13,17 +13,29 @@ import logging
 import signal
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from omni_tui.config import RelayConfig
 from omni_tui.errors import ConfigError, Refused
+from omni_tui.relay import signing
 from omni_tui.relay.consoles import Consoles
-from omni_tui.relay.hooks import Hooks
+from omni_tui.relay.hooks import Hooks, problem
 from omni_tui.relay.log import EventLog
 from omni_tui.relay.outbound import TelegramSender
-from omni_tui.relay.widget import Widget
+from omni_tui.relay.widget import CORS, Widget
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY_S = 3600.0
+
+
+SECRETS = (
+    "token",
+    "chat_secret",
+    "telegram_bot_token",
+    "telegram_secret",
+    "twilio_auth_token",
+    "kannel_secret",
+)
 
 
 class Relay:
@@ -32,15 +44,43 @@ class Relay:
         self.log = EventLog(config.db_path())
         self._secrets: dict[str, str | None] = {}
         self.stop = asyncio.Event()
-        self.sender = TelegramSender(
-            self.log, config.telegram_api_base, self.secret("telegram_bot_token")
-        )
+        self.sender = TelegramSender(self.log, config.telegram_api_base, None)
 
     def secret(self, key: str) -> str | None:
-        """Resolved once at start: a missing secret turns its endpoint off, clearly."""
-        if key not in self._secrets:
-            self._secrets[key] = self.config.optional_secret(key)
+        """The secret resolved at start-up; None turns its endpoint off (503, naming it)."""
         return self._secrets[key]
+
+    async def resolve_secrets(self) -> None:
+        """Every secret and ``*_command`` once, before listening, off the event loop:
+        a slow command never stalls a request, a failing one stops start-up with the
+        key to fix instead of failing each webhook."""
+        self._secrets = await asyncio.to_thread(self._check_secrets)
+        self.sender.token = self._secrets["telegram_bot_token"]
+
+    def _check_secrets(self) -> dict[str, str | None]:
+        found = {key: self.config.optional_secret(key) for key in SECRETS}
+        for key, value in found.items():
+            if value is not None and not value.strip():
+                raise self._config_error(key, "is empty", f"set a real {key} or remove it")
+        if found["token"] is None:
+            raise self._config_error(
+                "token",
+                "no bearer token for consoles",
+                f"set token or token_command in [relay], or export {self.config.env_var('token')}",
+            )
+        if found["chat_secret"] is not None:
+            try:
+                signing.secret_key(found["chat_secret"])
+            except ValueError as exc:
+                raise self._config_error(
+                    "chat_secret",
+                    str(exc),
+                    "generate one with: echo whsec_$(openssl rand -base64 32)",
+                ) from None
+        return found
+
+    def _config_error(self, key: str, problem: str, fix: str) -> ConfigError:
+        return ConfigError(str(self.config.source or "<config>"), f"relay.{key}", problem, fix)
 
     def base_url(self) -> str:
         return self.config.base_url()
@@ -49,9 +89,32 @@ class Relay:
         self.sender.wake.set()
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=self.config.max_body_bytes)
+        app = web.Application(
+            client_max_size=self.config.max_body_bytes, middlewares=[self._json_errors]
+        )
         app.add_routes(Hooks(self).routes() + Consoles(self).routes() + Widget(self).routes())
         return app
+
+    @web.middleware
+    async def _json_errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Every error answer is ``{"error": ...}`` JSON, as the README promises; a bug is
+        one logged traceback and a 500, never aiohttp's plain-text page."""
+        cors = CORS if request.path.startswith("/widget") else {}
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            text = exc.reason
+            if exc.status == 413:
+                text = f"the body is over this relay's {self.config.max_body_bytes} bytes"
+            allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else {}
+            return problem(exc.status, text, {**cors, **allow})
+        except ConnectionError:  # the client went away mid-answer: nothing to tell it
+            raise
+        except Exception:
+            log.exception("%s %s failed", request.method, request.path)
+            return problem(500, "the relay failed on this request; see its log", cors)
 
     async def _prune(self) -> None:
         while not self.stop.is_set():
@@ -62,13 +125,7 @@ class Relay:
                 await asyncio.wait_for(self.stop.wait(), PRUNE_EVERY_S)
 
     async def serve(self) -> None:
-        if self.secret("token") is None:
-            raise ConfigError(
-                str(self.config.source or "<config>"),
-                "relay.token",
-                "no bearer token for consoles",
-                f"set token or token_command in [relay], or export {self.config.env_var('token')}",
-            )
+        await self.resolve_secrets()
         await self.log.open()
         runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=2.0)
         await runner.setup()

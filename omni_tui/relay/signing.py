@@ -14,6 +14,7 @@ import hmac
 import time
 
 TOLERANCE_S = 5 * 60
+MIN_KEY_BYTES = 16  # "whsec_" alone decodes to an empty key: anyone could sign with it
 
 
 class SignatureError(ValueError):
@@ -21,10 +22,18 @@ class SignatureError(ValueError):
 
 
 def secret_key(secret: str) -> bytes:
+    """The HMAC key in a ``whsec_<base64>`` secret; ValueError says what is wrong with it.
+
+    The relay calls this once at start-up, so a bad secret stops it there rather
+    than refusing (or, if empty, accepting) every webhook.
+    """
     try:
-        return base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+        key = base64.b64decode(secret.strip().removeprefix("whsec_"), validate=True)
     except (binascii.Error, ValueError):
-        raise SignatureError("the relay's chat_secret is not a whsec_ base64 secret") from None
+        raise ValueError("is not a whsec_ secret (whsec_ then base64)") from None
+    if len(key) < MIN_KEY_BYTES:
+        raise ValueError(f"decodes to {len(key)} bytes, fewer than {MIN_KEY_BYTES}")
+    return key
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from omni_tui.relay.hooks import problem
+from omni_tui.relay.consoles import event_id
+from omni_tui.relay.hooks import problem, read_json
 from omni_tui.relay.log import append_event, now_iso
 from omni_tui.relay.outbound import delivery
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from omni_tui.relay.server import Relay
 
 VISITOR = re.compile(r"^[A-Za-z0-9-]{16,64}$")
+KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 MAX_TEXT = 4000
 KEEPALIVE_S = 15.0
 CORS = {
@@ -92,7 +94,7 @@ class Widget:
 
     async def post(self, request: web.Request) -> web.Response:
         try:
-            payload = json.loads(await request.read())
+            payload = read_json(await request.read())
             if not isinstance(payload, dict):
                 raise ValueError("the body must be a JSON object")
             visitor = self._visitor(payload.get("visitor"))
@@ -102,15 +104,27 @@ class Widget:
             name = _optional(payload, "name", 100)
             email = _optional(payload, "email", 200)
             page = _optional(payload, "page", 2000)
-        except (ValueError, UnicodeDecodeError) as exc:
+            key = _optional(payload, "key", 64)
+            if key is not None and not KEY.match(key):
+                raise ValueError("key must be 8-64 letters, digits or dashes")
+        except ValueError as exc:
             return problem(400, str(exc), CORS)
+        # the widget's key for this message, per visitor: a resend after a lost answer
+        scoped = f"web-in:{visitor}:{key}" if key else None
+        instance = self.relay.log.instance
 
-        def record(db: sqlite3.Connection) -> tuple[int, str]:
+        def record(db: sqlite3.Connection) -> tuple[int, str, bool]:
+            if scoped is not None:
+                seen = db.execute(
+                    "SELECT id, sent_at FROM transcript WHERE key = ?", (scoped,)
+                ).fetchone()
+                if seen:
+                    return seen[0], seen[1], False
             sent_at = now_iso()
             row = db.execute(
-                "INSERT INTO transcript(visitor, direction, text, author, sent_at)"
-                " VALUES (?, 'in', ?, ?, ?)",
-                (visitor, text, name, sent_at),
+                "INSERT INTO transcript(visitor, direction, text, author, sent_at, key)"
+                " VALUES (?, 'in', ?, ?, ?, ?)",
+                (visitor, text, name, sent_at, scoped),
             ).lastrowid
             assert row is not None
             sender: dict[str, str] = {"id": f"web:{visitor}"}
@@ -120,7 +134,7 @@ class Widget:
                 sender["email"] = email
             data = {
                 "source": "web",
-                "id": f"web:{row}",
+                "id": f"web:{instance}:{row}",  # row ids start again in a new relay log
                 "conversation": f"web:{visitor}",
                 "from": sender,
                 "text": text,
@@ -128,15 +142,19 @@ class Widget:
                 "context": {"page": page} if page else {},
             }
             append_event(db, "message", data, dedupe=f"web:{row}")
-            return row, sent_at
+            return row, sent_at, True
 
-        row, sent_at = await self.relay.log.write(record)
-        return web.json_response({"id": row, "sent_at": sent_at}, status=201, headers=CORS)
+        row, sent_at, new = await self.relay.log.write(record)
+        return web.json_response(
+            {"id": row, "sent_at": sent_at, "duplicate": not new},
+            status=201 if new else 200,
+            headers=CORS,
+        )
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
         try:
             visitor = self._visitor(request.query.get("visitor"))
-            after = int(request.headers.get("Last-Event-ID") or request.query.get("after") or 0)
+            after = event_id(request.headers.get("Last-Event-ID") or request.query.get("after"))
         except ValueError as exc:
             return problem(400, str(exc), CORS)
         response = web.StreamResponse(

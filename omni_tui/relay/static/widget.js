@@ -115,11 +115,17 @@
 
   // History, the stream and our own POST answers overlap; each id is shown once, in id order.
   const seen = new Set();
-  let lastId = 0;
+  // Where a new stream resumes: only ids that came over history or the stream. Our own
+  // POST answers do not count, or an agent reply that landed while the stream was down
+  // (an id below our newer message) would never be asked for.
+  let cursor = 0;
+  function received(m) {
+    render(m);
+    if (m && typeof m.id === "number") cursor = Math.max(cursor, m.id);
+  }
   function render(m) {
     if (!m || typeof m.id !== "number" || seen.has(m.id)) return;
     seen.add(m.id);
-    lastId = Math.max(lastId, m.id);
     const mine = m.direction === "in";
     const node = el("div", { className: `omni-chat-msg ${mine ? "omni-chat-in" : "omni-chat-out"}` },
       el("span", { className: "omni-chat-author", textContent: m.author || (mine ? "You" : "Support") }),
@@ -134,9 +140,9 @@
   const q = `visitor=${encodeURIComponent(visitor)}`;
   let stream = null;
   function connect() {
-    stream = new EventSource(`${base}/widget/stream?${q}&after=${lastId}`);
+    stream = new EventSource(`${base}/widget/stream?${q}&after=${cursor}`);
     stream.addEventListener("message", (e) => {
-      try { render(JSON.parse(e.data)); } catch { /* a malformed event is skipped */ }
+      try { received(JSON.parse(e.data)); } catch { /* a malformed event is skipped */ }
     });
     // EventSource retries network drops itself, but gives up on an HTTP error answer.
     stream.onerror = () => {
@@ -152,18 +158,27 @@
     try {
       const answer = await fetch(`${base}/widget/history?${q}`);
       if (!answer.ok) throw new Error(`history: HTTP ${answer.status}`);
-      (await answer.json()).messages.forEach(render);
+      (await answer.json()).messages.forEach(received);
     } catch {
       showError("Could not load earlier messages.");
     }
     connect();
   }
 
+  // One key per message, kept until the relay has it: pressing Send again after a lost
+  // answer repeats the key, so the relay keeps the message once.
+  let pending = null;
+  function newKey() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
   async function post() {
     const text = input.value;
     if (!text.trim() || send.disabled) return;
     send.disabled = true;
-    const body = { visitor, text, page: location.href };
+    if (!pending || pending.text !== text) pending = { text, key: newKey() };
+    const body = { visitor, text, key: pending.key, page: location.href };
     if (profile?.name) body.name = profile.name;
     if (profile?.email) body.email = profile.email;
     try {
@@ -171,10 +186,11 @@
       const answer = await fetch(`${base}/widget/messages`, { method: "POST",
         headers: { "Content-Type": "text/plain;charset=UTF-8" }, body: JSON.stringify(body) });
       const reply = await answer.json().catch(() => ({}));
-      if (answer.status !== 201) {
+      if (answer.status !== 201 && answer.status !== 200) {
         showError(reply.error || `The message was not sent (HTTP ${answer.status}).`);
         return;
       }
+      pending = null;
       input.value = "";
       render({ id: reply.id, direction: "in", text, author: body.name || null, sent_at: reply.sent_at });
     } catch {
