@@ -253,6 +253,12 @@ async def log_call(
         conversation = None
         if conversation_id is not None:
             conversation = await get_conversation(session, conversation_id)
+            if conversation.customer_id != customer_id:  # a typo must not file it elsewhere
+                raise Refused(
+                    f"conversation {conversation_id} is customer {conversation.customer_id}'s,"
+                    f" not customer {customer_id}'s — log the call for customer"
+                    f" {conversation.customer_id} or leave out --conversation"
+                )
         else:
             conversation = (
                 await session.exec(

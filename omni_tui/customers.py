@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import text
-from sqlmodel import col, select, update
+from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from omni_tui import events, identity
 from omni_tui.errors import NotFound, Refused
+from omni_tui.ingest import OPT_IN, OPT_OUT
 from omni_tui.store import Store, refresh_summaries, sqlite
 from omni_tui.store.models import (
     Conversation,
@@ -22,6 +23,7 @@ from omni_tui.store.models import (
     Identity,
     LinkSuggestion,
     Message,
+    Outbox,
     PhoneMention,
     utcnow,
 )
@@ -94,12 +96,24 @@ async def _merge(
                     at,
                     agent,
                 )
-        elif suggestion.customer_id == other_id:
-            suggestion.customer_id = keep_id
-        else:
-            suggestion.other_customer_id = keep_id
+            session.add(suggestion)
+            continue
+        moved = (
+            (keep_id, suggestion.other_customer_id)
+            if suggestion.customer_id == other_id
+            else (suggestion.customer_id, keep_id)
+        )
+        if await _same_suggestion(session, *moved, suggestion.address):
+            await session.delete(suggestion)  # keep's own says the same: one is enough
+            continue
+        suggestion.customer_id, suggestion.other_customer_id = moved
         session.add(suggestion)
+        await session.flush()  # the next one's duplicate check sees this one
     keep.name = keep.name or other.name
+    if keep.opted_out_at is None or (
+        other.opted_out_at is not None and other.opted_out_at < keep.opted_out_at
+    ):
+        keep.opted_out_at = other.opted_out_at  # a number that texted STOP stays opted out
     if other.note:
         keep.note = f"{keep.note}\n{other.note}".strip()
     other.merged_into = keep_id
@@ -116,6 +130,22 @@ async def _merge(
     )
     await session.flush()
     return keep
+
+
+async def _same_suggestion(
+    session: AsyncSession, customer_id: int, other_customer_id: int, address: str
+) -> bool:
+    """Whether a suggestion for this pair (either way round, as ``identity.suggest``
+    counts them) and address exists; one way round is UNIQUE in the table."""
+    pair = [customer_id, other_customer_id]
+    found = await session.exec(
+        select(LinkSuggestion.id).where(
+            col(LinkSuggestion.customer_id).in_(pair),
+            col(LinkSuggestion.other_customer_id).in_(pair),
+            LinkSuggestion.address == address,
+        )
+    )
+    return found.first() is not None
 
 
 async def find_customer_identity(
@@ -155,7 +185,11 @@ async def split(
         count = await session.exec(select(Identity.id).where(Identity.customer_id == customer_id))
         if len(count.all()) < 2:
             raise Refused(f"{ident.address} is customer {customer_id}'s only identity")
-        new = Customer(name=ident.display_name or "", created_at=at)
+        new = Customer(
+            name=ident.display_name or "",
+            created_at=at,
+            opted_out_at=await _opt_out_of(session, customer, ident),
+        )
         session.add(new)
         await session.flush()
         assert new.id is not None and ident.id is not None
@@ -174,6 +208,32 @@ async def split(
             conversations=sorted(touched),
         )
         return new
+
+
+async def _opt_out_of(
+    session: AsyncSession, customer: Customer, ident: Identity
+) -> datetime | None:
+    """The customer's opt-out, if this number's last keyword text was STOP: ingest sets
+    ``opted_out_at`` when a number texts STOP, so a split-out number keeps it."""
+    if customer.opted_out_at is None or ident.channel != "sms":
+        return None
+    rows = await session.exec(
+        select(Message.text)
+        .where(
+            Message.identity_id == ident.id,
+            Message.channel == "sms",
+            Message.direction == "in",
+            func.length(Message.text) <= 40,  # a keyword, with spaces and a "!" around it
+        )
+        .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
+    )
+    for body in rows.all():
+        word = body.strip().strip(".!").upper()  # as ingest reads it
+        if word in OPT_OUT:
+            return customer.opted_out_at
+        if word in OPT_IN:
+            return None
+    return None
 
 
 async def _move_messages(
@@ -218,6 +278,12 @@ async def _move_messages(
                 col(Message.identity_id) == identity_id,
             )
             .values(customer_id=new, conversation_id=fresh.id)
+        )
+        moved = select(Message.id).where(Message.conversation_id == fresh.id)
+        await session.exec(
+            update(Outbox)  # a reply still to go out follows its message to the new case
+            .where(col(Outbox.message_id).in_(moved))
+            .values(conversation_id=fresh.id)
         )
     return touched
 

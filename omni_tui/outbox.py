@@ -8,13 +8,15 @@ crash; delivery (with retries and an idempotency key) happens afterwards.
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import make_msgid
+from email.utils import getaddresses, make_msgid
 from pathlib import Path
 
+import phonenumbers
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,6 +31,8 @@ from omni_tui.text import clean, clean_line, reply_subject, snippet
 REPLY_CHANNELS = ("email", "sms", "chat")
 #: Message-IDs' domain when no email account has an address (``accounts.reply_domains``)
 FALLBACK_DOMAIN = "omni-tui.local"
+#: what a label of an email address's domain may not hold
+_NOT_IN_DOMAIN = re.compile(r"[\s@<>()\[\],;:\"\\]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,34 @@ async def _last_inbound(
     return (await session.exec(query)).first()
 
 
+def _one_address(channel: str, to: str, region: str) -> identity.Address:
+    """The one address an agent typed, or ``Refused``: a typo would be saved as the
+    customer's identity, and a second recipient silently dropped."""
+    if channel == "email":
+        pairs = getaddresses([to])
+        if len(pairs) != 1:
+            raise Refused(f"--to {clean_line(to)!r} names more addresses — a reply goes to one")
+        local, _, domain = pairs[0][1].rpartition("@")
+        labels = domain.split(".")
+        if not local or any(not label or _NOT_IN_DOMAIN.search(label) for label in labels):
+            raise Refused(
+                f"--to {clean_line(to)!r} is not an email address — write one like ana@example.com"
+            )
+    who = identity.normalise(channel, to, region)
+    if channel == "sms":
+        try:
+            number = phonenumbers.parse(to, region)
+        except phonenumbers.NumberParseException:
+            number = None
+        e164 = number and phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if number is None or not phonenumbers.is_possible_number(number) or e164 != who.address:
+            raise Refused(
+                f"--to {clean_line(to)!r} is not one phone number (region {region})"
+                " — write it like +14155550134"
+            )
+    return who
+
+
 async def _recipient(
     session: AsyncSession,
     customer_id: int,
@@ -60,7 +92,10 @@ async def _recipient(
     region: str,
 ) -> Identity:
     if to:
-        who = identity.normalise(channel, to, region)
+        known = await identity.find_identity(session, channel, to.strip())
+        if known is not None and known.customer_id == customer_id:
+            return known  # one of theirs already (the console offers those)
+        who = _one_address(channel, to, region)
         found = await identity.find_identity(session, channel, who.address)
         if found is not None and found.customer_id != customer_id:
             raise Refused(
@@ -354,16 +389,17 @@ async def awaiting_report(
         return [pid for pid in (await session.exec(query)).all() if pid]
 
 
-async def pending(store: Store, limit: int = 100) -> list[Outbox]:
+async def pending(store: Store, limit: int | None = 100) -> list[Outbox]:
     """Replies not gone out yet: queued, failed, and sending (in doubt until the next
-    sync settles it, if the one sending it was killed)."""
+    sync settles it, if the one sending it was killed); ``limit=None``: all of them."""
     async with store.read() as session:
         query = (
             select(Outbox)
             .where(col(Outbox.status).in_(["queued", "sending", "failed"]))
             .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
-            .limit(limit)
         )
+        if limit is not None:
+            query = query.limit(limit)
         return list((await session.exec(query)).all())
 
 
@@ -413,6 +449,7 @@ async def cancel(store: Store, message_id: int, *, agent: str) -> None:
             session, "cancel", actor=agent, conversation_id=item.conversation_id,
             message_id=message_id,
         )  # fmt: skip
+        await refresh_summaries(session, [item.conversation_id])  # the inbox shows the mark
 
 
 async def edit(store: Store, message_id: int, body: str, *, agent: str) -> None:
@@ -430,3 +467,4 @@ async def edit(store: Store, message_id: int, body: str, *, agent: str) -> None:
             session, "edit", actor=agent, conversation_id=item.conversation_id,
             message_id=message_id, before=snippet(before, 80), snippet=snippet(body, 80),
         )  # fmt: skip
+        await refresh_summaries(session, [item.conversation_id])  # the inbox shows the new text

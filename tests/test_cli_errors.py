@@ -263,3 +263,55 @@ def test_a_failed_import_leaves_no_blob_files_behind(cli: Cli) -> None:
     new_db = cli.root / "restored" / "omni.db"
     assert_one_line_error(cli("import", "broken.jsonl", "--db", new_db), 1)
     assert [p.name for p in (cli.root / "restored").rglob("*") if p.is_file()] == []
+
+
+@pytest.mark.parametrize("now", ["garbage", "9999-12-31T23:00"])
+def test_a_demo_anchored_at_a_bad_time_is_a_usage_error_and_creates_nothing(
+    bare: Cli, now: str
+) -> None:
+    line = assert_one_line_error(bare("demo", "--no-tui", "--now", now), 2)
+    assert "--now" in line and now in line
+    assert not bare.db.parent.exists()
+
+
+@pytest.mark.parametrize("until", ["9999-12-31", "10000-01-01"])
+def test_stats_until_the_last_day_there_is_is_a_usage_error(cli: Cli, until: str) -> None:
+    line = assert_one_line_error(cli("stats", "--until", until, "--json"), 2)
+    assert "--until" in line
+
+
+def test_stats_until_the_first_day_there_is_is_an_empty_report(cli: Cli) -> None:
+    report = cli.json("stats", "--until", "0001-01-01")
+    assert (report["range"]["since"], report["cases"]) == ("0001-01-01", 0)
+
+
+def test_logging_a_call_into_another_customers_case_is_refused(cli: Cli) -> None:
+    before = snapshot(cli.root)
+    line = assert_one_line_error(
+        cli("log-call", str(BOB), "--conversation", str(MARIA), "--body", "Called"), 4
+    )
+    assert f"conversation {MARIA} is customer {MARIA}'s, not customer {BOB}'s" in line
+    assert snapshot(cli.root) == before
+
+
+@pytest.mark.parametrize(
+    ("channel", "to"),
+    [
+        ("email", "bad"),
+        ("email", "maria@"),
+        ("email", "ana@example.com, bob@example.org"),
+        ("email", "ana@example.com; bob@example.org"),
+        ("sms", "bad"),
+        ("sms", "+1 415 555 0100, +1 415 555 0101"),
+        ("sms", "12"),
+    ],
+)
+def test_a_reply_to_anything_but_one_address_is_refused_and_saves_no_identity(
+    cli: Cli, channel: str, to: str
+) -> None:
+    before = snapshot(cli.root)
+    line = assert_one_line_error(
+        cli("reply", str(BOB), "--channel", channel, "--to", to, "--body", "Hi"), 4
+    )
+    assert "--to" in line
+    assert snapshot(cli.root) == before

@@ -141,7 +141,7 @@ def test_example_config_loads_every_account() -> None:
     assert config.account("sms-kannel").listen == "127.0.0.1:13080"
     assert config.account("web-chat").relay_url == "https://relay.example.com"
     assert [c.name for c in config.canned] == ["greeting", "closing"]
-    assert config.keys["cursor-down"] == "down,j"
+    assert config.keys["inbox.down"] == "down,j"
 
 
 def test_the_relay_reads_its_table_and_takes_secrets_from_the_environment(
@@ -297,7 +297,7 @@ def test_missing_required_account_key_is_named(tmp_path: Path, body: str, key: s
         ),
         (EMAIL + "password_command = 5\n", "accounts[0].password_command", "expected a command"),
         (EMAIL + EMAIL, "accounts[1].name", "duplicate account name"),
-        ('[keys]\n"cursor-down" = 5\n', "keys.cursor-down", "expected a string"),
+        ('[keys]\n"inbox.down" = 5\n', "keys.inbox.down", "expected a string"),
         (
             '[[canned]]\nname = "x"\nbody = "Hi {customer.nmae}"\n',
             "canned[0].body",

@@ -6,11 +6,12 @@ import pytest
 from sqlmodel import select
 
 from adapters.base import InboundMessage
-from omni_tui import queries
+from omni_tui import outbox, queries
 from omni_tui.customers import decide_suggestion, merge, split
 from omni_tui.errors import NotFound, Refused
 from omni_tui.ingest import ingest
 from omni_tui.store import Event, Store
+from omni_tui.store.models import Customer, Message, Outbox
 from tests.conftest import T0
 
 
@@ -132,3 +133,89 @@ async def test_merge_refuses_nonsense(store: Store) -> None:
         await merge(store, maria, 999, agent="ana")
     with pytest.raises(Refused):
         await split(store, texter, "+14155550134", agent="ana")  # the only identity
+
+
+async def _texts_stop(store: Store, at_days: int = 1) -> None:
+    stop = InboundMessage(
+        "sms", "sms", f"STOP{at_days}", "+14155550134", "Stop", sent_at=T0 + timedelta(days=at_days)
+    )
+    await ingest(store, [stop])
+
+
+async def _can_text(store: Store, customer_id: int) -> bool:
+    """Whether a reply by SMS to the customer's newest case is queued, not refused."""
+    case = (await queries.show_customer(store, customer_id))["conversations"][-1]["id"]
+    try:
+        await outbox.queue_reply(store, case, "Your order shipped", agent="ana", channel="sms")
+    except Refused:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("how", ["merge", "accept"])
+async def test_a_merged_customer_keeps_the_sms_opt_out(store: Store, how: str) -> None:
+    maria, texter = await _two_maria_customers(store)
+    await _texts_stop(store)
+    if how == "merge":
+        await merge(store, maria, texter, agent="ana")  # the one kept had not opted out
+    else:
+        [pending] = await queries.list_suggestions(store)
+        await decide_suggestion(store, pending["id"], accept=True, agent="ana")
+    async with store.read() as session:
+        assert (await session.get(Customer, maria)).opted_out_at is not None  # type: ignore[union-attr]
+    assert not await _can_text(store, maria)
+
+
+async def test_a_number_that_texted_stop_stays_opted_out_when_split_off(store: Store) -> None:
+    maria, texter = await _two_maria_customers(store)
+    await _texts_stop(store)
+    await merge(store, maria, texter, agent="ana")
+    new = await split(store, maria, "+14155550134", agent="ana")
+    assert not await _can_text(store, new.id or 0)
+
+
+async def test_a_number_that_texted_start_after_stop_is_split_off_opted_in(store: Store) -> None:
+    maria, texter = await _two_maria_customers(store)
+    await _texts_stop(store)
+    start = InboundMessage(
+        "sms", "sms", "START", "+14155550134", "start", sent_at=T0 + timedelta(days=2)
+    )
+    await ingest(store, [start])
+    await merge(store, maria, texter, agent="ana")
+    new = await split(store, maria, "+14155550134", agent="ana")
+    assert await _can_text(store, new.id or 0)
+
+
+async def test_merging_two_customers_with_the_same_suggestion_keeps_one(store: Store) -> None:
+    """Maria and Bob both wrote down the texter's number: each got a suggestion."""
+    maria, texter = await _two_maria_customers(store)
+    bob_mail = InboundMessage(
+        "email", "mail", "E9", "Bob <bob@example.org>", "call me on +1 415 555 0134",
+        subject="Invoice", message_id="<b9@x>", sent_at=T0 + timedelta(days=10),
+    )  # fmt: skip
+    await ingest(store, [bob_mail])
+    bob = next(c["id"] for c in await queries.list_customers(store) if c["name"] == "Bob")
+    assert len(await queries.list_suggestions(store)) == 2
+    await merge(store, maria, bob, agent="ana")
+    pending = await queries.list_suggestions(store)
+    assert [(s["customer_id"], s["other_customer_id"]) for s in pending] == [(maria, texter)]
+
+
+async def test_a_queued_reply_split_off_with_its_message_follows_it_to_the_new_case(
+    store: Store,
+) -> None:
+    maria, texter = await _two_maria_customers(store)
+    await merge(store, maria, texter, agent="ana")
+    again = InboundMessage(
+        "sms", "sms", "SM2", "+14155550134", "hello?", sent_at=T0 + timedelta(days=9, hours=1)
+    )
+    await ingest(store, [again])
+    email_case = (await queries.show_customer(store, maria))["conversations"][-1]["id"]
+    queued = await outbox.queue_reply(store, email_case, "On its way", agent="ana", channel="sms")
+    new = await split(store, maria, "+14155550134", agent="ana")
+    async with store.read() as session:
+        item = await session.get(Outbox, queued.outbox_id)
+        message = await session.get(Message, queued.message_id)
+    assert item is not None and message is not None
+    assert message.conversation_id != email_case and message.customer_id == new.id
+    assert item.conversation_id == message.conversation_id

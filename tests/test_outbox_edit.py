@@ -79,3 +79,21 @@ async def test_the_console_edits_then_cancels_a_failed_reply(store: Store) -> No
         await press(app, pilot, "C")
         last = (await queries.show_conversation(store, case))["messages"][-1]
         assert last["status"] == "cancelled"
+
+
+async def test_an_edited_reply_is_what_the_inbox_snippet_shows(store: Store) -> None:
+    case, message = await failed_reply(store)
+    await outbox.edit(store, message, "A new grinder ships today", agent="Ana")
+    [summary] = await queries.list_conversations(store, queries.ListFilter())
+    assert (summary["id"], summary["snippet"]) == (case, "A new grinder ships today")
+
+
+async def test_outbox_list_shows_every_waiting_reply_unless_limited(store: Store) -> None:
+    case, _ = await failed_reply(store)
+    for n in range(105):
+        await outbox.queue_reply(store, case, f"reply {n}", agent="Ana")
+    assert len(json.loads(cli(store.path, "outbox", "list", "--json").stdout)) == 106
+    limited = cli(store.path, "outbox", "list", "--limit", "5")
+    assert (limited.returncode, len(limited.stdout.splitlines())) == (0, 5)
+    assert "--limit" in limited.stderr  # a person reading may take 5 for all of them
+    assert cli(store.path, "outbox", "list", "--limit", "0").returncode == 2

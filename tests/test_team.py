@@ -241,3 +241,26 @@ async def test_a_console_left_alone_turns_away_and_a_key_brings_its_agent_back(
             if await state_of(app.agent) == "online":
                 break
         assert await state_of(app.agent) == "online"
+
+
+async def test_a_cli_reply_warns_on_stderr_when_a_colleague_is_writing_in_the_case(
+    store: Store, tmp_path: Path
+) -> None:
+    [case] = await cases(store, 1)
+    await presence.heartbeat(store, "Ben", composing=case)  # Ben's console, elsewhere
+
+    def reply(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "omni_tui", "reply", str(case), "--body", "On it", *extra,
+             "--db", str(store.path), "--config", str(agent_config(tmp_path, "Ana"))],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    done = reply("--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "queued"  # scripts read the same
+    [line] = done.stderr.splitlines()
+    assert line == f"omni-tui: warning: Ben is writing a reply in conversation {case} too"
+    await presence.heartbeat(store, "Ben", composing=None)  # Ben sent his
+    quiet = reply()
+    assert (quiet.returncode, quiet.stderr) == (0, "")

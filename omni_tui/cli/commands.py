@@ -9,13 +9,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from omni_tui import accounts, actions, attachments, customers, outbox, queries, transfer
+from omni_tui import (
+    accounts,
+    actions,
+    attachments,
+    customers,
+    outbox,
+    presence,
+    queries,
+    transfer,
+)
 from omni_tui.cli import output
 from omni_tui.cli.console import open_console
-from omni_tui.cli.context import Context
+from omni_tui.cli.context import Context, iso_time
 from omni_tui.config import load_config
 from omni_tui.errors import NotFound, OmniError, Refused
 from omni_tui.store import Store
+from omni_tui.text import clean_line
 from omni_tui.when import parse_when
 
 
@@ -62,10 +72,10 @@ def _done(ctx: Context, data: Any, human: str) -> int:
 async def demo(ctx: Context) -> int:
     from omni_tui.demo import seed_demo
 
+    now = iso_time("--now", ctx.args.now, years=(1971, 9998)) if ctx.args.now else None
     path = ctx.db_path
     if path.exists() and path.stat().st_size > 0:
         raise Refused(f"{path} already exists — pass a new --db for the demo store")
-    now = datetime.fromisoformat(ctx.args.now) if ctx.args.now else None
     output.info(f"building a demo store at {path} (a few seconds)…")  # the screen stays blank
     async with await ctx.open(create=True) as store:
         summary = await seed_demo(store, now=now)
@@ -159,14 +169,14 @@ async def customer(ctx: Context) -> int:
             if ctx.json:
                 output.emit_json(data)
                 return 0
-            print(f"#{data['id']} {data['name'] or '(no name)'}")
+            output.line(f"#{data['id']} ", data["name"] or "(no name)")
             output.table(
                 ["CHANNEL", "ADDRESS", "NAME"],
                 [[i["channel"], i["address"], i["display_name"] or ""] for i in data["identities"]],
                 show_header=False,
             )
             for s in data["suggestions"]:
-                print(f"  suggestion {s['id']}: {s['reason']}")
+                output.line(f"  suggestion {s['id']}: ", s["reason"])
             print()
             for m in data["history"]:
                 output.message_block(m)
@@ -236,10 +246,11 @@ async def search(ctx: Context) -> int:
 async def reply(ctx: Context) -> int:
     a = ctx.args
     files = attachments.read_for_reply(a.attach)  # before the store: a typo costs nothing
+    conv = _id(a.conversation, "conversation")
     async with await ctx.open() as store:
         queued = await outbox.queue_reply(
             store,
-            _id(a.conversation, "conversation"),
+            conv,
             _body(a.body),
             agent=ctx.agent,
             channel=a.channel,
@@ -248,8 +259,12 @@ async def reply(ctx: Context) -> int:
             domains=accounts.reply_domains(ctx.config.accounts),
             attachments=files,
         )
+        busy = await presence.replying(store, conv, besides=ctx.agent)
+    if busy:  # the console asks before sending over a colleague; a script is told
+        who = clean_line(", ".join(busy))
+        output.info(f"omni-tui: warning: {who} is writing a reply in conversation {conv} too")
     data = {
-        "conversation_id": _id(a.conversation, "conversation"),
+        "conversation_id": conv,
         "message_id": queued.message_id,
         "outbox_id": queued.outbox_id,
         "channel": queued.channel,

@@ -4,14 +4,40 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from omni_tui.config import Config
+from omni_tui.errors import EXIT_USAGE, OmniError
 from omni_tui.store import Store
 
 if TYPE_CHECKING:
     from omni_tui.ingest import IngestOptions
+
+
+class UsageError(OmniError):
+    """A flag's value is malformed: exit 2, as argparse does for a bad flag."""
+
+    exit_code = EXIT_USAGE
+
+
+#: The years a time flag may name: the day after year 9999's last one does not exist,
+#: and reports and the demo reach past the time they are given.
+YEARS = (2, 9998)
+
+
+def iso_time(flag: str, value: str, *, years: tuple[int, int] = YEARS) -> datetime:
+    """An ISO-8601 time from a flag (UTC if it names no zone), or a usage error."""
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(
+            f"{flag}: {value!r} is not an ISO-8601 time — write it like 2025-03-03T09:00"
+        ) from None
+    if not years[0] <= when.year <= years[1]:
+        raise UsageError(f"{flag}: {value!r} is out of range — use a year {years[0]}–{years[1]}")
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 @dataclass

@@ -42,6 +42,16 @@ def _body(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--body", required=required, help="text, or - to read standard input")
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive whole number")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = _Parser(
@@ -173,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = cmd("outbox", "replies waiting or failed: list, retry, edit or cancel them")
     osub = p.add_subparsers(dest="outbox_command", required=True)
     o = osub.add_parser("list", help="queued, sending and failed replies", parents=[common])
+    o.add_argument("--limit", type=_positive, metavar="N", help="at most N (default: all)")
     _json(o)
     for verb, text in (("retry", "send a failed reply again"), ("cancel", "do not send it")):
         o = osub.add_parser(verb, help=text, parents=[common])
@@ -235,8 +246,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader stopped early (``| head``): not our failure
+        _silence_stdout()
         return 0
+
+
+def _silence_stdout() -> None:
+    """What is left in stdout's buffer goes nowhere, not into an error at exit."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a file (tests): nothing to flush
+        pass
 
 
 async def _dispatch(args: argparse.Namespace) -> int:

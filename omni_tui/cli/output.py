@@ -19,10 +19,18 @@ from rich.text import Text
 from omni_tui.text import clean, clean_line
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """A reader that stopped early (``| head``) is no failure: ``main`` exits 0, as
+        with ``--json``. Rich's own handler would exit 1."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def console() -> Console:
     # piped output is for grep and less: do not cut it to 80 columns
     width = None if sys.stdout.isatty() else 400
-    return Console(markup=False, highlight=False, emoji=False, soft_wrap=False, width=width)
+    return _Console(markup=False, highlight=False, emoji=False, soft_wrap=False, width=width)
 
 
 @contextmanager
@@ -76,6 +84,11 @@ def error(message: str) -> None:
 
 def info(message: str) -> None:
     print(message, file=sys.stderr)
+
+
+def line(label: str, untrusted: str) -> None:
+    """``label`` then a customer's (or a gateway's) words, control sequences out."""
+    print(label + clean_line(untrusted))
 
 
 def ago(value: str | None, now: datetime | None = None) -> str:
@@ -149,7 +162,7 @@ def message_block(m: dict[str, Any]) -> None:
     head.append(clean_line(who))
     head.append(f"  {local(m['sent_at'])}", style="dim")
     if m["direction"] == "out":
-        reason = f": {m['status_reason']}" if m.get("status_reason") else ""
+        reason = f": {clean_line(m['status_reason'])}" if m.get("status_reason") else ""
         head.append(f"  {m['status']}{reason}", style="dim")
     out.print(head)
     if m.get("subject"):

@@ -3,34 +3,33 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from omni_tui.cli import output
 from omni_tui.cli.commands import Context, command
-from omni_tui.errors import EXIT_USAGE, OmniError
+from omni_tui.cli.context import YEARS, UsageError, iso_time
 
 DEFAULT_DAYS = 30
-
-
-class UsageError(OmniError):
-    exit_code = EXIT_USAGE
+#: a report reaches the day after its last one
+LAST_DAY = date(YEARS[1], 12, 31)
 
 
 def _day(flag: str, value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"{flag}: {value!r} is not a date — write it as YYYY-MM-DD") from None
+    return _in_range(flag, day)
+
+
+def _in_range(flag: str, day: date) -> date:
+    if day > LAST_DAY:
+        raise UsageError(f"{flag}: {day} is out of range — use a day up to {LAST_DAY}")
+    return day
 
 
 def _now(value: str | None) -> datetime:
-    if not value:
-        return datetime.now(UTC)
-    try:
-        now = datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--now: {value!r} is not an ISO-8601 time") from None
-    return now if now.tzinfo else now.replace(tzinfo=UTC)
+    return iso_time("--now", value) if value else datetime.now(UTC)
 
 
 def _share(value: float | None) -> str:
@@ -45,8 +44,9 @@ async def stats(ctx: Context) -> int:
 
     a = ctx.args
     now = _now(a.now)
-    until = _day("--until", a.until) if a.until else now.astimezone(UTC).date()
-    since = _day("--since", a.since) if a.since else until - timedelta(days=DEFAULT_DAYS - 1)
+    until = _day("--until", a.until) if a.until else _in_range("--now", now.astimezone(UTC).date())
+    first = date.fromordinal(max(1, until.toordinal() - (DEFAULT_DAYS - 1)))  # not before year 1
+    since = _day("--since", a.since) if a.since else first
     if since > until:
         raise UsageError(f"--since {since} is after --until {until}")
     query = ReportQuery(

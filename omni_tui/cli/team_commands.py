@@ -5,6 +5,7 @@ from __future__ import annotations
 from omni_tui import actions, outbox
 from omni_tui.cli import output
 from omni_tui.cli.commands import Context, _body, _done, _id, _summary, command
+from omni_tui.text import clean_line
 
 
 @command("outbox")
@@ -22,12 +23,15 @@ async def outbox_(ctx: Context) -> int:
                     "attempts": item.attempts,
                     "last_error": item.last_error,
                 }
-                for item in await outbox.pending(store)
+                for item in await outbox.pending(store, limit=a.limit)
             ]
             if ctx.json:
                 output.emit_json(rows)
             for row in [] if ctx.json else rows:
-                print(f"{row['message_id']}  {row['status']:8} {row['channel']:5} {row['to']}")
+                to = clean_line(row["to"])  # an address from a customer's mail: untrusted
+                print(f"{row['message_id']}  {row['status']:8} {row['channel']:5} {to}")
+            if not ctx.json and a.limit is not None and len(rows) == a.limit:
+                output.info(f"the first {a.limit} shown; a larger --limit shows more")
             return 0
         message = _id(a.message, "message")
         if a.outbox_command == "retry":
@@ -60,7 +64,7 @@ async def agents(ctx: Context) -> int:
     else:
         for row in rows:
             busy = f", writing in {row['composing']}" if row["composing"] else ""
-            print(f"{row['agent']}: {row['state']}{busy}")
+            print(f"{clean_line(str(row['agent']))}: {row['state']}{busy}")  # [agent] name
     return 0
 
 

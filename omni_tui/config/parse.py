@@ -6,6 +6,7 @@ keys read like ``accounts[0].imap_port`` (0-based, in file order).
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from omni_tui import paths
+from omni_tui.config.keys import BINDING_IDS
 from omni_tui.config.model import (
     _PLACEHOLDER,
     _RELAY_SECRETS,
@@ -38,6 +40,12 @@ from omni_tui.config.model import (
 )
 from omni_tui.config.table import Table, show
 from omni_tui.errors import ConfigError
+
+#: upper bounds of integers: generous, and far from what overflows a date or a timer
+GIB = 1024 * MIB
+TEN_YEARS_DAYS = 3650
+YEAR_MINUTES = 365 * 24 * 60
+DAY_SECONDS = 24 * 60 * 60
 
 _SECTIONS: dict[str, tuple[str, ...] | None] = {
     "store": ("path",),
@@ -180,7 +188,7 @@ def _channel_keys(t: Table, kind: str) -> dict[str, Any]:
             ca_file=t.path("ca_file"),
             sent_folder=t.text("sent_folder"),
             mark_seen=t.get("mark_seen", bool, False, example="true"),
-            max_attachment_bytes=t.integer("max_attachment_bytes", 25 * MIB, 1),
+            max_attachment_bytes=t.integer("max_attachment_bytes", 25 * MIB, 1, GIB),
             **t.secret("password"),
         )
     if kind == "twilio":
@@ -265,21 +273,38 @@ def _build(data: dict[str, Any], source: Path | None) -> Config:
             agent.text("team", example='"billing"'),
         ),
         identity=IdentityConfig(_region(top.section("identity"))),
-        conversation=ConversationConfig(top.section("conversation").integer("join_window_days", 7)),
+        conversation=ConversationConfig(
+            top.section("conversation").integer("join_window_days", 7, 0, TEN_YEARS_DAYS)
+        ),
         sla=SlaConfig(
-            sla.integer("warn_after_minutes", 60, 1), sla.integer("breach_after_minutes", 240, 1)
+            sla.integer("warn_after_minutes", 60, 1, YEAR_MINUTES),
+            sla.integer("breach_after_minutes", 240, 1, YEAR_MINUTES),
         ),
         accounts=_accounts(top.tables("accounts"), source),
         canned=_canned(top.tables("canned")),
-        keys={binding: keys.text(binding, example='"ctrl+r"') for binding in keys.data},
+        keys=_keys(keys),
         relay=_relay(top.section("relay"), source),
         routing=RoutingConfig(top.section("routing").path("rules_file")),
         outbox=OutboxConfig(
-            top.section("outbox").integer("retry_after_seconds", 30, 1),
-            top.section("outbox").integer("max_attempts", 8, 1),
+            top.section("outbox").integer("retry_after_seconds", 30, 1, DAY_SECONDS),
+            top.section("outbox").integer("max_attempts", 8, 1, 1000),
         ),
         source=source,
     )
+
+
+def _keys(t: Table) -> dict[str, str]:
+    """Remaps by binding id; a mistyped id would be silently ignored by the console."""
+    for binding in t.data:
+        if binding not in BINDING_IDS:
+            close = difflib.get_close_matches(binding, sorted(BINDING_IDS), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "fix or remove it"
+            raise t.error(
+                binding,
+                f"no key of the console has the id {show(binding)}",
+                f"{hint} (the console's ? lists every id)",
+            )
+    return {binding: t.text(binding, example='"ctrl+r"') for binding in t.data}
 
 
 def _relay(t: Table, source: Path | None) -> RelayConfig:
@@ -291,8 +316,8 @@ def _relay(t: Table, source: Path | None) -> RelayConfig:
         listen=_listen(t, required=False) or "127.0.0.1:8750",
         public_url=public_url,
         path=t.path("path"),
-        retention_days=t.integer("retention_days", 30, 1),
-        max_body_bytes=t.integer("max_body_bytes", MIB, 1024),
+        retention_days=t.integer("retention_days", 30, 1, TEN_YEARS_DAYS),
+        max_body_bytes=t.integer("max_body_bytes", MIB, 1024, 64 * MIB),
         telegram_api_base=t.url("telegram_api_base", ("https", "http"), "https://api.telegram.org"),
         source=source,
         **secrets,

@@ -106,11 +106,11 @@ class Table:
     def text(self, key: str, default: str | None = None, **kw: Any) -> Any:
         return self.get(key, str, default, **kw)
 
-    def integer(self, key: str, default: int, lo: int = 0, hi: int | None = None) -> int:
+    def integer(self, key: str, default: int, lo: int, hi: int) -> int:
+        """Every integer has both bounds: a huge one passes TOML and overflows later."""
         value = self.get(key, int, default, example=str(default))
-        if value < lo or (hi is not None and value > hi):
-            limit = f"from {lo} to {hi}" if hi is not None else f"of at least {lo}"
-            raise self.error(key, f"{value} is out of range", f"use a number {limit}")
+        if not lo <= value <= hi:
+            raise self.error(key, f"{value} is out of range", f"use a number from {lo} to {hi}")
         return value
 
     def choice(

@@ -1,0 +1,113 @@
+"""What people see: untrusted text reaches the terminal without its control sequences,
+and a reader that stops early (``omni-tui list | head``) is no failure."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import MARIA, Cli, build_template
+
+HOSTILE = "Evil\x1b]0;HACKED\x07\x1b[2J Name"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_template(tmp_path_factory.mktemp("cli-template"))
+
+
+@pytest.fixture
+def cli(tmp_path: Path, template: Path) -> Cli:
+    return Cli.with_store(tmp_path, template)
+
+
+def _poisoned(record: dict) -> dict:
+    """Every field a person reads, in a record an import could carry."""
+    fields = {
+        "customer": "name",
+        "link_suggestion": "reason",
+        "outbox": "to_address",
+    }
+    if record["type"] in fields:
+        record[fields[record["type"]]] = HOSTILE
+    if record["type"] == "message" and record["direction"] == "out":
+        record["status"], record["status_reason"] = "failed", HOSTILE  # an SMSC's words
+    return record
+
+
+@pytest.fixture
+def hostile(cli: Cli) -> Cli:
+    """A store imported from an export whose names and reasons carry escape sequences."""
+    assert cli("reply", str(MARIA), "--body", "We are on it").code == 0
+    records = [_poisoned(json.loads(line)) for line in cli("export").out.splitlines()]
+    exported = "\n".join(json.dumps(r) for r in records)
+    (cli.root / "hostile.jsonl").write_text(exported + "\n", encoding="utf-8")
+    imported = Cli(cli.root, cli.root / "imported" / "omni.db")
+    assert imported("import", "hostile.jsonl").code == 0
+    return imported
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["customer", "show", str(MARIA)],
+        ["customer", "list"],
+        ["customer", "suggestions"],
+        ["show", str(MARIA)],
+        ["outbox", "list"],
+        ["list"],
+    ],
+)
+def test_a_hostile_name_or_reason_reaches_the_terminal_without_escape_sequences(
+    hostile: Cli, args: list[str]
+) -> None:
+    shown = hostile(*args)
+    assert shown.code == 0, shown.err
+    assert "\x1b" not in shown.out and "\x07" not in shown.out
+    assert "Evil" in shown.out or args[0] == "list"
+
+
+def test_an_agent_with_a_hostile_name_is_listed_without_escape_sequences(cli: Cli) -> None:
+    beat = (
+        "import asyncio, sys\n"
+        "from omni_tui import presence\n"
+        "from omni_tui.store import Store\n"
+        "async def main():\n"
+        "    async with await Store.open(sys.argv[1]) as store:\n"
+        "        await presence.heartbeat(store, sys.argv[2])\n"
+        "asyncio.run(main())\n"
+    )
+    subprocess.run([sys.executable, "-c", beat, str(cli.db), HOSTILE], check=True, timeout=60)
+    shown = cli("agents")
+    assert shown.code == 0, shown.err
+    assert "\x1b" not in shown.out and "\x07" not in shown.out and "Evil" in shown.out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["list", "--json"],
+        ["show", str(MARIA)],
+        ["customer", "show", str(MARIA)],
+        ["customer", "list"],
+        ["search", "kettle"],
+    ],
+)
+def test_output_to_a_reader_that_stopped_early_exits_0_quietly(cli: Cli, args: list[str]) -> None:
+    """As ``omni-tui list | head -0``: the pipe is closed before the first line."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "omni_tui", *args, "--db", str(cli.db)],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, env=cli.env, timeout=60,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (0, "")
