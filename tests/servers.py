@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
 import pwd
@@ -10,9 +11,11 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 DOVECOT_CONF = """
 protocols = imap
@@ -222,3 +225,17 @@ class SmtpSink:
         from email import message_from_bytes
 
         return [message_from_bytes(raw) for _, _, raw in self.received]
+
+
+@contextlib.contextmanager
+def running_sink(handler: SmtpSink, **options: Any) -> Iterator[SmtpSink]:
+    """aiosmtpd serving ``handler`` on its port for the block; ``options`` go to its
+    ``Controller`` (``enable_SMTPUTF8=False``: a server without SMTPUTF8)."""
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port, **options)
+    controller.start()
+    try:
+        yield handler
+    finally:
+        controller.stop()

@@ -24,6 +24,18 @@ from tests.relay import KANNEL_SECRET, RelayProcess, running_relay
 
 VISITOR = "3f1c9a7e-5b2d-4c8a-9e1f-0a2b3c4d5e6f"
 
+#: the console's SMS account that Kannel texts through the relay are filed under
+KANNEL_SMS = """
+[[accounts]]
+name = "shop-sms"
+channel = "sms"
+provider = "kannel"
+number = "+15005550006"
+sendsms_url = "http://127.0.0.1:1/cgi-bin/sendsms"
+listen = "127.0.0.1:1"
+password = "x"
+"""
+
 
 @pytest.fixture
 def relay(tmp_path: Path) -> Iterator[RelayProcess]:
@@ -293,17 +305,7 @@ async def test_kannel_texts_taken_by_the_relay_reach_the_sms_account(
         relay.request, "GET", f"/hooks/kannel?{query}&secret={KANNEL_SECRET}"
     )
     assert status == 200
-    sms = """
-[[accounts]]
-name = "shop-sms"
-channel = "sms"
-provider = "kannel"
-number = "+15005550006"
-sendsms_url = "http://127.0.0.1:1/cgi-bin/sendsms"
-listen = "127.0.0.1:1"
-password = "x"
-"""
-    await sync_once(store, console_config(relay, sms), account="site-chat")
+    await sync_once(store, console_config(relay, KANNEL_SMS), account="site-chat")
     [customer] = await queries.list_customers(store)
     [message] = (await queries.show_customer(store, customer["id"]))["history"]
     assert (message["channel"], message["account"], message["text"]) == (
@@ -331,17 +333,7 @@ async def test_a_kannel_post_url_text_in_ucs2_or_latin1_keeps_its_text_through_t
         relay.request, "POST", f"/hooks/kannel?secret={KANNEL_SECRET}", body, headers
     )
     assert status == 200
-    sms = """
-[[accounts]]
-name = "shop-sms"
-channel = "sms"
-provider = "kannel"
-number = "+15005550006"
-sendsms_url = "http://127.0.0.1:1/cgi-bin/sendsms"
-listen = "127.0.0.1:1"
-password = "x"
-"""
-    await sync_once(store, console_config(relay, sms), account="site-chat")
+    await sync_once(store, console_config(relay, KANNEL_SMS), account="site-chat")
     [customer] = await queries.list_customers(store)
     [message] = (await queries.show_customer(store, customer["id"]))["history"]
     assert message["text"] == body.decode("utf-16-be" if coding == "2" else "latin-1")

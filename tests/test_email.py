@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from imapclient import IMAPClient
 
 from omni_tui import outbox, queries
@@ -18,7 +17,7 @@ from omni_tui.config import Config, parse_config
 from omni_tui.delivery import deliver_outbox
 from omni_tui.store import Store
 from omni_tui.sync import sync_once
-from tests.servers import Dovecot, SmtpSink, free_port
+from tests.servers import Dovecot, SmtpSink, free_port, running_sink
 
 _folders = itertools.count(1)
 
@@ -31,13 +30,8 @@ def folder(dovecot: Dovecot) -> str:
 
 @pytest.fixture
 def sink() -> Iterator[SmtpSink]:
-    handler = SmtpSink(free_port())
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
-    try:
+    with running_sink(SmtpSink(free_port())) as handler:
         yield handler
-    finally:
-        controller.stop()
 
 
 def config_for(

@@ -7,26 +7,20 @@ from collections.abc import Iterator
 from email import message_from_bytes
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from omni_tui import outbox, queries
 from omni_tui.delivery import deliver_outbox
 from omni_tui.store import Store
 from omni_tui.sync import sync_once
-from tests.servers import Dovecot, SmtpSink, free_port
+from tests.servers import Dovecot, SmtpSink, free_port, running_sink
 from tests.test_email import config_for, email, folder, sink, store  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
 def ascii_sink() -> Iterator[SmtpSink]:
     """An SMTP server without SMTPUTF8 (``sink`` speaks it, as Postfix does)."""
-    handler = SmtpSink(free_port())
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port, enable_SMTPUTF8=False)
-    controller.start()
-    try:
+    with running_sink(SmtpSink(free_port()), enable_SMTPUTF8=False) as handler:
         yield handler
-    finally:
-        controller.stop()
 
 
 async def _case(dovecot: Dovecot, folder: str, store: Store, smtp: SmtpSink) -> int:  # noqa: F811
@@ -102,13 +96,8 @@ class SevenBitSink(SmtpSink):
 
 @pytest.fixture
 def seven_bit_sink() -> Iterator[SmtpSink]:
-    handler = SevenBitSink(free_port())
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
-    controller.start()
-    try:
+    with running_sink(SevenBitSink(free_port())) as handler:
         yield handler
-    finally:
-        controller.stop()
 
 
 async def test_accented_text_reaches_a_7_bit_server_quoted_printable_and_intact(

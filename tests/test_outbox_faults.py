@@ -17,14 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from adapters.base import InboundMessage
 from omni_tui import outbox
 from omni_tui.ingest import ingest
 from omni_tui.store import Store
 from tests.relay import RelayProcess, running_relay, start_sync_daemon
-from tests.servers import SmtpSink, free_port
+from tests.servers import SmtpSink, free_port, running_sink
 
 REPLIES = 30
 KILLS = 6
@@ -40,13 +39,8 @@ class SlowSink(SmtpSink):
 
 @pytest.fixture
 def sink() -> Iterator[SmtpSink]:
-    server = SlowSink(free_port())
-    controller = Controller(server, hostname="127.0.0.1", port=server.port)
-    controller.start()
-    try:
+    with running_sink(SlowSink(free_port())) as server:
         yield server
-    finally:
-        controller.stop()
 
 
 def _unsent(db: Path) -> int:

@@ -101,24 +101,26 @@ def test_delivery_reports_map_to_statuses_and_keep_the_smscs_words() -> None:
         kannel.parse_dlr("status=1")
 
 
+def _kannel_config(port: int, secret_line: str) -> str:
+    return "\n".join(
+        [
+            "[[accounts]]",
+            'name = "texts"',
+            'channel = "sms"',
+            'provider = "kannel"',
+            'number = "+15005550006"',
+            'sendsms_url = "http://127.0.0.1:1/cgi-bin/sendsms"',
+            'password = "pw"',
+            f'listen = "127.0.0.1:{port}"',
+            secret_line,
+        ]
+    )
+
+
 @pytest.fixture
 async def listener(tmp_path: Path) -> AsyncIterator[tuple[str, Store]]:
     port = free_port()
-    config = parse_config(
-        "\n".join(
-            [
-                "[[accounts]]",
-                'name = "texts"',
-                'channel = "sms"',
-                'provider = "kannel"',
-                'number = "+15005550006"',
-                'sendsms_url = "http://127.0.0.1:1/cgi-bin/sendsms"',
-                'password = "pw"',
-                f'listen = "127.0.0.1:{port}"',
-                'listen_secret = "s3cret"',
-            ]
-        )
-    )
+    config = parse_config(_kannel_config(port, 'listen_secret = "s3cret"'))
     store = await Store.open(tmp_path / "omni.db", create=True)
     [endpoint] = endpoints(config.accounts)
     server = SmsListener(store, endpoint, IngestOptions.from_config(config))
@@ -206,22 +208,6 @@ async def test_an_smscs_report_text_is_stored_without_terminal_escapes(
     assert message is not None and message.status == "failed"
     assert "\x1b" not in (message.status_reason or "") and "\x07" not in message.status_reason
     assert "Invalid Destination" in message.status_reason
-
-
-def _kannel_config(port: int, secret_line: str) -> str:
-    return "\n".join(
-        [
-            "[[accounts]]",
-            'name = "texts"',
-            'channel = "sms"',
-            'provider = "kannel"',
-            'number = "+15005550006"',
-            'sendsms_url = "http://127.0.0.1:1/cgi-bin/sendsms"',
-            'password = "pw"',
-            f'listen = "127.0.0.1:{port}"',
-            secret_line,
-        ]
-    )
 
 
 async def test_a_listen_secret_with_a_plus_works_as_pasted_into_kannels_get_url(

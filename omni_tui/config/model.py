@@ -32,7 +32,7 @@ _SECRETS = {
     "kannel": ("password", "listen_secret"),
     "chat": ("token",),
 }
-_RELAY_SECRETS = (
+RELAY_SECRETS = (
     "token",
     "chat_secret",
     "telegram_bot_token",
@@ -296,7 +296,7 @@ class RelayConfig(_Secrets):
     name: str = field(default="relay", init=False, repr=False)
 
     def _secret_keys(self) -> tuple[str, ...]:
-        return _RELAY_SECRETS
+        return RELAY_SECRETS
 
     def _where(self, key: str) -> str:
         return f"relay.{key}"

@@ -18,11 +18,11 @@ from omni_tui import paths
 from omni_tui.config.keys import BINDING_IDS
 from omni_tui.config.model import (
     _PLACEHOLDER,
-    _RELAY_SECRETS,
     _SMTP_PORTS,
     CHANNELS,
     MIB,
     PLACEHOLDERS,
+    RELAY_SECRETS,
     SECURITIES,
     SMS_PROVIDERS,
     AccountConfig,
@@ -65,7 +65,7 @@ _SECTIONS: dict[str, tuple[str, ...] | None] = {
         "retention_days",
         "max_body_bytes",
         "telegram_api_base",
-        *(f"{k}{suffix}" for k in _RELAY_SECRETS for suffix in ("", "_command")),
+        *(f"{k}{suffix}" for k in RELAY_SECRETS for suffix in ("", "_command")),
     ),
 }  # None: any key
 _COMMON = ("name", "channel")
@@ -309,7 +309,7 @@ def _keys(t: Table) -> dict[str, str]:
 
 def _relay(t: Table, source: Path | None) -> RelayConfig:
     secrets: dict[str, Any] = {}
-    for key in _RELAY_SECRETS:
+    for key in RELAY_SECRETS:
         secrets |= t.secret(key)
     public_url = t.url("public_url", ("https", "http")) if "public_url" in t.data else None
     return RelayConfig(

@@ -16,6 +16,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from omni_tui.config import RelayConfig
+from omni_tui.config.model import RELAY_SECRETS
 from omni_tui.errors import ConfigError, Refused
 from omni_tui.relay import signing
 from omni_tui.relay.consoles import Consoles
@@ -28,14 +29,6 @@ log = logging.getLogger(__name__)
 PRUNE_EVERY_S = 3600.0
 
 
-SECRETS = (
-    "token",
-    "chat_secret",
-    "telegram_bot_token",
-    "telegram_secret",
-    "twilio_auth_token",
-    "kannel_secret",
-)
 
 
 class Relay:
@@ -58,7 +51,7 @@ class Relay:
         self.sender.token = self._secrets["telegram_bot_token"]
 
     def _check_secrets(self) -> dict[str, str | None]:
-        found = {key: self.config.optional_secret(key) for key in SECRETS}
+        found = {key: self.config.optional_secret(key) for key in RELAY_SECRETS}
         for key, value in found.items():
             if value is not None and not value.strip():
                 raise self._config_error(key, "is empty", f"set a real {key} or remove it")
