@@ -10,7 +10,7 @@ from email.policy import compat32
 import pytest
 
 from adapters.email import split
-from tests.test_email_reliability import hostile_corpus
+from tests.test_email_hostile import hostile_corpus
 
 
 def _ordinary() -> dict[str, bytes]:
