@@ -279,7 +279,7 @@ async def _ingest_one(
             created_at=sent_at,
             updated_at=sent_at,
         )
-    elif inbound.direction == "in" and conversation.status in ("resolved", "snoozed"):
+    elif inbound.direction == "in" and conversation.status in ingest_batch.WAKES_ON_REPLY:
         if conversation.status == "resolved" and conversation.id is not None:
             events.customer_reopened(session, conversation.id, at=sent_at, channel=inbound.channel)
         conversation.status, conversation.snoozed_until = "open", None

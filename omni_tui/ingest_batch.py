@@ -51,6 +51,10 @@ _INSERT_MESSAGE = "INSERT INTO message ({}) VALUES ({})".format(
 #: Bound parameters per statement stay well under SQLite's limit.
 _CHUNK = 900
 
+#: A customer writing into a case in one of these opens it again: they are waiting
+#: now, and only open cases show in the agents' views (pending has its own).
+WAKES_ON_REPLY = ("resolved", "snoozed", "pending")
+
 
 class EmailBatch:
     """One write transaction's worth of email; ``run`` returns (message, conversation) ids."""
@@ -272,7 +276,7 @@ class EmailBatch:
             )
             self.conversations[conversation.id] = conversation
             self.by_customer.setdefault(customer_id, []).append(conversation)
-        elif inbound.direction == "in" and conversation.status in ("resolved", "snoozed"):
+        elif inbound.direction == "in" and conversation.status in WAKES_ON_REPLY:
             if conversation.status == "resolved":
                 events.customer_reopened(
                     self.session, conversation.id, at=sent_at, channel=inbound.channel

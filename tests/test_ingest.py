@@ -406,3 +406,22 @@ async def test_a_batch_that_fails_to_store_closes_the_pull_it_was_reading_ahead(
         )
     assert await _cursor(store) == "after-0" and report.new == 3
     assert log[-1] == "closed"
+
+
+@pytest.mark.parametrize("channel", ["sms", "email"])  # one by one, and as a batch
+async def test_a_customer_answering_a_pending_case_opens_it_again(
+    store: Store, channel: str
+) -> None:
+    """Pending waits on the customer; their answer puts it back in the open views."""
+    first = await ingest(store, [email("1") if channel == "email" else sms("SM1")])
+    [case] = first.conversation_ids
+    await set_status(store, case or 0, "pending", agent="ana")
+    later = T0 + timedelta(hours=3)
+    answer = (
+        email("2", in_reply_to="<1@mail.example.com>", sent_at=later)
+        if channel == "email"
+        else sms("SM2", text="here is the photo", sent_at=later)
+    )
+    second = await ingest(store, [answer])
+    assert second.conversation_ids == [case]
+    assert (await queries.show_conversation(store, case or 0))["status"] == "open"
