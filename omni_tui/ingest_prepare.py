@@ -81,8 +81,13 @@ def who(inbound: InboundMessage, region: str) -> addresses.Address:
 
 
 def sent_at_of(inbound: InboundMessage) -> datetime:
-    """When it was sent: its Date, else when the server got it, else now."""
-    return aware(inbound.sent_at) or aware(inbound.received_at) or utcnow()
+    """When it was sent: its Date, else when the server got it, else now.  Never after
+    the server got it: a sender's clock running fast would date the message after our
+    answer to it, and the case would wait on that answer for ever."""
+    sent, received = aware(inbound.sent_at), aware(inbound.received_at)
+    if sent is not None and received is not None:
+        return min(sent, received)
+    return sent or received or utcnow()
 
 
 def content(inbound: InboundMessage) -> tuple[datetime, str | None, str, str | None]:

@@ -425,3 +425,20 @@ async def test_a_customer_answering_a_pending_case_opens_it_again(
     second = await ingest(store, [answer])
     assert second.conversation_ids == [case]
     assert (await queries.show_conversation(store, case or 0))["status"] == "open"
+
+
+async def test_a_message_dated_ahead_of_its_arrival_is_dated_when_it_arrived(
+    store: Store,
+) -> None:
+    """The customer's clock ran 3 hours fast: our answer 5 minutes later must count."""
+    arrived = T0
+    first = await ingest(
+        store, [email("1", sent_at=arrived + timedelta(hours=3), received_at=arrived)]
+    )
+    [case] = first.conversation_ids
+    await outbox.queue_reply(
+        store, case or 0, "On it", agent="ana", at=arrived + timedelta(minutes=5)
+    )
+    shown = await queries.show_conversation(store, case or 0)
+    assert shown["messages"][0]["sent_at"] == iso(arrived)
+    assert shown["waiting_since"] is None and shown["first_response_at"] is not None
