@@ -21,10 +21,10 @@ def parse_when(value: str, now: datetime | None = None) -> datetime:
         except OverflowError:
             raise ValueError(f"{value!r} is too far in the future") from None
     if value.lower() == "tomorrow":
-        local = now.astimezone()
-        return datetime.combine(local.date() + timedelta(days=1), time(9), local.tzinfo).astimezone(
-            UTC
-        )
+        # 09:00 on the agent's clock tomorrow, at tomorrow's offset (a DST change may
+        # fall in between): a naive local time, placed by the zone rules
+        tomorrow = now.astimezone().date() + timedelta(days=1)
+        return datetime.combine(tomorrow, time(9)).astimezone().astimezone(UTC)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

@@ -388,6 +388,21 @@ def test_stats_business_hours_come_from_the_rules_file(store_path: Path, tmp_pat
     assert bob["first_response"]["median_s"] == 2 * H
 
 
+@pytest.mark.parametrize(
+    "span",
+    [("--since", "0001-01-01"), ("--now", "9998-12-31T00:00"), ("--now", "0002-01-01T00:00")],
+    ids=["since-year-1", "now-year-9998", "now-year-2"],
+)
+def test_business_hours_reports_at_the_ends_of_the_calendar_do_not_crash(
+    store_path: Path, tmp_path: Path, span: tuple[str, str]
+) -> None:
+    cli = Cli(tmp_path, store_path)
+    rules = cli.config('[business_hours]\ntimezone = "Europe/Berlin"\n', "rules.toml")
+    config = cli.config(f'[routing]\nrules_file = "{rules}"\n')
+    data = cli.json("stats", *span, "--business-hours", "--config", str(config))
+    assert data["clock"] == "business"
+
+
 def test_stats_csv_is_one_row_per_group_after_a_header(store_path: Path, tmp_path: Path) -> None:
     result = Cli(tmp_path, store_path)(*STATS, "--by", "agent", "--csv")
     assert result.code == 0, result.err

@@ -114,9 +114,7 @@ def _slices(lo: int, hi: int) -> list[tuple[int, int]]:
 async def case_groups(store: Store, query: ReportQuery) -> tuple[Group, list[Group]]:
     """All cases created in the range, and one group per ``query.by`` value."""
     join, where, params = _filters(query)
-    table = (
-        offsets(query.hours, _day(query.since) - _YEAR, query.now + _YEAR) if query.hours else []
-    )
+    table = offsets(query.hours, *_hours_span(query)) if query.hours else []
     sql = sqlite.REPORT_CASES_SQL.format(
         key=_KEYS[query.by],
         join=join,
@@ -209,6 +207,19 @@ async def _backlog(store: Store, query: ReportQuery) -> Backlog:
 
 #: Offsets are tabled this far around the range: replies and resolutions come later.
 _YEAR = timedelta(days=400)
+#: what the business-hours table may cover: no message is older, and the last year
+#: datetime can count in is 9999
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def _hours_span(query: ReportQuery) -> tuple[datetime, datetime]:
+    """The range and a year either side of it (a case may start before it and end
+    after), kept within what the table can cover."""
+    since, now = _day(query.since), query.now
+    lo = since - _YEAR if since - _EARLIEST > _YEAR else _EARLIEST
+    hi = now + _YEAR if _LATEST - now > _YEAR else _LATEST
+    return max(lo, _EARLIEST), max(hi, lo)
 
 
 def _day(day: date) -> datetime:

@@ -1,0 +1,39 @@
+"""Times an agent types for snoozing: relative, tomorrow, or a clock time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from omni_tui.when import parse_when
+
+
+@pytest.fixture
+def berlin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The agent's clock in Berlin, which goes to summer time on 29 March 2026."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_tomorrow_is_nine_in_the_morning_even_across_a_clock_change(berlin: None) -> None:
+    saturday_noon = datetime(2026, 3, 28, 11, 0, tzinfo=UTC)  # 12:00 in Berlin, UTC+1
+    woken = parse_when("tomorrow", saturday_noon)
+    assert woken == datetime(2026, 3, 29, 7, 0, tzinfo=UTC)  # 09:00 summer time, UTC+2
+    assert woken.astimezone().hour == 9
+
+
+def test_tomorrow_on_an_ordinary_day(berlin: None) -> None:
+    assert parse_when("tomorrow", datetime(2026, 6, 1, 15, 0, tzinfo=UTC)) == datetime(
+        2026, 6, 2, 7, 0, tzinfo=UTC
+    )
+
+
+def test_a_relative_time_counts_from_now() -> None:
+    now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    assert parse_when("2h", now) == datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
