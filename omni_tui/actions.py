@@ -173,7 +173,8 @@ async def set_status(
             conversation.resolved_at = at
         conversation.updated_at = at
         session.add(conversation)
-        kind = "reopen" if before == "resolved" and status == "open" else "status"
+        # back to work in any way (open, pending, snoozed): the reopen rate counts it
+        kind = "reopen" if before == "resolved" and status != "resolved" else "status"
         events.record(
             session,
             kind,

@@ -124,6 +124,7 @@ def _from_the_future(cli: Cli) -> None:
 
 def test_an_older_store_is_upgraded_in_place_and_says_so_once(cli: Cli) -> None:
     conn = sqlite3.connect(cli.db)
+    conn.execute("ALTER TABLE draft DROP COLUMN files")  # as v10 left it
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
     conn.commit()
     conn.close()

@@ -225,6 +225,19 @@ def test_reopen_rate_counts_logged_reopens_and_customers_writing_back(store_path
     assert (totals.resolved, totals.reopened, totals.reopen_rate) == (4, 2, 0.5)
 
 
+def test_a_resolved_case_put_back_to_pending_counts_as_reopened_once_resolved_again(
+    store_path: Path,
+) -> None:
+    async def pend_then_resolve() -> None:
+        async with await Store.open(store_path) as store:
+            await actions.set_status(store, 1, "pending", agent="alice", at=at(4, 9))
+            await actions.set_status(store, 1, "resolved", agent="alice", at=at(4, 10))
+
+    asyncio.run(pend_then_resolve())
+    totals = report(store_path, WEEK).totals
+    assert (totals.resolved, totals.reopened) == (4, 3)  # case 1 joins 3 and 5
+
+
 def test_channel_switches_count_consecutive_inbound_messages_on_another_channel(
     store_path: Path,
 ) -> None:
@@ -294,6 +307,7 @@ def test_a_store_from_before_the_kept_counts_gets_them_filled_on_upgrade(
     cleo = [row[1:] for row in kept[1] if row[0] == 3]
     assert cleo == [("chat", "sms", 1), ("sms", "chat", 1), ("sms", "email", 1)]
     conn = sqlite3.connect(store_path)
+    conn.execute("ALTER TABLE draft DROP COLUMN files")  # v11, while v8's trigger can parse
     for name in ("message_volume_insert", "message_volume_delete", "message_volume_update"):
         conn.execute(f"DROP TRIGGER {name}")
     for table in ("daily_volume", "channel_switch", "raw_message", "search_batch"):  # v5, v6, v8

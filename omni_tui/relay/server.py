@@ -29,8 +29,6 @@ log = logging.getLogger(__name__)
 PRUNE_EVERY_S = 3600.0
 
 
-
-
 class Relay:
     def __init__(self, config: RelayConfig) -> None:
         self.config = config
