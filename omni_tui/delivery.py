@@ -28,7 +28,15 @@ from omni_tui.config import AccountConfig, Config, OutboxConfig
 from omni_tui.errors import ConfigError, NotFound
 from omni_tui.outbox import advances
 from omni_tui.relay_pull import relay_client
-from omni_tui.store import Attachment, Customer, Message, Outbox, Store, utcnow
+from omni_tui.store import (
+    Attachment,
+    Customer,
+    Message,
+    Outbox,
+    Store,
+    refresh_summaries,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +121,9 @@ async def _finish(
             message.status_reason = f"retrying: {error}"
             outcome = "retrying"
         session.add_all([row, message])
+        if outcome == "failed":  # it never reached the customer: they wait on us again
+            await session.flush()
+            await refresh_summaries(session, [message.conversation_id])
         return outcome
 
 

@@ -359,6 +359,9 @@ async def record_delivery(
                 status=status,
                 reason=reason,
             )
+            if status == "failed":  # undelivered: the customer is waiting on us again
+                await session.flush()
+                await refresh_summaries(session, [message.conversation_id])
         return True
 
 
@@ -417,6 +420,8 @@ async def retry(store: Store, message_id: int, *, agent: str) -> None:
         item.status, item.next_attempt_at, item.attempts = "queued", utcnow(), 0
         message.status, message.status_reason = "queued", None
         session.add_all([item, message])
+        await session.flush()
+        await refresh_summaries(session, [item.conversation_id])  # an answer again
         events.record(
             session,
             "retry",

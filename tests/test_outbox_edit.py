@@ -97,3 +97,34 @@ async def test_outbox_list_shows_every_waiting_reply_unless_limited(store: Store
     assert (limited.returncode, len(limited.stdout.splitlines())) == (0, 5)
     assert "--limit" in limited.stderr  # a person reading may take 5 for all of them
     assert cli(store.path, "outbox", "list", "--limit", "0").returncode == 2
+
+
+async def _waiting(store: Store, case: int) -> tuple[str | None, str | None]:
+    shown = await queries.show_conversation(store, case)
+    return shown["waiting_since"], shown["first_response_at"]
+
+
+async def test_a_reply_that_failed_leaves_the_customer_waiting_until_it_is_retried(
+    store: Store,
+) -> None:
+    """The customer never got it: the SLA clock and the reports must not count it."""
+    case, message_id = await failed_reply(store)
+    waiting, answered = await _waiting(store, case)
+    assert waiting is not None and answered is None
+    await outbox.retry(store, message_id, agent="Ana")  # an answer on its way again
+    waiting, answered = await _waiting(store, case)
+    assert waiting is None and answered is not None
+
+
+async def test_a_cancelled_reply_is_no_answer(store: Store) -> None:
+    message = InboundMessage(
+        channel="email", account="mail", provider_id="imap:1", sender="maria@example.com",
+        subject="Grinder", text="It is broken",
+    )  # fmt: skip
+    [case] = (await ingest(store, [message])).conversation_ids
+    assert case is not None
+    queued = await outbox.queue_reply(store, case, "Wrong customer, sorry", agent="Ana")
+    assert (await _waiting(store, case))[0] is None
+    await outbox.cancel(store, queued.message_id, agent="Ana")
+    waiting, answered = await _waiting(store, case)
+    assert waiting is not None and answered is None

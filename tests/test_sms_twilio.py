@@ -242,6 +242,8 @@ async def test_an_undelivered_text_shows_the_carriers_reason(gateway: Twilio, st
     assert "unreachable" in (message.status_reason or "") and "30003" in (
         message.status_reason or ""
     )
+    shown = await queries.show_conversation(store, conversation)
+    assert shown["waiting_since"] is not None  # it never reached her: she waits on us again
 
 
 @pytest.mark.parametrize(

@@ -42,6 +42,9 @@ AUTO_AUTHOR = "auto-reply"
 #: Reports count messages per UTC day of this many milliseconds.
 DAY_MS = 86_400_000
 
+#: a reply that counts as an answer: not one cancelled, nor one that failed to go out
+ANSWERED = "coalesce(m.status, '') NOT IN ('cancelled', 'failed')"
+
 # the case's first inbound message: when and on which channel the customer wrote first
 REFRESH_FIRST_INBOUND_SQL = """
 UPDATE conversation SET
@@ -58,11 +61,11 @@ REFRESH_FIRST_REPLY_SQL = """
 UPDATE conversation SET
   first_reply_at = (SELECT min(sent_at) FROM message m
                     WHERE m.conversation_id = conversation.id AND m.direction = 'out'
-                    AND coalesce(m.author, '') != '{auto}'
+                    AND coalesce(m.author, '') != '{auto}' AND {answered}
                     AND m.sent_at >= conversation.first_inbound_at),
   first_reply_channel = (SELECT m.channel FROM message m
                          WHERE m.conversation_id = conversation.id AND m.direction = 'out'
-                         AND coalesce(m.author, '') != '{auto}'
+                         AND coalesce(m.author, '') != '{auto}' AND {answered}
                          AND m.sent_at >= conversation.first_inbound_at
                          ORDER BY m.sent_at, m.id LIMIT 1),
   channel_switches = (SELECT count(*) FROM (
@@ -106,7 +109,7 @@ def _v4_backfill() -> tuple[str, ...]:
     every = "SELECT id FROM conversation"
     return (
         REFRESH_FIRST_INBOUND_SQL.format(ids=every),
-        REFRESH_FIRST_REPLY_SQL.format(ids=every, auto=AUTO_AUTHOR),
+        REFRESH_FIRST_REPLY_SQL.format(ids=every, auto=AUTO_AUTHOR, answered=ANSWERED),
     )
 
 
@@ -297,13 +300,13 @@ UPDATE conversation SET
                      WHERE m.conversation_id = conversation.id AND m.direction = 'in'),
   last_outbound_at = (SELECT max(sent_at) FROM message m
                       WHERE m.conversation_id = conversation.id AND m.direction = 'out'
-                      AND coalesce(m.author, '') != '{auto}'),
+                      AND coalesce(m.author, '') != '{auto}' AND {answered}),
   unread = (SELECT count(*) FROM message m WHERE m.conversation_id = conversation.id
             AND m.direction = 'in' AND m.read_at IS NULL),
   message_count = (SELECT count(*) FROM message m WHERE m.conversation_id = conversation.id),
   first_response_at = (SELECT min(sent_at) FROM message m
                        WHERE m.conversation_id = conversation.id AND m.direction = 'out'
-                       AND coalesce(m.author, '') != '{auto}'),
+                       AND coalesce(m.author, '') != '{auto}' AND {answered}),
   channels = coalesce((SELECT group_concat(channel, ',') FROM (
                 SELECT DISTINCT channel FROM message m
                 WHERE m.conversation_id = conversation.id AND m.direction != 'note'
@@ -331,10 +334,10 @@ def refresh_summary_sql(conversation_ids: Iterable[int]) -> list[str]:
     if not ids:
         return []
     return [
-        REFRESH_SUMMARY_SQL.format(ids=ids, auto=AUTO_AUTHOR),
+        REFRESH_SUMMARY_SQL.format(ids=ids, auto=AUTO_AUTHOR, answered=ANSWERED),
         REFRESH_WAITING_SQL.format(ids=ids),
         REFRESH_FIRST_INBOUND_SQL.format(ids=ids),
-        REFRESH_FIRST_REPLY_SQL.format(ids=ids, auto=AUTO_AUTHOR),
+        REFRESH_FIRST_REPLY_SQL.format(ids=ids, auto=AUTO_AUTHOR, answered=ANSWERED),
         *(statement.format(ids=ids) for statement in REFRESH_SWITCHES_SQL),
     ]
 
