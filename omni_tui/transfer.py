@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 
 from omni_tui import blobs, raw
 from omni_tui.errors import Refused, StoreError
-from omni_tui.store import Store, sqlite
+from omni_tui.store import Store, refresh_summaries, sqlite
 from omni_tui.store.models import Attachment, Message, Timestamp
 
 
@@ -141,6 +141,9 @@ async def _import_rows(
             except DBAPIError as exc:
                 raise StoreError(f"line {line_no}: rejected by the store ({exc.orig})") from None
             counts[kind] = counts.get(kind, 0) + 1
+        uncounted = [i for (i,) in (await session.exec(text(sqlite.UNCOUNTED_SQL))).all()]  # type: ignore[call-overload]
+        for start in range(0, len(uncounted), 10_000):
+            await refresh_summaries(session, uncounted[start : start + 10_000])
         for statement in sqlite.REBUILD_REPORT_TABLES_SQL:
             await session.exec(text(statement))  # type: ignore[call-overload]
 

@@ -342,6 +342,14 @@ def refresh_summary_sql(conversation_ids: Iterable[int]) -> list[str]:
     ]
 
 
+#: cases an export brought without their report columns (one from before schema v4, or
+#: written by hand): an import works them out from the messages
+UNCOUNTED_SQL = (
+    "SELECT id FROM conversation WHERE first_inbound_at IS NULL"
+    " AND EXISTS (SELECT 1 FROM message m WHERE m.conversation_id = conversation.id)"
+)
+
+
 # a bulk insert of messages indexes them itself (schema v8, ``search_batch``)
 BEGIN_SEARCH_BATCH_SQL = "INSERT INTO search_batch (active) VALUES (1)"
 INDEX_MESSAGES_SQL = "INSERT INTO message_fts (rowid, subject, text, sender) VALUES (?, ?, ?, ?)"
