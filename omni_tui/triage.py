@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from adapters.email.automated import is_robot
 from omni_tui import events, presence
 from omni_tui.routing import Case, Decision, Rules, Team
 from omni_tui.store import (
@@ -101,8 +102,15 @@ async def _triage(session: AsyncSession, rules: Rules, conversation_id: int) -> 
         assignee,
         decision.tags,
         decision.priority,
-        decision.acknowledge,
+        None if _from_a_machine(first) else decision.acknowledge,
     )
+
+
+def _from_a_machine(message: Message) -> bool:
+    """A bounce, an out-of-office, a list: acknowledging it would start a robots' chat."""
+    if (message.context or {}).get("automated"):
+        return True
+    return message.channel == "email" and is_robot(message.sender)
 
 
 async def pick_agent(session: AsyncSession, team: Team) -> str | None:

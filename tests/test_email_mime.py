@@ -380,3 +380,20 @@ def test_an_absurdly_long_id_from_a_hostile_message_never_breaks_the_line_limit(
     assert max(len(line) for line in raw.split(b"\r\n")) <= 998
     head = raw.split(b"\r\n\r\n")[0].decode("ascii")
     assert "In-Reply-To" not in head and "References: <m0@example.com>" in head
+
+
+@pytest.mark.parametrize(
+    ("header", "why"),
+    [
+        ("Auto-Submitted: auto-replied", "auto-submitted: auto-replied"),
+        ("Precedence: bulk", "precedence: bulk"),
+        ("List-Id: <shop-news.example.com>", "a mailing list"),
+        ("X-Autoreply: yes", "an auto-reply"),
+        ("Auto-Submitted: no", None),  # RFC 3834: written by a person
+    ],
+)
+def test_mail_a_machine_sent_is_marked_with_why(header: str, why: str | None) -> None:
+    message = parse(
+        f"From: Maria <maria@example.com>\n{header}\nSubject: Out of office\n\nAway."
+    )
+    assert message.context.get("automated") == why

@@ -197,6 +197,28 @@ async def test_an_after_hours_acknowledgement_is_sent_but_the_case_still_waits(
     assert conversation["waiting_since"] is not None
 
 
+@pytest.mark.parametrize(
+    ("sender", "context"),
+    [
+        ("MAILER-DAEMON@mx.example.com", {}),  # a bounce
+        ("no-reply@shop-partner.example", {}),
+        ("maria@example.com", {"automated": "auto-submitted: auto-replied"}),  # away
+    ],
+    ids=["bounce", "no-reply", "out-of-office"],
+)
+async def test_mail_a_machine_sent_is_routed_but_never_acknowledged(
+    store: Store, tmp_path: Path, sender: str, context: dict[str, str]
+) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(RULES)
+    message = dataclasses.replace(
+        mail(1, "Undeliverable: Is the shop open?", sender=sender, at=SATURDAY), context=context
+    )
+    [conversation] = await routed(store, path, message)
+    assert [m["direction"] for m in conversation["messages"]] == ["in"]  # no reply queued
+    assert [e for e in conversation["events"] if e["kind"] == "route"]  # still routed
+
+
 async def test_an_acknowledgement_by_email_has_an_id_of_the_accounts_domain(
     store: Store, tmp_path: Path
 ) -> None:

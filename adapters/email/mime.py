@@ -24,6 +24,7 @@ from email.utils import collapse_rfc2231_value, getaddresses, parseaddr, parseda
 from functools import lru_cache
 
 from adapters.base import AttachmentData, InboundMessage
+from adapters.email.automated import automated_by
 from adapters.email.split import message_from_bytes
 
 __all__ = ["decode_header_value", "decode_text", "parse_message"]
@@ -443,6 +444,8 @@ def _parse(
         # shown, not followed: an unauthenticated Reply-To naming a known customer
         # must not put a stranger's mail in that customer's history
         context["reply-to"] = ", ".join(reply_to)
+    if automated := automated_by(first):
+        context["automated"] = automated
     recipients = _addresses(headers.get("to", []) + headers.get("cc", []))
     subject = first("subject")
     message_ids = _ids(first("message-id"))
