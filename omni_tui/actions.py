@@ -121,6 +121,18 @@ async def assign(
         await _assign_in(session, conversation, assignee, team, actor=agent, at=at or utcnow())
 
 
+async def hand_to_team(
+    store: Store, conversation_id: int, team: str, *, agent: str, at: datetime | None = None
+) -> None:
+    """Give the case to ``team``; whoever holds it now keeps it. The assignee is read
+    in the same transaction, so a colleague's claim since the agent's screen was
+    drawn is not undone."""
+    async with store.write() as session:
+        conversation = await get_conversation(session, conversation_id)
+        holder = conversation.assignee
+        await _assign_in(session, conversation, holder, team, actor=agent, at=at or utcnow())
+
+
 async def _assign_in(
     session: AsyncSession,
     conversation: Conversation,

@@ -393,7 +393,5 @@ def test_an_absurdly_long_id_from_a_hostile_message_never_breaks_the_line_limit(
     ],
 )
 def test_mail_a_machine_sent_is_marked_with_why(header: str, why: str | None) -> None:
-    message = parse(
-        f"From: Maria <maria@example.com>\n{header}\nSubject: Out of office\n\nAway."
-    )
+    message = parse(f"From: Maria <maria@example.com>\n{header}\nSubject: Out of office\n\nAway.")
     assert message.context.get("automated") == why

@@ -12,7 +12,7 @@ import pytest
 
 from adapters.base import InboundMessage
 from omni_tui import activity, presence, queries
-from omni_tui.config import Config
+from omni_tui.config import Config, parse_config
 from omni_tui.ingest import ingest
 from omni_tui.store import Store
 from omni_tui.tui.app import OmniApp
@@ -135,6 +135,23 @@ async def test_claiming_in_the_console_a_case_a_colleague_just_took_tells_who_ha
         await pick(app, pilot, "me")
         assert any("already Ben's" in n.message for n in app._notifications)
         assert (await queries.show_conversation(store, case))["assignee"] == "Ben"
+
+
+async def test_handing_a_case_to_a_team_keeps_the_colleague_who_just_claimed_it(
+    store: Store,
+) -> None:
+    from omni_tui import actions
+
+    [case] = await cases(store, 1)
+    app = OmniApp(parse_config('[agent]\nname = "Ana"\nteam = "billing"\n'), store.path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Help 0")
+        app._polling = True  # this console has not repainted since: it still shows nobody
+        await actions.claim(store, case, agent="Ben")
+        await press(app, pilot, "a")
+        await pick(app, pilot, "team billing")
+        row = await queries.show_conversation(store, case)
+        assert (row["team"], row["assignee"]) == ("billing", "Ben")
 
 
 async def test_a_reply_caught_mid_send_by_a_crash_goes_out_exactly_once_after_restart(

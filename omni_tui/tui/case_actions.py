@@ -92,20 +92,16 @@ class CaseActions(Composing):
             return
         store, case = self.store, self._case
         if pick.startswith("team:"):
-            assignee, team = (
-                self.conversation.get("assignee") if self.conversation else None,
-                pick[5:],
-            )
-        else:
-            assignee = {"me": self.agent, "nobody": None}.get(pick, pick.removeprefix("agent:"))
-            team = None
+            team = pick.removeprefix("team:")
+            hand = lambda: actions.hand_to_team(store, case, team, agent=self.agent)  # noqa: E731
+            await self._do("Assign", hand)
+            return
+        assignee = {"me": self.agent, "nobody": None}.get(pick, pick.removeprefix("agent:"))
         if pick == "me" and self.conversation and self.conversation["assignee"] is None:
             # a claim: if a colleague took it since this screen was drawn, they keep it
             await self._do("Claim", lambda: actions.claim(store, case, agent=self.agent))
             return
-        await self._do(
-            "Assign", lambda: actions.assign(store, case, assignee, agent=self.agent, team=team)
-        )
+        await self._do("Assign", lambda: actions.assign(store, case, assignee, agent=self.agent))
 
     async def _status(self, status: str, until: Any = None) -> None:
         assert self.store is not None
