@@ -8,7 +8,7 @@ rules fired.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import func
@@ -141,17 +141,20 @@ async def pick_agent(session: AsyncSession, team: Team) -> str | None:
 
 
 async def _last_auto_assignee(session: AsyncSession, team: str) -> str | None:
+    """Whom this team's round-robin picked last (however busy the other teams were)."""
     since = utcnow() - timedelta(days=30)
-    recent: Sequence[Event] = (
-        await session.exec(
-            select(Event)
-            .where(Event.kind == "route", col(Event.at) >= since)
-            .order_by(col(Event.id).desc())
-            .limit(200)
+    data = col(Event.data)
+    last = await session.exec(
+        select(func.json_extract(data, "$.assignee"))
+        .where(
+            Event.kind == "route",
+            col(Event.at) >= since,
+            func.json_extract(data, "$.team") == team,
+            func.json_extract(data, "$.auto") == 1,
+            func.json_extract(data, "$.assignee").is_not(None),
         )
-    ).all()
-    for event in recent:
-        data = event.data or {}
-        if data.get("auto") and data.get("team") == team and data.get("assignee"):
-            return str(data["assignee"])
-    return None
+        .order_by(col(Event.id).desc())
+        .limit(1)
+    )
+    found = last.first()
+    return str(found) if found is not None else None

@@ -173,6 +173,26 @@ async def test_new_cases_go_round_robin_to_the_teams_online_agents(
     assert route["rules"] == ["money matters"] and route["actor"] == "rules"
 
 
+async def test_round_robin_keeps_its_turn_however_busy_the_other_teams_are(
+    store: Store, tmp_path: Path
+) -> None:
+    from omni_tui import events
+
+    path = tmp_path / "rules.toml"
+    path.write_text(RULES)
+    for agent in ("Ana", "Cy"):
+        await presence.heartbeat(store, agent)
+    [first] = await routed(store, path, mail(1, "refund please", sender="a@example.com"))
+    async with store.write() as session:  # a busy day for another team's round-robin
+        for _ in range(250):
+            events.record(
+                session, "route", actor="rules", conversation_id=first["id"], at=MONDAY_10,
+                team="sales", assignee="Zed", auto=True,
+            )  # fmt: skip
+    [second] = await routed(store, path, mail(2, "invoice copy", sender="b@example.com"))
+    assert (first["assignee"], second["assignee"]) == ("Ana", "Cy")
+
+
 async def test_a_case_already_open_is_not_routed_again(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "rules.toml"
     path.write_text(RULES)
