@@ -21,17 +21,23 @@ from tests.test_console import open_case
 from tests.test_console_actions import answer, press
 
 
-async def failed_reply(store: Store) -> tuple[int, int]:
-    """A case with one reply that failed (no account can send it)."""
+async def queued_reply(store: Store, body: str = "We sent a new one") -> tuple[int, int]:
+    """A case with one reply in the outbox: the case's and the reply's ids."""
     message = InboundMessage(
         channel="email", account="mail", provider_id="imap:1", sender="maria@example.com",
         subject="Grinder", text="It is broken",
     )  # fmt: skip
     [case] = (await ingest(store, [message])).conversation_ids
     assert case is not None
-    queued = await outbox.queue_reply(store, case, "We sent a new one", agent="Ana")
-    await deliver_outbox(store, Config())  # no email account: refused, failed at once
+    queued = await outbox.queue_reply(store, case, body, agent="Ana")
     return case, queued.message_id
+
+
+async def failed_reply(store: Store) -> tuple[int, int]:
+    """A case with one reply that failed (no account can send it)."""
+    case, message_id = await queued_reply(store)
+    await deliver_outbox(store, Config())  # no email account: refused, failed at once
+    return case, message_id
 
 
 def cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -117,14 +123,8 @@ async def test_a_reply_that_failed_leaves_the_customer_waiting_until_it_is_retri
 
 
 async def test_a_cancelled_reply_is_no_answer(store: Store) -> None:
-    message = InboundMessage(
-        channel="email", account="mail", provider_id="imap:1", sender="maria@example.com",
-        subject="Grinder", text="It is broken",
-    )  # fmt: skip
-    [case] = (await ingest(store, [message])).conversation_ids
-    assert case is not None
-    queued = await outbox.queue_reply(store, case, "Wrong customer, sorry", agent="Ana")
+    case, message_id = await queued_reply(store, "Wrong customer, sorry")
     assert (await _waiting(store, case))[0] is None
-    await outbox.cancel(store, queued.message_id, agent="Ana")
+    await outbox.cancel(store, message_id, agent="Ana")
     waiting, answered = await _waiting(store, case)
     assert waiting is not None and answered is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -117,19 +118,25 @@ def _kannel_config(port: int, secret_line: str) -> str:
     )
 
 
+@contextlib.asynccontextmanager
+async def listening(tmp_path: Path, secret_line: str) -> AsyncIterator[tuple[str, Store]]:
+    """A Kannel account's listener on a fresh store: its base URL, and the store."""
+    port = free_port()
+    config = parse_config(_kannel_config(port, secret_line))
+    async with await Store.open(tmp_path / "omni.db", create=True) as store:
+        [endpoint] = endpoints(config.accounts)
+        server = SmsListener(store, endpoint, IngestOptions.from_config(config))
+        await server.start()
+        try:
+            yield f"http://127.0.0.1:{port}", store
+        finally:
+            await server.stop()
+
+
 @pytest.fixture
 async def listener(tmp_path: Path) -> AsyncIterator[tuple[str, Store]]:
-    port = free_port()
-    config = parse_config(_kannel_config(port, 'listen_secret = "s3cret"'))
-    store = await Store.open(tmp_path / "omni.db", create=True)
-    [endpoint] = endpoints(config.accounts)
-    server = SmsListener(store, endpoint, IngestOptions.from_config(config))
-    await server.start()
-    try:
-        yield f"http://127.0.0.1:{port}", store
-    finally:
-        await server.stop()
-        await store.close()
+    async with listening(tmp_path, 'listen_secret = "s3cret"') as running:
+        yield running
 
 
 async def _texts(store: Store) -> list[Message]:
@@ -214,42 +221,25 @@ async def test_a_listen_secret_with_a_plus_works_as_pasted_into_kannels_get_url(
     tmp_path: Path,
 ) -> None:
     """``openssl rand -base64`` secrets have "+": a query decodes it as a space."""
-    port = free_port()
-    config = parse_config(_kannel_config(port, 'listen_secret = "q8+Zr/4kP1w=="'))
-    async with await Store.open(tmp_path / "omni.db", create=True) as store:
-        [endpoint] = endpoints(config.accounts)
-        server = SmsListener(store, endpoint, IngestOptions.from_config(config))
-        await server.start()
-        try:
-            async with httpx.AsyncClient() as client:
-                mo = f"http://127.0.0.1:{port}/kannel/mo?from=%2B447911123456&text=hi&id=1"
-                assert (
-                    await client.get(httpx.URL(mo + "&secret=q8+Zr/4kP1w=="))
-                ).status_code == 200
-                assert (await client.get(httpx.URL(mo + "&secret=q8 Zr/4kP1w"))).status_code == 403
-        finally:
-            await server.stop()
+    async with listening(tmp_path, 'listen_secret = "q8+Zr/4kP1w=="') as (base, store):
+        async with httpx.AsyncClient() as client:
+            mo = f"{base}/kannel/mo?from=%2B447911123456&text=hi&id=1"
+            pasted = await client.get(httpx.URL(mo + "&secret=q8+Zr/4kP1w=="))
+            assert pasted.status_code == 200
+            wrong = await client.get(httpx.URL(mo + "&secret=q8 Zr/4kP1w"))
+            assert wrong.status_code == 403
         assert [m.text for m in await _texts(store)] == ["hi"]
 
 
 async def test_a_secret_command_runs_before_listening_so_no_text_waits_for_it(
     tmp_path: Path,
 ) -> None:
-    port = free_port()
     command = 'listen_secret_command = "sleep 1; echo s3cret"'
-    config = parse_config(_kannel_config(port, command))
-    async with await Store.open(tmp_path / "omni.db", create=True) as store:
-        [endpoint] = endpoints(config.accounts)
-        server = SmsListener(store, endpoint, IngestOptions.from_config(config))
-        await server.start()
-        try:
-            async with httpx.AsyncClient() as client:
-                started = time.monotonic()
-                mo = f"http://127.0.0.1:{port}/kannel/mo?from=%2B447911123456&text=hi&secret=s3cret"
-                assert (await client.get(mo)).status_code == 200
-                assert time.monotonic() - started < 0.9  # the command's second was paid at start
-        finally:
-            await server.stop()
+    async with listening(tmp_path, command) as (base, _), httpx.AsyncClient() as client:
+        started = time.monotonic()
+        mo = f"{base}/kannel/mo?from=%2B447911123456&text=hi&secret=s3cret"
+        assert (await client.get(mo)).status_code == 200
+        assert time.monotonic() - started < 0.9  # the command's second was paid at start
 
 
 async def test_a_failing_secret_command_stops_the_start_with_one_clear_line(tmp_path: Path) -> None:
