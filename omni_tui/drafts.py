@@ -22,7 +22,7 @@ async def save_draft(
 ) -> None:
     async with store.write() as session:
         if not body.strip() and not files:
-            await _delete(session, conversation_id, agent)
+            await _delete(session, conversation_id, agent, mode)
             return
         await session.merge(
             Draft(
@@ -38,17 +38,21 @@ async def save_draft(
         )
 
 
-async def load_draft(store: Store, conversation_id: int, agent: str) -> Draft | None:
+async def load_draft(
+    store: Store, conversation_id: int, agent: str, mode: str = "reply"
+) -> Draft | None:
+    """The agent's draft of a ``mode`` ("reply" or "note") in the case: a note and a
+    reply begun in one case are two drafts, and neither ever becomes the other."""
     async with store.read() as session:
-        return await session.get(Draft, (conversation_id, agent))
+        return await session.get(Draft, (conversation_id, agent, mode))
 
 
-async def delete_draft(store: Store, conversation_id: int, agent: str) -> None:
+async def delete_draft(store: Store, conversation_id: int, agent: str, mode: str = "reply") -> None:
     async with store.write() as session:
-        await _delete(session, conversation_id, agent)
+        await _delete(session, conversation_id, agent, mode)
 
 
-async def _delete(session: AsyncSession, conversation_id: int, agent: str) -> None:
-    draft = await session.get(Draft, (conversation_id, agent))
+async def _delete(session: AsyncSession, conversation_id: int, agent: str, mode: str) -> None:
+    draft = await session.get(Draft, (conversation_id, agent, mode))
     if draft is not None:
         await session.delete(draft)

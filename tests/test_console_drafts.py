@@ -55,3 +55,31 @@ async def test_a_sent_reply_does_not_come_back_as_a_draft(db: Path) -> None:  # 
         await settle(app, pilot)
         assert app.query_one(Composer).body == ""
     assert await _draft(db, case) is None
+
+
+async def test_a_note_begun_beside_a_reply_draft_stays_a_private_note(
+    db: Path,  # noqa: F811
+) -> None:
+    """`n` on a case with a reply draft used to open that reply: the "note" went to
+    the customer. A note and a reply are two drafts; the key says which one opens."""
+    from omni_tui import queries
+
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        case = app.conversation["id"]
+        await pilot.press("r", *"Dear Maria, ")
+        await pilot.press("escape")  # the reply waits as a draft
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        composer = app.query_one(Composer)
+        assert (composer.mode, composer.body) == ("note", "")
+        await pilot.press(*"customer is upset, no refund", "ctrl+s")
+        await settle(app, pilot)
+        last = (await queries.show_conversation(app.store, case))["messages"][-1]
+        assert (last["direction"], last["text"]) == ("note", "customer is upset, no refund")
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert (composer.mode, composer.body) == ("reply", "Dear Maria, ")
+    assert await _draft(db, case) == "Dear Maria, "

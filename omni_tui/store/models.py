@@ -293,9 +293,9 @@ class Draft(SQLModel, table=True):
 
     conversation_id: int = Field(foreign_key="conversation.id", primary_key=True)
     agent: str = Field(primary_key=True)
+    mode: str = Field(default="reply", primary_key=True)  # "reply" or "note": one each
     channel: str | None = None
     to_address: str | None = None
-    mode: str = "reply"
     body: str = ""
     updated_at: datetime = _ts(default_factory=utcnow)
     #: paths of the files attached in the composer, copied into the store only on send

@@ -389,9 +389,28 @@ V10_SEARCH = (
 )
 
 
-# v11: a draft keeps the files attached to it, so a console that crashed or quit
-# brings them back with the text.
-V11_COLUMNS = ("ALTER TABLE draft ADD COLUMN files VARCHAR NOT NULL DEFAULT '[]'",)
+# v11: an agent keeps a draft per case *and mode*, so a private note begun while a
+# reply waits (or the other way round) never takes the other's text (a note opened
+# on a reply draft used to go to the customer); and a draft keeps its attached files,
+# so a console that crashed or quit brings them back with the text.
+V11_DRAFTS = (
+    """CREATE TABLE draft_v11 (
+    conversation_id INTEGER NOT NULL,
+    agent VARCHAR NOT NULL,
+    mode VARCHAR NOT NULL,
+    channel VARCHAR,
+    to_address VARCHAR,
+    body VARCHAR NOT NULL,
+    updated_at INTEGER NOT NULL,
+    files VARCHAR NOT NULL DEFAULT '[]',
+    PRIMARY KEY (conversation_id, agent, mode),
+    FOREIGN KEY(conversation_id) REFERENCES conversation (id)
+)""",
+    "INSERT INTO draft_v11 (conversation_id, agent, mode, channel, to_address, body, updated_at)"
+    " SELECT conversation_id, agent, mode, channel, to_address, body, updated_at FROM draft",
+    "DROP TABLE draft",
+    "ALTER TABLE draft_v11 RENAME TO draft",
+)
 
 
 def statements(script: str) -> list[str]:

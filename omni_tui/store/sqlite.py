@@ -138,8 +138,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     schema.V9_SEARCH,
     # v10: the search index keeps words, not their places
     schema.V10_SEARCH,
-    # v11: drafts keep their attached files
-    schema.V11_COLUMNS,
+    # v11: a draft per case and mode, with its attached files
+    schema.V11_DRAFTS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

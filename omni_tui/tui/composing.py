@@ -73,11 +73,10 @@ class Composing(App[int]):
         case = self._case  # the case asked for, even if another opens meanwhile
         targets = self.reply_targets()
         index = default_target(self.conversation, targets)
-        draft = await drafts.load_draft(self.store, case, self.agent)
+        draft = await drafts.load_draft(self.store, case, self.agent, mode)  # the key's mode
         body, files = "", []
         if draft is not None:
-            body, mode = draft.body, draft.mode if target is None else mode
-            files = [Path(p) for p in draft.files]
+            body, files = draft.body, [Path(p) for p in draft.files]
             for i, t in enumerate(targets):
                 if (t.channel, t.address) == (draft.channel, draft.to_address):
                     index = i
@@ -167,7 +166,7 @@ class Composing(App[int]):
             self.query_one(Composer).discard_files(case)
             self.query_one(Composer).display = False
             view.focus()  # j/k go on at once: the hidden composer held the focus
-            await drafts.delete_draft(store, case, self.agent)
+            await drafts.delete_draft(store, case, self.agent, event.mode)
             self.notify("Note added" if event.mode == "note" else "Reply queued in the outbox")
             await presence.heartbeat(store, self.agent, composing=None)
         else:
