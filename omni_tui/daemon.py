@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 300.0
 OUTBOX_EVERY = 2.0
+STOP_WAIT_S = 10.0  # for pulls to reach the end of a transaction
+SEND_GRACE_S = 40.0  # more than a send's own timeout: one cut mid-send could go twice
 LONG_POLL_S = 25.0  # under common proxies' idle timeouts
 
 
@@ -43,6 +45,7 @@ class SyncLock:
     """An exclusive lock next to the store: one ``omni-tui sync`` per store."""
 
     def __init__(self, db_path: Path) -> None:
+        db_path = db_path.resolve()  # a symlink to the store must find the same lock
         self.path = db_path.with_name(db_path.name + ".sync.lock")
         self._file: IO[str] | None = None
 
@@ -95,15 +98,20 @@ class SyncDaemon:
         for listener in listeners:
             await listener.start()
         tasks = [asyncio.create_task(self._account(a)) for a in self.config.accounts]
-        tasks.append(asyncio.create_task(self._outbox()))
-        await self.stop.wait()
-        for listener in listeners:  # a post being committed finishes before its socket closes
-            await listener.stop()
-        # each task checks ``stop`` between transactions; IDLE waits are woken
-        _, pending = await asyncio.wait(tasks, timeout=10)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        delivering = asyncio.create_task(self._outbox())
+        tasks.append(delivering)
+        try:
+            await self.stop.wait()
+            for listener in listeners:  # a post being committed finishes before it closes
+                await listener.stop()
+            # each task checks ``stop`` between transactions; IDLE waits are woken
+            _, pending = await asyncio.wait(tasks, timeout=STOP_WAIT_S)
+            if delivering in pending:  # a reply in flight: its send and its record first
+                await asyncio.wait([delivering], timeout=SEND_GRACE_S)
+        finally:  # also when run() itself is cancelled: no task outlives it
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -176,7 +184,7 @@ class SyncDaemon:
         failures = 0
         while not self.stop.is_set():
             try:
-                await deliver_outbox(self.store, self.config)
+                await deliver_outbox(self.store, self.config, stop=self.stop)
                 failures, wait = 0, OUTBOX_EVERY
             except Exception as exc:  # retry, never go quiet
                 failures += 1

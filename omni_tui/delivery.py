@@ -8,6 +8,7 @@ auth) fails at once and is shown on the message in every console.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -25,7 +26,7 @@ from adapters.base import (
 from adapters.email.smtp import send_email
 from omni_tui import accounts, blobs, identity
 from omni_tui.config import AccountConfig, Config, OutboxConfig
-from omni_tui.errors import ConfigError, NotFound
+from omni_tui.errors import ConfigError, NotFound, StoreError
 from omni_tui.outbox import advances
 from omni_tui.relay_pull import relay_client
 from omni_tui.store import (
@@ -39,6 +40,7 @@ from omni_tui.store import (
 )
 
 log = logging.getLogger(__name__)
+RECORD_RETRY_S = 1.0  # the first wait before recording a send again, doubling
 
 MAX_BACKOFF = timedelta(hours=1)  # however many attempts, a retry is at most an hour away
 
@@ -85,6 +87,29 @@ async def _claim(store: Store, limit: int) -> list[tuple[Outbox, Message]]:
         return claimed
 
 
+async def _record(
+    store: Store,
+    item: Outbox,
+    *,
+    provider_id: str | None,
+    error: ChannelError | None,
+    account: str | None,
+    retry: OutboxConfig,
+) -> str:
+    """:func:`_finish`, however long the store stays busy: the send has happened, and
+    a reply left ``sending`` would be sent again by the next start's recovery."""
+    for attempt in itertools.count():
+        try:
+            return await _finish(
+                store, item, provider_id=provider_id, error=error, account=account, retry=retry
+            )
+        except StoreError as exc:
+            what = "sent" if error is None else "tried"
+            log.warning("outbox %d: %s, not yet recorded (%s); trying again", item.id, what, exc)
+            await asyncio.sleep(min(RECORD_RETRY_S * 2**attempt, 30.0))
+    raise AssertionError("unreachable")
+
+
 async def _finish(
     store: Store,
     item: Outbox,
@@ -99,6 +124,8 @@ async def _finish(
         row = await session.get(Outbox, item.id)
         message = await session.get(Message, item.message_id)
         assert row is not None and message is not None
+        if row.status != "sending" and error is not None:
+            return row.status  # settled meanwhile (recovery): a failed try changes nothing
         row.account = row.account or account
         message.account = message.account or account
         if error is None:
@@ -127,9 +154,14 @@ async def _finish(
         return outcome
 
 
-async def deliver_outbox(store: Store, config: Config, *, limit: int = 100) -> DeliveryReport:
+async def deliver_outbox(
+    store: Store, config: Config, *, limit: int = 100, stop: asyncio.Event | None = None
+) -> DeliveryReport:
+    """Send what is due, one at a time; ``stop`` ends it between two replies."""
     report = DeliveryReport()
     for _ in range(limit):
+        if stop is not None and stop.is_set():
+            break
         claimed = await _claim(store, 1)
         if not claimed:
             break
@@ -149,7 +181,7 @@ async def deliver_outbox(store: Store, config: Config, *, limit: int = 100) -> D
             except Exception as exc:  # a surprise in one reply must not hold up the others
                 log.exception("outbox %d: delivery failed", item.id)
                 error = TransientError(f"unexpected {type(exc).__name__}: {exc}"[:500])
-        outcome = await _finish(
+        outcome = await _record(
             store,
             item,
             provider_id=provider_id,

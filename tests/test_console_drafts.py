@@ -83,3 +83,41 @@ async def test_a_note_begun_beside_a_reply_draft_stays_a_private_note(
         await settle(app, pilot)
         assert (composer.mode, composer.body) == ("reply", "Dear Maria, ")
     assert await _draft(db, case) == "Dear Maria, "
+
+
+async def test_a_reply_sent_while_the_store_is_busy_is_queued_even_if_the_agent_quits(
+    db: Path,  # noqa: F811
+) -> None:
+    """Another process (a big sync batch) holds the store for 3 s; the agent sends and
+    quits at once. The reply used to be neither queued nor kept as a draft."""
+    import subprocess
+    import sys
+
+    from omni_tui import outbox
+
+    holder_code = (
+        "import sqlite3, sys, time\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute('BEGIN IMMEDIATE')\n"
+        "c.execute('UPDATE conversation SET updated_at = updated_at WHERE id = 1')\n"
+        "print('holding', flush=True)\n"
+        "time.sleep(3)\n"
+        "c.execute('COMMIT')\n"
+    )
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "do you ship to Canada?")
+        case = app.conversation["id"]
+        holder = subprocess.Popen(
+            [sys.executable, "-c", holder_code, str(db)], stdout=subprocess.PIPE
+        )
+        assert holder.stdout is not None and holder.stdout.readline()
+        await pilot.press("r", *"Yes, in 5 days", "ctrl+s")
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+q")
+    holder.wait(10)
+    holder.stdout.close()
+    async with await Store.open(db) as store:
+        queued = [o for o in await outbox.pending(store) if o.conversation_id == case]
+    assert len(queued) == 1
+    assert await _draft(db, case) is None  # sent: no draft left behind

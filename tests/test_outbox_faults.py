@@ -134,3 +134,70 @@ token = "{relay.token}"
 """
     )
     return config
+
+
+class VerySlowSink(SmtpSink):
+    """A mail server that takes 1.5 s for each message: a stop lands mid-send."""
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        await asyncio.sleep(1.5)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def _email_config(tmp_path: Path, smtp_port: int) -> Path:
+    config = tmp_path / "omni.toml"
+    config.write_text(
+        f"""[agent]
+name = "Ana"
+[[accounts]]
+name = "support"
+channel = "email"
+imap_host = "127.0.0.1"
+imap_port = {free_port()}
+imap_security = "none"
+username = "support"
+password = "x"
+smtp_host = "127.0.0.1"
+smtp_port = {smtp_port}
+smtp_security = "none"
+address = "Support <support@shop.example>"
+"""
+    )
+    return config
+
+
+async def test_sigterm_lets_the_reply_in_flight_finish_and_sends_no_more(
+    store: Store, tmp_path: Path
+) -> None:
+    """The daemon used to go on claiming replies for 10 s after SIGTERM, then cut one
+    mid-send, which the next start sent again."""
+    inbound = [
+        InboundMessage(
+            channel="email", account="support", provider_id=f"imap:{i}",
+            sender=f"customer{i}@example.com", subject=f"Order {i}", text="Where is it?",
+        )
+        for i in range(5)
+    ]  # fmt: skip
+    for case in (await ingest(store, inbound)).conversation_ids:
+        await outbox.queue_reply(store, case or 0, "It ships today", agent="Ana")
+    with running_sink(VerySlowSink(free_port())) as sink:
+        config = _email_config(tmp_path, sink.port)
+        daemon = start_sync_daemon(config, store.path, tmp_path / "sync.log")
+        deadline = time.monotonic() + 30
+        while not sink.received and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.5)  # the second reply is on the wire now
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(15) == 0, (tmp_path / "sync.log").read_text()
+        with sqlite3.connect(store.path) as conn:
+            states = collections.Counter(s for (s,) in conn.execute("SELECT status FROM outbox"))
+        assert states == {"sent": 2, "queued": 3}, states  # the one in flight, and no more
+        assert len(sink.received) == 2
+        finish = start_sync_daemon(config, store.path, tmp_path / "again.log")
+        deadline = time.monotonic() + 30
+        while _unsent(store.path) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        finish.send_signal(signal.SIGTERM)
+        finish.wait(15)
+    at_sink = collections.Counter(m["Message-ID"] for m in sink.messages())
+    assert len(at_sink) == 5 and set(at_sink.values()) == {1}  # each once

@@ -16,8 +16,9 @@ from aiosmtpd.controller import Controller
 
 from omni_tui import daemon as daemon_module
 from omni_tui import outbox, queries
-from omni_tui.errors import StoreError
+from omni_tui.errors import Refused, StoreError
 from omni_tui.store import Store
+from omni_tui.sync import sync_once
 from tests.servers import Dovecot, SmtpSink, free_port
 from tests.test_email import _with, config_for, email
 
@@ -145,3 +146,68 @@ async def test_a_server_without_idle_is_polled_at_the_poll_interval_not_hammered
         await running
         assert len(await queries.list_conversations(store)) == 1
     assert len(logins) == 2  # the sync, and the look for IDLE; the next one is a minute away
+
+
+def test_a_symlink_to_the_store_finds_the_same_one_syncer_lock(tmp_path: Path) -> None:
+    """Two deliverers at once send replies twice: a second path must not get around it."""
+    (tmp_path / "omni.db").touch()
+    (tmp_path / "link.db").symlink_to(tmp_path / "omni.db")
+    held = daemon_module.SyncLock(tmp_path / "omni.db")
+    held.acquire()
+    try:
+        with pytest.raises(Refused, match="already syncs"):
+            daemon_module.SyncLock(tmp_path / "link.db").acquire()
+    finally:
+        held.release()
+
+
+async def test_a_daemon_stopped_from_outside_leaves_no_task_running(
+    dovecot: Dovecot, tmp_path: Path
+) -> None:
+    """The console cancels its sync when it quits; its delivery task used to live on,
+    sending after the console had let go of the store's lock."""
+    config = config_for(dovecot, "OrphanInbox")
+    async with await Store.open(tmp_path / "omni.db", create=True) as store:
+        daemon = daemon_module.SyncDaemon(store, config, poll=120)
+        running = asyncio.create_task(daemon.run(signals=False))
+        await asyncio.sleep(1.0)
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert not [t for t in left if "SyncDaemon" in repr(t.get_coro())], left
+
+
+async def test_a_send_whose_record_meets_a_busy_store_is_recorded_once_it_is_free(
+    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dropping the result left the reply `sending`, and the next start sent it again."""
+    from omni_tui import delivery
+
+    sink = SmtpSink(free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    real, calls = delivery._finish, []
+
+    async def busy_once(*args, **kw):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise StoreError("the store stayed busy for 10 s, nothing was saved — try again")
+        return await real(*args, **kw)
+
+    monkeypatch.setattr(delivery, "_finish", busy_once)
+    monkeypatch.setattr(delivery, "RECORD_RETRY_S", 0.01)
+    try:
+        async with await Store.open(tmp_path / "omni.db", create=True) as store:
+            folder = "BusyRecord"
+            dovecot.deliver(email(1), folder=folder)
+            config = config_for(dovecot, folder, smtp_port=sink.port)
+            await sync_once(store, config)
+            [case] = await queries.list_conversations(store)
+            await outbox.queue_reply(store, case["id"], "On its way", agent="Ana")
+            report = await delivery.deliver_outbox(store, config)
+            assert (report.sent, report.failed) == (1, 0)
+            assert [o.status for o in await outbox.pending(store)] == []  # not `sending`
+    finally:
+        controller.stop()
+    assert len(sink.received) == 1 and len(calls) == 2

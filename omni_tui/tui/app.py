@@ -53,6 +53,7 @@ from omni_tui.tui.store_guard import StoreGuard
 NARROW = 120
 START_VIEW = 2  # "All open"
 POLL_SECONDS = 0.5
+SEND_WAIT_S = 12.0  # a little over the store's busy timeout (10 s)
 HEAP_SETTLES_AFTER = 1.0  # seconds after the first paint
 HEAP_SETTLES_BY = 10.0  # seconds after mounting, even if the first page never came
 HEAP_HELD_AT_MOST = 1.0  # seconds an open may keep the collector off
@@ -172,6 +173,12 @@ class OmniApp(Navigation, CaseActions):
         busy = [w for w in self.workers if w.group in ("watch", "open", "inbox", "counts")]
         if busy:
             await asyncio.wait([asyncio.ensure_future(w.wait()) for w in busy], timeout=3)
+        # a reply being queued (or saved as a draft) may wait out a busy store; with a
+        # dialog up, its text is already a draft and the dialog would never be answered
+        sending = [w for w in self.workers if w.group == "send" and not w.is_finished]
+        if sending and len(self.screen_stack) == 1:
+            futures = [asyncio.ensure_future(w.wait()) for w in sending]
+            await asyncio.wait(futures, timeout=SEND_WAIT_S)
         if self.local_sync is not None:
             await self.local_sync.stop()  # the transaction in flight finishes first
         self.exit()

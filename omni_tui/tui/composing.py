@@ -129,6 +129,9 @@ class Composing(App[int]):
     async def _send(self, event: Composer.Send) -> None:
         assert self.store is not None and self.conversation is not None
         store, case = self.store, self._case
+        # a draft until the outbox has it: a quit, a crash or a busy store before the
+        # commit loses nothing (the composer dropped its own pending save on ctrl+s)
+        await self._keep_as_draft(case, event)
         others = self.replying.get(case, ())
         if event.mode == "reply" and others:
             who = " and ".join(others)
@@ -139,8 +142,7 @@ class Composing(App[int]):
                 )
             )
             if choice != "send":
-                await self._keep_as_draft(case, event)
-                return
+                return  # kept as a draft
         if event.mode == "note":
             change = lambda: actions.add_note(store, case, event.body, agent=self.agent)  # noqa: E731
         else:
@@ -169,12 +171,9 @@ class Composing(App[int]):
             await drafts.delete_draft(store, case, self.agent, event.mode)
             self.notify("Note added" if event.mode == "note" else "Reply queued in the outbox")
             await presence.heartbeat(store, self.agent, composing=None)
-        else:
-            await self._keep_as_draft(case, event)
 
     async def _keep_as_draft(self, case: int, event: Composer.Send) -> None:
-        """Not sent (refused, or the agent chose to wait): the text the composer dropped
-        from its pending save is saved now, so a quit after this loses nothing."""
+        """What is being sent, saved as the case's draft (deleted once it is sent)."""
         draft = Composer.DraftChanged(case, event.mode, event.target, event.body, event.files)
         await self._save_draft(draft)
 

@@ -14,12 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from omni_tui.config import Config
-from omni_tui.daemon import SyncDaemon, SyncLock
+from omni_tui.daemon import SEND_GRACE_S, SyncDaemon, SyncLock
+from omni_tui.daemon import STOP_WAIT_S as PULLS_STOP_S
 from omni_tui.errors import OmniError, Refused
 from omni_tui.recovery import recover_interrupted
 from omni_tui.store import Store
 
-STOP_WAIT_S = 5.0
+#: as long as the daemon gives a reply in flight: one cut mid-send, and the lock let go,
+#: would be sent again by whoever syncs next
+STOP_WAIT_S = PULLS_STOP_S + SEND_GRACE_S + 5.0
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +72,7 @@ class LocalSync:
         with contextlib.suppress(TimeoutError, asyncio.CancelledError):
             await asyncio.wait_for(asyncio.shield(self._task), STOP_WAIT_S)
         if not self._task.done():
-            self._task.cancel()
+            self._task.cancel()  # run() cancels and awaits its own tasks: none outlives it
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         self.lock.release()
