@@ -563,3 +563,19 @@ async def test_a_case_key_pressed_with_no_case_open_says_to_open_one(db: Path) -
         await settle(app, pilot)
         assert app.query_one(Composer).display
         assert len(app._notifications) <= 1  # nothing more to explain
+
+
+async def test_the_case_keys_do_nothing_while_the_reports_cover_the_case(db: Path) -> None:
+    """`e` on the reports screen used to resolve the case hidden behind it."""
+    from omni_tui.tui.screens.reports import ReportsScreen
+
+    app = console(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await press(app, pilot, "M")
+        assert isinstance(app.screen, ReportsScreen)
+        await press(app, pilot, "e", "a", "r", "s")
+        assert isinstance(app.screen, ReportsScreen)  # no dialog opened behind it either
+        assert (await case_row(app))["status"] == "open"
+        await press(app, pilot, "escape", "e")  # back on the case, the key works again
+        assert (await case_row(app))["status"] == "resolved"

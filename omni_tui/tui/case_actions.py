@@ -16,6 +16,8 @@ from textual.worker import Worker
 from omni_tui.errors import OmniError
 from omni_tui.lazy import deferred
 from omni_tui.tui.composing import Composing
+from omni_tui.tui.console_screen import ConsoleScreen
+from omni_tui.tui.keys import CONSOLE_BINDINGS
 from omni_tui.tui.screens.pickers import AskText, PickOne
 from omni_tui.when import parse_when
 
@@ -49,6 +51,10 @@ NEEDS_CASE = {
 }
 
 
+#: the console's own keys (a case, a view, search): not while another screen is up
+CONSOLE_ONLY = {b.action.partition("(")[0] for b in CONSOLE_BINDINGS} - {"help", "quit"}
+
+
 class CaseActions(Composing):
     """The console's case actions; the app supplies loading and repainting."""
 
@@ -61,6 +67,8 @@ class CaseActions(Composing):
         raise NotImplementedError
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in CONSOLE_ONLY and not isinstance(self.screen, ConsoleScreen):
+            return False  # behind the reports (or a dialog): never on a case out of sight
         if action in NEEDS_CASE and self.conversation is None:
             return None  # shown disabled until a case is open
         return True
