@@ -271,6 +271,20 @@ async def test_a_pane_folded_to_make_room_hands_its_keys_to_the_case(db: Path) -
         assert isinstance(app.focused, ConversationView)
 
 
+async def test_choosing_a_view_shows_the_folded_inbox_it_gives_the_keys_to(db: Path) -> None:
+    """`2` with the inbox folded used to send j/enter into a list nobody could see."""
+    app = console(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await pilot.press("left_square_bracket")  # fold the inbox
+        await pilot.pause()
+        assert app.query_one("#inbox-pane").has_class("-collapsed")
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert app.focused is app.inbox
+        assert not app.query_one("#inbox-pane").has_class("-collapsed")
+
+
 async def test_the_customer_pane_counts_open_and_all_cases_of_the_customer(db: Path) -> None:
     app = console(db)
     async with app.run_test(size=SIZE) as pilot:

@@ -44,6 +44,8 @@ class Navigation(App[int]):
 
         def reply_targets(self) -> list[Target]: ...
 
+        def action_toggle_pane(self, pane: str) -> None: ...
+
     @property
     def inbox(self) -> InboxList:
         return self.query_one(InboxList)
@@ -52,6 +54,8 @@ class Navigation(App[int]):
         for view in self.views:
             if view.key == key:
                 self.inbox.view = view
+                if self.query_one("#inbox-pane").has_class("-collapsed"):
+                    self.action_toggle_pane("inbox")  # the keys go where the agent looks
                 self.inbox.focus()
 
     @work(exit_on_error=False)
