@@ -124,3 +124,58 @@ async def test_walking_down_the_inbox_reads_the_next_pages_on_the_way(
         assert "question 39" in screen_text(app)  # the cursor's row is in view
         await pilot.press("g")
         assert inbox.highlighted == 0 and "question 0" in screen_text(app)
+
+
+async def _many_cases(path: Path, n: int) -> Path:
+    async with await Store.open(path, create=True) as store:
+        await ingest(
+            store,
+            [
+                InboundMessage(
+                    channel="email", account="mail", provider_id=f"imap:{i}",
+                    sender=f"customer{i}@example.com", subject=f"Help {i}", text="Hello?",
+                    sent_at=NOW - timedelta(minutes=i),
+                )
+                for i in range(n)
+            ],
+        )  # fmt: skip
+    return path
+
+
+async def test_the_cursor_past_the_first_page_stays_on_its_case_when_the_inbox_repaints(
+    tmp_path: Path,
+) -> None:
+    """With a daemon running the inbox repaints on every new message; the cursor on
+    row 129 used to jump to row 0, and rows 100-129 were gone."""
+    db = await _many_cases(tmp_path / "omni.db", 130)
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.inbox.focus()
+        for _ in range(3):  # the end, a page more, the end again
+            await pilot.press("G")
+            await settle(app, pilot)
+        assert app.inbox.highlighted == 129
+        case = app.inbox.current_id
+        app.inbox.reload()
+        await settle(app, pilot)
+        assert (app.inbox.highlighted, app.inbox.current_id) == (129, case)
+        assert len(app.inbox.rows) == 130
+
+
+async def test_resolving_the_case_under_the_cursor_leaves_the_cursor_on_the_next_one(
+    tmp_path: Path,
+) -> None:
+    db = await _many_cases(tmp_path / "omni.db", 10)
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.inbox.focus()
+        await pilot.press("j", "j", "j", "j", "j")
+        await settle(app, pilot)
+        following = app.inbox.rows[6]["id"]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("e")  # resolved: it leaves the open view
+        await settle(app, pilot)
+        assert (app.inbox.highlighted, app.inbox.current_id) == (5, following)

@@ -121,28 +121,32 @@ class InboxList(CursorList):
         self.post_message(self.Loaded(view, len(rows)))
 
     def watch_view(self) -> None:
-        self.reload()
+        self.reload(fresh=True)
 
     def watch_sort(self) -> None:
-        self.reload()
+        self.reload(fresh=True)
 
     def action_toggle_sort(self) -> None:
         self.sort = "last_activity" if self.sort == "waiting" else "waiting"
         self.notify(f"Sorted by {'waiting time' if self.sort == 'waiting' else 'last activity'}")
 
-    def reload(self, keep: int | None = None) -> None:
+    def reload(self, keep: int | None = None, *, fresh: bool = False) -> None:
+        """Read the list again, the cursor on case ``keep`` (else where it is);
+        ``fresh``: another view or order, read from its top."""
         self._generation += 1
-        self._load(self._generation, None, keep)
-
-    def _where(self, after: tuple[int, int] | None) -> listing.ListFilter:
-        assert self.view is not None
-        return page_filter(self.view, self.sort, after)
+        self._load(self._generation, None, keep, fresh)
 
     @work(group="inbox", exit_on_error=False, description="Loading inbox")
-    async def _load(self, generation: int, after: tuple[int, int] | None, keep: int | None) -> None:
+    async def _load(
+        self, generation: int, after: tuple[int, int] | None, keep: int | None, fresh: bool = False
+    ) -> None:
         if self.view is None:
             return
-        rows = await self.store.snapshot(listing.conversations, self._where(after))
+        # a repaint reads as many rows as the agent has paged through: the cursor on
+        # row 130 must not fall back to a first page of 100
+        limit = PAGE if after is not None or fresh else max(PAGE, len(self.rows))
+        where = page_filter(self.view, self.sort, after, limit)
+        rows = await self.store.snapshot(listing.conversations, where)
         if generation != self._generation:
             return  # the view changed while we were reading: drop the stale page
         if after is not None:
@@ -151,22 +155,27 @@ class InboxList(CursorList):
             self.rows_added()
             return
         if self._same_rows(rows):  # a repaint: only the rows that changed are drawn
-            self._exhausted = len(rows) < PAGE
+            self._exhausted = len(rows) < limit
             if keep is not None:
                 found = next((i for i, r in enumerate(rows) if r["id"] == keep), None)
                 self.highlighted = found if found is not None else self.highlighted
         else:
             highlighted = keep if keep is not None else self.current_id
-            self._show(rows, highlighted)
+            self._show(rows, highlighted, fresh=fresh)
         self.post_message(self.Loaded(self.view, len(self.rows)))
 
-    def _show(self, rows: list[dict[str, Any]], highlighted: int | None = None) -> None:
-        """A new first page; the cursor stays on case ``highlighted`` if it is there."""
+    def _show(
+        self, rows: list[dict[str, Any]], highlighted: int | None = None, *, fresh: bool = True
+    ) -> None:
+        """New rows; the cursor stays on case ``highlighted`` if it is there, else on
+        the same row (the next case, once one was resolved away), or the top if
+        ``fresh``."""
+        was = 0 if fresh else self.highlighted or 0
         self.rows = rows
         self._exhausted = len(rows) < PAGE
         self.reset_rows()
-        index = next((i for i, r in enumerate(rows) if r["id"] == highlighted), 0)
-        self.highlighted = index if rows else None
+        index = next((i for i, r in enumerate(rows) if r["id"] == highlighted), None)
+        self.highlighted = (min(was, len(rows) - 1) if index is None else index) if rows else None
 
     def _same_rows(self, rows: list[dict[str, Any]]) -> bool:
         """Same cases in the same order as shown: update those in place."""

@@ -48,10 +48,10 @@ def tag_view(tag: str) -> InboxView:
 
 
 def page_filter(
-    view: InboxView, sort: str, after: tuple[int, int] | None = None
+    view: InboxView, sort: str, after: tuple[int, int] | None = None, limit: int = PAGE
 ) -> listing.ListFilter:
     """What one page of ``view`` reads: from the top, or ``after`` a row's mark."""
-    return replace(view.where, sort=sort, limit=PAGE, after=after)
+    return replace(view.where, sort=sort, limit=limit, after=after)
 
 
 FirstPage = tuple[InboxView, list[dict[str, Any]]]
