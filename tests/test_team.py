@@ -120,6 +120,25 @@ async def test_an_agent_sees_a_colleague_replying_and_is_asked_before_sending(
         assert roster[app.agent]["composing"] is None  # done writing
 
 
+async def test_leaving_a_reply_for_another_case_stops_showing_the_agent_as_replying(
+    store: Store,
+) -> None:
+    """Colleagues saw "Ana is replying" on the case she had left, and were asked before
+    sending there."""
+    first, other = await cases(store, 2)
+    app = OmniApp(Config(), store.path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Help 0")
+        await press(app, pilot, "r")
+        await pilot.press(*"Looking into it")
+        roster = {r["agent"]: r for r in await presence.roster(store)}
+        assert roster[app.agent]["composing"] == app.conversation["id"]
+        app.open_conversation(other if app.conversation["id"] == first else first)
+        await settle(app, pilot)
+        roster = {r["agent"]: r for r in await presence.roster(store)}
+        assert roster[app.agent]["composing"] is None
+
+
 async def test_claiming_in_the_console_a_case_a_colleague_just_took_tells_who_has_it(
     store: Store,
 ) -> None:

@@ -373,9 +373,11 @@ class OmniApp(Navigation, CaseActions):
             await view.show(conversation, message_id)
             view.show_replying(self._replying_here())
             self.query_one(CustomerPanel).show(customer, conversation_id)
-            if previous != conversation_id:  # a repaint of the same case keeps the composer
-                self.query_one(Composer).flush_draft()
-                self.query_one(Composer).display = False
+            composer = self.query_one(Composer)
+            if previous != conversation_id and composer.display:  # a repaint keeps it
+                composer.flush_draft()
+                composer.display = False
+                self._not_composing()  # colleagues no longer see "Ana is replying" there
             if self._focus_on_open:
                 self._focus_on_open = False
                 view.focus()
