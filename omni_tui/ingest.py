@@ -190,20 +190,12 @@ async def _resolve_customer(
         await session.flush()
         assert customer.id is not None
         return customer.id, None, who
-    linked_to = maybe = None
+    linked_to = None
     known = await identity.find_identity(session, who.channel, who.address)
     if inbound.channel == "chat" and known is None:
-        found = await _linked_by_context(session, inbound, options)
-        if found is not None and who.address.startswith("web:"):
-            maybe = found  # typed into a web form by anyone: suggested, not trusted
-        elif found is not None:
-            linked_to = found[0]  # from the team's own integration, which vouches for it
+        linked_to = await _linked_by_context(session, inbound, options)
     ident, is_new = await identity.resolve(session, who, customer_id=linked_to)
     assert ident.id is not None
-    if maybe is not None:
-        other, given = maybe
-        reason = f"a web chat visitor gave {given} (not verified)"
-        await identity.suggest(session, ident.customer_id, other, given, reason)
     if is_new and linked_to is None:
         phone = who.address.partition(":")[2] if who.channel == "chat" else who.address
         if phone.startswith("+") and not identity.is_alphanumeric_sender(phone):
@@ -216,8 +208,8 @@ async def _resolve_customer(
 
 async def _linked_by_context(
     session: AsyncSession, inbound: InboundMessage, options: IngestOptions
-) -> tuple[int, str] | None:
-    """The customer with the email or phone a chat visitor gave, and that address."""
+) -> int | None:
+    """A chat visitor who gave an email or phone is the customer with that identity."""
     for key, channels in (("email", ("email",)), ("phone", identity.PHONE_CHANNELS)):
         value = inbound.context.get(key)
         if not value:
@@ -226,7 +218,7 @@ async def _linked_by_context(
             who = identity.normalise(channel, str(value), options.default_region)
             found = await identity.find_identity(session, channel, who.address)
             if found is not None:
-                return found.customer_id, who.address
+                return found.customer_id
     return None
 
 

@@ -270,41 +270,21 @@ async def test_a_phone_in_an_email_signature_suggests_a_merge_in_either_order(
     assert all(s.status == "pending" for s in suggestions)
 
 
-def _chat(sender: str) -> InboundMessage:
-    return InboundMessage(
+async def test_a_chat_visitor_who_gives_a_known_email_is_that_customer(store: Store) -> None:
+    first = await ingest(store, [email("1")])
+    chat = InboundMessage(
         "chat",
         "webchat",
         "ev-1",
-        sender,
+        "web:visitor-8f2a",
         "hi, same order",
         context={"email": "Maria@Example.com", "order": "#1042"},
         sent_at=T0 + timedelta(hours=1),
     )
-
-
-async def test_a_visitor_your_own_integration_vouches_for_is_that_customer(
-    store: Store,
-) -> None:
-    """A signed hook from the team's site (where Maria is logged in) says who she is."""
-    first = await ingest(store, [email("1")])
-    second = await ingest(store, [_chat("hook:shop-session-77")])
+    second = await ingest(store, [chat])
     assert second.conversation_ids == first.conversation_ids
     detail = await queries.show_conversation(store, first.conversation_ids[0] or 0)
     assert detail["messages"][-1]["context"]["order"] == "#1042"
-
-
-async def test_a_web_visitor_typing_a_known_email_is_only_suggested_as_that_customer(
-    store: Store,
-) -> None:
-    """Anyone can type Maria's address into the chat form: her history (orders,
-    address) must not appear beside a stranger's chat until an agent says so."""
-    first = await ingest(store, [email("1")])
-    second = await ingest(store, [_chat("web:visitor-8f2a")])
-    assert second.conversation_ids != first.conversation_ids
-    async with store.read() as session:
-        [suggestion] = (await session.exec(select(LinkSuggestion))).all()
-    assert suggestion.status == "pending" and suggestion.address == "maria@example.com"
-    assert "not verified" in suggestion.reason
 
 
 async def test_the_summary_paints_the_inbox(store: Store) -> None:
