@@ -387,3 +387,23 @@ async def test_a_huge_message_is_drawn_clipped_until_x(tmp_path: Path) -> None:
         assert "clipped: 340,008 more characters (x to expand)" in folded
         assert "THE END" not in folded and len(folded) < 21_000
         assert render_message(current, expanded=True).plain.endswith("THE END")
+
+
+async def test_at_80x24_the_line_being_typed_stays_on_screen(db: Path) -> None:
+    """The text area had a fixed 8 rows in a composer allowed half the pane: at 80x24
+    the line being typed was below the bottom of the composer."""
+    from textual.widgets import TextArea
+
+    from omni_tui.tui.composer import Composer
+
+    app = console(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await pilot.press("r")
+        for n in range(1, 10):
+            await pilot.press(*f"line{n}", "enter")
+        await pilot.press(*"LAST")
+        await settle(app, pilot)
+        composer, area = app.query_one(Composer), app.query_one(TextArea)
+        assert area.region.bottom <= composer.region.bottom
+        assert composer.region.y <= area.cursor_screen_offset.y < composer.region.bottom

@@ -28,6 +28,8 @@ from omni_tui.lazy import deferred
 from omni_tui.tui import format as fmt
 from omni_tui.tui.screens.pickers import AskText, PickOne
 
+BODY_ROWS = 8  # the text area's height when there is room
+
 if TYPE_CHECKING:
     from omni_tui import attachments
 else:  # the ORM loads after the first paint (see ``omni_tui.lazy``)
@@ -254,6 +256,22 @@ class Composer(Vertical):
             status.append("\n")
             status.append_text(self._files_line())
         self.query_one("#composer-status", Static).update(status)
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The text area takes what is left of half the pane under the status, at most
+        BODY_ROWS: at 80x24 a fixed height put the line being typed below the screen."""
+        if self.parent is None or not self.display:
+            return
+        status = self.query_one("#composer-status", Static).outer_size.height
+        room = self.parent.size.height // 2 - status - 1  # the border above
+        height = max(2, min(BODY_ROWS, room))
+        body = self.query_one(TextArea)
+        if body.styles.height is None or body.styles.height.value != height:
+            body.styles.height = height
 
     def _files_line(self) -> Text:
         line = Text("📎 ")
