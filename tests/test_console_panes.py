@@ -407,3 +407,21 @@ async def test_at_80x24_the_line_being_typed_stays_on_screen(db: Path) -> None:
         composer, area = app.query_one(Composer), app.query_one(TextArea)
         assert area.region.bottom <= composer.region.bottom
         assert composer.region.y <= area.cursor_screen_offset.y < composer.region.bottom
+
+
+async def test_a_very_long_subject_leaves_the_case_readable_at_80x24(tmp_path: Path) -> None:
+    """An 800-character subject took 21 of the pane's rows and pushed out its status."""
+    from adapters.base import InboundMessage
+
+    db = await make_store(tmp_path / "omni.db")
+    subject = ("Order problem " + "please help " * 65).strip()
+    async with await Store.open(db) as store:
+        await ingest(store, [InboundMessage("email", "mail", "long-1", "lee@example.com",
+                                            "The box was empty.", subject=subject)])  # fmt: skip
+    app = console(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_case(app, pilot, subject)
+        header = app.query_one("#conversation-header")
+        assert header.region.height <= 4
+        assert str(header.render()).startswith(f"#{app.conversation['id']}  open")
+        assert "The box was empty." in screen_text(app)

@@ -20,6 +20,12 @@ from omni_tui.tui.quiet_focus import QuietFocus
 #: Characters of a message drawn before ``x``: a card is wrapped on the UI's loop,
 #: and 300,000 characters take it seconds (Gmail clips at about 100 KB too).
 CLIP = 20_000
+SUBJECT_CHARS = 120  # of a subject in the header; its status, id and tags follow
+
+
+def _cut(subject: str) -> str:
+    """A hostile 800-character subject took the whole pane; the rest is in the raw mail."""
+    return subject if len(subject) <= SUBJECT_CHARS else subject[: SUBJECT_CHARS - 1] + "…"
 
 
 def render_message(m: dict[str, Any], expanded: bool) -> Text:
@@ -48,7 +54,7 @@ def render_message(m: dict[str, Any], expanded: bool) -> Text:
     body = Text()
     if m.get("subject") and m["channel"] == "email":
         body.append("Subject: ", style="dim")
-        body.append_text(fmt.safe_line(m["subject"]))
+        body.append_text(fmt.safe_line(_cut(m["subject"])))
         body.append("\n")
     text = m["text"] or ""
     clipped = 0
@@ -236,13 +242,14 @@ class ConversationView(Vertical, QuietFocus, can_focus=True):
         return True
 
     def _header(self, data: dict[str, Any]) -> None:
-        header = Text()
-        header.append_text(fmt.safe_line(data["subject"], "bold"))
-        header.append(f"  #{data['id']}  {data['status']}", style="dim")
+        # the case's facts first: a long subject must not push them out of the header
+        header = Text(f"#{data['id']}  {data['status']}", style="dim")
         if data["assignee"]:
             header.append(f"  @{data['assignee']}", style="dim")
         for tag in data["tags"]:
             header.append(f"  #{tag}", style="italic")
+        header.append("  ")
+        header.append_text(fmt.safe_line(_cut(data["subject"] or ""), "bold"))
         self.query_one("#conversation-header", Static).update(header)
 
     def _page_earlier(self) -> None:
