@@ -334,6 +334,22 @@ async def test_search_opens_the_case_at_the_matching_message(db: Path) -> None:
         assert view.current is not None and "Canada" in view.current["text"]
 
 
+async def test_enter_right_after_typing_opens_a_hit_of_what_was_typed(db: Path) -> None:
+    """Enter within the typing pause opened a hit of the previous words."""
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"canada")
+        await pilot.pause(0.3)
+        await settle(app, pilot)
+        await pilot.press(*"xyzzy", "enter")  # "canadaxyzzy": nothing has those words
+        await settle(app, pilot)
+        assert app.conversation is None and type(app.screen).__name__ == "SearchScreen"
+        await pilot.press(*["backspace"] * 11, *"grinder", "enter")  # no pause at all
+        await settle(app, pilot)
+        assert app.conversation is not None and app.conversation["subject"] == "Broken grinder"
+
+
 def test_a_search_hit_says_whether_the_customer_wrote_it_or_we_did() -> None:
     from omni_tui.tui.screens.search import hit_text
 

@@ -46,6 +46,7 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
         super().__init__(classes="dialog")
         self.store = store
         self.hits: list[dict[str, Any]] = []
+        self._hits_for: str | None = None  # the query the hits are of
         self._debounce: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -62,21 +63,27 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
         self._debounce = self.set_timer(0.15, lambda: self._search(event.value))
 
     @work(group="search", exit_on_error=False, description="Searching")
-    async def _search(self, query: str) -> None:
+    async def _search(self, query: str, then_open: bool = False) -> None:
         hits = await queries.search(self.store, query, limit=100)
         if self.query_one(Input).value != query:
             return  # stale: the agent kept typing
-        self.hits = hits
+        self.hits, self._hits_for = hits, query
         results = self.query_one(OptionList)
         results.clear_options()
         results.add_options([Option(hit_text(h), id=str(i)) for i, h in enumerate(hits)])
         if hits:
             results.highlighted = 0
+            if then_open:
+                self._open(0)
 
     @on(Input.Submitted)
-    def _submit(self) -> None:
+    def _submit(self, event: Input.Submitted) -> None:
         results = self.query_one(OptionList)
-        if results.highlighted is not None and self.hits:
+        if self._hits_for != event.value:  # enter before the search for what is typed
+            if self._debounce is not None:
+                self._debounce.stop()
+            self._search(event.value, then_open=True)
+        elif results.highlighted is not None and self.hits:
             self._open(results.highlighted)
         elif self.hits:
             results.focus()
