@@ -179,3 +179,27 @@ async def test_resolving_the_case_under_the_cursor_leaves_the_cursor_on_the_next
         await pilot.press("e")  # resolved: it leaves the open view
         await settle(app, pilot)
         assert (app.inbox.highlighted, app.inbox.current_id) == (5, following)
+
+
+async def test_waiting_times_move_on_with_the_clock(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing about a case changed, but three hours passed: its row says so."""
+    from datetime import datetime
+
+    from omni_tui.tui import format as fmt
+    from omni_tui.tui.inbox import list as inbox_list
+
+    monkeypatch.setattr(inbox_list, "AGE_TICK_S", 0.2)
+    now = datetime.now(NOW.tzinfo)
+    monkeypatch.setattr(fmt, "now", lambda: now)
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        before = screen_text(app)
+        later = now + timedelta(hours=3)
+        monkeypatch.setattr(fmt, "now", lambda: later)
+        await pilot.pause(0.5)
+        after = screen_text(app)
+        assert before != after and "⏳" in after
+        assert after == screen_text(app)  # steady until the clock moves again

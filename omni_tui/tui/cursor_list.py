@@ -72,6 +72,11 @@ class CursorList(ScrollView, QuietFocus, can_focus=True):
         self._resize_virtual()
         self.refresh()
 
+    def redraw_all(self) -> None:
+        """Every row drawn again from its data (what it shows depends on the time too)."""
+        self._strips.clear()
+        self.refresh()
+
     def redraw_row(self, index: int | None) -> None:
         if index is not None:
             self._strips.pop(index, None)

@@ -19,6 +19,7 @@ from omni_tui.tui.inbox.views import FIRST_SORT, PAGE, FirstPage, InboxView, pag
 
 #: the next page is read when the cursor comes this close to the last row
 MORE_WITHIN = 10
+AGE_TICK_S = 30.0  # how often the rows' ages ("⏳2h10") are drawn again
 
 
 def row_lines(row: dict[str, Any], width: int, warn: int, breach: int) -> tuple[Text, Text]:
@@ -112,6 +113,8 @@ class InboxList(CursorList):
         self._first_page = first_page
 
     def on_mount(self) -> None:
+        # waiting times and SLA colours move with the clock, not only with the data
+        self.set_interval(AGE_TICK_S, self.redraw_all)
         if self._first_page is None:
             return
         view, rows = self._first_page
