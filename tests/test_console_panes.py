@@ -425,3 +425,18 @@ async def test_a_very_long_subject_leaves_the_case_readable_at_80x24(tmp_path: P
         assert header.region.height <= 4
         assert str(header.render()).startswith(f"#{app.conversation['id']}  open")
         assert "The box was empty." in screen_text(app)
+
+
+async def test_the_footer_offers_no_key_the_composer_takes_as_text(db: Path) -> None:
+    """With the composer focused, "/" types a slash: the footer offered "/ Search"."""
+    app = console(db)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        footer = screen_text(app).splitlines()[-1]
+        assert "/ Search" in footer
+        await pilot.press("r")
+        await settle(app, pilot)
+        footer = screen_text(app).splitlines()[-1]
+        assert "/ Search" not in footer and "Close" in footer
+        await pilot.press(*"a/b")
+        assert app.query_one("#composer-body").text == "a/b"  # type: ignore[attr-defined]

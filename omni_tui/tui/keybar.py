@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import events
 from textual.app import RenderResult
 from textual.binding import Binding
+from textual.keys import key_to_character
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
@@ -70,7 +71,9 @@ class KeyBar(Widget, can_focus=False):
         active = screen.active_bindings
         seen: set[str] = set()
         hints: list[Hint] = []
-        for _node, binding, enabled, _tooltip in active.values():
+        for key, (_node, binding, enabled, _tooltip) in active.items():
+            if _typed_into(screen, key):
+                continue  # the composer takes "/" as text: no use offering it as a key
             if binding.show and binding.action not in seen:
                 seen.add(binding.action)
                 hints.append(self._hint(binding, enabled))
@@ -147,3 +150,16 @@ class KeyBar(Widget, can_focus=False):
                 else:
                     self.app.bell()
                 return
+
+
+#: keys whose character Textual's ``key_to_character`` does not know
+_CHARACTERS = {"slash": "/"}
+
+
+def _typed_into(screen: Screen[object], key: str) -> bool:
+    """Whether the focused widget (a text area, an input) takes ``key`` as typing."""
+    focused = screen.focused
+    character = key_to_character(key) or _CHARACTERS.get(key)
+    return (
+        focused is not None and character is not None and focused.check_consume_key(key, character)
+    )
