@@ -110,29 +110,12 @@ async def _queue_replies(store: Store) -> None:
 
 
 def _config(tmp_path: Path, relay: RelayProcess, sink: SmtpSink) -> Path:
-    config = tmp_path / "omni.toml"
-    config.write_text(
-        f"""[agent]
-name = "Ana"
-[[accounts]]
-name = "support"
-channel = "email"
-imap_host = "127.0.0.1"
-imap_port = {free_port()}
-imap_security = "none"
-username = "support"
-password = "x"
-smtp_host = "127.0.0.1"
-smtp_port = {sink.port}
-smtp_security = "none"
-address = "Support <support@shop.example>"
-[[accounts]]
-name = "site"
-channel = "chat"
-relay_url = "{relay.url}"
-token = "{relay.token}"
-"""
-    )
+    config = _email_config(tmp_path, sink.port)
+    with config.open("a") as out:
+        out.write(
+            f'[[accounts]]\nname = "site"\nchannel = "chat"\n'
+            f'relay_url = "{relay.url}"\ntoken = "{relay.token}"\n'
+        )
     return config
 
 
