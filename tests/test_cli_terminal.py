@@ -40,9 +40,11 @@ def _poisoned(record: dict) -> dict:
     return record
 
 
-@pytest.fixture
-def hostile(cli: Cli) -> Cli:
-    """A store imported from an export whose names and reasons carry escape sequences."""
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory, template: Path) -> Cli:
+    """A store imported from an export whose names and reasons carry escape sequences
+    (built once: the tests only read it)."""
+    cli = Cli.with_store(tmp_path_factory.mktemp("hostile"), template)
     assert cli("reply", str(MARIA), "--body", "We are on it").code == 0
     records = [_poisoned(json.loads(line)) for line in cli("export").out.splitlines()]
     exported = "\n".join(json.dumps(r) for r in records)

@@ -120,10 +120,10 @@ def _config(tmp_path: Path, relay: RelayProcess, sink: SmtpSink) -> Path:
 
 
 class VerySlowSink(SmtpSink):
-    """A mail server that takes 1.5 s for each message: a stop lands mid-send."""
+    """A mail server that takes 1 s for each message: a stop lands mid-send."""
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(1.0)
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -169,7 +169,7 @@ async def test_sigterm_lets_the_reply_in_flight_finish_and_sends_no_more(
         deadline = time.monotonic() + 30
         while not sink.received and time.monotonic() < deadline:
             time.sleep(0.02)
-        time.sleep(0.5)  # the second reply is on the wire now
+        time.sleep(0.3)  # the second reply is on the wire now
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(15) == 0, (tmp_path / "sync.log").read_text()
         with sqlite3.connect(store.path) as conn:
