@@ -158,9 +158,32 @@ def _start(box: str, conf: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen([box, str(conf)], stdout=subprocess.DEVNULL, stderr=out)
 
 
-@contextlib.contextmanager
-def running_kannel(root: Path, listener_port: int, secret: str) -> Iterator[Kannel]:
-    root.mkdir(parents=True, exist_ok=True)
+def _up(proc: subprocess.Popen[bytes], port: int, timeout: float = 15.0) -> bool:
+    """Whether ``proc`` listens on ``port`` in time; False as soon as it has exited
+    (a port taken between ``free_port`` and the bind makes a box exit at once)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        with contextlib.suppress(TimeoutError):
+            wait_for_port(port, timeout=0.5)
+            return True
+    return False
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in reversed(procs):
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    procs.clear()
+
+
+def _boot(root: Path, listener_port: int, secret: str) -> Kannel | None:
+    """One try at bearerbox then smsbox on fresh ports; None (and nothing left
+    running) if either did not come up."""
     ports = {
         "admin_port": free_port(),
         "smsbox_port": free_port(),
@@ -172,17 +195,31 @@ def running_kannel(root: Path, listener_port: int, secret: str) -> Iterator[Kann
         KANNEL_CONF.format(tmp=root, listener_port=listener_port, secret=secret, **ports)
     )
     kannel = Kannel(root, ports["smsc_port"], ports["sendsms_port"], listener_port)
+    bearerbox = _start("bearerbox", conf)
+    kannel.procs.append(bearerbox)
+    if _up(bearerbox, ports["smsbox_port"]) and _up(bearerbox, ports["admin_port"]):
+        smsbox = _start("smsbox", conf)
+        kannel.procs.append(smsbox)
+        if _up(smsbox, ports["sendsms_port"]):
+            return kannel
+    _stop(kannel.procs)
+    return None
+
+
+@contextlib.contextmanager
+def running_kannel(root: Path, listener_port: int, secret: str) -> Iterator[Kannel]:
+    root.mkdir(parents=True, exist_ok=True)
+    for _ in range(3):
+        kannel = _boot(root, listener_port, secret)
+        if kannel is not None:
+            break
+    else:
+        logs = "".join(
+            f"\n--- {log.name}\n" + log.read_text(errors="replace")[-2000:]
+            for log in sorted(root.glob("*box.*"))
+        )
+        raise RuntimeError(f"Kannel did not start in {root}{logs}")
     try:
-        kannel.procs.append(_start("bearerbox", conf))
-        wait_for_port(ports["smsbox_port"])
-        wait_for_port(ports["admin_port"])
-        kannel.procs.append(_start("smsbox", conf))
-        wait_for_port(ports["sendsms_port"])
         yield kannel
     finally:
-        for proc in reversed(kannel.procs):
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        _stop(kannel.procs)
