@@ -197,6 +197,8 @@ async def _resolve_customer(
     ident, is_new = await identity.resolve(session, who, customer_id=linked_to)
     assert ident.id is not None
     if is_new and linked_to is None:
+        if claimed := inbound.context.get("unverified_email"):
+            await _suggest_claimed(session, ident.customer_id, claimed)
         phone = who.address.partition(":")[2] if who.channel == "chat" else who.address
         if phone.startswith("+") and not identity.is_alphanumeric_sender(phone):
             await identity.suggest_from_phones(
@@ -220,6 +222,16 @@ async def _linked_by_context(
             if found is not None:
                 return found.customer_id
     return None
+
+
+async def _suggest_claimed(session: AsyncSession, customer_id: int, email: str) -> None:
+    """A visitor who typed a known customer's email is put to the agent, not joined:
+    anyone can type any address, and that customer's history would show beside them."""
+    who = identity.normalise("email", email)
+    found = await identity.find_identity(session, "email", who.address)
+    if found is not None and found.customer_id != customer_id:
+        reason = f"a web chat visitor gave {who.address} (not verified)"
+        await identity.suggest(session, customer_id, found.customer_id, who.address, reason)
 
 
 #: The carriers' keywords (CTIA; Twilio answers them the same way).

@@ -7,9 +7,11 @@ the relay is cross-origin, as it is on a customer's site.
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -48,19 +50,26 @@ def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RelayProcess]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def site(relay: RelayProcess) -> Iterator[str]:
-    """A customer's page on its own origin, with nothing on it but the one widget tag."""
-    page = (
+def widget_page(relay: RelayProcess, **data: str) -> bytes:
+    """A customer's page with nothing on it but the one widget tag (``data`` its
+    ``data-*`` attributes, escaped as a site's template would)."""
+    attributes = {"title": "Chat with us", "prechat": "true", **data}
+    tag = " ".join(f'data-{k.replace("_", "-")}="{html.escape(v)}"' for k, v in attributes.items())
+    return (
         "<!doctype html><html><head><title>Beans &amp; Grinders</title>"
-        f'<script src="{relay.url}/widget.js" data-title="Chat with us"'
-        ' data-prechat="true" async></script>'
+        f'<script src="{relay.url}/widget.js" {tag} async></script>'
         "</head><body><h1>Beans &amp; Grinders</h1></body></html>"
     ).encode()
 
+
+@contextmanager
+def serving(pages: dict[str, bytes]) -> Iterator[str]:
+    """The site's origin (another port than the relay's) serving ``pages`` by path."""
+
     class Page(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if self.path.split("?")[0] != "/shop":
+            page = pages.get(self.path.split("?")[0])
+            if page is None:
                 self.send_error(404)
                 return
             self.send_response(200)
@@ -77,11 +86,17 @@ def site(relay: RelayProcess) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/shop"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def site(relay: RelayProcess) -> Iterator[str]:
+    with serving({"/shop": widget_page(relay)}) as origin:
+        yield f"{origin}/shop"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -419,3 +434,41 @@ async def test_sending_again_after_a_lost_answer_keeps_the_message_once(
     await page.reload()  # the history the relay keeps has it once too
     await wait_for_count(page, 1)
     assert await transcript(page) == [("in", "Maria Lopez", "Where is my order?")]
+
+
+async def test_a_signed_in_customer_skips_the_form_and_logging_out_starts_a_new_chat(
+    visit: tuple[Any, list[str]], tmp_path: Path
+) -> None:
+    """The site signs who is logged in; the next person at the same browser must not
+    see the chat of the one before."""
+    from omni_tui.relay.widget import sign_email
+
+    secret, marta = "site-identity-secret", "marta@example.org"
+    with running_relay(tmp_path, widget_identity_secret=secret) as relay:
+        signed_in = widget_page(
+            relay, user_name="Marta Diaz", user_email=marta, user_hash=sign_email(secret, marta)
+        )
+        with serving({"/account": signed_in, "/shop": widget_page(relay)}) as origin:
+            page, _ = visit
+            await page.goto(f"{origin}/account")
+            await page.click("#omni-chat-launcher")
+            await page.wait_for_selector("#omni-chat-input", state="visible")  # no form
+            await say(page, "Where is order A-1001?")
+            await wait_for_message(page, ".omni-chat-in", "Where is order A-1001?")
+            first = await page.evaluate("localStorage.getItem('omni-chat-visitor')")
+            [event] = await message_events(relay, first, 1)
+            assert event["data"]["from"] == {
+                "id": f"web:{first}", "name": "Marta Diaz", "email": marta, "email_verified": True
+            }  # fmt: skip
+
+            await page.goto(f"{origin}/shop")  # she logged out; the box stays open
+            await page.wait_for_selector("#omni-chat-name", state="visible")
+            await page.fill("#omni-chat-name", "Someone else")
+            await page.click("#omni-chat-start")
+            await say(page, "Hello")
+            await wait_for_message(page, ".omni-chat-in", "Hello")
+            assert await transcript(page) == [("in", "Someone else", "Hello")]
+            second = await page.evaluate("localStorage.getItem('omni-chat-visitor')")
+            assert second != first
+            [event] = await message_events(relay, second, 1)
+            assert event["data"]["from"] == {"id": f"web:{second}", "name": "Someone else"}

@@ -126,7 +126,8 @@ def address_of(data: dict[str, Any]) -> str:
 
 def inbound(account: str, event: RelayEvent) -> InboundMessage:
     """A relay ``message`` event as a chat message; what the visitor told a pre-chat
-    form or bot (email, phone, order number...) rides along as context."""
+    form or bot (email, phone, order number...) rides along as context.  An email the
+    relay could not verify arrives as ``unverified_email``: ingest only suggests it."""
     data = event.data
     sender = data.get("from") or {}
     context: dict[str, str] = {}
@@ -135,6 +136,9 @@ def inbound(account: str, event: RelayEvent) -> InboundMessage:
     for key in ("email", "phone"):
         if sender.get(key):
             context[key] = str(sender[key])
+    if "email" in context and sender.get("email_verified") is False:
+        # typed into a web form, with the relay asking sites to sign: not proof of who it is
+        context["unverified_email"] = context.pop("email")
     provider_id = str(data.get("id", event.id))
     if data.get("source") not in ("web", "telegram"):
         # an integration's ids may count per conversation (as Telegram's do): scope them

@@ -39,6 +39,7 @@ RELAY_SECRETS = (
     "telegram_secret",
     "twilio_auth_token",
     "kannel_secret",
+    "widget_identity_secret",
 )
 
 
@@ -292,6 +293,11 @@ class RelayConfig(_Secrets):
     #: Kannel: shared secret its get-url and dlr-url carry as ``secret=``.
     kannel_secret: str | None = field(default=None, repr=False)
     kannel_secret_command: Command | None = None  #: Command printing it.
+    #: Web widget: the key a site signs a logged-in customer's email with (HMAC-SHA256).
+    #: Once set, only a signed email joins a visitor to that customer; one typed into
+    #: the pre-chat form is only suggested to the agent.
+    widget_identity_secret: str | None = field(default=None, repr=False)
+    widget_identity_secret_command: Command | None = None  #: Command printing it.
     source: Path | None = field(default=None, compare=False, repr=False)
     name: str = field(default="relay", init=False, repr=False)
 

@@ -7,6 +7,8 @@ random id, kept in their browser, is what keeps one transcript from another.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 import sqlite3
@@ -44,6 +46,11 @@ def _after(db: sqlite3.Connection, visitor: str, after: int) -> list[tuple[Any, 
         " WHERE visitor = ? AND id > ? ORDER BY id LIMIT 500",
         (visitor, after),
     ).fetchall()
+
+
+def sign_email(secret: str, email: str) -> str:
+    """What a site puts in ``data-user-hash`` for a logged-in customer's email."""
+    return hmac.new(secret.encode(), email.encode(), hashlib.sha256).hexdigest()
 
 
 def _optional(payload: dict[str, Any], key: str, limit: int) -> str | None:
@@ -84,6 +91,23 @@ class Widget:
             raise ValueError("visitor must be 16-64 letters, digits or dashes")
         return value
 
+    def _verified(self, email: str | None, email_hash: str | None) -> bool | None:
+        """Whether the site vouched for ``email``; None when this relay asks no one to
+        (no ``widget_identity_secret``: a typed email is taken as given)."""
+        if email_hash is not None and email is None:
+            raise ValueError("email_hash comes with the email it signs")
+        secret = self.relay.secret("widget_identity_secret")
+        if secret is None or email is None:
+            return None
+        if email_hash is None:
+            return False  # typed into the pre-chat form: anyone can type any address
+        if not hmac.compare_digest(sign_email(secret, email), email_hash.lower()):
+            raise PermissionError(
+                "email_hash does not match email: sign the email exactly as sent with"
+                " [relay] widget_identity_secret (HMAC-SHA256, hex)"
+            )
+        return True
+
     async def history(self, request: web.Request) -> web.Response:
         try:
             visitor = self._visitor(request.query.get("visitor"))
@@ -107,8 +131,11 @@ class Widget:
             key = _optional(payload, "key", 64)
             if key is not None and not KEY.match(key):
                 raise ValueError("key must be 8-64 letters, digits or dashes")
+            verified = self._verified(email, _optional(payload, "email_hash", 128))
         except ValueError as exc:
             return problem(400, str(exc), CORS)
+        except PermissionError as exc:
+            return problem(401, str(exc), CORS)
         # the widget's key for this message, per visitor: a resend after a lost answer
         scoped = f"web-in:{visitor}:{key}" if key else None
         instance = self.relay.log.instance
@@ -132,6 +159,8 @@ class Widget:
                 sender["name"] = name
             if email:
                 sender["email"] = email
+                if verified is not None:
+                    sender["email_verified"] = verified
             data = {
                 "source": "web",
                 "id": f"web:{instance}:{row}",  # row ids start again in a new relay log

@@ -1,5 +1,8 @@
 /* omni-tui web chat widget. Embed with:
  *   <script src="https://RELAY/widget.js" data-title="Chat with us" data-prechat="true" async></script>
+ * For a logged-in customer, a site may add data-user-name, data-user-email and
+ * data-user-hash (HMAC-SHA256 of the email with [relay] widget_identity_secret, hex):
+ * no pre-chat form, and the chat joins that customer's history.
  * Plain browser JavaScript, no dependencies. Every piece of text from a visitor or an
  * agent goes into the page through textContent, so it can never become markup.
  */
@@ -36,13 +39,28 @@
     const bytes = crypto.getRandomValues(new Uint8Array(16));
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
+  // Who the site says is logged in, signed by the site (the relay checks the hash).
+  const user = script.dataset.userEmail && script.dataset.userHash
+    ? { name: script.dataset.userName || script.dataset.userEmail,
+        email: script.dataset.userEmail, email_hash: script.dataset.userHash }
+    : null;
   let visitor = store.get("omni-chat-visitor");
+  // A signed-in customer's transcript is theirs: once they log out, or someone else logs
+  // in on this browser, the chat starts afresh rather than show it to the next person.
+  const owner = store.get("omni-chat-owner") || "";
+  if (owner && owner !== (user?.email || "")) {
+    visitor = null;
+    store.set("omni-chat-profile", "null");
+  }
   if (!visitor || !VISITOR_RE.test(visitor)) {
     visitor = newVisitor();
     store.set("omni-chat-visitor", visitor);
   }
-  let profile = null;
-  try { profile = JSON.parse(store.get("omni-chat-profile") || "null"); } catch { /* reset */ }
+  store.set("omni-chat-owner", user?.email || "");
+  let profile = user;
+  if (!profile) {
+    try { profile = JSON.parse(store.get("omni-chat-profile") || "null"); } catch { /* reset */ }
+  }
 
   const CSS = `
 .omni-chat-launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;border:0;
@@ -181,6 +199,7 @@
     const body = { visitor, text, key: pending.key, page: location.href };
     if (profile?.name) body.name = profile.name;
     if (profile?.email) body.email = profile.email;
+    if (profile?.email_hash) body.email_hash = profile.email_hash;
     try {
       // text/plain keeps this a "simple" request: no CORS preflight round trip.
       const answer = await fetch(`${base}/widget/messages`, { method: "POST",
