@@ -196,9 +196,9 @@ async def _resolve_customer(
         linked_to = await _linked_by_context(session, inbound, options)
     ident, is_new = await identity.resolve(session, who, customer_id=linked_to)
     assert ident.id is not None
+    if inbound.channel == "chat" and linked_to is None:
+        await _suggest_claimed(session, ident.customer_id, inbound.context)
     if is_new and linked_to is None:
-        if claimed := inbound.context.get("unverified_email"):
-            await _suggest_claimed(session, ident.customer_id, claimed)
         phone = who.address.partition(":")[2] if who.channel == "chat" else who.address
         if phone.startswith("+") and not identity.is_alphanumeric_sender(phone):
             await identity.suggest_from_phones(
@@ -224,14 +224,20 @@ async def _linked_by_context(
     return None
 
 
-async def _suggest_claimed(session: AsyncSession, customer_id: int, email: str) -> None:
-    """A visitor who typed a known customer's email is put to the agent, not joined:
-    anyone can type any address, and that customer's history would show beside them."""
-    who = identity.normalise("email", email)
-    found = await identity.find_identity(session, "email", who.address)
-    if found is not None and found.customer_id != customer_id:
-        reason = f"a web chat visitor gave {who.address} (not verified)"
-        await identity.suggest(session, customer_id, found.customer_id, who.address, reason)
+async def _suggest_claimed(
+    session: AsyncSession, customer_id: int, context: dict[str, str]
+) -> None:
+    """An email a chat visitor gave that another customer has, when it could not join
+    them: typed into a form (anyone can type any address), or given by a visitor
+    already known as someone else. The agent is asked; nothing is joined."""
+    for key, why in (("unverified_email", " (not verified)"), ("email", "")):
+        if not (given := context.get(key)):
+            continue
+        who = identity.normalise("email", given)
+        found = await identity.find_identity(session, "email", who.address)
+        if found is not None and found.customer_id != customer_id:
+            reason = f"a chat visitor gave {who.address}{why}"
+            await identity.suggest(session, customer_id, found.customer_id, who.address, reason)
 
 
 #: The carriers' keywords (CTIA; Twilio answers them the same way).

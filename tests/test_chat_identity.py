@@ -106,3 +106,46 @@ async def test_without_the_secret_a_hash_changes_nothing_and_a_typed_email_joins
         await sync_once(store, console_config(relay))
     history = (await queries.show_customer(store, marta))["history"]
     assert [m["text"] for m in history][-1] == "Any news?"
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        '"marta@example.org"@evil.example',  # mail to evil.example, parsed as Marta's
+        "marta@example.org(x)@evil.example",
+        "marta@example.org, evil@evil.example",
+        "Marta <marta@example.org>",
+    ],
+)
+def test_an_address_that_could_be_read_as_another_is_refused_even_when_signed(
+    relay: RelayProcess, email: str
+) -> None:
+    """The site may sign what a user registered; what it signs must be what is linked."""
+    status, answer = say(relay, SIGNED, "hi", email=email, email_hash=sign_email(SECRET, email))
+    assert status == 400 and "plain address" in answer["error"]
+    assert relay.events() == []
+
+
+def test_a_hash_that_is_not_hex_is_refused_with_400_not_500(relay: RelayProcess) -> None:
+    for bad in ("é" * 64, "zz" * 32, "ab"):
+        status, answer = say(relay, SIGNED, "hi", email=MARTA, email_hash=bad)
+        assert status == 400 and "64 hex digits" in answer["error"]
+    assert "Traceback" not in (relay.root / "relay.log").read_text()
+
+
+async def test_a_visitor_already_known_as_someone_else_who_signs_in_as_marta_is_suggested(
+    relay: RelayProcess, store: Store
+) -> None:
+    """A chat that began anonymously stays that visitor's; Marta's history is only
+    offered to the agent, never shown beside it unasked."""
+    marta = await marta_wrote_by_email(store)
+    assert say(relay, SIGNED, "a question before logging in")[0] == 201
+    await sync_once(store, console_config(relay))
+    signed = {"email": MARTA, "email_hash": sign_email(SECRET, MARTA)}
+    assert say(relay, SIGNED, "now logged in", **signed)[0] == 201
+    [report] = await sync_once(store, console_config(relay))
+    assert report.new == 1
+    assert len((await queries.show_customer(store, marta))["history"]) == 1
+    [suggestion] = await queries.list_suggestions(store)
+    assert marta in (suggestion["customer_id"], suggestion["other_customer_id"])
+    assert suggestion["address"] == MARTA and "not verified" not in suggestion["reason"]

@@ -436,11 +436,11 @@ async def test_sending_again_after_a_lost_answer_keeps_the_message_once(
     assert await transcript(page) == [("in", "Maria Lopez", "Where is my order?")]
 
 
-async def test_a_signed_in_customer_skips_the_form_and_logging_out_starts_a_new_chat(
+async def test_a_signed_in_customer_skips_the_form_and_never_sees_anyone_elses_chat(
     visit: tuple[Any, list[str]], tmp_path: Path
 ) -> None:
-    """The site signs who is logged in; the next person at the same browser must not
-    see the chat of the one before."""
+    """The site signs who is logged in; on a shared browser, each person who logs in or
+    out starts a new chat rather than see the one before."""
     from omni_tui.relay.widget import sign_email
 
     secret, marta = "site-identity-secret", "marta@example.org"
@@ -450,25 +450,28 @@ async def test_a_signed_in_customer_skips_the_form_and_logging_out_starts_a_new_
         )
         with serving({"/account": signed_in, "/shop": widget_page(relay)}) as origin:
             page, _ = visit
-            await page.goto(f"{origin}/account")
-            await page.click("#omni-chat-launcher")
+            before = await start_chatting(page, f"{origin}/shop", "Previous person", "")
+            await say(page, "my private question")
+            await wait_for_message(page, ".omni-chat-in", "my private question")
+
+            await page.goto(f"{origin}/account")  # Marta logs in; the box stays open
             await page.wait_for_selector("#omni-chat-input", state="visible")  # no form
             await say(page, "Where is order A-1001?")
             await wait_for_message(page, ".omni-chat-in", "Where is order A-1001?")
-            first = await page.evaluate("localStorage.getItem('omni-chat-visitor')")
-            [event] = await message_events(relay, first, 1)
+            assert await transcript(page) == [("in", "Marta Diaz", "Where is order A-1001?")]
+            hers = await page.evaluate("localStorage.getItem('omni-chat-visitor')")
+            assert hers != before
+            [event] = await message_events(relay, hers, 1)
             assert event["data"]["from"] == {
-                "id": f"web:{first}", "name": "Marta Diaz", "email": marta, "email_verified": True
+                "id": f"web:{hers}", "name": "Marta Diaz", "email": marta, "email_verified": True
             }  # fmt: skip
 
-            await page.goto(f"{origin}/shop")  # she logged out; the box stays open
+            await page.goto(f"{origin}/shop")  # she logs out
             await page.wait_for_selector("#omni-chat-name", state="visible")
             await page.fill("#omni-chat-name", "Someone else")
             await page.click("#omni-chat-start")
             await say(page, "Hello")
             await wait_for_message(page, ".omni-chat-in", "Hello")
             assert await transcript(page) == [("in", "Someone else", "Hello")]
-            second = await page.evaluate("localStorage.getItem('omni-chat-visitor')")
-            assert second != first
-            [event] = await message_events(relay, second, 1)
-            assert event["data"]["from"] == {"id": f"web:{second}", "name": "Someone else"}
+            after = await page.evaluate("localStorage.getItem('omni-chat-visitor')")
+            assert after not in (before, hers)

@@ -14,6 +14,7 @@ from adapters.base import InboundMessage
 from omni_tui import outbox, queries
 from omni_tui.actions import set_status
 from omni_tui.config import parse_config
+from omni_tui.config.keys import BINDING_IDS
 from omni_tui.ingest import ingest
 from omni_tui.store import Store
 from omni_tui.tui.app import OmniApp
@@ -276,22 +277,30 @@ async def test_a_note_is_private_and_resolve_takes_the_case_out_of_open(db: Path
         assert "is the roastery open?" not in [r["subject"] for r in app.inbox.rows]
 
 
-async def test_help_lists_every_console_binding_with_its_id(db: Path) -> None:
-    app = console(db)
+async def test_help_lists_every_key_of_the_console_with_its_id_the_focused_ones_first(
+    db: Path,
+) -> None:
+    """Every id ``[keys]`` takes is on the help screen, with the key it has now, even
+    for a part that is not on screen (the composer, search, reports)."""
+    app = console(db, '[agent]\nname = "Ana"\n[keys]\n"composer.send" = "ctrl+j"\n')
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(app, pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+        titles = [title for title, _ in app.screen.sections]
+        # what works where the focus is, first
+        assert titles[:3] == ["Inbox", "Every pane", "Console"]
+        assert "Composer (when there)" in titles
         rows = [(keys, b) for _, bindings in app.screen.sections for keys, b in bindings]
         listed = [b.id for _, b in rows]
-        assert {b.id for b in OmniApp.BINDINGS} <= set(listed)
-        assert "inbox.sort" in listed  # the focused widget's keys too
+        assert set(listed) >= BINDING_IDS
         ids = [i for i in listed if i]
         assert len(ids) == len(set(ids))  # a binding with two keys is one row
         keys = {b.id: k for k, b in rows}
-        # keys as the terminal shows them, not their names
+        # keys as the terminal shows them, not their names; remapped ones as remapped
         assert (keys["app.help"], keys["app.search"], keys["inbox.down"]) == ("?", "/", "j ↓")
+        assert keys["composer.send"] == "^j"
 
 
 async def test_keys_can_be_remapped_by_binding_id(db: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import re
 import sqlite3
 from importlib import resources
@@ -25,8 +26,14 @@ from omni_tui.relay.outbound import delivery
 if TYPE_CHECKING:
     from omni_tui.relay.server import Relay
 
+log = logging.getLogger(__name__)
+
 VISITOR = re.compile(r"^[A-Za-z0-9-]{16,64}$")
 KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+#: One plain address: no display name, quotes, comments or list, whose parsing could
+#: find another customer's address inside a string a site signed for someone else
+EMAIL = re.compile(r"^[^\s@<>\"(),;:\[\]\\]+@[^\s@<>\"(),;:\[\]\\]+\.[^\s@<>\"(),;:\[\]\\]+$")
+HASH = re.compile(r"^[0-9A-Fa-f]{64}$")
 MAX_TEXT = 4000
 KEEPALIVE_S = 15.0
 CORS = {
@@ -96,16 +103,21 @@ class Widget:
         (no ``widget_identity_secret``: a typed email is taken as given)."""
         if email_hash is not None and email is None:
             raise ValueError("email_hash comes with the email it signs")
+        if email_hash is not None and not HASH.match(email_hash):
+            raise ValueError("email_hash must be 64 hex digits (HMAC-SHA256)")
         secret = self.relay.secret("widget_identity_secret")
         if secret is None or email is None:
             return None
         if email_hash is None:
             return False  # typed into the pre-chat form: anyone can type any address
-        if not hmac.compare_digest(sign_email(secret, email), email_hash.lower()):
-            raise PermissionError(
+        expected = sign_email(secret, email).encode()
+        if not hmac.compare_digest(expected, email_hash.lower().encode()):
+            why = (
                 "email_hash does not match email: sign the email exactly as sent with"
                 " [relay] widget_identity_secret (HMAC-SHA256, hex)"
             )
+            log.warning("widget: %s", why)
+            raise PermissionError(why)
         return True
 
     async def history(self, request: web.Request) -> web.Response:
@@ -127,6 +139,8 @@ class Widget:
                 raise ValueError(f"a message is 1 to {MAX_TEXT} characters")
             name = _optional(payload, "name", 100)
             email = _optional(payload, "email", 200)
+            if email is not None and not EMAIL.match(email):
+                raise ValueError("email must be one plain address, like name@example.com")
             page = _optional(payload, "page", 2000)
             key = _optional(payload, "key", 64)
             if key is not None and not KEY.match(key):

@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding
 from textual.worker import Worker
 
 from omni_tui.lazy import deferred
 from omni_tui.tui.commands import palette_entries
 from omni_tui.tui.inbox import InboxList, InboxView
 from omni_tui.tui.inbox.views import tag_view
-from omni_tui.tui.screens.help import HelpScreen
+from omni_tui.tui.screens.help import HelpScreen, key_sections
 from omni_tui.tui.screens.pickers import PickOne
 from omni_tui.tui.screens.search import SearchScreen
 
@@ -79,28 +78,7 @@ class Navigation(App[int]):
             self.open_conversation(*found, focus=True)
 
     def action_help(self) -> None:
-        sections: list[tuple[str, list[tuple[str, Binding]]]] = []
-        seen: set[str] = set()
-        for node in [self.focused, *(self.focused.ancestors if self.focused else []), self]:
-            if node is None or not hasattr(node, "_bindings"):
-                continue
-            # one row per binding, its keys together as the terminal shows them ("j ↓")
-            rows: dict[str, list[Binding]] = {}  # a binding per key: "j,down" is two
-            for _, b in node._bindings:
-                name = b.id or f"{b.action}|{b.description}"
-                if name not in seen and (b.tooltip or b.description):
-                    rows.setdefault(name, []).append(b)
-            seen |= set(rows)
-            if rows:
-                title = "Console" if node is self else type(node).__name__
-                shown = [(self._keys_shown(keys), keys[0]) for keys in rows.values()]
-                sections.append((title, shown))
-        self.push_screen(HelpScreen(sections))
-
-    def _keys_shown(self, keys: list[Binding]) -> str:
-        """Letters first, then named keys: "j ↓", "G end"."""
-        ordered = sorted(keys, key=lambda b: len(b.key) > 1)
-        return " ".join(self.get_key_display(b) for b in ordered)
+        self.push_screen(HelpScreen(key_sections(self)))
 
     def palette_commands(self) -> list[tuple[str, str, str]]:
         return palette_entries(self.views, self.conversation, self.reply_targets(), self.customer)

@@ -45,10 +45,11 @@
         email: script.dataset.userEmail, email_hash: script.dataset.userHash }
     : null;
   let visitor = store.get("omni-chat-visitor");
-  // A signed-in customer's transcript is theirs: once they log out, or someone else logs
-  // in on this browser, the chat starts afresh rather than show it to the next person.
-  const owner = store.get("omni-chat-owner") || "";
-  if (owner && owner !== (user?.email || "")) {
+  // A transcript belongs to whoever was signed in (or to nobody): when that changes on
+  // this browser (a log in, a log out, someone else), the chat starts afresh rather
+  // than show one person's chat to the next.
+  const owner = store.get("omni-chat-owner");
+  if (owner !== null && owner !== (user?.email || "")) {
     visitor = null;
     store.set("omni-chat-profile", "null");
   }
@@ -205,6 +206,10 @@
       const answer = await fetch(`${base}/widget/messages`, { method: "POST",
         headers: { "Content-Type": "text/plain;charset=UTF-8" }, body: JSON.stringify(body) });
       const reply = await answer.json().catch(() => ({}));
+      if (answer.status === 401) {  // the site's signature: the relay's log says why
+        showError("We could not confirm who you are; please reload the page.");
+        return;
+      }
       if (answer.status !== 201 && answer.status !== 200) {
         showError(reply.error || `The message was not sent (HTTP ${answer.status}).`);
         return;
