@@ -138,7 +138,8 @@ VIEW_CHANNELS = ("email", "sms", "chat", "phone")
 async def view_counts(store: Store, agent: str) -> dict[str, int]:
     """Conversations per inbox view, as each view lists them: one pass over the
     unresolved rows. Mine, Unassigned and All list open cases (pending and snoozed
-    ones have views of their own); a channel's view lists every unresolved case."""
+    ones have views of their own); a channel's view lists every unresolved case, a
+    tag's view every case with the tag."""
 
     def count_if(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
@@ -159,6 +160,8 @@ async def view_counts(store: Store, agent: str) -> dict[str, int]:
         values = [int(v or 0) for v in (await session.exec(query)).one()]
         resolved = select(func.count()).where(Conversation.status == "resolved")
         counts = {"status:resolved": (await session.exec(resolved)).one()}
+        tagged = select(ConversationTag.tag, func.count()).group_by(col(ConversationTag.tag))
+        counts |= {f"tag:{tag}": n for tag, n in (await session.exec(tagged)).all()}
     keys = [f"status:{s}" for s in UNRESOLVED] + ["mine", "unassigned"]
     keys += [f"channel:{c}" for c in VIEW_CHANNELS]
     counts.update(zip(keys, values, strict=True))

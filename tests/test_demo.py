@@ -271,10 +271,12 @@ def test_the_script_is_consistent() -> None:
 async def test_every_inbox_view_counts_the_cases_it_lists(store: Store) -> None:
     """The number beside a view's title is the number of rows the agent can walk."""
     from omni_tui import queries
-    from omni_tui.tui.inbox.views import default_views
+    from omni_tui.tui.inbox.views import default_views, tag_view
 
     counts = await queries.view_counts(store, "Ben")
-    views = default_views("Ben")
+    tags = await queries.all_tags(store)
+    assert len(tags) >= 3
+    views = default_views("Ben") + [tag_view(t) for t in tags]  # a tag's view has resolved ones
     async with store.read() as session:
         statuses = set((await session.exec(select(Conversation.status))).all())
     assert {"open", "pending", "snoozed"} <= statuses  # the views differ on this store

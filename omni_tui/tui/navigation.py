@@ -62,7 +62,7 @@ class Navigation(App[int]):
         assert self.store is not None
         tags = await queries.all_tags(self.store)
         choices = [(v.key, f"{v.title}  ({self._counts.get(v.key, '…')})") for v in self.views] + [
-            (f"tag:{t}", f"#{t}") for t in tags
+            (f"tag:{t}", f"#{t}  ({self._counts.get(f'tag:{t}', '…')})") for t in tags
         ]
         key = await self.push_screen_wait(PickOne("Inbox view", choices))
         if key and key.startswith("tag:"):
