@@ -40,6 +40,16 @@ class Address:
     display_name: str | None = None
 
 
+#: One plain address (no display name, quotes, comments or list): what a web form may
+#: give, and what may become a customer's identity without an agent's say
+_ATOM = r"[^\s@<>\"(),;:\[\]\\.]+"
+_PLAIN_EMAIL = re.compile(rf"{_ATOM}(\.{_ATOM})*@{_ATOM}(\.{_ATOM})+")
+
+
+def is_plain_email(value: str) -> bool:
+    return _PLAIN_EMAIL.fullmatch(value) is not None
+
+
 def normalise_email(raw: str) -> tuple[str, str | None]:
     """Lower-cased address and the display name apart; tolerant of broken quoting."""
     value = clean_line(raw)

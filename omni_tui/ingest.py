@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from adapters.base import Cursor, InboundMessage
 from omni_tui import (
     accounts,
+    addresses,
     blobs,
     events,
     identity,
@@ -197,7 +198,7 @@ async def _resolve_customer(
     ident, is_new = await identity.resolve(session, who, customer_id=linked_to)
     assert ident.id is not None
     if inbound.channel == "chat" and linked_to is None:
-        await _suggest_claimed(session, ident.customer_id, inbound.context)
+        await _emails_given(session, ident.customer_id, inbound.context)
     if is_new and linked_to is None:
         phone = who.address.partition(":")[2] if who.channel == "chat" else who.address
         if phone.startswith("+") and not identity.is_alphanumeric_sender(phone):
@@ -224,18 +225,19 @@ async def _linked_by_context(
     return None
 
 
-async def _suggest_claimed(
-    session: AsyncSession, customer_id: int, context: dict[str, str]
-) -> None:
-    """An email a chat visitor gave that another customer has, when it could not join
-    them: typed into a form (anyone can type any address), or given by a visitor
-    already known as someone else. The agent is asked; nothing is joined."""
+async def _emails_given(session: AsyncSession, customer_id: int, context: dict[str, str]) -> None:
+    """An email a chat visitor gave that did not join them to its customer.  One nobody
+    has becomes theirs, so their next email lands beside this chat (unless typed into a
+    form a site asked to be signed: anyone can type any address).  One another customer
+    has is put to the agent; nothing is joined."""
     for key, why in (("unverified_email", " (not verified)"), ("email", "")):
         if not (given := context.get(key)):
             continue
         who = identity.normalise("email", given)
         found = await identity.find_identity(session, "email", who.address)
-        if found is not None and found.customer_id != customer_id:
+        if found is None and key == "email" and addresses.is_plain_email(who.address):
+            await identity.resolve(session, who, customer_id=customer_id)
+        elif found is not None and found.customer_id != customer_id:
             reason = f"a chat visitor gave {who.address}{why}"
             await identity.suggest(session, customer_id, found.customer_id, who.address, reason)
 

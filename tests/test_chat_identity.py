@@ -40,8 +40,8 @@ def say(relay: RelayProcess, visitor: str, text: str, **sender: str) -> tuple[in
     )
 
 
-async def marta_wrote_by_email(store: Store) -> int:
-    earlier = InboundMessage(
+def marta_writes() -> InboundMessage:
+    return InboundMessage(
         channel="email",
         account="mail",
         provider_id="imap:7",
@@ -51,7 +51,10 @@ async def marta_wrote_by_email(store: Store) -> int:
         text="My grinder makes a noise. Order A-1001, 12 Elm Street.",
         sent_at=datetime(2026, 11, 29, 9, 0, tzinfo=UTC),
     )
-    await ingest(store, [earlier])
+
+
+async def marta_wrote_by_email(store: Store) -> int:
+    await ingest(store, [marta_writes()])
     [customer] = await queries.list_customers(store)
     return int(customer["id"])
 
@@ -149,3 +152,20 @@ async def test_a_visitor_already_known_as_someone_else_who_signs_in_as_marta_is_
     [suggestion] = await queries.list_suggestions(store)
     assert marta in (suggestion["customer_id"], suggestion["other_customer_id"])
     assert suggestion["address"] == MARTA and "not verified" not in suggestion["reason"]
+
+
+async def test_a_signed_email_nobody_has_yet_becomes_the_visitors_so_their_email_follows(
+    relay: RelayProcess, store: Store
+) -> None:
+    """Marta chats signed in before she ever wrote; her first email joins that chat's
+    customer, so the agent who opens it sees the chat beside it."""
+    signed = {"name": "Marta Diaz", "email": MARTA, "email_hash": sign_email(SECRET, MARTA)}
+    assert say(relay, SIGNED, "Do you ship to Spain?", **signed)[0] == 201
+    typed = {"name": "Someone", "email": "ana@example.org"}  # not signed: not adopted
+    assert say(relay, TYPED, "hello", **typed)[0] == 201
+    await sync_once(store, console_config(relay))
+    await ingest(store, [marta_writes()])  # her first email, after the chat
+    [marta] = await queries.list_customers(store, MARTA)
+    history = (await queries.show_customer(store, marta["id"]))["history"]
+    assert sorted(m["channel"] for m in history) == ["chat", "email"]  # one customer
+    assert await queries.list_customers(store, "ana@example.org") == []

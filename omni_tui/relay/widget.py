@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from omni_tui.addresses import is_plain_email
 from omni_tui.relay.consoles import event_id
 from omni_tui.relay.hooks import problem, read_json
 from omni_tui.relay.log import append_event, now_iso
@@ -30,9 +31,6 @@ log = logging.getLogger(__name__)
 
 VISITOR = re.compile(r"^[A-Za-z0-9-]{16,64}$")
 KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
-#: One plain address: no display name, quotes, comments or list, whose parsing could
-#: find another customer's address inside a string a site signed for someone else
-EMAIL = re.compile(r"^[^\s@<>\"(),;:\[\]\\]+@[^\s@<>\"(),;:\[\]\\]+\.[^\s@<>\"(),;:\[\]\\]+$")
 HASH = re.compile(r"^[0-9A-Fa-f]{64}$")
 MAX_TEXT = 4000
 KEEPALIVE_S = 15.0
@@ -139,7 +137,9 @@ class Widget:
                 raise ValueError(f"a message is 1 to {MAX_TEXT} characters")
             name = _optional(payload, "name", 100)
             email = _optional(payload, "email", 200)
-            if email is not None and not EMAIL.match(email):
+            # a display name, quotes or a comment could hide another customer's address
+            # inside a string a site signed for someone else
+            if email is not None and not is_plain_email(email):
                 raise ValueError("email must be one plain address, like name@example.com")
             page = _optional(payload, "page", 2000)
             key = _optional(payload, "key", 64)
