@@ -116,6 +116,7 @@ class OutboundMessage:
     in_reply_to: str | None = None
     references: Sequence[str] = ()
     attachments: Sequence[AttachmentData] = ()
+    cc: Sequence[str] = ()  #: email: copies, in the Cc header and the envelope
 
 
 class Channel(Protocol):

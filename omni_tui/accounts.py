@@ -47,6 +47,15 @@ def reply_domains(accounts: Sequence[AccountConfig]) -> dict[str | None, str]:
     return domains
 
 
+def own_addresses(accounts: Sequence[AccountConfig]) -> frozenset[str]:
+    """Every email account's address: never copied on a reply to all."""
+    return frozenset(
+        identity.normalise("email", account.address).address
+        for account in accounts
+        if account.channel == "email" and account.address
+    )
+
+
 def smtp_settings(account: AccountConfig) -> SmtpSettings:
     assert account.channel == "email"
     return SmtpSettings(

@@ -229,6 +229,7 @@ def _outbound(account: AccountConfig, item: Outbox, message: Message) -> Outboun
         message_id=message.message_id if item.channel == "email" else None,
         in_reply_to=message.in_reply_to if item.channel == "email" else None,
         references=message.references if item.channel == "email" else (),
+        cc=tuple(message.recipients[1:]) if item.channel == "email" else (),
     )
 
 

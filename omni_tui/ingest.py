@@ -144,6 +144,7 @@ async def _route(
                     agent=AUTO_AUTHOR,
                     default_region=options.default_region,
                     domains=options.reply_domains,
+                    cc=(),  # an automatic answer is for the one who wrote
                 )
             except OmniError as exc:  # e.g. an alphanumeric sender: the case is still routed
                 log.warning("conversation %d: no acknowledgement: %s", conversation_id, exc)

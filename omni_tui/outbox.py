@@ -8,31 +8,26 @@ crash; delivery (with retries and an idempotency key) happens afterwards.
 from __future__ import annotations
 
 import asyncio
-import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import getaddresses, make_msgid
+from email.utils import make_msgid
 from pathlib import Path
 
-import phonenumbers
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import AttachmentData
-from omni_tui import blobs, events, identity
+from omni_tui import blobs, events, identity, recipients
 from omni_tui.actions import get_conversation
 from omni_tui.errors import NotFound, Refused
 from omni_tui.store import Store, refresh_summaries
 from omni_tui.store.models import Attachment, Customer, Identity, Message, Outbox, utcnow
 from omni_tui.text import clean, clean_line, reply_subject, snippet
 
-REPLY_CHANNELS = ("email", "sms", "chat")
 #: Message-IDs' domain when no email account has an address (``accounts.reply_domains``)
 FALLBACK_DOMAIN = "omni-tui.local"
-#: what a label of an email address's domain may not hold
-_NOT_IN_DOMAIN = re.compile(r"[\s@<>()\[\],;:\"\\]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,84 +36,7 @@ class QueuedReply:
     outbox_id: int
     channel: str
     to: str
-
-
-async def _last_inbound(
-    session: AsyncSession, conversation_id: int, channel: str | None = None
-) -> Message | None:
-    query = select(Message).where(
-        Message.conversation_id == conversation_id,
-        Message.direction == "in",
-        col(Message.channel).in_([channel] if channel else REPLY_CHANNELS),
-    )
-    query = query.order_by(col(Message.sent_at).desc(), col(Message.id).desc())
-    return (await session.exec(query)).first()
-
-
-def _one_address(channel: str, to: str, region: str) -> identity.Address:
-    """The one address an agent typed, or ``Refused``: a typo would be saved as the
-    customer's identity, and a second recipient silently dropped."""
-    if channel == "email":
-        pairs = getaddresses([to])
-        if len(pairs) != 1:
-            raise Refused(f"--to {clean_line(to)!r} names more addresses — a reply goes to one")
-        local, _, domain = pairs[0][1].rpartition("@")
-        labels = domain.split(".")
-        if not local or any(not label or _NOT_IN_DOMAIN.search(label) for label in labels):
-            raise Refused(
-                f"--to {clean_line(to)!r} is not an email address — write one like ana@example.com"
-            )
-    who = identity.normalise(channel, to, region)
-    if channel == "sms":
-        try:
-            number = phonenumbers.parse(to, region)
-        except phonenumbers.NumberParseException:
-            number = None
-        e164 = number and phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        if number is None or not phonenumbers.is_possible_number(number) or e164 != who.address:
-            raise Refused(
-                f"--to {clean_line(to)!r} is not one phone number (region {region})"
-                " — write it like +14155550134"
-            )
-    return who
-
-
-async def _recipient(
-    session: AsyncSession,
-    customer_id: int,
-    conversation_id: int,
-    channel: str,
-    to: str | None,
-    region: str,
-) -> Identity:
-    if to:
-        known = await identity.find_identity(session, channel, to.strip())
-        if known is not None and known.customer_id == customer_id:
-            return known  # one of theirs already (the console offers those)
-        who = _one_address(channel, to, region)
-        found = await identity.find_identity(session, channel, who.address)
-        if found is not None and found.customer_id != customer_id:
-            raise Refused(
-                f"{who.address} belongs to customer {found.customer_id}, not to this case's"
-                f" customer {customer_id} — merge them first or pick another address"
-            )
-        if found is None:
-            found, _ = await identity.resolve(session, who, customer_id=customer_id)
-        return found
-    last = await _last_inbound(session, conversation_id, channel)
-    if last is not None and last.identity_id is not None:
-        found = await session.get(Identity, last.identity_id)
-        if found is not None and found.customer_id == customer_id:
-            return found
-    query = (
-        select(Identity)
-        .where(Identity.customer_id == customer_id, Identity.channel == channel)
-        .order_by(col(Identity.id).desc())
-    )
-    found = (await session.exec(query)).first()
-    if found is None:
-        raise Refused(f"customer {customer_id} has no {channel} address — pass --to ADDRESS")
-    return found
+    cc: tuple[str, ...] = ()
 
 
 async def queue_reply(
@@ -133,10 +51,14 @@ async def queue_reply(
     default_region: str = "US",
     domains: Mapping[str | None, str] | None = None,
     attachments: Sequence[AttachmentData] = (),
+    cc: Sequence[str] = (),
+    reply_all_except: Collection[str] | None = None,
 ) -> QueuedReply:
     """Queue a reply on ``channel`` (default: where the customer last wrote);
     ``attachments`` (``attachments.read_for_reply``) go by email only; ``domains``
-    (``accounts.reply_domains``) name the domain of an email's Message-ID."""
+    (``accounts.reply_domains``) name the domain of an email's Message-ID.  An email
+    is copied to ``cc``; with none given and ``reply_all_except`` our own addresses
+    (``accounts.own_addresses``), to everyone else the customer's last email went to."""
     async with store.write() as session:
         return await queue_in(
             session,
@@ -150,7 +72,17 @@ async def queue_reply(
             domains=domains,
             attachments=attachments,
             attachments_dir=store.attachments_dir,
+            cc=cc,
+            reply_all_except=reply_all_except,
         )
+
+
+async def copies_for(store: Store, conversation_id: int, own: Collection[str]) -> list[str]:
+    """Everyone else the customer's last email in the case went to, but us (``own``,
+    ``accounts.own_addresses``): the copies of a reply to all."""
+    async with store.read() as session:
+        last = await recipients.last_inbound(session, conversation_id, "email")
+    return recipients.copies_of(last, own)
 
 
 async def queue_in(
@@ -166,6 +98,8 @@ async def queue_in(
     domains: Mapping[str | None, str] | None = None,
     attachments: Sequence[AttachmentData] = (),
     attachments_dir: Path | None = None,
+    cc: Sequence[str] = (),
+    reply_all_except: Collection[str] | None = None,
 ) -> QueuedReply:
     """:func:`queue_reply` inside the caller's transaction."""
     body = clean(body).strip("\n")
@@ -178,16 +112,18 @@ async def queue_in(
     if customer is None:
         raise NotFound("customer", conversation.customer_id)
     if channel is None:
-        last = await _last_inbound(session, conversation.id)
+        last = await recipients.last_inbound(session, conversation.id)
         channel = last.channel if last else None
     if channel is None:
         query = select(Identity.channel).where(Identity.customer_id == customer.id)
         channel = (await session.exec(query.order_by(col(Identity.id).desc()))).first()
-    if channel not in REPLY_CHANNELS:
+    if channel not in recipients.REPLY_CHANNELS:
         raise Refused(
             f"cannot reply on {channel or 'no channel'!r} — use --channel email, sms or chat"
         )
-    recipient = await _recipient(
+    if cc and channel != "email":
+        raise Refused(f"a {channel} reply goes to one address — copies go by --channel email")
+    recipient = await recipients.recipient(
         session, customer.id or 0, conversation.id, channel, to, default_region
     )
     if channel == "sms":
@@ -199,7 +135,11 @@ async def queue_in(
             raise Refused(f"customer {customer.id} texted STOP; they cannot be texted")
     if attachments and channel != "email":
         raise Refused(f"a {channel} reply carries text only — send the files with --channel email")
-    last_same = await _last_inbound(session, conversation.id, channel)
+    last_same = await recipients.last_inbound(session, conversation.id, channel)
+    copies = recipients.checked_copies(cc, recipient.address, default_region)
+    if channel == "email" and not cc and reply_all_except is not None:
+        every = recipients.copies_of(last_same, reply_all_except)
+        copies = [a for a in every if a != recipient.address]
     message = Message(
         conversation_id=conversation.id,
         customer_id=customer.id or 0,
@@ -208,7 +148,7 @@ async def queue_in(
         direction="out",
         account=last_same.account if last_same else None,
         sender=agent,
-        recipients=[recipient.address],
+        recipients=[recipient.address, *copies],
         text=body,
         sent_at=at,
         status="queued",
@@ -246,12 +186,13 @@ async def queue_in(
         at=at,
         channel=channel,
         to=recipient.address,
+        **({"cc": copies} if copies else {}),
         message_id=message.id,
         snippet=snippet(body, 80),
         **({"attachments": [a.filename for a in attachments]} if attachments else {}),
     )
     await refresh_summaries(session, [conversation.id])
-    return QueuedReply(message.id, outbox.id, channel, recipient.address)
+    return QueuedReply(message.id, outbox.id, channel, recipient.address, tuple(copies))
 
 
 async def _attach(

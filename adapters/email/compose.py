@@ -130,6 +130,8 @@ def build_message(
     msg = EmailMessage(policy=_POLICY if eight_bit or utf8 else _7BIT_POLICY)
     msg["From"] = _mailbox(from_address, from_name)
     msg["To"] = _to(out.to, utf8)
+    if out.cc:
+        msg["Cc"] = ", ".join(str(_to(address, utf8)) for address in out.cc)
     if out.subject is not None:
         msg["Subject"] = clean_header(out.subject)
     when = date or datetime.now(UTC)

@@ -446,6 +446,8 @@ def _parse(
         context["reply-to"] = ", ".join(reply_to)
     if automated := automated_by(first):
         context["automated"] = automated
+    if copied := _addresses(headers.get("cc", [])):
+        context["cc"] = ", ".join(copied)  # shown to the agent; a reply to all copies them
     recipients = _addresses(headers.get("to", []) + headers.get("cc", []))
     subject = first("subject")
     message_ids = _ids(first("message-id"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from email.utils import parseaddr
 from pathlib import Path
@@ -11,6 +12,8 @@ import aiosmtplib
 from adapters.base import AuthError, OutboundMessage, RejectedError, TransientError
 from adapters.email.compose import ascii_address, build_message
 from adapters.email.imap import tls_context
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +31,12 @@ class SmtpSettings:
 
 async def send_email(settings: SmtpSettings, out: OutboundMessage) -> tuple[str, bytes]:
     """Deliver one reply; returns its Message-ID and the bytes sent (for the Sent folder)."""
+    everyone = [out.to, *out.cc]
     try:
-        recipient = ascii_address(out.to)
+        plain = [ascii_address(address) for address in everyone]
     except ValueError as exc:
         raise RejectedError(str(exc)) from None
-    utf8 = recipient is None  # a mailbox like jöe@…: RFC 6531 or nothing
+    utf8 = None in plain  # a mailbox like jöe@…: RFC 6531 or nothing
     raw = build_message(out, from_address=settings.address, utf8=utf8)  # fails before connecting
     _, sender = parseaddr(settings.address)
     context = tls_context(settings.ca_file) if settings.security != "none" else None
@@ -55,8 +59,9 @@ async def send_email(settings: SmtpSettings, out: OutboundMessage) -> tuple[str,
                 await client.login(settings.username, settings.password or "")
             if utf8 and not client.supports_extension("smtputf8"):
                 raise RejectedError(
-                    f"{out.to}: an address with letters beyond ASCII before the @ needs a mail"
-                    f" server that speaks SMTPUTF8, and {settings.host} does not"
+                    f"{', '.join(everyone)}: an address with letters beyond ASCII before"
+                    f" the @ needs a mail server that speaks SMTPUTF8, and {settings.host}"
+                    " does not"
                 )
             options = ["SMTPUTF8"] if utf8 else []
             if not raw.isascii():
@@ -68,7 +73,13 @@ async def send_email(settings: SmtpSettings, out: OutboundMessage) -> tuple[str,
                         from_address=settings.address,
                         eight_bit=False,
                     )
-            await client.sendmail(sender, [recipient or out.to], raw, mail_options=options)
+            envelope = [spec or address for spec, address in zip(plain, everyone, strict=True)]
+            refused, _ = await client.sendmail(sender, envelope, raw, mail_options=options)
+            if envelope[0] in refused:  # the copies went; the customer's did not
+                why = refused[envelope[0]].message
+                raise RejectedError(f"{out.to} refused by the mail server: {why}")
+            if refused:  # the customer has it: a copy the server would not take is logged
+                log.warning("%s: copies refused: %s", settings.account, ", ".join(refused))
     except aiosmtplib.SMTPAuthenticationError as exc:
         raise AuthError(f"{settings.account}: SMTP login refused ({exc.message})") from None
     except aiosmtplib.SMTPRecipientsRefused as exc:

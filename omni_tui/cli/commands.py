@@ -248,6 +248,7 @@ async def reply(ctx: Context) -> int:
     files = attachments.read_for_reply(a.attach)  # before the store: a typo costs nothing
     conv = _id(a.conversation, "conversation")
     async with await ctx.open() as store:
+        own = accounts.own_addresses(ctx.config.accounts)
         queued = await outbox.queue_reply(
             store,
             conv,
@@ -258,6 +259,8 @@ async def reply(ctx: Context) -> int:
             default_region=ctx.region,
             domains=accounts.reply_domains(ctx.config.accounts),
             attachments=files,
+            cc=a.cc or (),
+            reply_all_except=None if a.no_cc or a.cc else own,
         )
         busy = await presence.replying(store, conv, besides=ctx.agent)
     if busy:  # the console asks before sending over a colleague; a script is told
@@ -269,14 +272,17 @@ async def reply(ctx: Context) -> int:
         "outbox_id": queued.outbox_id,
         "channel": queued.channel,
         "to": queued.to,
+        "cc": list(queued.cc),
         "status": "queued",
         "attachments": [f.filename for f in files],
     }
     carrying = f" with {len(files)} attachment{'s' * (len(files) != 1)}" if files else ""
+    copied = f", copied to {clean_line(', '.join(queued.cc))}" if queued.cc else ""
     return _done(
         ctx,
         data,
-        f"queued {queued.channel} reply to {queued.to}{carrying} (outbox {queued.outbox_id})",
+        f"queued {queued.channel} reply to {queued.to}{copied}{carrying}"
+        f" (outbox {queued.outbox_id})",
     )
 
 

@@ -127,6 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="attach a file (email only; repeat for more; 18 MB in all)",
     )
+    copies = p.add_mutually_exclusive_group()
+    copies.add_argument(
+        "--cc",
+        metavar="ADDR",
+        action="append",
+        help="copy the email to ADDR (repeat for more) instead of to everyone else"
+        " the customer's last email went to",
+    )
+    copies.add_argument(
+        "--no-cc", action="store_true", help="copy nobody: the email goes to the customer only"
+    )
     _body(p)
     _json(p)
 

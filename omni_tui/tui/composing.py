@@ -14,18 +14,18 @@ from textual.app import App
 from omni_tui.errors import OmniError
 from omni_tui.lazy import deferred
 from omni_tui.tui.composer import Composer, Target
-from omni_tui.tui.composer.composer import default_target, reply_targets
+from omni_tui.tui.composer.composer import default_target, reply_targets, with_copies
 from omni_tui.tui.conversation import ConversationView
 from omni_tui.tui.screens.pickers import PickOne
 from omni_tui.tui.store_guard import StoreGuard
 
 if TYPE_CHECKING:
-    from omni_tui import accounts, actions, attachments, drafts, outbox, presence
+    from omni_tui import accounts, actions, attachments, drafts, outbox, presence, recipients
     from omni_tui.config import Config
     from omni_tui.store import Store
 else:  # the ORM loads after the first paint (see ``omni_tui.lazy``)
-    _LAZY = ("accounts", "actions", "attachments", "drafts", "outbox", "presence")
-    accounts, actions, attachments, drafts, outbox, presence = (
+    _LAZY = ("accounts", "actions", "attachments", "drafts", "outbox", "presence", "recipients")
+    accounts, actions, attachments, drafts, outbox, presence, recipients = (
         deferred(f"omni_tui.{name}") for name in _LAZY
     )
 
@@ -67,11 +67,20 @@ class Composing(App[int]):
     def reply_targets(self) -> list[Target]:
         return reply_targets(self.customer) if self.customer else []
 
+    def _copies(self) -> list[str]:
+        """Whom the customer's last email in the case copied: a reply goes to them too."""
+        for m in reversed((self.conversation or {}).get("messages", [])):
+            if m["direction"] == "in" and m["channel"] == "email":
+                own = accounts.own_addresses(self.config.accounts)
+                cc = (m.get("context") or {}).get("cc", "")
+                return recipients.copies_from(cc, m["sender"] or "", own)
+        return []
+
     @work(exit_on_error=False)
     async def _open_composer(self, mode: str, target: Target | None = None) -> None:
         assert self.store is not None and self.conversation is not None
         case = self._case  # the case asked for, even if another opens meanwhile
-        targets = self.reply_targets()
+        targets = with_copies(self.reply_targets(), self._copies())
         index = default_target(self.conversation, targets)
         draft = await drafts.load_draft(self.store, case, self.agent, mode)  # the key's mode
         body, files = "", []
@@ -80,8 +89,10 @@ class Composing(App[int]):
             for i, t in enumerate(targets):
                 if (t.channel, t.address) == (draft.channel, draft.to_address):
                     index = i
-        if target is not None and target in targets:
-            index = targets.index(target)
+        for i, t in enumerate(targets if target is not None else ()):
+            if target is not None and (t.channel, t.address) == (target.channel, target.address):
+                index = i  # the palette's address, to all its mail copied
+                break
         if case != self._case:
             return  # another case opened while its draft was read: not this composer's
         self.query_one(Composer).open(mode, targets, index, body, case=case, files=files)
@@ -160,6 +171,7 @@ class Composing(App[int]):
                     default_region=self.config.identity.default_region,
                     domains=accounts.reply_domains(self.config.accounts),
                     attachments=files,
+                    cc=target.cc if target else (),
                 )
 
         if await self._do("Send", change):

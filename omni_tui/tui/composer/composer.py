@@ -8,7 +8,7 @@ import shlex
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,7 @@ else:  # the ORM loads after the first paint (see ``omni_tui.lazy``)
 class Target:
     channel: str
     address: str
+    cc: tuple[str, ...] = ()  #: email: copies
 
 
 def reply_targets(customer: dict[str, Any]) -> list[Target]:
@@ -48,6 +49,18 @@ def reply_targets(customer: dict[str, Any]) -> list[Target]:
         for i in customer["identities"]
         if i["channel"] in ("email", "sms", "chat")
     ]
+
+
+def with_copies(targets: list[Target], copies: list[str]) -> list[Target]:
+    """Each email target twice when the customer's last email copied others: to all
+    of them first (as it was written), then to the customer alone."""
+    out: list[Target] = []
+    for t in targets:
+        others = tuple(a for a in copies if a != t.address)
+        if t.channel == "email" and others:
+            out.append(replace(t, cc=others))
+        out.append(t)
+    return out
 
 
 def default_target(conversation: dict[str, Any], targets: list[Target]) -> int:
@@ -248,7 +261,12 @@ class Composer(Vertical):
             status.append_text(fmt.badge(self.target.channel))
             status.append(" to ")
             status.append_text(fmt.safe_line(self.target.address))
-            if len(self.targets) > 1:
+            if self.target.cc:
+                status.append(", copied to ")
+                status.append_text(fmt.safe_line(", ".join(self.target.cc)))
+            if any(t.cc for t in self.targets):
+                status.append("  (ctrl+o: with or without copies, other channel)", style="dim")
+            elif len(self.targets) > 1:
                 status.append("  (ctrl+o: other channel)", style="dim")
             if self.target.channel == "sms":
                 status.append(f"   {count_segments(self.body)}", style="dim")

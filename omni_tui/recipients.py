@@ -1,0 +1,133 @@
+"""Who a reply goes to: the customer's address on its channel, and for email, whom
+the customer's last mail copied (reply to all, as Chatwoot and Zammad offer).
+
+An address an agent types is checked to be one real address first: a typo would be
+saved as the customer's identity, a second address silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from email.utils import getaddresses
+
+import phonenumbers
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from omni_tui import identity
+from omni_tui.addresses import is_plain_email
+from omni_tui.errors import Refused
+from omni_tui.store.models import Identity, Message
+from omni_tui.text import clean_line
+
+REPLY_CHANNELS = ("email", "sms", "chat")
+#: what a label of an email address's domain may not hold
+_NOT_IN_DOMAIN = re.compile(r"[\s@<>()\[\],;:\"\\]")
+
+
+async def last_inbound(
+    session: AsyncSession, conversation_id: int, channel: str | None = None
+) -> Message | None:
+    query = select(Message).where(
+        Message.conversation_id == conversation_id,
+        Message.direction == "in",
+        col(Message.channel).in_([channel] if channel else REPLY_CHANNELS),
+    )
+    query = query.order_by(col(Message.sent_at).desc(), col(Message.id).desc())
+    return (await session.exec(query)).first()
+
+
+def one_address(channel: str, to: str, region: str, flag: str = "--to") -> identity.Address:
+    """The one address an agent typed (as ``flag``), or ``Refused``."""
+    if channel == "email":
+        pairs = getaddresses([to])
+        if len(pairs) != 1:
+            raise Refused(f"{flag} {clean_line(to)!r} names more addresses — give one per {flag}")
+        local, _, domain = pairs[0][1].rpartition("@")
+        labels = domain.split(".")
+        if not local or any(not label or _NOT_IN_DOMAIN.search(label) for label in labels):
+            raise Refused(
+                f"{flag} {clean_line(to)!r} is not an email address"
+                " — write one like ana@example.com"
+            )
+    who = identity.normalise(channel, to, region)
+    if channel == "sms":
+        try:
+            number = phonenumbers.parse(to, region)
+        except phonenumbers.NumberParseException:
+            number = None
+        e164 = number and phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if number is None or not phonenumbers.is_possible_number(number) or e164 != who.address:
+            raise Refused(
+                f"--to {clean_line(to)!r} is not one phone number (region {region})"
+                " — write it like +14155550134"
+            )
+    return who
+
+
+async def recipient(
+    session: AsyncSession,
+    customer_id: int,
+    conversation_id: int,
+    channel: str,
+    to: str | None,
+    region: str,
+) -> Identity:
+    if to:
+        known = await identity.find_identity(session, channel, to.strip())
+        if known is not None and known.customer_id == customer_id:
+            return known  # one of theirs already (the console offers those)
+        who = one_address(channel, to, region)
+        found = await identity.find_identity(session, channel, who.address)
+        if found is not None and found.customer_id != customer_id:
+            raise Refused(
+                f"{who.address} belongs to customer {found.customer_id}, not to this case's"
+                f" customer {customer_id} — merge them first or pick another address"
+            )
+        if found is None:
+            found, _ = await identity.resolve(session, who, customer_id=customer_id)
+        return found
+    last = await last_inbound(session, conversation_id, channel)
+    if last is not None and last.identity_id is not None:
+        found = await session.get(Identity, last.identity_id)
+        if found is not None and found.customer_id == customer_id:
+            return found
+    query = (
+        select(Identity)
+        .where(Identity.customer_id == customer_id, Identity.channel == channel)
+        .order_by(col(Identity.id).desc())
+    )
+    found = (await session.exec(query)).first()
+    if found is None:
+        raise Refused(f"customer {customer_id} has no {channel} address — pass --to ADDRESS")
+    return found
+
+
+def copies_of(last: Message | None, own: Collection[str]) -> list[str]:
+    """Whom the customer's last email (``last``) copied: :func:`copies_from`."""
+    if last is None or last.channel != "email":
+        return []
+    return copies_from((last.context or {}).get("cc", ""), last.sender or "", own)
+
+
+def copies_from(cc: str, sender: str, own: Collection[str]) -> list[str]:
+    """The addresses of a Cc header, in its order: not us (``own``), not the sender,
+    and only plain addresses (not ``undisclosed-recipients:;``)."""
+    skip = {a.lower() for a in own} | {sender.lower()}
+    found: list[str] = []
+    for _, raw in getaddresses([cc]):
+        address = identity.normalise("email", raw).address if raw else ""
+        if is_plain_email(address) and address not in skip and address not in found:
+            found.append(address)
+    return found
+
+
+def checked_copies(cc: Sequence[str], to: str, region: str) -> list[str]:
+    """The copies an agent typed, each one real address, none the one replied to."""
+    found: list[str] = []
+    for raw in cc:
+        who = one_address("email", raw, region, flag="--cc")
+        if who.address != to.lower() and who.address not in found:
+            found.append(who.address)
+    return found

@@ -1,0 +1,119 @@
+"""A reply to an email goes to whom the customer copied too (reply to all, as in
+Chatwoot and Zammad): never back to us, and the agent can send it to the customer alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omni_tui import accounts, outbox, queries
+from omni_tui.config import Config
+from omni_tui.delivery import deliver_outbox
+from omni_tui.store import Store
+from omni_tui.sync import sync_once
+from tests.cli_helpers import Cli
+from tests.servers import Dovecot, SmtpSink
+from tests.test_console import console, settle
+from tests.test_email import config_for, config_text, email, folder, sink, store  # noqa: F401
+
+COPIED = {
+    "cc": (
+        "Jon Boss <Jon@Example.com>, support@larkspur.example,"
+        " undisclosed-recipients:;, =?utf-8?q?Ren=C3=A9e?= <renee@example.org>"
+    )
+}
+
+
+async def a_copied_case(dovecot: Dovecot, folder: str, store: Store, config: Config) -> int:  # noqa: F811
+    dovecot.deliver(email(1, subject="Broken grinder", **COPIED), folder=folder)
+    await sync_once(store, config)
+    [case] = await queries.list_conversations(store)
+    return int(case["id"])
+
+
+async def test_a_reply_to_all_reaches_whom_the_customer_copied_and_never_us(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    store: Store,  # noqa: F811
+    sink: SmtpSink,  # noqa: F811
+) -> None:
+    config = config_for(dovecot, folder, smtp_port=sink.port)
+    case = await a_copied_case(dovecot, folder, store, config)
+    shown = (await queries.show_conversation(store, case))["messages"][0]
+    assert "jon@example.com" in shown["context"]["cc"].lower()  # the agent sees who
+    queued = await outbox.queue_reply(
+        store,
+        case,
+        "A new one ships today.",
+        agent="Ana",
+        reply_all_except=accounts.own_addresses(config.accounts),
+    )
+    assert queued.cc == ("jon@example.com", "renee@example.org")
+    report = await deliver_outbox(store, config)
+    assert (report.sent, report.failed) == (1, 0), report.errors
+    [(_, envelope, _)] = sink.received
+    assert envelope == ["maria@example.com", "jon@example.com", "renee@example.org"]
+    [sent] = sink.messages()
+    assert sent["To"] == "maria@example.com"
+    assert sent["Cc"] == "jon@example.com, renee@example.org"
+
+
+async def test_the_command_line_replies_to_all_unless_told_whom_to_copy(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    store: Store,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    config = config_for(dovecot, folder)
+    case = await a_copied_case(dovecot, folder, store, config)
+    cli = Cli(tmp_path, store.path)
+    conf = cli.config(config_text(dovecot, folder))
+    everyone = cli.json("reply", str(case), "--body", "Shipping today.", "--config", conf)
+    assert everyone["cc"] == ["jon@example.com", "renee@example.org"]
+    alone = cli.json("reply", str(case), "--body", "Just you.", "--no-cc", "--config", conf)
+    assert alone["cc"] == []
+    named = cli.json(
+        "reply", str(case), "--body", "FYI", "--cc", "ops@example.net", "--config", conf
+    )
+    assert named["cc"] == ["ops@example.net"]
+    bad = cli("reply", str(case), "--body", "x", "--cc", "a@b.c, d@e.f", "--config", conf)
+    assert bad.code != 0 and "one per --cc" in bad.err
+    sms = cli("reply", str(case), "--body", "x", "--channel", "sms", "--cc", "a@b.example")
+    assert sms.code != 0 and "copies go by --channel email" in sms.err
+    sent = (await queries.show_conversation(store, case))["messages"][1:]
+    assert [m["recipients"] for m in sent] == [
+        ["maria@example.com", "jon@example.com", "renee@example.org"],
+        ["maria@example.com"],
+        ["maria@example.com", "ops@example.net"],
+    ]
+
+
+async def test_the_composer_says_who_is_copied_and_ctrl_o_sends_to_the_customer_alone(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    store: Store,  # noqa: F811
+) -> None:
+    config = config_for(dovecot, folder)
+    case = await a_copied_case(dovecot, folder, store, config)
+    app = console(store.path, config_text(dovecot, folder))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        app.open_conversation(case, focus=True)
+        await settle(app, pilot)
+        await pilot.press("r")
+        await settle(app, pilot)
+        status = str(app.query_one("#composer-status").render())
+        assert "copied to jon@example.com, renee@example.org" in status
+        await pilot.press("ctrl+o")  # the same address, no copies
+        await settle(app, pilot)
+        assert "copied" not in str(app.query_one("#composer-status").render())
+        await pilot.press(*"Only you.", "ctrl+s")
+        await settle(app, pilot)
+        await pilot.press("r", "ctrl+o", "ctrl+o")  # round again: to all
+        await settle(app, pilot)
+        await pilot.press(*"Everyone.", "ctrl+s")
+        await settle(app, pilot)
+    sent = (await queries.show_conversation(store, case))["messages"][1:]
+    assert [(m["text"], m["recipients"]) for m in sent] == [
+        ("Only you.", ["maria@example.com"]),
+        ("Everyone.", ["maria@example.com", "jon@example.com", "renee@example.org"]),
+    ]
