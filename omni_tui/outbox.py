@@ -52,13 +52,14 @@ async def queue_reply(
     domains: Mapping[str | None, str] | None = None,
     attachments: Sequence[AttachmentData] = (),
     cc: Sequence[str] = (),
-    reply_all_except: Collection[str] | None = None,
+    reply_all: bool = False,
+    own: Collection[str] = (),
 ) -> QueuedReply:
     """Queue a reply on ``channel`` (default: where the customer last wrote);
     ``attachments`` (``attachments.read_for_reply``) go by email only; ``domains``
     (``accounts.reply_domains``) name the domain of an email's Message-ID.  An email
-    is copied to ``cc``; with none given and ``reply_all_except`` our own addresses
-    (``accounts.own_addresses``), to everyone else the customer's last email went to."""
+    is copied to ``cc``, or with ``reply_all`` to whom the customer's last email
+    copied; never to ``own``, our addresses (``accounts.own_addresses``)."""
     async with store.write() as session:
         return await queue_in(
             session,
@@ -73,16 +74,9 @@ async def queue_reply(
             attachments=attachments,
             attachments_dir=store.attachments_dir,
             cc=cc,
-            reply_all_except=reply_all_except,
+            reply_all=reply_all,
+            own=own,
         )
-
-
-async def copies_for(store: Store, conversation_id: int, own: Collection[str]) -> list[str]:
-    """Everyone else the customer's last email in the case went to, but us (``own``,
-    ``accounts.own_addresses``): the copies of a reply to all."""
-    async with store.read() as session:
-        last = await recipients.last_inbound(session, conversation_id, "email")
-    return recipients.copies_of(last, own)
 
 
 async def queue_in(
@@ -99,7 +93,8 @@ async def queue_in(
     attachments: Sequence[AttachmentData] = (),
     attachments_dir: Path | None = None,
     cc: Sequence[str] = (),
-    reply_all_except: Collection[str] | None = None,
+    reply_all: bool = False,
+    own: Collection[str] = (),
 ) -> QueuedReply:
     """:func:`queue_reply` inside the caller's transaction."""
     body = clean(body).strip("\n")
@@ -136,9 +131,9 @@ async def queue_in(
     if attachments and channel != "email":
         raise Refused(f"a {channel} reply carries text only — send the files with --channel email")
     last_same = await recipients.last_inbound(session, conversation.id, channel)
-    copies = recipients.checked_copies(cc, recipient.address, default_region)
-    if channel == "email" and not cc and reply_all_except is not None:
-        every = recipients.copies_of(last_same, reply_all_except)
+    copies = recipients.checked_copies(cc, recipient.address, default_region, own)
+    if channel == "email" and not cc and reply_all:
+        every = recipients.copies_of(last_same, own)
         copies = [a for a in every if a != recipient.address]
     message = Message(
         conversation_id=conversation.id,

@@ -15,6 +15,7 @@ import phonenumbers
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from adapters.email.compose import ascii_address
 from omni_tui import identity
 from omni_tui.addresses import is_plain_email
 from omni_tui.errors import Refused
@@ -112,22 +113,37 @@ def copies_of(last: Message | None, own: Collection[str]) -> list[str]:
 
 
 def copies_from(cc: str, sender: str, own: Collection[str]) -> list[str]:
-    """The addresses of a Cc header, in its order: not us (``own``), not the sender,
-    and only plain addresses (not ``undisclosed-recipients:;``)."""
-    skip = {a.lower() for a in own} | {sender.lower()}
+    """The plain addresses of a stored Cc (``mime`` joins them with ", "), in its
+    order: not us (``own``), not the sender.  One quoted, spaced or otherwise unusual
+    is left out rather than parsed again into someone else's address."""
+    skip = {_key(a) for a in own} | {_key(sender)}
     found: list[str] = []
-    for _, raw in getaddresses([cc]):
-        address = identity.normalise("email", raw).address if raw else ""
-        if is_plain_email(address) and address not in skip and address not in found:
+    for piece in cc.split(", ") if cc else []:
+        address = identity.normalise("email", piece).address
+        plain = is_plain_email(address) and address == piece.strip().lower()
+        if plain and _key(address) not in skip and address not in found:
             found.append(address)
     return found
 
 
-def checked_copies(cc: Sequence[str], to: str, region: str) -> list[str]:
-    """The copies an agent typed, each one real address, none the one replied to."""
+def checked_copies(cc: Sequence[str], to: str, region: str, own: Collection[str]) -> list[str]:
+    """The copies an agent typed, each one real address, none the one replied to, and
+    none of ours (``own``): a copy to our own mailbox comes back in as new mail."""
+    ours = {_key(a) for a in own}
     found: list[str] = []
     for raw in cc:
         who = one_address("email", raw, region, flag="--cc")
+        if _key(who.address) in ours:
+            raise Refused(f"--cc {who.address} is an address of this team's own email account")
         if who.address != to.lower() and who.address not in found:
             found.append(who.address)
     return found
+
+
+def _key(address: str) -> str:
+    """``address`` as compared: lower case, its domain as SMTP carries it (IDNA)."""
+    plain = identity.normalise("email", address).address if address else ""
+    try:
+        return (ascii_address(plain) or plain).lower()
+    except ValueError:
+        return plain

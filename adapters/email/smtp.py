@@ -30,13 +30,23 @@ class SmtpSettings:
 
 
 async def send_email(settings: SmtpSettings, out: OutboundMessage) -> tuple[str, bytes]:
-    """Deliver one reply; returns its Message-ID and the bytes sent (for the Sent folder)."""
-    everyone = [out.to, *out.cc]
+    """Deliver one reply; returns its Message-ID and the bytes sent (for the Sent folder).
+
+    The customer's address decides: refused, and nothing goes out (the copies are asked
+    for only once the server has taken it).  A copy that cannot be carried or that the
+    server refuses is left out, and logged."""
     try:
-        plain = [ascii_address(address) for address in everyone]
+        recipient = ascii_address(out.to)
     except ValueError as exc:
         raise RejectedError(str(exc)) from None
-    utf8 = None in plain  # a mailbox like jöe@…: RFC 6531 or nothing
+    copies: dict[str, str | None] = {}  # each copy: its SMTP form, None beyond ASCII
+    for address in out.cc:
+        try:
+            copies[address] = ascii_address(address)
+        except ValueError as exc:
+            log.warning("%s: copy left out: %s", settings.account, exc)
+    out = replace(out, cc=list(copies))
+    utf8 = recipient is None or None in copies.values()  # jöe@…: RFC 6531 or nothing
     raw = build_message(out, from_address=settings.address, utf8=utf8)  # fails before connecting
     _, sender = parseaddr(settings.address)
     context = tls_context(settings.ca_file) if settings.security != "none" else None
@@ -58,10 +68,18 @@ async def send_email(settings: SmtpSettings, out: OutboundMessage) -> tuple[str,
             ):
                 await client.login(settings.username, settings.password or "")
             if utf8 and not client.supports_extension("smtputf8"):
-                raise RejectedError(
-                    f"{', '.join(everyone)}: an address with letters beyond ASCII before"
-                    f" the @ needs a mail server that speaks SMTPUTF8, and {settings.host}"
-                    " does not"
+                if recipient is None:
+                    raise RejectedError(
+                        f"{out.to}: an address with letters beyond ASCII before the @ needs a"
+                        f" mail server that speaks SMTPUTF8, and {settings.host} does not"
+                    )
+                beyond = [a for a, plain in copies.items() if plain is None]
+                log.warning("%s: copies left out (no SMTPUTF8): %s", settings.account, beyond)
+                copies = {a: plain for a, plain in copies.items() if plain is not None}
+                out, utf8 = replace(out, cc=list(copies)), False
+                raw = build_message(
+                    replace(out, message_id=_header(raw, b"Message-ID")),
+                    from_address=settings.address,
                 )
             options = ["SMTPUTF8"] if utf8 else []
             if not raw.isascii():
@@ -73,18 +91,21 @@ async def send_email(settings: SmtpSettings, out: OutboundMessage) -> tuple[str,
                         from_address=settings.address,
                         eight_bit=False,
                     )
-            envelope = [spec or address for spec, address in zip(plain, everyone, strict=True)]
-            refused, _ = await client.sendmail(sender, envelope, raw, mail_options=options)
-            if envelope[0] in refused:  # the copies went; the customer's did not
-                why = refused[envelope[0]].message
-                raise RejectedError(f"{out.to} refused by the mail server: {why}")
-            if refused:  # the customer has it: a copy the server would not take is logged
-                log.warning("%s: copies refused: %s", settings.account, ", ".join(refused))
+            encoding = "utf-8" if utf8 else "ascii"
+            await client.mail(sender, options=options, encoding=encoding)
+            await client.rcpt(recipient or out.to, encoding=encoding)  # refused: nothing sent
+            for address, plain in copies.items():
+                try:
+                    await client.rcpt(plain or address, encoding=encoding)
+                except aiosmtplib.SMTPRecipientRefused as exc:
+                    log.warning("%s: copy to %s refused: %s", settings.account, address, exc)
+            await client.data(raw)
     except aiosmtplib.SMTPAuthenticationError as exc:
         raise AuthError(f"{settings.account}: SMTP login refused ({exc.message})") from None
-    except aiosmtplib.SMTPRecipientsRefused as exc:
-        reasons = "; ".join(r.message for r in exc.recipients)
-        raise RejectedError(f"{out.to} refused by the mail server: {reasons}") from None
+    except aiosmtplib.SMTPRecipientRefused as exc:
+        if 400 <= exc.code < 500:
+            raise TransientError(f"{out.to}: mail server busy: {exc.code} {exc.message}") from None
+        raise RejectedError(f"{out.to} refused by the mail server: {exc.message}") from None
     except aiosmtplib.SMTPResponseException as exc:
         if 500 <= exc.code < 600:
             raise RejectedError(

@@ -260,7 +260,8 @@ async def reply(ctx: Context) -> int:
             domains=accounts.reply_domains(ctx.config.accounts),
             attachments=files,
             cc=a.cc or (),
-            reply_all_except=None if a.no_cc or a.cc else own,
+            reply_all=not (a.no_cc or a.cc),
+            own=own,
         )
         busy = await presence.replying(store, conv, besides=ctx.agent)
     if busy:  # the console asks before sending over a colleague; a script is told

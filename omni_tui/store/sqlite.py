@@ -174,6 +174,9 @@ def create_engine(path: Path, begin: str, pragmas: tuple[str, ...] = ()) -> Asyn
     from sqlalchemy import event  # here, not at the top: the console paints without it
     from sqlalchemy.ext.asyncio import create_async_engine
 
+    from omni_tui.store import closing
+
+    closing.install()
     engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
 
     @event.listens_for(engine.sync_engine, "connect")

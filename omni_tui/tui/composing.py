@@ -88,7 +88,8 @@ class Composing(App[int]):
             body, files = draft.body, [Path(p) for p in draft.files]
             for i, t in enumerate(targets):
                 if (t.channel, t.address) == (draft.channel, draft.to_address):
-                    index = i
+                    index = i  # to all its mail copied, as first offered
+                    break
         for i, t in enumerate(targets if target is not None else ()):
             if target is not None and (t.channel, t.address) == (target.channel, target.address):
                 index = i  # the palette's address, to all its mail copied
@@ -172,6 +173,7 @@ class Composing(App[int]):
                     domains=accounts.reply_domains(self.config.accounts),
                     attachments=files,
                     cc=target.cc if target else (),
+                    own=accounts.own_addresses(self.config.accounts),
                 )
 
         if await self._do("Send", change):
