@@ -21,11 +21,16 @@ from omni_tui.store import schema
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+#: The most the WAL file keeps once a checkpoint has emptied it: a long read (an
+#: export, a report) lets it grow while the daemon writes, and it is cut back after.
+WAL_KEEP_BYTES = 64 * 1024 * 1024
+
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=10000",
     "PRAGMA synchronous=NORMAL",
+    f"PRAGMA journal_size_limit={WAL_KEEP_BYTES}",
 )
 
 #: A writer's page cache, 32 MB (SQLite's default is 2 MB): a batch of mail rewrites
