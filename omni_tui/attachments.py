@@ -12,6 +12,7 @@ from adapters.base import AttachmentData
 from omni_tui import blobs
 from omni_tui.errors import NotFound, Refused
 from omni_tui.store import Attachment, Store
+from omni_tui.text import clean_line
 
 #: What one reply may carry in all. Most mail providers refuse a message over 25 MB,
 #: and base64 makes a file a third bigger on the way (4/3, and a line break each 76).
@@ -67,7 +68,8 @@ async def save_attachment(store: Store, attachment_id: int, directory: Path) -> 
     if row is None:
         raise NotFound("attachment", attachment_id)
     if row.sha256 is None:
-        raise Refused(f"{row.filename} was not downloaded ({row.skipped_reason or 'no content'})")
+        reason = clean_line(row.skipped_reason) or "no content"
+        raise Refused(f"{clean_line(row.filename)} was not downloaded ({reason})")
     source = blobs.blob_path(store.attachments_dir, row.sha256)
     if not source.exists():
         raise NotFound("attachment file", row.sha256)

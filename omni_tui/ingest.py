@@ -351,7 +351,7 @@ async def _ingest_one(
                 size=part.size if part.size is not None else len(part.data or b""),
                 sha256=sha256,
                 inline=part.inline,
-                skipped_reason=part.skipped_reason,
+                skipped_reason=clean_line(part.skipped_reason) or None,
             )
         )
     if inbound.channel == "sms" and inbound.direction == "in":

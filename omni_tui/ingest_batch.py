@@ -328,7 +328,7 @@ class EmailBatch:
                     if part.data is None
                     else self._blob(self.attachments_dir, part.data),
                     "inline": part.inline,
-                    "skipped_reason": part.skipped_reason,
+                    "skipped_reason": clean_line(part.skipped_reason) or None,
                 }
             )
         if ready.phones:

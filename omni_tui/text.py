@@ -8,21 +8,33 @@ import unicodedata
 # CSI/OSC/other escape sequences, then any remaining C0/C1 control but \t and \n
 _ESCAPES = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL/ST
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS/SOS/PM/APC
+    # OSC ... BEL/ST and DCS/SOS/PM/APC ... ST, only when terminated on the same line:
+    # an unterminated one loses its ESC and introducer (below), never the text after it
+    r"|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)"
+    r"|\x1b[PX^_][^\x1b\n]*\x1b\\"
     r"|\x1b[@-Z\\-_]"  # two-byte escapes
     r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
 )
 _CONTROLS = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+    # C0/C1 controls, bidi marks and overrides, invisible characters (zero-width space,
+    # word joiner and invisible operators, BOM, soft hyphen, Mongolian vowel separator)
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f"
+    r"\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+    # zero-width (non-)joiners between ASCII characters, where no script or emoji needs
+    # them ("Pay\u200cPal"); tag characters outside a flag's sequence
+    r"|(?<=[\x00-\x7f])[\u200c\u200d](?=[\x00-\x7f])"
+    r"|(?<![\U0001f3f4\U000e0000-\U000e007f])[\U000e0000-\U000e007f]+"
 )
+#: lone surrogates (a "+2D0-" in UTF-7): SQLite cannot store them
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 #: ``_CONTROLS`` within ASCII
 _ASCII_CONTROLS = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _SPACES = re.compile(r"\s+")
 
 
 def clean(value: str | None) -> str:
-    """Strip terminal control sequences and bidi overrides; keep tabs and newlines."""
+    """Strip terminal control sequences, bidi overrides and invisible characters; keep tabs
+    and newlines. A lone surrogate becomes U+FFFD."""
     if not value:
         return ""
     if "\r" in value:
@@ -33,7 +45,7 @@ def clean(value: str | None) -> str:
         data = value.encode("ascii")
         kept = data.translate(None, _ASCII_CONTROLS)
         return value if len(kept) == len(data) else kept.decode("ascii")
-    return _CONTROLS.sub("", value)
+    return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", value))
 
 
 def clean_line(value: str | None) -> str:

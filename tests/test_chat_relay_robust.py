@@ -15,9 +15,12 @@ from typing import Any
 
 import pytest
 
+from omni_tui import queries
+from omni_tui.cli import output
 from omni_tui.config import parse_config
 from omni_tui.store import Store
 from omni_tui.sync import sync_once
+from omni_tui.tui.conversation.view import render_message
 from tests.relay import CHAT_SECRET, TELEGRAM_SECRET, RelayProcess, running_relay
 from tests.servers import free_port
 
@@ -285,6 +288,39 @@ async def test_two_conversations_of_a_chat_hook_may_reuse_a_message_id(
     async with await Store.open(tmp_path / "omni.db", create=True) as store:
         [report] = await sync_once(store, config)
     assert (report.new, report.skipped) == (2, 0)
+
+
+async def test_a_chat_attachment_link_with_escape_sequences_is_shown_as_plain_text(
+    relay: RelayProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An integration's attachment is a link we never fetch; it is shown, cleaned."""
+    url = "https://files.example/\x1b]0;PWNED\x07\x1b[5mcv.pdf\u202e"
+    hook = {
+        "id": "9",
+        "conversation": "room",
+        "from": {"id": "ann", "name": "Ann"},
+        "text": "my cv",
+        "attachments": [{"url": url, "name": "cv.pdf", "size": 10}],
+    }
+    await asyncio.to_thread(relay.post_chat, hook, msg_id="wh_cv")
+    config = parse_config(
+        f'[[accounts]]\nname = "site-chat"\nchannel = "chat"\n'
+        f'relay_url = "{relay.url}"\ntoken = "{relay.token}"\n'
+    )
+    async with await Store.open(tmp_path / "omni.db", create=True) as store:
+        [report] = await sync_once(store, config)
+        [case] = await queries.list_conversations(store)
+        assert report.new == 1
+        shown = await queries.show_conversation(store, case["id"])
+    [message] = shown["messages"]
+    [attachment] = message["attachments"]
+    assert attachment["skipped_reason"] == "a link to https://files.example/cv.pdf"
+    card = render_message(message, expanded=False).plain
+    assert "not downloaded: a link to https://files.example/cv.pdf" in card
+    output.message_block(message)
+    printed = capsys.readouterr().out
+    assert "(not downloaded: a link to https://files.example/cv.pdf)" in printed
+    assert not set(card + printed) & {"\x1b", "\x07", "\u202e"}
 
 
 def test_a_widget_message_resent_with_its_key_is_kept_once_per_visitor(

@@ -268,6 +268,32 @@ def hostile_corpus(pixel_url: str) -> dict[str, bytes]:
             utf8,
             body=b"\x1b[31mmarker-terminal-escapes\x1b[0m \x1b]8;;http://evil.example\x07x",
         ),
+        # "+2D0-" is half of a surrogate pair in UTF-7: a string SQLite cannot store
+        "utf7-surrogate": mail(
+            "From: =?utf-7?q?Ann_+2D0-?= <utf7-surrogate@hostile.example>",
+            to,
+            date,
+            "Message-ID: <utf7-surrogate@h.example>",
+            "Subject: half a character",
+            "Content-Type: text/plain; charset=utf-7",
+            body=b"marker-utf7-surrogate hello +2D0- world",
+        ),
+        "unterminated-escapes": mail(
+            *common("unterminated-escapes"),
+            b"Subject: Re: \x1bPinvoice 4471 is wrong",
+            utf8,
+            body=b"marker-unterminated-escapes Hello,\x1b] please refund order 12345\r\n"
+            b"The rest of my message matters.",
+        ),
+        "invisible-name": mail(
+            "From: =?UTF-8?Q?Pay=E2=80=8BPal_Supp=E2=80=8Cort?= <invisible-name@hostile.example>",
+            to,
+            date,
+            "Message-ID: <invisible-name@h.example>",
+            "Subject: =?UTF-8?Q?Your_acc=E2=81=A0ount?=",
+            utf8,
+            body="marker-invisible-name \ufeffpay\u00adment — 👨\u200d👩\u200d👧".encode(),
+        ),
     }
 
 
@@ -393,6 +419,31 @@ def test_hostile_headers_and_charsets_are_decoded(hostile: Hostile) -> None:
     assert m("empty-body")["text"] == ""
     escapes = m("terminal-escapes")
     assert escapes["subject"].startswith("invoice") and "marker-terminal-escapes" in escapes["text"]
+
+
+def test_half_a_utf7_character_is_stored_as_a_replacement_and_the_sync_goes_on(
+    hostile: Hostile,
+) -> None:
+    half = hostile.by_marker("utf7-surrogate")
+    assert half["text"] == "marker-utf7-surrogate hello \ufffd world"
+    assert half["sender_name"] == "Ann \ufffd"
+    assert (hostile.report["state"], hostile.report["errors"]) == ("ok", [])
+
+
+def test_an_unfinished_escape_sequence_loses_no_text_after_it(hostile: Hostile) -> None:
+    cut = hostile.by_marker("unterminated-escapes")
+    assert cut["subject"] == "Re: invoice 4471 is wrong"
+    assert cut["text"] == (
+        "marker-unterminated-escapes Hello, please refund order 12345\n"
+        "The rest of my message matters."
+    )
+
+
+def test_invisible_characters_are_taken_out_of_names_and_text(hostile: Hostile) -> None:
+    shown = hostile.by_marker("invisible-name")
+    assert (shown["sender_name"], shown["subject"]) == ("PayPal Support", "Your account")
+    # a joiner inside an emoji family is kept: it is what draws them as one
+    assert shown["text"] == "marker-invisible-name payment — 👨\u200d👩\u200d👧"
 
 
 def test_messages_without_a_sender_do_not_share_one_customer(hostile: Hostile) -> None:

@@ -148,7 +148,7 @@ def inbound(account: str, event: RelayEvent) -> InboundMessage:
             filename=str(a.get("name") or "attachment"),
             content_type=str(a.get("content_type") or "application/octet-stream"),
             size=a.get("size") if isinstance(a.get("size"), int) else None,
-            skipped_reason=f"not downloaded: {a.get('url')}",
+            skipped_reason=f"a link to {a.get('url')}" if a.get("url") else None,
         )
         for a in data.get("attachments") or []
     ]

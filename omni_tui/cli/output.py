@@ -170,6 +170,7 @@ def message_block(m: dict[str, Any]) -> None:
     for line in clean(m["text"]).splitlines() or [""]:
         out.print(Text("  " + line))
     for a in m["attachments"]:
-        note = f" (not downloaded: {a['skipped_reason']})" if a["skipped_reason"] else ""
+        reason = clean_line(a["skipped_reason"])
+        note = f" (not downloaded: {reason})" if reason else ""
         out.print(Text(f"  📎 {clean_line(a['filename'])} {a['size']} bytes{note}"))
     out.print()

@@ -73,9 +73,11 @@ def render_message(m: dict[str, Any], expanded: bool) -> Text:
     for a in m["attachments"]:
         body.append("\n📎 ")
         body.append_text(fmt.safe_line(a["filename"]))
-        body.append(f"  {a['content_type']}  {fmt.size(a['size'])}", style="dim")
+        body.append("  ")
+        body.append_text(fmt.safe_line(f"{a['content_type']}  {fmt.size(a['size'])}", "dim"))
         if a["skipped_reason"]:
-            body.append(f"  not downloaded: {a['skipped_reason']}", style="yellow")
+            body.append("  ")
+            body.append_text(fmt.safe_line(f"not downloaded: {a['skipped_reason']}", "yellow"))
     if m.get("context"):
         for key, value in m["context"].items():
             body.append("\n")
