@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import math
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
@@ -42,7 +43,8 @@ from omni_tui.store import (
 log = logging.getLogger(__name__)
 RECORD_RETRY_S = 1.0  # the first wait before recording a send again, doubling
 
-MAX_BACKOFF = timedelta(hours=1)  # however many attempts, a retry is at most an hour away
+MAX_BACKOFF_S = 3600.0  # however many attempts, our own retry is at most an hour away
+MAX_RETRY_AFTER_S = 86400.0  # a gateway asking for longer is asked again after a day
 
 
 @dataclass(slots=True)
@@ -140,11 +142,7 @@ async def _finish(
             outcome = "failed"
         else:
             row.status, row.last_error = "queued", str(error)
-            first = timedelta(seconds=retry.retry_after_seconds)
-            wait = min(first * 2 ** (row.attempts - 1), MAX_BACKOFF)
-            if isinstance(error, TransientError) and error.retry_after:
-                wait = max(wait, timedelta(seconds=error.retry_after))  # the gateway's Retry-After
-            row.next_attempt_at = utcnow() + wait
+            row.next_attempt_at = utcnow() + retry_wait(retry, row.attempts, error)
             message.status_reason = f"retrying: {error}"
             outcome = "retrying"
         session.add_all([row, message])
@@ -152,6 +150,16 @@ async def _finish(
             await session.flush()
             await refresh_summaries(session, [message.conversation_id])
         return outcome
+
+
+def retry_wait(retry: OutboxConfig, attempts: int, error: ChannelError) -> timedelta:
+    """Doubling from the first wait up to an hour, or longer if the gateway asks (a day
+    at most): a reply retried for days, or a Retry-After of "1e400", stays a time."""
+    wait = min(retry.retry_after_seconds * 2.0 ** min(attempts - 1, 64), MAX_BACKOFF_S)
+    asked = error.retry_after if isinstance(error, TransientError) else None
+    if asked is not None and math.isfinite(asked):  # the gateway's Retry-After
+        wait = max(wait, min(asked, MAX_RETRY_AFTER_S))
+    return timedelta(seconds=wait)
 
 
 async def deliver_outbox(

@@ -401,6 +401,10 @@ async def edit(store: Store, message_id: int, body: str, *, agent: str) -> None:
     async with store.write() as session:
         item, message = await _undelivered(session, message_id)
         before = message.text
+        if item.attempts:
+            # a try may have reached the gateway with the old words: under the old key
+            # the relay (or Kannel's reports) would take the new ones for that one
+            item.idempotency_key = uuid.uuid4().hex
         item.status, item.next_attempt_at, item.attempts = "queued", utcnow(), 0
         message.text, message.status, message.status_reason = body, "queued", None
         session.add_all([item, message])

@@ -50,13 +50,13 @@ async def recover_interrupted(store: Store, config: Config | None = None) -> int
         ).all()
     for item, message in rows:
         account = account_for(config, item) if config is not None else None
-        found, why = await _already_sent(account, item, message)
+        found, why = await _already_sent(store, account, item, message)
         await _settle(store, item, found, why)
     return len(rows)
 
 
 async def _already_sent(
-    account: AccountConfig | None, item: Outbox, message: Message
+    store: Store, account: AccountConfig | None, item: Outbox, message: Message
 ) -> tuple[str | None, str | None]:
     """The provider's id of the reply if it did go out, and why we think so or not."""
     if account is None or account.channel != item.channel:
@@ -68,12 +68,29 @@ async def _already_sent(
                 return message.message_id, f"found in {account.sent_folder}: not sent again"
         if item.channel == "sms" and account.provider == "twilio":
             twilio = await asyncio.to_thread(accounts.twilio_account, account)
-            sid = await twilio.find_sent(item.to_address, message.text, item.created_at)
+            known = await _sids_sent_to(store, item)
+            sid = await twilio.find_sent(item.to_address, message.text, item.created_at, known)
             if sid:
                 return sid, "found among the texts Twilio sent: not sent again"
     except ChannelError as exc:
         return None, f"{AGAIN[item.channel]} (could not check: {exc})"
     return None, None
+
+
+async def _sids_sent_to(store: Store, item: Outbox) -> set[str]:
+    """The provider ids our other replies to this number already have."""
+    async with store.read() as session:
+        rows = await session.exec(
+            select(Message.provider_id)
+            .join(Outbox, col(Outbox.message_id) == col(Message.id))
+            .where(
+                Outbox.channel == item.channel,
+                Outbox.to_address == item.to_address,
+                col(Outbox.id) != item.id,
+                col(Message.provider_id).is_not(None),
+            )
+        )
+        return {sid for sid in rows.all() if sid}
 
 
 async def _settle(store: Store, item: Outbox, found: str | None, why: str | None) -> None:

@@ -18,7 +18,7 @@ from omni_tui import outbox, queries
 from omni_tui.config import Config, parse_config
 from omni_tui.delivery import deliver_outbox
 from omni_tui.ingest import ingest
-from omni_tui.store import Store
+from omni_tui.store import Outbox, Store
 from omni_tui.sync import sync_once
 from tests.relay import KANNEL_SECRET, RelayProcess, running_relay
 
@@ -279,6 +279,33 @@ async def test_a_resent_reply_after_a_crash_mid_send_is_not_shown_twice(
     assert (status, status2, first["id"], again["id"]) == (202, 200, "key-1", "key-1")
     _, history = await asyncio.to_thread(relay.request, "GET", f"/widget/history?visitor={VISITOR}")
     assert len(history["messages"]) == 1
+
+
+async def test_a_reply_edited_after_a_try_that_timed_out_reaches_the_visitor_as_edited(
+    relay: RelayProcess, store: Store
+) -> None:
+    body = json.dumps({"visitor": VISITOR, "text": "Refund?", "name": "Jo"})
+    headers = {"Content-Type": "text/plain;charset=UTF-8"}
+    await asyncio.to_thread(relay.request, "POST", "/widget/messages", body.encode(), headers)
+    config = console_config(relay)
+    await sync_once(store, config)
+    [customer] = await queries.list_customers(store)
+    [case] = (await queries.show_customer(store, customer["id"]))["conversations"]
+    typo = "Your refund of $5O0 is approved"
+    queued = await outbox.queue_reply(store, case["id"], typo, agent="Ana")
+    # the try reached the relay but its answer timed out: the reply waits for a retry
+    async with store.write() as session:
+        item = await session.get(Outbox, queued.outbox_id)
+        assert item is not None
+        await asyncio.to_thread(relay.reply, item.idempotency_key, f"web:{VISITOR}", typo)
+        item.attempts, item.last_error = 1, "relay unreachable: ReadTimeout"
+        session.add(item)
+
+    await outbox.edit(store, queued.message_id, "Your refund of $500 is approved", agent="Ana")
+    assert (await deliver_outbox(store, config)).sent == 1
+    _, history = await asyncio.to_thread(relay.request, "GET", f"/widget/history?visitor={VISITOR}")
+    seen = [m["text"] for m in history["messages"] if m["direction"] == "out"]
+    assert seen == [typo, "Your refund of $500 is approved"]
 
 
 def test_widget_input_is_checked(relay: RelayProcess) -> None:

@@ -12,15 +12,17 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import select
 
+from adapters.base import TransientError
 from omni_tui import outbox, queries
-from omni_tui.config import Config
+from omni_tui.config import Config, OutboxConfig
 from omni_tui.daemon import SyncLock
-from omni_tui.delivery import deliver_outbox
+from omni_tui.delivery import deliver_outbox, retry_wait
 from omni_tui.recovery import recover_interrupted
 from omni_tui.store import Message, Outbox, Store
 from omni_tui.sync import sync_once
@@ -142,6 +144,22 @@ async def test_a_text_twilio_already_sent_is_adopted_by_its_sid_not_sent_twice(
     assert len(gateway.posts) == 1
 
 
+async def test_the_same_words_texted_twice_a_crash_does_not_take_the_first_for_the_second(
+    gateway: Twilio, store: Store
+) -> None:
+    conversation = await _conversation_with(gateway, store)
+    await outbox.queue_reply(store, conversation, "Thanks!", agent="Ana")
+    assert (await deliver_outbox(store, twilio_config(gateway))).sent == 1
+    queued = await outbox.queue_reply(store, conversation, "Thanks!", agent="Ana")
+    await crash_mid_send(store, queued.message_id)  # killed before the POST
+
+    assert await recover_interrupted(store, twilio_config(gateway)) == 1
+    status, _, reason = await state(store, queued.message_id)
+    assert status == "queued" and reason and "may get it twice" in reason
+    assert (await deliver_outbox(store, twilio_config(gateway))).sent == 1
+    assert [p["Body"] for p in gateway.posts] == ["Thanks!", "Thanks!"]
+
+
 async def test_a_text_twilio_never_got_is_sent_again_and_flagged(
     gateway: Twilio, store: Store
 ) -> None:
@@ -240,3 +258,34 @@ async def test_a_surprise_in_one_reply_is_retried_and_the_others_still_go(
     assert (report.sent, report.retrying) == (1, 1)
     status, _, reason = await state(store, first.message_id)
     assert status == "queued" and reason == "retrying: unexpected ValueError: a bug of ours"
+
+
+async def test_a_reply_failing_for_days_is_still_retried_within_the_hour(
+    gateway: Twilio, store: Store
+) -> None:
+    conversation = await _conversation_with(gateway, store)
+    queued = await outbox.queue_reply(store, conversation, "Back online?", agent="Ana")
+    config = twilio_config(gateway, extra="[outbox]\nmax_attempts = 100\n")
+    down = replace(config.accounts[0], api_base=f"http://127.0.0.1:{free_port()}")
+    async with store.write() as session:
+        row = await session.get(Outbox, queued.outbox_id)
+        assert row is not None
+        row.attempts = 42  # an outage of days: 30 s doubled 42 times is no date
+        session.add(row)
+    report = await deliver_outbox(store, replace(config, accounts=(down,)))
+    assert report.sent == 0
+    async with store.read() as session:
+        row = await session.get(Outbox, queued.outbox_id)
+    assert row is not None and (row.status, row.attempts) == ("queued", 43)
+    assert row.next_attempt_at is not None and row.created_at is not None
+    wait = row.next_attempt_at - row.created_at
+    assert timedelta(minutes=59) < wait < timedelta(hours=2)
+
+
+def test_a_gateways_retry_after_is_honoured_up_to_a_day() -> None:
+    retry = OutboxConfig(retry_after_seconds=30)
+    busy = TransientError("429", retry_after=7200.0)
+    assert retry_wait(retry, 1, busy) == timedelta(hours=2)
+    assert retry_wait(retry, 1, TransientError("429", retry_after=1e400)) == timedelta(seconds=30)
+    assert retry_wait(retry, 3, TransientError("429", retry_after=1e9)) == timedelta(days=1)
+    assert retry_wait(retry, 1000, TransientError("down")) == timedelta(hours=1)

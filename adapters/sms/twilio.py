@@ -316,12 +316,16 @@ class TwilioAccount:
             return f"unknown:{message.idempotency_key}", Delivery("sent", "the gateway gave no id")
         return sid, delivery(str(body.get("status", "")), body.get("error_code"))
 
-    async def find_sent(self, to: str, text: str, since: datetime) -> str | None:
+    async def find_sent(
+        self, to: str, text: str, since: datetime, known: Collection[str] = ()
+    ) -> str | None:
         """The sid of a text we already sent ``to`` with this ``text`` since ``since``.
 
         After a crash mid-send this tells "it went" from "it never left": Twilio
         has no idempotency key for sends, but it lists what our number sent to
         theirs, newest first (a few pages: the reply is minutes old at most).
+        A sid in ``known`` is another reply's (the same words sent twice in a
+        minute), never this one's.
         """
         params = {"To": to, "From": self.settings.number, "PageSize": str(PAGE_SIZE)}
         since -= CLOCK_SLACK  # Twilio's stamps are whole seconds, its clock is not ours
@@ -339,7 +343,8 @@ class TwilioAccount:
                     made = parse_date(item.get("date_created")) or _sent_at(item)
                     outbound = str(item.get("direction", "")).startswith("outbound")
                     recent = made is None or made >= since
-                    if outbound and recent and item.get("body") == text:
+                    mine = item["sid"] not in known
+                    if outbound and recent and mine and item.get("body") == text:
                         return str(item["sid"])
                 next_uri = page.get("next_page_uri")
                 url = self._absolute(next_uri) if isinstance(next_uri, str) and next_uri else None
