@@ -10,9 +10,16 @@ _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "wee
 
 
 def parse_when(value: str, now: datetime | None = None) -> datetime:
-    """An absolute UTC time from what an agent typed; ValueError with a hint if unreadable."""
+    """A UTC time after ``now`` from what an agent typed (a snooze that ends at once
+    looks like it worked and does nothing); ValueError with a hint otherwise."""
     now = now or datetime.now(UTC)
-    value = value.strip()
+    when = _when(value.strip(), now)
+    if when <= now:
+        raise ValueError(f"{value.strip()!r} is not in the future — give a later time")
+    return when
+
+
+def _when(value: str, now: datetime) -> datetime:
     relative = _RELATIVE.match(value)
     if relative:
         amount, unit = int(relative.group(1)), relative.group(2).lower()

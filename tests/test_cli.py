@@ -93,6 +93,19 @@ def test_list_for_people_says_when_the_limit_cut_it_and_no_resolved_case_waits(c
     assert cli.json("list", "--limit", "2") == cli.json("list")[:2]  # scripts get data only
 
 
+@pytest.mark.parametrize(
+    "args", [["list"], ["customer", "list"], ["search", "kettle"]], ids=lambda a: " ".join(a)
+)
+def test_a_listing_cut_by_its_limit_says_so_on_stderr_even_for_scripts(
+    cli: Cli, args: list[str]
+) -> None:
+    cut = cli(*args, "--limit", "1", "--json")
+    assert cut.code == 0 and len(json.loads(cut.out)) == 1
+    assert "the first 1 shown; --limit N shows more" in cut.err
+    whole = cli(*args, "--json")
+    assert whole.code == 0 and whole.err == ""
+
+
 def test_list_with_no_match_prints_exactly_an_empty_json_array(cli: Cli) -> None:
     result = cli("list", "--tag", "no-such-tag", "--json")
     assert (result.code, result.out.strip(), result.err) == (0, "[]", "")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,7 +77,7 @@ def test_a_refused_action_exits_4_with_one_line_and_changes_nothing(
 
 def test_a_bad_snooze_time_is_one_line_and_leaves_the_status_alone(cli: Cli) -> None:
     before = snapshot(cli.root)
-    line = assert_one_line_error(cli("snooze", str(MARIA), "--until", "banana"), 1)
+    line = assert_one_line_error(cli("snooze", str(MARIA), "--until", "banana"), 2)
     assert "--until" in line and "banana" in line
     assert snapshot(cli.root) == before
     assert cli.json("show", str(MARIA))["status"] == "open"
@@ -209,6 +211,13 @@ def test_the_users_own_config_is_not_read_but_xdg_config_home_is(cli: Cli) -> No
         ["reply", "1"],
         ["snooze", "1"],
         ["export", "--format", "csv"],
+        ["list", "--limit", "0"],
+        ["search", "tea", "--limit", "-1"],
+        ["customer", "list", "--limit", "99999999999999999999"],
+        ["sync", "--poll", "0"],
+        ["sync", "--poll", "nan"],
+        ["relay", "--listen", "garbage"],
+        ["relay", "--listen", "127.0.0.1:99999"],
     ],
 )
 def test_a_usage_error_exits_2_without_a_traceback(cli: Cli, args: list[str]) -> None:
@@ -242,7 +251,14 @@ def test_a_huge_conversation_id_is_not_found(cli: Cli) -> None:
 @pytest.mark.parametrize("until", ["100000000d", "9999999999d"])
 def test_a_snooze_time_beyond_year_9999_is_a_one_line_error(cli: Cli, until: str) -> None:
     before = snapshot(cli.root)
-    assert_one_line_error(cli("snooze", str(MARIA), "--until", until), 1)
+    assert_one_line_error(cli("snooze", str(MARIA), "--until", until), 2)
+    assert snapshot(cli.root) == before
+
+
+def test_a_snooze_into_the_past_is_refused_not_done_and_undone(cli: Cli) -> None:
+    before = snapshot(cli.root)
+    line = assert_one_line_error(cli("snooze", str(MARIA), "--until", "2020-01-01"), 2)
+    assert "not in the future" in line
     assert snapshot(cli.root) == before
 
 
@@ -316,3 +332,48 @@ def test_a_reply_to_anything_but_one_address_is_refused_and_saves_no_identity(
     )
     assert "--to" in line
     assert snapshot(cli.root) == before
+
+
+def test_export_onto_the_store_itself_is_refused_and_the_store_kept(cli: Cli) -> None:
+    before = snapshot(cli.root)
+    for target in (cli.db, Path(f"{cli.db}-wal")):
+        assert_one_line_error(cli("export", "-o", target), 4)
+    assert snapshot(cli.root) == before
+    assert cli.json("show", str(MARIA))["id"] == MARIA
+
+
+def test_an_export_file_appears_only_whole_and_nothing_partial_is_left(cli: Cli) -> None:
+    whole = cli("export")
+    out = cli.root / "backup.jsonl"
+    out.write_text("yesterday's backup\n", encoding="utf-8")
+    assert cli("export", "-o", out).code == 0
+    assert out.read_text(encoding="utf-8") == whole.out
+    assert [p.name for p in cli.root.iterdir() if "partial" in p.name] == []
+
+
+def test_output_to_a_full_disk_is_one_line_and_exit_1(cli: Cli) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "omni_tui", "list", "--json", "--db", str(cli.db)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=cli.env,
+            timeout=60,
+        )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith("omni-tui: standard output: cannot write")
+
+
+@pytest.mark.parametrize(
+    "args", [["list", "--assignee", "bad\udcff"], ["customer", "list", "-q", "Jos\udce9"]]
+)
+def test_an_argument_that_is_not_text_is_a_usage_error(cli: Cli, args: list[str]) -> None:
+    line = assert_one_line_error(cli(*args), 2)
+    assert "not valid text" in line
+
+
+def test_sync_where_its_lock_cannot_be_made_is_one_line(bare: Cli) -> None:
+    line = assert_one_line_error(bare("sync", "--once", "--db", "/proc/omni-test/omni.db"), 1)
+    assert "sync lock" in line

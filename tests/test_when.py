@@ -37,3 +37,10 @@ def test_tomorrow_on_an_ordinary_day(berlin: None) -> None:
 def test_a_relative_time_counts_from_now() -> None:
     now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
     assert parse_when("2h", now) == datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("typed", ["2020-01-01", "0m", "2026-12-07T09:59Z"])
+def test_a_time_that_is_not_in_the_future_is_refused(typed: str) -> None:
+    now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    with pytest.raises(ValueError, match="not in the future"):
+        parse_when(typed, now)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +23,7 @@ from omni_tui import (
 )
 from omni_tui.cli import output
 from omni_tui.cli.console import open_console
-from omni_tui.cli.context import Context, iso_time
+from omni_tui.cli.context import Context, UsageError, iso_time
 from omni_tui.config import load_config
 from omni_tui.errors import NotFound, OmniError, Refused
 from omni_tui.store import Store
@@ -110,9 +112,14 @@ async def list_(ctx: Context) -> int:
         output.emit_json(items)
     else:
         output.conversation_rows(items)
-        if len(items) == a.limit:  # a person reading may take it for all of them
-            output.info(f"the first {a.limit} shown; --limit N shows more")
+    _maybe_more(items, a.limit)
     return 0
+
+
+def _maybe_more(items: list[Any], limit: int) -> None:
+    """A person, or a script, may take a full page for all there is: stderr says."""
+    if len(items) == limit:
+        output.info(f"the first {limit} shown; --limit N shows more")
 
 
 @command("show")
@@ -148,6 +155,7 @@ async def customer(ctx: Context) -> int:
     async with await ctx.open() as store:
         if action == "list":
             items = await queries.list_customers(store, a.query, a.limit)
+            _maybe_more(items, a.limit)
             if ctx.json:
                 output.emit_json(items)
             else:
@@ -223,6 +231,7 @@ async def customer(ctx: Context) -> int:
 async def search(ctx: Context) -> int:
     async with await ctx.open() as store:
         hits = await queries.search(store, " ".join(ctx.args.query), ctx.args.limit)
+    _maybe_more(hits, ctx.args.limit)
     if ctx.json:
         output.emit_json(hits)
         return 0
@@ -342,7 +351,7 @@ async def snooze(ctx: Context) -> int:
     try:
         until = parse_when(ctx.args.until)
     except ValueError as exc:
-        raise OmniError(f"--until: {exc}") from None
+        raise UsageError(f"--until: {exc}") from None
     return await _set_status(ctx, "snoozed", until)
 
 
@@ -377,18 +386,39 @@ async def log_call(ctx: Context) -> int:
 
 @command("export")
 async def export(ctx: Context) -> int:
+    """To a file: written beside it and renamed when complete, so a full disk or an
+    error leaves no half backup, and an existing file is only replaced by a whole one."""
+    target = Path(ctx.args.output) if ctx.args.output else None
+    if target is not None:
+        _not_the_store(ctx, target)
     async with await ctx.open() as store:
-        try:
-            out = open(ctx.args.output, "w", encoding="utf-8") if ctx.args.output else sys.stdout
-        except OSError as exc:
-            raise OmniError(f"{ctx.args.output}: cannot write ({exc.strerror})") from None
-        try:
+        if target is None:
             async for line in transfer.export_lines(store):
-                out.write(line + "\n")
+                sys.stdout.write(line + "\n")
+            return 0
+        try:
+            handle, partial = tempfile.mkstemp(
+                prefix=f".{target.name}.", suffix=".partial", dir=target.parent
+            )
+        except OSError as exc:
+            raise OmniError(f"{target}: cannot write ({exc.strerror})") from None
+        try:
+            with open(handle, "w", encoding="utf-8") as out:
+                async for line in transfer.export_lines(store):
+                    out.write(line + "\n")
+            os.replace(partial, target)
+        except OSError as exc:
+            raise OmniError(f"{target}: cannot write ({exc.strerror}); nothing kept") from None
         finally:
-            if out is not sys.stdout:
-                out.close()
+            Path(partial).unlink(missing_ok=True)
     return 0
+
+
+def _not_the_store(ctx: Context, target: Path) -> None:
+    store = ctx.db_path.resolve()
+    own = {store, *(store.with_name(store.name + end) for end in ("-wal", "-shm", "-journal"))}
+    if target.resolve() in own or store.parent / "attachments" in target.resolve().parents:
+        raise Refused(f"{target}: that is the store itself — export to another file")
 
 
 @command("import")

@@ -47,9 +47,38 @@ def _positive(value: str) -> int:
         number = int(value)
     except ValueError:
         number = 0
-    if number < 1:
+    if not 1 <= number < 2**63:
         raise argparse.ArgumentTypeError(f"{value!r} is not a positive whole number")
     return number
+
+
+def _seconds(value: str) -> float:
+    """A wait between pulls: 0, a negative or "nan" would hammer a provider or never pull."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not 1.0 <= number <= 86400.0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds from 1 to 86400")
+    return number
+
+
+def _host_port(value: str) -> str:
+    from omni_tui.config.parse import is_host_port
+
+    if not is_host_port(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not HOST:PORT (e.g. 127.0.0.1:8080)")
+    return value
+
+
+def _limit(p: argparse.ArgumentParser, default: int) -> None:
+    p.add_argument(
+        "--limit",
+        type=_positive,
+        default=default,
+        metavar="N",
+        help=f"at most N (default {default}; a note on stderr says when more are left out)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--unassigned", action="store_true")
     p.add_argument("--tag")
     p.add_argument("--sort", choices=("last_activity", "waiting"), default="last_activity")
-    p.add_argument("--limit", type=int, default=50)
+    _limit(p, 50)
     _json(p)
 
     p = cmd("show", "show a conversation and its messages")
@@ -90,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     csub.required = True
     c = csub.add_parser("list", help="list customers", parents=[common])
     c.add_argument("--query", "-q", help="match name or address")
-    c.add_argument("--limit", type=int, default=100)
+    _limit(c, 100)
     _json(c)
     c = csub.add_parser("show", help="identities and whole cross-channel history", parents=[common])
     c.add_argument("customer", metavar="ID")
@@ -112,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = cmd("search", "full-text search across every channel")
     p.add_argument("query", nargs="+")
-    p.add_argument("--limit", type=int, default=50)
+    _limit(p, 50)
     _json(p)
 
     p = cmd("reply", "queue a reply in the outbox")
@@ -209,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="one pass, then exit")
     p.add_argument(
         "--poll",
-        type=float,
+        type=_seconds,
         default=60.0,
         metavar="SECONDS",
         help="daemon: longest wait between pulls (IMAP IDLE pushes sooner)",
@@ -218,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     _json(p)
 
     p = cmd("relay", "serve the webhook relay and web chat widget ([relay] in the config)")
-    p.add_argument("--listen", metavar="HOST:PORT", help="override [relay] listen")
+    p.add_argument("--listen", type=_host_port, metavar="HOST:PORT", help="override [relay] listen")
 
     p = cmd("stats", "reports: volume, response and resolution times, backlog, channel switches")
     p.add_argument("--since", metavar="DATE", help="first day, YYYY-MM-DD (default: 30 days ago)")
@@ -250,8 +279,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command is None:
         args.command = "console"
+    if undecodable := _undecodable(args):
+        error(f"{undecodable}: not valid text in this terminal's encoding — type it as UTF-8")
+        return EXIT_USAGE
     try:
-        return asyncio.run(_dispatch(args))
+        code = asyncio.run(_dispatch(args))
+        sys.stdout.flush()  # a full disk is this command's error, not one at exit
+        return code
     except OmniError as exc:
         error(str(exc))
         return exc.exit_code
@@ -260,6 +294,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped early (``| head``): not our failure
         _silence_stdout()
         return 0
+    except OSError as exc:  # standard output on a full disk, a file gone mid-write
+        _silence_stdout()
+        where = exc.filename or "standard output"
+        error(f"{where}: cannot write ({exc.strerror or exc}) — free some space or write elsewhere")
+        return 1
+
+
+def _undecodable(args: argparse.Namespace) -> str | None:
+    """The flag whose value holds bytes that are not text (a Latin-1 terminal): stored
+    as they are, they would fail in the store or turn up as garbage in a customer's view."""
+    for name, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if isinstance(item, str) and any("\udc80" <= c <= "\udcff" for c in item):
+                return f"argument {name.replace('_', '-')}"
+    return None
 
 
 def _silence_stdout() -> None:

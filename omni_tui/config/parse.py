@@ -219,12 +219,16 @@ def _channel_keys(t: Table, kind: str) -> dict[str, Any]:
     )
 
 
+def is_host_port(value: str) -> bool:
+    host, _, port = value.rpartition(":")
+    return bool(host) and port.isdigit() and 1 <= int(port) <= 65535
+
+
 def _listen(t: Table, *, required: bool) -> str | None:
     listen = t.text("listen", example='"127.0.0.1:13013"')
     if listen is None and not required:
         return None
-    host, _, port = (listen or "x:1").rpartition(":")
-    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+    if not is_host_port(listen or "x:1"):
         raise t.error(
             "listen",
             f"{show(listen)} is not host:port",
