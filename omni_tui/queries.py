@@ -230,12 +230,17 @@ async def pulse(store: Store) -> Pulse:
 
 
 async def new_inbound(store: Store, after_id: int, limit: int = 50) -> list[Row]:
-    """Inbound messages that arrived after ``after_id``, for the console's toast."""
+    """Inbound messages that arrived after ``after_id``, for the console's toast; a call
+    an agent logged is inbound too, but it is no news to anyone (it has an author)."""
     async with store.read() as session:
         rows = await session.exec(
             select(Message.id, Message.channel, Message.sender, Message.sender_name, Customer.name)
             .join(Customer, col(Customer.id) == Message.customer_id)
-            .where(col(Message.id) > after_id, Message.direction == "in")
+            .where(
+                col(Message.id) > after_id,
+                Message.direction == "in",
+                col(Message.author).is_(None),
+            )
             .order_by(col(Message.id))
             .limit(limit)
         )

@@ -12,7 +12,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from adapters.base import InboundMessage
 from omni_tui import outbox, queries
-from omni_tui.actions import set_status
+from omni_tui.actions import log_call, set_status
 from omni_tui.config import parse_config
 from omni_tui.config.keys import BINDING_IDS
 from omni_tui.ingest import ingest
@@ -303,6 +303,20 @@ async def test_help_lists_every_key_of_the_console_with_its_id_the_focused_ones_
         assert keys["composer.send"] == "^j"
 
 
+async def test_help_on_an_80_by_24_terminal_says_what_each_key_does(db: Path) -> None:
+    from tests.test_console_actions import screen_text
+
+    app = console(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        shown = screen_text(app)
+        assert "Down" in shown and "inbox.down" in shown
+        assert "Open" in shown and "inbox.open" in shown
+
+
 async def test_keys_can_be_remapped_by_binding_id(db: Path) -> None:
     app = console(db, '[agent]\nname = "Ana"\n[keys]\n"app.search" = "f"\n')
     async with app.run_test(size=(160, 40)) as pilot:
@@ -434,6 +448,25 @@ async def test_a_message_ingested_by_another_process_appears_within_a_second(db:
                 break
         assert len(app.inbox.rows) == before + 3
         assert notes.count("3 new messages") == 1  # a burst is one toast
+
+
+async def test_a_call_an_agent_logs_raises_no_new_message_toast(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        for _ in range(50):
+            if app._marker is not None:
+                break
+            await pilot.pause(0.1)
+        async with await Store.open(db) as other:
+            await log_call(other, 1, "Called about the refund", agent="Ben")
+            await ingest(other, [InboundMessage("sms", "sms", "AFTER", "+14155550299", "hi?")])
+        notes: list[str] = []
+        for _ in range(20):
+            await pilot.pause(0.1)
+            if notes := [n.title for n in app._notifications]:
+                break
+        assert notes == ["1 new message"]
 
 
 async def test_the_status_bar_shows_the_outbox(db: Path) -> None:

@@ -454,6 +454,41 @@ async def test_views_switch_with_1_2_3_and_the_view_picker(db: Path) -> None:
         assert "Order 1001" in screen_text(app)
 
 
+async def test_a_view_picked_by_channel_name_or_tag_shows_the_folded_inbox(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await press(app, pilot, "t")
+        await answer(app, pilot, "warranty")
+        await press(app, pilot, "left_square_bracket")
+        assert app.query_one("#inbox-pane").has_class("-collapsed")
+        await press(app, pilot, "v")
+        await pick(app, pilot, "email")  # the channel by its name, not its badge
+        assert app.inbox.view is not None and app.inbox.view.key == "channel:email"
+        assert app.focused is app.inbox
+        assert not app.query_one("#inbox-pane").has_class("-collapsed")
+        await press(app, pilot, "left_square_bracket")
+        await press(app, pilot, "v")
+        await pick(app, pilot, "#warr")  # a tag view folds the inbox out too
+        assert app.inbox.view.key == "tag:warranty"
+        assert app.focused is app.inbox
+        assert not app.query_one("#inbox-pane").has_class("-collapsed")
+
+
+async def test_the_footer_offers_the_dialogs_keys_while_a_dialog_is_open(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        footer = screen_text(app).splitlines()[-1]
+        assert "r Reply" in footer and "a Assign" in footer
+        await press(app, pilot, "a")
+        footer = screen_text(app).splitlines()[-1]
+        assert "esc Cancel" in footer
+        assert "Reply" not in footer and "Quit" not in footer  # typed into the filter here
+        await press(app, pilot, "escape")
+        assert "r Reply" in screen_text(app).splitlines()[-1]
+
+
 async def test_o_toggles_the_inbox_between_waiting_time_and_last_activity(db: Path) -> None:
     app = console(db)
     async with app.run_test(size=SIZE) as pilot:

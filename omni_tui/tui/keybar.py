@@ -24,7 +24,8 @@ Hint = tuple[str, str, str, bool]
 
 
 class KeyBar(Widget, can_focus=False):
-    """Key hints for the screen's active bindings."""
+    """Key hints for the screen's active bindings, or for the dialog over it: a dialog
+    takes every key, so the console's own would be hints that type into its filter."""
 
     ALLOW_SELECT = False
     COMPONENT_CLASSES = {"keybar--key", "keybar--description"}
@@ -52,15 +53,35 @@ class KeyBar(Widget, can_focus=False):
         self._palette: Hint | None = None
         self._spans: list[tuple[int, int, Hint]] = []
         self._drawn: dict[tuple[object, ...], tuple[Strip, list[tuple[int, int, Hint]]]] = {}
+        self._shown: Screen[object] | None = None  # the screen whose keys are drawn
 
     def on_mount(self) -> None:
+        self._shown = self.screen
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
 
     def on_unmount(self) -> None:
+        self.app.screen_change_signal.unsubscribe(self)
         self.screen.bindings_updated_signal.unsubscribe(self)
+        if self._shown is not None and self._shown is not self.screen:
+            self._shown.bindings_updated_signal.unsubscribe(self)
+
+    def _screen_changed(self, top: Screen[object]) -> None:
+        """A dialog opened over this screen, or closed: draw the keys of the one on top."""
+        if not self.is_attached or self.screen not in self.app.screen_stack:
+            return
+        shown = top if top is not self.screen else self.screen
+        if shown is self._shown:
+            return
+        if self._shown is not None and self._shown is not self.screen:
+            self._shown.bindings_updated_signal.unsubscribe(self)
+        if shown is not self.screen:
+            shown.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self._shown = shown
+        self._bindings_changed(shown)
 
     def _bindings_changed(self, screen: Screen[object]) -> None:
-        if not self.is_attached or screen is not self.screen:
+        if not self.is_attached or screen is not self._shown:
             return
         hints, palette = self._collect(screen)
         if (hints, palette) != (self._hints, self._palette):

@@ -52,10 +52,13 @@ class Navigation(App[int]):
     def action_view(self, key: str) -> None:
         for view in self.views:
             if view.key == key:
-                self.inbox.view = view
-                if self.query_one("#inbox-pane").has_class("-collapsed"):
-                    self.action_toggle_pane("inbox")  # the keys go where the agent looks
-                self.inbox.focus()
+                self._show_view(view)
+
+    def _show_view(self, view: InboxView) -> None:
+        self.inbox.view = view
+        if self.query_one("#inbox-pane").has_class("-collapsed"):
+            self.action_toggle_pane("inbox")  # the keys go where the agent looks
+        self.inbox.focus()
 
     @work(exit_on_error=False)
     async def action_pick_view(self) -> None:
@@ -66,7 +69,7 @@ class Navigation(App[int]):
         ]
         key = await self.push_screen_wait(PickOne("Inbox view", choices))
         if key and key.startswith("tag:"):
-            self.inbox.view = tag_view(key[4:])
+            self._show_view(tag_view(key[4:]))
         elif key:
             self.action_view(key)
 

@@ -32,7 +32,7 @@ def default_views(agent: str) -> list[InboxView]:
         views.append(
             InboxView(
                 f"channel:{channel}",
-                f"{fmt.BADGES[channel]}",
+                f"{fmt.SHORT[channel]} {channel}",  # what "v" then "email" finds
                 listing.ListFilter(channel=channel, unresolved=True),
             )
         )

@@ -90,17 +90,24 @@ class HelpScreen(ModalScreen[None]):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
-        grid = Table(box=None, show_header=False, expand=True, padding=(0, 2))
-        grid.add_column("key", style="bold", no_wrap=True)
-        grid.add_column("action")
-        grid.add_column("id", style="dim", no_wrap=True)
-        for title, bindings in self.sections:
-            grid.add_row(Text(title, style="bold underline"), "", "")
-            for keys, b in bindings:
-                grid.add_row(keys, b.tooltip or b.description, b.id or "")
         with VerticalScroll(classes="dialog-box help-box"):
             yield Static(
                 Text("Keys — remap any of them by id under [keys] in the config", style="bold"),
                 classes="dialog-title",
             )
-            yield Static(grid)
+            yield Static(_keys_table(self.sections))
+
+
+def _keys_table(sections: list[Section]) -> Table:
+    """A section's title on a line of its own, so a long one never widens the key
+    column; what a key does keeps room to wrap on a narrow terminal (80×24 over SSH)."""
+    grid = Table(box=None, show_header=False, expand=True, padding=(0, 1))
+    grid.add_column("key", style="bold", no_wrap=True, max_width=14)
+    grid.add_column("action", ratio=1, min_width=24)
+    grid.add_column("id", style="dim", overflow="fold", max_width=28)
+    for title, bindings in sections:
+        grid.add_section()
+        grid.add_row(Text(title, style="bold underline", no_wrap=True, overflow="ellipsis"))
+        for keys, b in bindings:
+            grid.add_row(keys, b.tooltip or b.description, b.id or "")
+    return grid
