@@ -11,11 +11,9 @@ the answer loses nothing, and a repeated post is dropped by ingest.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -48,10 +46,6 @@ def endpoints(all_accounts: Sequence[AccountConfig]) -> list[Endpoint]:
         host, _, port = address.rpartition(":")
         out.append(Endpoint(host.strip("[]"), int(port), tuple(members)))
     return out
-
-
-def _pairs(query: str) -> Iterator[tuple[str, str, str]]:
-    return (pair.partition("=") for pair in query.split("&"))
 
 
 def _plain(status: int, text: str) -> web.Response:
@@ -119,12 +113,7 @@ class SmsListener:
         expected = account.optional_secret("listen_secret")
         if not expected:
             return True
-        decoded = request.query.get("secret", "")  # a "+" in it became a space
-        written = next(  # as pasted into kannel.conf's get-url, "+" and all
-            (unquote(v) for k, _, v in _pairs(request.rel_url.raw_query_string) if k == "secret"),
-            "",
-        )
-        return any(hmac.compare_digest(g.encode(), expected.encode()) for g in (decoded, written))
+        return kannel.secret_matches(request.rel_url.raw_query_string, expected)
 
     async def _kannel_mo(self, request: web.Request) -> web.Response:
         body = await request.read()

@@ -320,6 +320,18 @@ def test_widget_input_is_checked(relay: RelayProcess) -> None:
 # -- SMS webhooks through the relay -------------------------------------------------
 
 
+def test_a_kannel_secret_with_a_plus_works_as_pasted_into_kannels_get_url(
+    tmp_path: Path,
+) -> None:
+    """``openssl rand -base64`` secrets have "+": a query decodes it as a space."""
+    with running_relay(tmp_path, kannel_secret="q8+Zr/4kP1w==") as relay:
+        mo = "/hooks/kannel?from=%2B447911123456&to=%2B15005550006&text=hi"
+        assert relay.request("GET", mo + "&secret=q8+Zr/4kP1w==")[0] == 200
+        assert relay.request("GET", mo + "&secret=q8%2BZr%2F4kP1w%3D%3D")[0] == 200
+        assert relay.request("GET", mo + "&secret=q8%20Zr/4kP1w==")[0] == 403
+        assert relay.request("GET", mo + "&secret=q8+Zr/4kP1w==&secret=x")[0] == 403
+
+
 async def test_kannel_texts_taken_by_the_relay_reach_the_sms_account(
     relay: RelayProcess, store: Store
 ) -> None:

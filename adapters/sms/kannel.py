@@ -9,6 +9,7 @@ report. The README has the matching Kannel config.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -116,6 +117,21 @@ def _decode(data: bytes, coding: str | None, charset: str | None) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def secret_matches(raw_query: str, expected: str) -> bool:
+    """Whether a get-url's ``secret`` is ``expected``, read either way: a base64 secret
+    pasted into kannel.conf as it is keeps its "+", which a form decoder reads as a space."""
+    given = [
+        value
+        for name, _, value in (pair.partition("=") for pair in raw_query.split("&"))
+        if name == "secret"
+    ]
+    if len(given) != 1:
+        return False
+    forms = (unquote_to_bytes(given[0].replace("+", " ")), unquote_to_bytes(given[0]))
+    want = expected.encode()
+    return any(hmac.compare_digest(form, want) for form in forms)
 
 
 def _raw_query(query: str) -> dict[str, bytes]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from adapters.sms import twilio
+from adapters.sms import kannel, twilio
 from omni_tui.relay import signing
 from omni_tui.relay.log import append_event
 
@@ -287,8 +287,7 @@ class Hooks:
         expected = self.relay.secret("kannel_secret")
         if expected is None:
             return problem(503, "this relay has no kannel_secret: set it in [relay]")
-        given = request.query.get("secret", "")
-        if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode()):
+        if not kannel.secret_matches(request.rel_url.raw_query_string, expected):
             return problem(403, "wrong or missing secret")
         body = await request.read()
         query = request.rel_url.raw_query_string  # the gateway's own %-escapes, undecoded
