@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from sqlmodel import select
+from textual.widgets import TextArea
 
 from adapters.base import InboundMessage
 from omni_tui import outbox, queries
@@ -17,8 +18,9 @@ from omni_tui.delivery import deliver_outbox
 from omni_tui.ingest import ingest
 from omni_tui.store import Outbox, Store
 from omni_tui.tui.app import OmniApp
-from tests.test_console import open_case
-from tests.test_console_actions import answer, press
+from omni_tui.tui.screens.pickers import EditText
+from tests.test_console import open_case, settle
+from tests.test_console_actions import press
 
 
 async def queued_reply(store: Store, body: str = "We sent a new one") -> tuple[int, int]:
@@ -79,12 +81,35 @@ async def test_the_console_edits_then_cancels_a_failed_reply(store: Store) -> No
         await open_case(app, pilot, "Grinder")
         await press(app, pilot, "G")  # the last message: the failed reply
         await press(app, pilot, "E")
-        await answer(app, pilot, "Shipping a new grinder today")
+        await pilot.press("f7", *"Shipping a new grinder today", "ctrl+s")  # all, retyped
+        await settle(app, pilot)
         last = (await queries.show_conversation(store, case))["messages"][-1]
         assert (last["text"], last["status"]) == ("Shipping a new grinder today", "queued")
         await press(app, pilot, "C")
         last = (await queries.show_conversation(store, case))["messages"][-1]
         assert last["status"] == "cancelled"
+
+
+async def test_a_reply_of_several_paragraphs_is_edited_as_paragraphs(store: Store) -> None:
+    case, _ = await queued_reply(store, "Hi Maria,\n\nWe sent a new one.\n\nAna")
+    await deliver_outbox(store, Config())  # failed: no account can send it
+    app = OmniApp(Config(), store.path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_case(app, pilot, "Grinder")
+        await press(app, pilot, "G")
+        await press(app, pilot, "E")
+        assert isinstance(app.screen, EditText)
+        area = app.screen.query_one(TextArea)
+        assert area.document.lines == ["Hi Maria,", "", "We sent a new one.", "", "Ana"]
+        await pilot.press("down", "down", "end", *" It ships today.", "ctrl+s")
+        await settle(app, pilot)
+        last = (await queries.show_conversation(store, case))["messages"][-1]
+        assert last["text"] == "Hi Maria,\n\nWe sent a new one. It ships today.\n\nAna"
+        await press(app, pilot, "E")
+        await pilot.press("f7", *"never mind", "escape")  # esc leaves it as it was
+        await settle(app, pilot)
+        last = (await queries.show_conversation(store, case))["messages"][-1]
+        assert last["text"] == "Hi Maria,\n\nWe sent a new one. It ships today.\n\nAna"
 
 
 async def test_an_edited_reply_is_what_the_inbox_snippet_shows(store: Store) -> None:

@@ -38,6 +38,8 @@ BINDING_IDS = frozenset(
         "app.view-unassigned",
         "app.views",
         "ask.cancel",
+        "edit.cancel",
+        "edit.save",
         "composer.attach",
         "composer.canned",
         "composer.channel",

@@ -18,7 +18,7 @@ from omni_tui.lazy import deferred
 from omni_tui.tui.composing import Composing
 from omni_tui.tui.console_screen import ConsoleScreen
 from omni_tui.tui.keys import CONSOLE_BINDINGS
-from omni_tui.tui.screens.pickers import AskText, PickOne
+from omni_tui.tui.screens.pickers import AskText, EditText, PickOne
 from omni_tui.when import parse_when
 
 if TYPE_CHECKING:
@@ -283,7 +283,8 @@ class CaseActions(Composing):
         assert self.store is not None
         if not (message := self._unsent("edit")):
             return
-        body = await self.push_screen_wait(AskText("Edit reply", value=message["text"]))
+        title = "Edit reply — ctrl+s saves it to the outbox, esc leaves it as it was"
+        body = await self.push_screen_wait(EditText(title, message["text"]))
         if body:
             store = self.store
             await self._do(

@@ -26,7 +26,7 @@ def _parts() -> list[tuple[str, type[DOMNode]]]:
     from omni_tui.tui.conversation.view import ConversationView
     from omni_tui.tui.customer.timeline import Timeline
     from omni_tui.tui.inbox.list import InboxList
-    from omni_tui.tui.screens.pickers import AskText, PickOne
+    from omni_tui.tui.screens.pickers import AskText, EditText, PickOne
     from omni_tui.tui.screens.reports import ReportsScreen
     from omni_tui.tui.screens.search import SearchScreen
 
@@ -40,6 +40,7 @@ def _parts() -> list[tuple[str, type[DOMNode]]]:
         ("Reports", ReportsScreen),
         ("Lists to pick from", PickOne),
         ("Questions", AskText),
+        ("Editing a reply", EditText),
         ("Help", HelpScreen),
     ]
 

@@ -1,4 +1,5 @@
-"""Small modal dialogs that return a value: pick one of many (fuzzy), or type a line."""
+"""Small modal dialogs that return a value: pick one of many (fuzzy), type a line, or
+edit a few paragraphs."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.fuzzy import Matcher
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from omni_tui.text import clean_line
@@ -92,6 +93,31 @@ class AskText(ModalScreen[str | None]):
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class EditText(ModalScreen[str | None]):
+    """Text of several lines (a queued reply): a one-line input would run its
+    paragraphs together and draw its line breaks as they are."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="edit.save"),
+        Binding("escape", "cancel", "Cancel", id="edit.cancel"),
+    ]
+
+    def __init__(self, title: str, value: str) -> None:
+        super().__init__(classes="dialog")
+        self.title_text, self.value = title, value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box edit-box"):
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield TextArea(self.value, id="edit-text", soft_wrap=True, show_line_numbers=False)
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(TextArea).text.strip() or None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
