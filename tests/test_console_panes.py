@@ -440,3 +440,20 @@ async def test_the_footer_offers_no_key_the_composer_takes_as_text(db: Path) -> 
         assert "/ Search" not in footer and "Close" in footer
         await pilot.press(*"a/b")
         assert app.query_one("#composer-body").text == "a/b"  # type: ignore[attr-defined]
+
+
+async def test_a_pane_the_agent_folded_stays_folded_while_the_window_is_resized(
+    db: Path,
+) -> None:
+    app = console(db)
+    async with app.run_test(size=(90, 24)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await pilot.press("left_square_bracket")  # the inbox folded away to read the case
+        await pilot.pause()
+        await pilot.resize_terminal(100, 30)  # a terminal dragged a little wider
+        await pilot.pause()
+        assert app.query_one("#inbox-pane").has_class("-collapsed")
+        await pilot.resize_terminal(160, 40)  # wide now: the usual three panes
+        await pilot.pause()
+        assert not app.query_one("#inbox-pane").has_class("-collapsed")
+        assert not app.query_one("#customer-pane").has_class("-collapsed")

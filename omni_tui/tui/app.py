@@ -100,6 +100,7 @@ class OmniApp(Navigation, CaseActions):
         self._quitting = False
         self._watching = False
         self._counts: dict[str, int] = {}
+        self._narrow: bool | None = None  # the panes were last laid out for a narrow terminal
         self.local_sync: LocalSync | None = None
         self.activity = Activity()  # online or away, from the agent's keys
         self.replying: dict[int, tuple[str, ...]] = {}  # case → other agents writing in it
@@ -218,7 +219,14 @@ class OmniApp(Navigation, CaseActions):
         self._apply_width(event.size.width)
 
     def _apply_width(self, width: int) -> None:
-        self._fold("customer", width < NARROW)
+        """The default panes for a wide or a narrow terminal, laid out again only when the
+        terminal crosses from one to the other: a pane the agent folded or brought back
+        with [ or ] stays so while the window is resized."""
+        narrow = width < NARROW
+        if narrow == self._narrow:
+            return
+        self._narrow = narrow
+        self._fold("customer", narrow)
         self._fold("inbox", False)
 
     def _fold(self, pane: str, folded: bool = True) -> None:
