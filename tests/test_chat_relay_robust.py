@@ -270,6 +270,45 @@ def test_telegram_replies_survive_a_malformed_bot_api_answer_and_are_retried(
         api.server_close()
 
 
+class HangUpBotApi(BaseHTTPRequestHandler):
+    """Telegram takes sendMessage (the chat has the text) but the answer never comes
+    back: the connection is cut, as by a proxy or a network that drops mid-answer."""
+
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        self.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.close_connection = True  # no answer at all
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_telegram_reply_whose_answer_is_lost_is_not_sent_again(tmp_path: Path) -> None:
+    HangUpBotApi.received = []
+    api = ThreadingHTTPServer(("127.0.0.1", 0), HangUpBotApi)
+    threading.Thread(target=api.serve_forever, args=(0.05,), daemon=True).start()
+    base = f"http://127.0.0.1:{api.server_address[1]}"
+    try:
+        with running_relay(tmp_path, telegram_api_base=base) as relay:
+            assert relay.reply("r1", "telegram:5", "Your refund is on its way")[0] == 202
+            deadline = time.monotonic() + 15
+            failed: list[dict[str, Any]] = []
+            while not failed and time.monotonic() < deadline:
+                time.sleep(0.1)
+                failed = [
+                    e["data"]
+                    for e in relay.events()
+                    if e["type"] == "delivery" and e["data"]["status"] == "failed"
+                ]
+            assert failed and "may have reached the chat" in failed[0]["reason"]
+            time.sleep(2.5)  # longer than the sender's first two retries would wait
+            assert len(HangUpBotApi.received) == 1
+    finally:
+        api.shutdown()
+        api.server_close()
+
+
 # -- ids -----------------------------------------------------------------------------
 
 

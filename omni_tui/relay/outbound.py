@@ -24,6 +24,9 @@ from omni_tui.relay.log import EventLog, append_event, now_iso
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_TEXT = 16 * 1024
+#: failures where sendMessage surely never reached Telegram: safe to send again (after a
+#: timeout or a cut connection it may have, and the customer would read it twice)
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +106,8 @@ async def accept(events: EventLog, reply: Reply) -> tuple[str, bool]:
 
 
 class TelegramSender:
-    """Sends queued Telegram replies; 429 and 5xx retry (honouring retry_after)."""
+    """Sends queued Telegram replies; 429, 5xx and no connection retry (honouring
+    retry_after); a send whose answer is lost fails, for an agent to decide."""
 
     def __init__(self, events: EventLog, api_base: str, token: str | None) -> None:
         self.events, self.api_base, self.token = events, api_base.rstrip("/"), token
@@ -178,8 +182,15 @@ class TelegramSender:
                 await self.events.write(lambda db: delivery(db, key, "failed", reason))
                 return
             retry_after = _retry_after(body)
-        except httpx.HTTPError as exc:
+        except NOT_SENT as exc:
             reason = f"Telegram unreachable: {type(exc).__name__}"
+        except httpx.HTTPError as exc:  # it went out: Telegram may have sent it to the chat
+            reason = (
+                f"Telegram did not answer ({type(exc).__name__}): the reply may have reached"
+                " the chat — look there before sending it again"
+            )
+            await self.events.write(lambda db: delivery(db, key, "failed", reason))
+            return
         await self.events.write(lambda db: _retry(db, key, attempts + 1, reason, retry_after))
 
 
