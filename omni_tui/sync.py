@@ -16,14 +16,14 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from adapters.base import AuthError, ChannelError, PullResult, RejectedError
+from adapters.base import AuthError, ChannelError, InboundMessage, PullResult, RejectedError
 from adapters.chat.relay import CURSOR_FOLDER
 from adapters.email.imap import ImapAccount
 from adapters.sms.twilio import CURSOR_FOLDER as TWILIO_CURSOR
 from omni_tui import accounts, outbox
 from omni_tui.config import AccountConfig, Config
-from omni_tui.errors import ConfigError
-from omni_tui.ingest import IngestOptions, ingest, prepare
+from omni_tui.errors import ConfigError, StoreError
+from omni_tui.ingest import IngestOptions, IngestResult, ingest, prepare
 from omni_tui.ingest_prepare import Prepared
 from omni_tui.parse_pool import ParsePool
 from omni_tui.relay_pull import RelayPull
@@ -104,9 +104,15 @@ async def _store_batches(
             while (ready := await following) is not None:
                 batch, prepared = ready
                 following = asyncio.ensure_future(_next(pulled))
-                result = await ingest(
-                    store, batch.messages, batch.cursor, options=options, prepared=prepared
-                )
+                try:
+                    result = await ingest(
+                        store, batch.messages, batch.cursor, options=options, prepared=prepared
+                    )
+                except StoreError:
+                    raise  # busy, full, read-only: the whole batch waits for the next round
+                except Exception as exc:  # something in one message the store cannot take
+                    log.warning("%s: a batch would not store (%s); one by one", report.account, exc)
+                    result = await _one_by_one(store, batch, prepared, options, report)
                 report.new += result.new
                 report.skipped += result.duplicates
                 if progress is not None:
@@ -118,6 +124,51 @@ async def _store_batches(
             await asyncio.wait([following])
             if not following.cancelled():
                 following.exception()  # it is ours to raise only if it ended the loop
+
+
+async def _one_by_one(
+    store: Store,
+    batch: PullResult,
+    prepared: list[Prepared] | None,
+    options: IngestOptions,
+    report: AccountReport,
+) -> IngestResult:
+    """A batch one message at a time, then its cursor: a message the store cannot take
+    is kept as a stand-in (with its raw email) rather than stopping the account for
+    good on the same batch. A kill in between repeats none: each is found by its id."""
+    total = IngestResult()
+    for n, message in enumerate(batch.messages):
+        one = [prepared[n]] if prepared is not None else None
+        try:
+            result = await ingest(store, [message], options=options, prepared=one)
+        except StoreError:
+            raise
+        except Exception as exc:
+            why = f"{type(exc).__name__}: {exc}"[:300]
+            report.errors.append(f"{message.provider_id}: kept as a stand-in ({why})")
+            result = await ingest(store, [stand_in(message, why)], options=options)
+        total.new += result.new
+        total.duplicates += result.duplicates
+    await ingest(store, [], batch.cursor, options=options)
+    return total
+
+
+def stand_in(message: InboundMessage, why: str) -> InboundMessage:
+    """What is kept of a message the store could not take: where and when it came from,
+    why, and its raw email (so it can be parsed again once that is fixed)."""
+    return InboundMessage(
+        channel=message.channel,
+        account=message.account,
+        provider_id=message.provider_id,
+        sender="",
+        subject="(a message that could not be stored)",
+        text=f"This message could not be stored as it came ({why}).",
+        sent_at=message.sent_at,
+        received_at=message.received_at,
+        direction=message.direction,
+        context={"ingest_error": why},
+        raw=message.raw,
+    )
 
 
 async def _next(pulled: AsyncIterator[Ready]) -> Ready | None:

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
-from omni_tui import outbox, queries
+from omni_tui import ingest_batch, outbox, queries
+from omni_tui import raw as keep_raw
 from omni_tui.config import Config, parse_config
 from omni_tui.delivery import deliver_outbox
-from omni_tui.store import Store
+from omni_tui.store import Message, Store
 from omni_tui.sync import sync_once
 from tests.servers import Dovecot, SmtpSink, free_port, running_sink
 
@@ -112,6 +113,41 @@ async def test_first_sync_pulls_everything_and_the_next_pulls_nothing(
     assert (first.new, first.skipped, first.state) == (12, 0, "ok")
     assert (second.new, second.skipped) == (0, 0)
     assert await _count(store) == 12
+
+
+async def test_a_message_the_store_cannot_take_is_kept_as_a_stand_in_and_the_rest_sync(
+    dovecot: Dovecot, folder: str, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever it is about one message that fails its batch, the account goes on."""
+    run = ingest_batch.EmailBatch.run
+
+    async def picky(self, messages, prepared):  # type: ignore[no-untyped-def]
+        if any("poison" in (m.subject or "") for m in messages):
+            raise ValueError("a value SQLite cannot bind")
+        return await run(self, messages, prepared)
+
+    monkeypatch.setattr(ingest_batch.EmailBatch, "run", picky)
+    mail = [email(n) for n in range(5)]
+    mail[2] = email(2, subject="poison")
+    dovecot.deliver(*mail, folder=folder)
+    config = config_for(dovecot, folder)
+    [first] = await sync_once(store, config)
+    assert (first.new, first.state) == (5, "ok")
+    [error] = first.errors
+    assert "kept as a stand-in" in error and "cannot bind" in error
+    [second] = await sync_once(store, config)  # the cursor moved past it
+    assert (second.new, second.skipped, second.errors) == (0, 0, [])
+    rows = await queries.list_conversations(store, queries.ListFilter(limit=100))
+    kept = [r for r in rows if r["subject"] == "(a message that could not be stored)"]
+    assert len(kept) == 1 and len(rows) == 5
+    [message] = (await queries.show_conversation(store, kept[0]["id"]))["messages"]
+    assert "cannot bind" in message["text"]
+    assert message["context"]["ingest_error"].startswith("ValueError")
+    async with store.read() as session:
+        row = await session.get(Message, message["id"])
+        assert row is not None and row.raw_sha256 is not None
+        raw = await keep_raw.get(session, store.data_dir, row.raw_sha256)
+    assert raw is not None and b"Subject: poison" in raw  # it can be parsed again
 
 
 async def test_new_mail_is_pulled_exactly_once(dovecot: Dovecot, folder: str, store: Store) -> None:
