@@ -117,6 +117,9 @@ class OutboundMessage:
     references: Sequence[str] = ()
     attachments: Sequence[AttachmentData] = ()
     cc: Sequence[str] = ()  #: email: copies, in the Cc header and the envelope
+    #: an automatic answer (an acknowledgement), marked so that the customer's own
+    #: vacation responder does not answer it (RFC 3834)
+    auto_submitted: bool = False
 
 
 class Channel(Protocol):

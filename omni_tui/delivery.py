@@ -39,6 +39,7 @@ from omni_tui.store import (
     refresh_summaries,
     utcnow,
 )
+from omni_tui.store.sqlite import AUTO_AUTHOR
 
 log = logging.getLogger(__name__)
 RECORD_RETRY_S = 1.0  # the first wait before recording a send again, doubling
@@ -238,6 +239,7 @@ def _outbound(account: AccountConfig, item: Outbox, message: Message) -> Outboun
         in_reply_to=message.in_reply_to if item.channel == "email" else None,
         references=message.references if item.channel == "email" else (),
         cc=tuple(message.recipients[1:]) if item.channel == "email" else (),
+        auto_submitted=message.author == AUTO_AUTHOR,
     )
 
 

@@ -211,14 +211,17 @@ async def _attach(
 async def _thread_email(
     session: AsyncSession, message: Message, conversation_id: int, subject: str
 ) -> None:
+    """The latest email of the case as it arrived (a customer's clock may be hours off),
+    of those that exist for the customer: not a reply cancelled or failed."""
     query = (
         select(Message)
         .where(
             Message.conversation_id == conversation_id,
             Message.channel == "email",
             col(Message.message_id).is_not(None),
+            col(Message.status).not_in(("cancelled", "failed")),
         )
-        .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
+        .order_by(col(Message.id).desc())
     )
     parent = (await session.exec(query)).first()
     message.subject = reply_subject(parent.subject if parent and parent.subject else subject)

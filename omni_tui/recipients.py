@@ -106,19 +106,21 @@ async def recipient(
 
 
 def copies_of(last: Message | None, own: Collection[str]) -> list[str]:
-    """Whom the customer's last email (``last``) copied: :func:`copies_from`."""
+    """Who else the last email in the case (``last``) involved: :func:`copies_from`."""
     if last is None or last.channel != "email":
         return []
-    return copies_from((last.context or {}).get("cc", ""), last.sender or "", own)
+    return copies_from((last.context or {}).get("cc", ""), own, author=last.sender or "")
 
 
-def copies_from(cc: str, sender: str, own: Collection[str]) -> list[str]:
-    """The plain addresses of a stored Cc (``mime`` joins them with ", "), in its
-    order: not us (``own``), not the sender.  One quoted, spaced or otherwise unusual
+def copies_from(cc: str, own: Collection[str], *, author: str = "") -> list[str]:
+    """The plain addresses of the last email's ``author`` and of its stored Cc (``mime``
+    joins them with ", "), in that order, none of them us (``own``): as a mail client's
+    reply to all, so someone the customer copied who then wrote is answered too (the
+    caller leaves out whom the reply goes to). One quoted, spaced or otherwise unusual
     is left out rather than parsed again into someone else's address."""
-    skip = {_key(a) for a in own} | {_key(sender)}
+    skip = {_key(a) for a in own}
     found: list[str] = []
-    for piece in cc.split(", ") if cc else []:
+    for piece in [author, *(cc.split(", ") if cc else [])]:
         address = identity.normalise("email", piece).address
         plain = is_plain_email(address) and address == piece.strip().lower()
         if plain and _key(address) not in skip and address not in found:

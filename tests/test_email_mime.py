@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
 import os
 import random
 from datetime import UTC, datetime
@@ -395,3 +397,17 @@ def test_an_absurdly_long_id_from_a_hostile_message_never_breaks_the_line_limit(
 def test_mail_a_machine_sent_is_marked_with_why(header: str, why: str | None) -> None:
     message = parse(f"From: Maria <maria@example.com>\n{header}\nSubject: Out of office\n\nAway.")
     assert message.context.get("automated") == why
+
+
+def test_a_utf8_text_file_goes_out_saying_it_is_utf8() -> None:
+    csv = "Straße;Betrag\nKöln;12,50 €\n".encode()
+    files = [
+        AttachmentData("Übersicht.csv", "text/csv", csv, len(csv)),
+        AttachmentData("plain.txt", "text/plain", b"ascii only", 10),
+    ]
+    raw = build_message(reply(attachments=files), from_address="support@shop.example")
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    sheet, plain = list(parsed.iter_attachments())
+    assert sheet.get_content_charset() == "utf-8"
+    assert sheet.get_content() == "Straße;Betrag\nKöln;12,50 €\n"
+    assert plain.get_content_charset() in (None, "us-ascii")

@@ -153,3 +153,19 @@ async def test_a_cancelled_reply_is_no_answer(store: Store) -> None:
     await outbox.cancel(store, message_id, agent="Ana")
     waiting, answered = await _waiting(store, case)
     assert waiting is not None and answered is None
+
+
+async def test_a_reply_answers_the_customer_not_a_reply_that_was_cancelled(store: Store) -> None:
+    message = InboundMessage(
+        channel="email", account="mail", provider_id="imap:7", sender="maria@example.com",
+        subject="Grinder", text="It is broken", message_id="<m7@example.com>",
+    )  # fmt: skip
+    [case] = (await ingest(store, [message])).conversation_ids
+    assert case is not None
+    draft = await outbox.queue_reply(store, case, "We sent a new one", agent="Ana")
+    await outbox.cancel(store, draft.message_id, agent="Ana")
+    again = await outbox.queue_reply(store, case, "A new one ships today", agent="Ana")
+    shown = {m["id"]: m for m in (await queries.show_conversation(store, case))["messages"]}
+    sent = shown[again.message_id]
+    assert sent["in_reply_to"] == "<m7@example.com>"  # never an id the customer did not get
+    assert shown[draft.message_id]["message_id"] not in sent["references"]

@@ -60,6 +60,33 @@ async def test_a_reply_to_all_reaches_whom_the_customer_copied_and_never_us(
     assert sent["Cc"] == "jon@example.com, renee@example.org"
 
 
+async def test_someone_the_customer_copied_who_then_writes_is_answered_too(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    store: Store,  # noqa: F811
+    sink: SmtpSink,  # noqa: F811
+) -> None:
+    config = config_for(dovecot, folder, smtp_port=sink.port)
+    own = accounts.own_addresses(config.accounts)
+    case = await a_copied_case(dovecot, folder, store, config)
+    await outbox.queue_reply(store, case, "Which model?", agent="Ana", reply_all=True, own=own)
+    assert (await deliver_outbox(store, config)).sent == 1
+    ours = (await queries.show_conversation(store, case))["messages"][-1]["message_id"]
+    jon = email(
+        2,
+        sender="jon@example.com",
+        subject="Re: Broken grinder",
+        in_reply_to=ours,
+        cc="maria@example.com, support@larkspur.example",
+    )
+    dovecot.deliver(jon, folder=folder)  # Jon, whom Maria copied, asks something himself
+    await sync_once(store, config)
+    senders = [m["sender"] for m in (await queries.show_conversation(store, case))["messages"]]
+    assert "jon@example.com" in senders  # his email joined Maria's case
+    queued = await outbox.queue_reply(store, case, "The M2.", agent="Ana", reply_all=True, own=own)
+    assert (queued.to, queued.cc) == ("maria@example.com", ("jon@example.com",))
+
+
 async def test_the_command_line_replies_to_all_unless_told_whom_to_copy(
     dovecot: Dovecot,
     folder: str,  # noqa: F811
@@ -192,7 +219,7 @@ async def test_a_copy_that_cannot_go_is_left_out_and_the_customer_still_gets_the
 
 def test_a_quoted_or_odd_copy_is_left_out_rather_than_read_as_someone_else() -> None:
     cc = '"jon smith"@example.com, "a, evil@attacker.example"@example.com, ann@example.org'
-    assert copies_from(cc, "maria@example.com", set()) == ["ann@example.org"]
+    assert copies_from(cc, set()) == ["ann@example.org"]
     ours = "support@larkspür.example"  # our account, as its IDNA form shows up in a Cc
     as_sent = "Support@" + "larkspür".encode("idna").decode().upper() + ".example"
-    assert copies_from(as_sent, "maria@example.com", {ours}) == []
+    assert copies_from(as_sent, {ours}) == []

@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 
 from adapters.base import InboundMessage
-from omni_tui import presence, queries
+from omni_tui import outbox, presence, queries
 from omni_tui.config import parse_config
+from omni_tui.delivery import deliver_outbox
 from omni_tui.errors import ConfigError
 from omni_tui.ingest import IngestOptions, ingest
 from omni_tui.routing import Case, RulesFile, parse_rules
 from omni_tui.store import Store
+from tests.servers import SmtpSink, free_port, running_sink
 
 RULES = """
 [business_hours]
@@ -215,6 +217,27 @@ async def test_an_after_hours_acknowledgement_is_sent_but_the_case_still_waits(
     assert ack["text"].startswith("Thanks for writing.")
     assert conversation["first_response_at"] is None
     assert conversation["waiting_since"] is not None
+
+
+async def test_an_acknowledgement_goes_out_marked_so_no_vacation_responder_answers_it(
+    store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(RULES)
+    [case] = await routed(store, path, mail(1, "Is the shop open?", at=SATURDAY))
+    await outbox.queue_reply(store, case["id"], "Yes, from 9.", agent="Ana")
+    with running_sink(SmtpSink(free_port())) as sink:
+        config = parse_config(
+            '[[accounts]]\nname = "mail"\nchannel = "email"\nimap_host = "127.0.0.1"\n'
+            'username = "u"\npassword = "p"\nsmtp_host = "127.0.0.1"\n'
+            f'smtp_port = {sink.port}\nsmtp_security = "none"\n'
+            'address = "Shop <support@shop.example>"\n'
+        )
+        assert (await deliver_outbox(store, config)).sent == 2
+        ack, answer = sink.messages()
+    assert ack["Auto-Submitted"] == "auto-replied"  # RFC 3834
+    assert ack["X-Auto-Response-Suppress"] == "All"
+    assert answer["Auto-Submitted"] is None  # an agent's answer is no automatic mail
 
 
 @pytest.mark.parametrize(

@@ -146,6 +146,9 @@ def build_message(
     references = [r for r in (_msg_id(ref) for ref in out.references) if r]
     if references:
         msg.set_raw("References", _fold_ids(list(dict.fromkeys(references)), "References"))
+    if out.auto_submitted:  # RFC 3834 5; the second for Exchange's out-of-office
+        msg["Auto-Submitted"] = "auto-replied"
+        msg["X-Auto-Response-Suppress"] = "All"
     seven_bit = not (eight_bit or utf8)
     cte = "quoted-printable" if seven_bit and not out.text.isascii() else None
     msg.set_content(out.text.replace("\r\n", "\n"), cte=cte)
@@ -163,5 +166,18 @@ def build_message(
             subtype=subtype,
             filename=clean_header(part.filename) or "attachment",
             disposition="inline" if part.inline else "attachment",
+            params=_charset(maintype, part.data),
         )
     return msg.as_bytes(policy=_UTF8_OUTPUT_POLICY if utf8 else _OUTPUT_POLICY)
+
+
+def _charset(maintype: str, data: bytes) -> dict[str, str]:
+    """A text file's charset, when it is UTF-8: text without one is read as US-ASCII
+    (RFC 2046 4.1.2), and a customer's CSV of names would arrive garbled."""
+    if maintype != "text" or data.isascii():
+        return {}
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return {}
+    return {"charset": "utf-8"}

@@ -68,12 +68,12 @@ class Composing(App[int]):
         return reply_targets(self.customer) if self.customer else []
 
     def _copies(self) -> list[str]:
-        """Whom the customer's last email in the case copied: a reply goes to them too."""
+        """Who the last email in the case came from and copied: a reply goes to them too."""
         for m in reversed((self.conversation or {}).get("messages", [])):
             if m["direction"] == "in" and m["channel"] == "email":
                 own = accounts.own_addresses(self.config.accounts)
                 cc = (m.get("context") or {}).get("cc", "")
-                return recipients.copies_from(cc, m["sender"] or "", own)
+                return recipients.copies_from(cc, own, author=m["sender"] or "")
         return []
 
     @work(exit_on_error=False)
