@@ -51,12 +51,16 @@ def is_plain_email(value: str) -> bool:
 
 
 def normalise_email(raw: str) -> tuple[str, str | None]:
-    """Lower-cased address and the display name apart; tolerant of broken quoting."""
+    """Lower-cased address and the display name apart; tolerant of broken quoting, but
+    never reading a quoted local part as an address of its own:
+    ``"ana@example.com"@evil.example`` is mail to evil.example, not to Ana."""
     value = clean_line(raw)
     if _BARE_EMAIL.fullmatch(value):
         return value.lower(), None
     name, addr = parseaddr(value)
-    found = _EMAIL.search(addr) or _EMAIL.search(value)
+    if '"' in addr and "@" in addr:  # a quoted local part: all of it is the address
+        return addr.lower(), clean_line(name) or None
+    found = _EMAIL.search(addr) or (None if '"' in value else _EMAIL.search(value))
     if found is None:
         return _NOT_ADDRESS.sub("", value).lower(), None
     return found.group(0).lower(), (clean_line(name) or None) if found.group(0) in addr else None

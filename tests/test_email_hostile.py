@@ -285,6 +285,25 @@ def hostile_corpus(pixel_url: str) -> dict[str, bytes]:
             body=b"marker-unterminated-escapes Hello,\x1b] please refund order 12345\r\n"
             b"The rest of my message matters.",
         ),
+        "known-customer": mail(
+            "From: Ana Lopez <ana@customer.example>",
+            to,
+            date,
+            "Message-ID: <known-customer@h.example>",
+            "Subject: my order",
+            utf8,
+            body=b"marker-known-customer where is my order?",
+        ),
+        # mail to evil.example, whose local part is written like Ana's address
+        "quoted-lookalike": mail(
+            'From: Ana Lopez <"ana@customer.example"@evil.example>',
+            to,
+            date,
+            "Message-ID: <quoted-lookalike@h.example>",
+            "Subject: change my address",
+            utf8,
+            body=b"marker-quoted-lookalike send it to 1 Evil Road instead",
+        ),
         "invisible-name": mail(
             "From: =?UTF-8?Q?Pay=E2=80=8BPal_Supp=E2=80=8Cort?= <invisible-name@hostile.example>",
             to,
@@ -437,6 +456,13 @@ def test_an_unfinished_escape_sequence_loses_no_text_after_it(hostile: Hostile) 
         "marker-unterminated-escapes Hello, please refund order 12345\n"
         "The rest of my message matters."
     )
+
+
+def test_an_address_quoted_inside_another_is_not_that_customer(hostile: Hostile) -> None:
+    ana, lookalike = hostile.by_marker("known-customer"), hostile.by_marker("quoted-lookalike")
+    assert ana["sender"] == "ana@customer.example"
+    assert lookalike["sender"] == '"ana@customer.example"@evil.example'
+    assert lookalike["customer_id"] != ana["customer_id"]
 
 
 def test_invisible_characters_are_taken_out_of_names_and_text(hostile: Hostile) -> None:
