@@ -191,11 +191,21 @@ def test_customer_show_has_whole_history_across_channels_in_time_order(cli: Cli)
     assert ids(shown["conversations"]) == [MARIA, MARIA_SMS]
 
 
+def test_a_customers_cases_read_as_the_inbox_lists_them(cli: Cli) -> None:
+    assert cli("tag", str(MARIA), "grinder", "warranty").code == 0
+    listed = {c["id"]: c for c in cli.json("list", "--status", "open")}
+    for case in cli.json("customer", "show", str(MARIA))["conversations"]:
+        assert case["tags"] == listed[case["id"]]["tags"]
+        assert case["customer_address"] == listed[case["id"]]["customer_address"]
+    assert listed[MARIA]["tags"] == ["grinder", "warranty"]
+
+
 def test_merge_then_split_gives_back_two_customers(cli: Cli) -> None:
     merged = cli.json("customer", "merge", str(MARIA), str(MARIA_SMS))
     assert merged["id"] == MARIA and len(merged["identities"]) == 2
     followed = cli.json("customer", "show", str(MARIA_SMS))
     assert (followed["id"], followed["merged_from"]) == (MARIA, [MARIA_SMS])
+    assert cli.json("customer", "show", str(MARIA))["merged_from"] == [MARIA_SMS]
     assert cli.json("show", str(MARIA_SMS))["customer_id"] == MARIA
     assert cli.json("customer", "suggestions") == []
 

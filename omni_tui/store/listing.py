@@ -8,12 +8,11 @@ per query.  This reader runs inside ``Store.snapshot`` and gives the same rows.
 from __future__ import annotations
 
 import sqlite3
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from omni_tui.store.panes import summary_row
+from omni_tui.store.panes import conversation_tags, summary_row
 from omni_tui.store.schema import ACTIVITY_KEY, WAITING_KEY
 
 UNRESOLVED = ("open", "pending", "snoozed")
@@ -42,7 +41,7 @@ _COLUMNS = (
 
 def conversations(conn: sqlite3.Connection, where: ListFilter) -> list[dict[str, Any]]:
     rows = conn.execute(*page_sql(where)).fetchall()
-    tags = _tags(conn, [r["id"] for r in rows])
+    tags = conversation_tags(conn, [r["id"] for r in rows])
     out = []
     for r in rows:
         row = summary_row(r, r["customer_name"], tags.get(r["id"], []))
@@ -109,16 +108,3 @@ def page_sql(where: ListFilter) -> tuple[str, list[Any]]:
         + f" ORDER BY {key} {order}, c.id {order} LIMIT ?"
     )
     return sql, [*args, max(1, where.limit)]
-
-
-def _tags(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        marks = ",".join("?" * len(ids))
-        for conversation_id, tag in conn.execute(
-            f"SELECT conversation_id, tag FROM conversation_tag"
-            f" WHERE conversation_id IN ({marks}) ORDER BY tag",
-            ids,
-        ):
-            found[conversation_id].append(tag)
-    return found

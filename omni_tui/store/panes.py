@@ -36,6 +36,19 @@ def iso_ms(ms: int | None) -> str | None:
     return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
+def conversation_tags(conn: sqlite3.Connection, ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        marks = ",".join("?" * len(ids))
+        for conversation_id, tag in conn.execute(
+            f"SELECT conversation_id, tag FROM conversation_tag"
+            f" WHERE conversation_id IN ({marks}) ORDER BY tag",
+            ids,
+        ):
+            found[conversation_id].append(tag)
+    return found
+
+
 def summary_row(r: sqlite3.Row, customer_name: str, tags: list[str]) -> Row:
     """A conversation's inbox summary, the shape ``queries`` gives everywhere."""
     return {
@@ -255,7 +268,9 @@ def customer(
         "note": found["note"],
         "opted_out": found["opted_out_at"] is not None,
         "created_at": iso_ms(found["created_at"]),
-        "merged_from": [] if cid == customer_id else [customer_id],
+        "merged_from": [  # every customer merged into this one, however it was asked for
+            r[0] for r in conn.execute("SELECT id FROM customer WHERE merged_into = ?", (cid,))
+        ],
         "tags": sorted(r["tag"] for r in tags),
         "identities": [dict(i) for i in identities],
         "case_counts": {"open": open_cases, "total": total_cases},
@@ -269,7 +284,13 @@ def customer(
             " WHERE c.customer_id = ? ORDER BY c.created_at",
             (cid,),
         )
-        row["conversations"] = [summary_row(c, found["name"], []) for c in conversations]
+        cases = conversations.fetchall()
+        tags_of = conversation_tags(conn, [c["id"] for c in cases])
+        address = min((i["address"] for i in row["identities"]), default=None)
+        row["conversations"] = [
+            summary_row(c, found["name"], tags_of.get(c["id"], [])) | {"customer_address": address}
+            for c in cases
+        ]
     return row
 
 
