@@ -196,6 +196,8 @@ async def split(
         ident.customer_id = new.id
         session.add(ident)
         touched = await _move_messages(session, ident.id, customer_id, new.id, at)
+        await _opt_out_again(session, customer)
+        await _suggestions_follow(session, ident.address, customer_id, new.id)
         await refresh_summaries(session, touched)
         events.record(
             session,
@@ -234,6 +236,45 @@ async def _opt_out_of(
         if word in OPT_IN:
             return None
     return None
+
+
+async def _suggestions_follow(session: AsyncSession, address: str, old: int, new: int) -> None:
+    """A suggestion made on the split-off address goes with it, decided or not: accepting
+    it must not merge the wrong customers, and one dismissed must not come back."""
+    suggestions = await session.exec(
+        select(LinkSuggestion).where(
+            LinkSuggestion.address == address,
+            (col(LinkSuggestion.customer_id) == old)
+            | (col(LinkSuggestion.other_customer_id) == old),
+        )
+    )
+    for suggestion in suggestions.all():
+        moved = (
+            (new, suggestion.other_customer_id)
+            if suggestion.customer_id == old
+            else (suggestion.customer_id, new)
+        )
+        if await _same_suggestion(session, *moved, address):
+            await session.delete(suggestion)
+            continue
+        suggestion.customer_id, suggestion.other_customer_id = moved
+        session.add(suggestion)
+        await session.flush()
+
+
+async def _opt_out_again(session: AsyncSession, customer: Customer) -> None:
+    """After a split: the customer stays opted out only if a number they still have
+    texted STOP last (the one that did may be the number split away)."""
+    if customer.opted_out_at is None:
+        return
+    numbers = await session.exec(
+        select(Identity).where(Identity.customer_id == customer.id, Identity.channel == "sms")
+    )
+    for number in numbers.all():
+        if await _opt_out_of(session, customer, number) is not None:
+            return
+    customer.opted_out_at = None
+    session.add(customer)
 
 
 async def _move_messages(

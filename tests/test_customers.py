@@ -186,6 +186,43 @@ async def test_a_number_that_texted_start_after_stop_is_split_off_opted_in(store
     assert await _can_text(store, new.id or 0)
 
 
+async def test_splitting_off_the_number_that_texted_stop_lets_the_rest_be_texted(
+    store: Store,
+) -> None:
+    bob = InboundMessage("sms", "sms", "B1", "+14155550100", "is my order in?", sent_at=T0)
+    stranger = InboundMessage(
+        "sms", "sms", "X1", "+14155550199", "STOP", sent_at=T0 + timedelta(days=1)
+    )
+    bob_id, stranger_id = (await ingest(store, [bob, stranger])).conversation_ids
+    customers = {c["id"] for c in await queries.list_customers(store)}
+    assert len(customers) == 2 and bob_id and stranger_id
+    kept, other = sorted(customers)
+    await merge(store, kept, other, agent="ana")  # by mistake
+    assert not await _can_text(store, kept)
+    await split(store, kept, "+14155550199", agent="ana")
+    assert await _can_text(store, kept)  # Bob never texted STOP
+
+
+async def test_a_suggestion_on_a_split_off_number_goes_with_the_number(store: Store) -> None:
+    bob_mail = InboundMessage("email", "mail", "E1", "bob@example.com", "hi", sent_at=T0)
+    texter = InboundMessage("sms", "sms", "S1", "+14155550100", "hi", sent_at=T0)
+    await ingest(store, [bob_mail, texter])
+    bob, number = sorted(c["id"] for c in await queries.list_customers(store))
+    await merge(store, bob, number, agent="ana")  # by mistake: the number is not Bob's
+    ana_mail = InboundMessage(
+        "email", "mail", "E2", "ana@example.com", "my cell: (415) 555-0100", sent_at=T0
+    )
+    await ingest(store, [ana_mail])
+    [pending] = await queries.list_suggestions(store)  # Ana with Bob, via the number
+    new = await split(store, bob, "+14155550100", agent="ana")
+    [moved] = await queries.list_suggestions(store)
+    assert moved["id"] == pending["id"]
+    assert {moved["customer_id"], moved["other_customer_id"]} == {pending["customer_id"], new.id}
+    await decide_suggestion(store, moved["id"], accept=True, agent="ana")
+    shown = await queries.show_customer(store, bob)
+    assert [i["address"] for i in shown["identities"]] == ["bob@example.com"]  # Bob alone
+
+
 async def test_merging_two_customers_with_the_same_suggestion_keeps_one(store: Store) -> None:
     """Maria and Bob both wrote down the texter's number: each got a suggestion."""
     maria, texter = await _two_maria_customers(store)
