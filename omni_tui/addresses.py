@@ -8,6 +8,7 @@ is ``identity``'s business): the parsing worker runs them without loading it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -123,7 +124,11 @@ def phones_in_text(text: str, region: str = "US") -> list[str]:
     found: list[str] = []
     text = text[:20000]
     for candidate in phone_candidates(text):
-        start = candidate.start()
+        start, end = candidate.start(), candidate.end()
+        after = text[end : end + 2]
+        extension = after[:1] in ("x", "X") and after[1:].isdigit()  # 415-555-0100x12
+        if _glued(text[start - 1 : start]) or (_glued(after[:1]) and not extension):
+            continue  # part of a word or a price: INV4155550100, $4155550100
         if start and text[start - 1] in "+(":
             start -= 1
         for match in phonenumbers.PhoneNumberMatcher(text[start : candidate.end()], region):
@@ -131,6 +136,12 @@ def phones_in_text(text: str, region: str = "US") -> list[str]:
             if e164 not in found:
                 found.append(e164)
     return found
+
+
+def _glued(char: str) -> bool:
+    """A letter, a digit or a currency sign right against a run of digits: an invoice
+    number, a product code or a price, never a phone number someone wrote down."""
+    return bool(char) and (char.isalnum() or char == "_" or unicodedata.category(char) == "Sc")
 
 
 def phone_candidates(text: str) -> Iterator[re.Match[str]]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
@@ -112,3 +113,18 @@ def test_a_plain_address_normalises_as_a_parsed_one(value: str) -> None:
     slow = addresses._EMAIL.search(parsed) or addresses._EMAIL.search(value)
     if addresses._BARE_EMAIL.fullmatch(value) and slow is not None:
         assert normalise_email(value) == (slow.group(0).lower(), None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Please see invoice INV4155550100 attached.", "Total $4155550100?", "SKU4155550100B"],
+)
+def test_digits_inside_a_code_or_a_price_are_no_phone_number(text: str) -> None:
+    assert identity.phones_in_text(text, "US") == []
+
+
+@pytest.mark.parametrize(
+    "text", ["my cell: (415) 555-0100.", "tel:4155550100", "call 415-555-0100x12 anytime"]
+)
+def test_a_phone_number_written_down_is_found(text: str) -> None:
+    assert identity.phones_in_text(text, "US") == ["+14155550100"]
