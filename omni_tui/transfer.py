@@ -61,17 +61,31 @@ def _decode(table: Table, record: dict[str, Any], line_no: int) -> dict[str, Any
     return row
 
 
+#: The last record of an export: how many records of each type came before it, so an
+#: import can tell a whole export from one cut short at a line's end
+END = "end"
+
+
 async def export_lines(store: Store) -> AsyncIterator[str]:
+    counts: dict[str, int] = {}
+    async for record_type, line in _records(store):
+        counts[record_type] = counts.get(record_type, 0) + 1
+        yield line
+    yield json.dumps({"type": END, "counts": counts}, sort_keys=True)
+
+
+async def _records(store: Store) -> AsyncIterator[tuple[str, str]]:
     async with store.read() as session:  # one snapshot: rows and blobs agree
         for table in _tables():
             result = await session.stream(select(table).order_by(*table.primary_key.columns))
             async for row in result.mappings():
-                yield json.dumps(_encode(table, dict(row)), ensure_ascii=False, sort_keys=True)
+                encoded = _encode(table, dict(row))
+                yield table.name, json.dumps(encoded, ensure_ascii=False, sort_keys=True)
         rows = await session.exec(select(Attachment.sha256))  # type: ignore[call-overload]
         for sha in sorted({sha for (sha,) in rows.all() if sha}):
             path = blobs.blob_path(store.attachments_dir, sha)
             if path.exists():
-                yield _blob_line("attachments", sha, path.read_bytes())
+                yield "blob", _blob_line("attachments", sha, path.read_bytes())
         rows = await session.exec(select(Message.raw_sha256))  # type: ignore[call-overload]
         shas = sorted({sha for (sha,) in rows.all() if sha})
         for start in range(0, len(shas), raw.CHUNK):
@@ -79,7 +93,7 @@ async def export_lines(store: Store) -> AsyncIterator[str]:
             found = await raw.get_many(session, store.data_dir, chunk)
             for sha in chunk:
                 if sha in found:
-                    yield _blob_line("raw", sha, found[sha])
+                    yield "blob", _blob_line("raw", sha, found[sha])
 
 
 def _blob_line(kind: str, sha: str, content: bytes) -> str:
@@ -87,17 +101,21 @@ def _blob_line(kind: str, sha: str, content: bytes) -> str:
     return json.dumps({"type": "blob", "kind": kind, "sha256": sha, "data": data})
 
 
-async def import_lines(store: Store, lines: Iterable[str]) -> dict[str, int]:
+async def import_lines(
+    store: Store, lines: Iterable[str], *, allow_incomplete: bool = False
+) -> dict[str, int]:
     """Load an export into an empty store; all or nothing.
 
     Files are written only after the rows are committed, so a bad line
-    leaves neither rows nor files behind.
+    leaves neither rows nor files behind. An export must end with its ``end``
+    record, and hold what it counts: one cut short is refused, unless
+    ``allow_incomplete`` (an export from before the record, or a rescue).
     """
     tables = {t.name: t for t in _tables()}
     counts: dict[str, int] = {}
     files: list[tuple[str, bytes, str]] = []
     try:
-        await _import_rows(store, lines, tables, counts, files)
+        await _import_rows(store, lines, tables, counts, files, allow_incomplete)
     except DBAPIError as exc:  # e.g. a foreign key that points nowhere, seen at commit
         raise StoreError(f"the export is inconsistent ({exc.orig})") from None
     for kind, data, _ in files:
@@ -111,7 +129,9 @@ async def _import_rows(
     tables: dict[str, Table],
     counts: dict[str, int],
     files: list[tuple[str, bytes, str]],
+    allow_incomplete: bool,
 ) -> None:
+    ended: dict[str, int] | None = None
     async with store.write() as session:
         has_rows = await session.exec(text("SELECT 1 FROM customer LIMIT 1"))  # type: ignore[call-overload]
         if has_rows.first() is not None:
@@ -120,9 +140,14 @@ async def _import_rows(
         for line_no, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
+            if ended is not None:
+                raise StoreError(f"line {line_no}: records after the export's end record")
             try:
                 record = json.loads(line)
                 kind = record["type"]
+                if kind == END:
+                    ended = _counted(record, line_no)
+                    continue
                 if kind == "blob":
                     blob = _blob(record, line_no)
                     if blob[0] == "raw":
@@ -141,11 +166,38 @@ async def _import_rows(
             except DBAPIError as exc:
                 raise StoreError(f"line {line_no}: rejected by the store ({exc.orig})") from None
             counts[kind] = counts.get(kind, 0) + 1
+        _whole(ended, counts, allow_incomplete)
         uncounted = [i for (i,) in (await session.exec(text(sqlite.UNCOUNTED_SQL))).all()]  # type: ignore[call-overload]
         for start in range(0, len(uncounted), 10_000):
             await refresh_summaries(session, uncounted[start : start + 10_000])
         for statement in sqlite.REBUILD_REPORT_TABLES_SQL:
             await session.exec(text(statement))  # type: ignore[call-overload]
+
+
+def _counted(record: dict[str, Any], line_no: int) -> dict[str, int]:
+    found = record.get("counts")
+    if not isinstance(found, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) for k, v in found.items()
+    ):
+        raise StoreError(f"line {line_no}: the end record has no counts")
+    return {k: v for k, v in found.items() if v}
+
+
+def _whole(ended: dict[str, int] | None, counts: dict[str, int], allow_incomplete: bool) -> None:
+    if allow_incomplete:
+        return
+    if ended is None:
+        raise StoreError(
+            "the export has no end record: it was cut short, or written by an older omni-tui"
+            " — import what it has with --allow-incomplete"
+        )
+    if ended != counts:
+        kinds = sorted(ended.keys() | counts.keys())
+        kind = next(k for k in kinds if ended.get(k) != counts.get(k))
+        raise StoreError(
+            f"the export is damaged: its end record counts {ended.get(kind, 0)} {kind} records,"
+            f" the file has {counts.get(kind, 0)} — import what it has with --allow-incomplete"
+        )
 
 
 def _blob(record: dict[str, Any], line_no: int) -> tuple[str, bytes, str]:

@@ -377,3 +377,25 @@ def test_an_argument_that_is_not_text_is_a_usage_error(cli: Cli, args: list[str]
 def test_sync_where_its_lock_cannot_be_made_is_one_line(bare: Cli) -> None:
     line = assert_one_line_error(bare("sync", "--once", "--db", "/proc/omni-test/omni.db"), 1)
     assert "sync lock" in line
+
+
+def test_an_export_cut_short_at_a_line_end_is_refused_unless_allowed(cli: Cli) -> None:
+    lines = cli("export").out.splitlines()
+    assert json.loads(lines[-1])["type"] == "end"
+    cut = "\n".join(lines[: len(lines) // 2]) + "\n"  # what a full disk or a bad copy leaves
+    (cli.root / "cut.jsonl").write_text(cut, encoding="utf-8")
+    new_db = cli.root / "restored" / "omni.db"
+    before = snapshot(cli.root)
+    line = assert_one_line_error(cli("import", "cut.jsonl", "--db", new_db), 1)
+    assert "no end record" in line and "--allow-incomplete" in line
+    assert snapshot(cli.root) == before  # no store left behind
+    rescued = cli.json("import", "cut.jsonl", "--db", new_db, "--allow-incomplete")
+    assert sum(rescued.values()) == len(lines) // 2
+
+
+def test_an_export_missing_records_its_end_counts_is_refused(cli: Cli) -> None:
+    lines = cli("export").out.splitlines()
+    holed = [line for line in lines if json.loads(line)["type"] != "message"]
+    (cli.root / "holed.jsonl").write_text("\n".join(holed) + "\n", encoding="utf-8")
+    line = assert_one_line_error(cli("import", "holed.jsonl", "--db", cli.root / "r.db"), 1)
+    assert "counts" in line and "message" in line

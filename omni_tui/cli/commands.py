@@ -434,7 +434,9 @@ async def import_(ctx: Context) -> int:
     fresh = not path.exists()
     try:
         async with await ctx.open(create=True) as store:
-            counts = await transfer.import_lines(store, text.splitlines())
+            counts = await transfer.import_lines(
+                store, text.splitlines(), allow_incomplete=ctx.args.allow_incomplete
+            )
     except BaseException:
         if fresh:  # a failed import leaves nothing behind
             for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):

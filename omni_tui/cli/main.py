@@ -268,6 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = cmd("import", "load an export into a new store")
     p.add_argument("file", metavar="FILE", help="export file, or - for standard input")
+    p.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="import an export without its end record, or not holding what it counts",
+    )
     _json(p)
     return parser
 
