@@ -333,6 +333,18 @@ def test_backlog_buckets_unresolved_cases_by_age_and_assignee(store_path: Path) 
     assert backlog.by_assignee == ((None, 1), ("alice", 1), ("bob", 1))
 
 
+def test_a_backlog_at_a_past_now_leaves_out_cases_created_after_it(store_path: Path) -> None:
+    # Thu 03-06 09:00: Fay's case (Mon 13:00) is 2 d 20 h old, Eve's (Wed 14:00) 19 h,
+    # Dan's (Thu 08:00) 1 h; none created later is counted, and no age is below zero
+    earlier = replace(WEEK, now=at(6, 9))
+    backlog = report(store_path, earlier).backlog
+    assert backlog.total == 3
+    assert dict(backlog.by_age) == {
+        "<1h": 0, "1-4h": 1, "4-24h": 1, "1-3d": 1, "3-7d": 0, ">7d": 0,
+    }  # fmt: skip
+    assert report(store_path, replace(WEEK, now=at(3, 12))).backlog.total == 0
+
+
 def _business_minutes(hours: BusinessHours, start: datetime, end: datetime) -> int:
     """By brute force: every minute from start to end that falls inside opening hours."""
     count, moment = 0, start
@@ -431,6 +443,17 @@ def test_stats_csv_is_one_row_per_group_after_a_header(store_path: Path, tmp_pat
     assert rows[1] == ["alice", "3", "3", "1800.0", "5400.0", "2", "54000.0", "90000.0",
                        "2", "1", "0.5", "3", "1", "1", "0.3333"]  # fmt: skip
     assert [r[0] for r in rows[1:]] == ["alice", "bob", ""]  # "" is unassigned
+
+
+def test_a_name_a_spreadsheet_would_run_as_a_formula_is_written_as_text(
+    store_path: Path, tmp_path: Path
+) -> None:
+    cli = Cli(tmp_path, store_path)
+    evil = '=HYPERLINK("http://evil.example","x")'
+    assert cli("assign", "1", evil).code == 0
+    rows = list(csv.reader(io.StringIO(cli(*STATS, "--by", "agent", "--csv").out)))
+    assert "'" + evil in [r[0] for r in rows]
+    assert not any(r[0].startswith("=") for r in rows)
 
 
 @pytest.mark.parametrize(

@@ -190,14 +190,15 @@ async def _pairs(store: Store, query: ReportQuery) -> list[SwitchPair]:
 
 async def _backlog(store: Store, query: ReportQuery) -> Backlog:
     join, where, params = _filters(query)
-    age = f"({int(query.now.timestamp() * 1000)} - c.created_at)"
+    now = int(query.now.timestamp() * 1000)
+    age = f"({now} - c.created_at)"
     buckets = ", ".join(
         f"sum({age} >= {lo * 1000}" + (f" AND {age} < {hi * 1000})" if hi else ")")
         if lo
         else f"sum({age} < {hi * 1000})"
         for _, lo, hi in AGE_BUCKETS
     )
-    sql = sqlite.REPORT_BACKLOG_SQL.format(buckets=buckets, join=join, where=where)
+    sql = sqlite.REPORT_BACKLOG_SQL.format(buckets=buckets, join=join, where=where, now=now)
     rows = await _rows(store, sql, params)
     by_age = tuple(
         (name, sum(row[2 + i] for row in rows)) for i, (name, _, _) in enumerate(AGE_BUCKETS)

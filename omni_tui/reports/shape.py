@@ -122,7 +122,17 @@ def csv_row(group: Group) -> list[Any]:
     for name in ("first_response", "resolution"):
         for part, value in flat.pop(name).items():
             flat[f"{name}_{part}"] = value
-    return ["" if flat[c] is None else flat[c] for c in CSV_COLUMNS]
+    return [_cell(flat[c]) for c in CSV_COLUMNS]
+
+
+def _cell(value: Any) -> Any:
+    """A spreadsheet runs a cell that starts with = + - @ as a formula: an agent or team
+    named ``=HYPERLINK(…)`` is written as text (OWASP's CSV injection advice)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def report_csv(report: Report) -> str:

@@ -480,7 +480,7 @@ ORDER BY sum(s.n) DESC, s.previous, s.channel
 REPORT_BACKLOG_SQL = """
 SELECT c.assignee, count(*), {buckets}
 FROM conversation c {join}
-WHERE c.status IN ('open', 'pending', 'snoozed') {where}
+WHERE c.status IN ('open', 'pending', 'snoozed') AND c.created_at <= {now} {where}
 GROUP BY c.assignee
 ORDER BY count(*) DESC, c.assignee
 """
