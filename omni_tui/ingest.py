@@ -18,6 +18,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import Cursor, InboundMessage
+from adapters.email.automated import is_robot
 from omni_tui import (
     accounts,
     addresses,
@@ -292,6 +293,7 @@ async def _ingest_one(
         references=list(inbound.references),
         at=sent_at,
         window=options.join_window,
+        robot=inbound.channel == "email" and is_robot(inbound.sender),
     )
     if conversation is None:
         conversation = Conversation(

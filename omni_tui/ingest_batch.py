@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import InboundMessage
+from adapters.email.automated import is_robot
 from omni_tui import blobs, events, identity, ingest_prepare, raw
 from omni_tui.ingest_prepare import Prepared
 from omni_tui.ingest_rows import BatchConversation, BatchIdentity, a_copy
@@ -240,6 +241,8 @@ class EmailBatch:
                 if found is not None:
                     return found
                 break  # the first known key decides, as in ``threads.by_headers``
+        if is_robot(inbound.sender):
+            return None  # by its headers only, as in ``threads.find``
         recent = self._recent(customer_id, at - self.window)
         key = normalise_subject(subject)
         if key:

@@ -97,12 +97,16 @@ async def find(
     references: Sequence[str],
     at: datetime,
     window: timedelta,
+    robot: bool = False,
 ) -> Conversation | None:
+    """The case a message joins. A robot's mail (a bounce, a no-reply notice) joins only
+    by its headers: bounces of replies to different customers share a subject and a
+    sender, and would otherwise become one case."""
     since = at - window
     if channel == "email":
         found = await by_headers(session, in_reply_to, references)
-        if found is None:
+        if found is None and not robot:
             found = await by_subject(session, customer_id, subject, since)
-        if found is not None:
+        if found is not None or robot:
             return found
     return await open_case(session, customer_id, channel, since)

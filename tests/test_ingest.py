@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import select
 
 from adapters.base import AttachmentData, ChannelError, Cursor, InboundMessage, PullResult
+from adapters.email.mime import parse_message
 from omni_tui import blobs, ingest_batch, outbox, queries, raw, sync
 from omni_tui.actions import set_status
 from omni_tui.ingest import IngestOptions, ingest
@@ -442,3 +443,47 @@ async def test_a_message_dated_ahead_of_its_arrival_is_dated_when_it_arrived(
     shown = await queries.show_conversation(store, case or 0)
     assert shown["messages"][0]["sent_at"] == iso(arrived)
     assert shown["waiting_since"] is None and shown["first_response_at"] is not None
+
+
+def bounce(n: int, recipient: str, returned_id: str) -> bytes:
+    """A Postfix delivery report (RFC 3464) returning the headers of one of our replies."""
+    return (
+        "From: MAILER-DAEMON@mx.shop.example (Mail Delivery System)\r\n"
+        "To: support@shop.example\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        f"Date: Mon, 16 Nov 2026 1{n}:00:00 +0000\r\nMessage-ID: <dsn{n}@mx.shop.example>\r\n"
+        "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report;"
+        " report-type=delivery-status; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
+        f"<{recipient}>: host said: 550 5.1.1 User unknown\r\n--B\r\n"
+        "Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.shop.example\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n--B\r\n"
+        "Content-Type: text/rfc822-headers\r\n\r\nFrom: support@shop.example\r\n"
+        f"To: {recipient}\r\nSubject: Re: Order question\r\nMessage-ID: {returned_id}\r\n--B--\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("one_by_one", [False, True], ids=["batch", "single"])
+async def test_a_bounce_of_our_reply_joins_that_reply_s_case_not_a_case_of_bounces(
+    store: Store, one_by_one: bool
+) -> None:
+    ana = email("1", "ana@a.example", subject="Order question")
+    bob = email("2", "bob@b.example", subject="Order question")
+    cases = (await ingest(store, [ana, bob])).conversation_ids
+    ours = []
+    for case in cases:
+        queued = await outbox.queue_reply(store, case or 0, "Answer", agent="joe")
+        shown = await queries.show_conversation(store, case or 0)
+        ours.append(
+            next(m["message_id"] for m in shown["messages"] if m["id"] == queued.message_id)
+        )
+    recipients = ("ana@a.example", "bob@b.example")
+    bounces = [
+        parse_message(
+            bounce(n, who, mid), account="mail", provider_id=f"b{n}", max_attachment_bytes=10**6
+        )
+        for n, (who, mid) in enumerate(zip(recipients, ours, strict=True), 1)
+    ]
+    if one_by_one:
+        joined = [(await ingest(store, [b])).conversation_ids[0] for b in bounces]
+    else:
+        joined = (await ingest(store, bounces)).conversation_ids
+    assert joined == cases

@@ -7,6 +7,8 @@ A helpdesk that acknowledges those starts a conversation between two robots
 from __future__ import annotations
 
 from collections.abc import Callable
+from email.message import Message
+from email.parser import HeaderParser
 
 _BULK = frozenset({"bulk", "junk", "list", "auto_reply"})
 #: the mailbox names of senders that never read replies
@@ -35,3 +37,25 @@ def is_robot(address: str) -> bool:
     """``MAILER-DAEMON@…``, ``no-reply@…`` and the like: nobody reads what goes there."""
     local = address.rpartition("@")[0].lower() if "@" in address else ""
     return local in ROBOTS or local.startswith(("bounce", "mailer-daemon"))
+
+
+def returned_message_id(msg: Message) -> str | None:
+    """The Message-ID header of the mail a delivery report (RFC 3464, 6522) returns: a
+    bounce of our reply then joins that reply's case, not one robot's case of bounces."""
+    if msg.get_content_type() != "multipart/report":
+        return None
+    for part in msg.walk():
+        kind = part.get_content_type()
+        if kind == "message/rfc822":
+            inner = part.get_payload()
+            inner = inner[0] if isinstance(inner, list) and inner else inner
+            value = inner.get("message-id") if isinstance(inner, Message) else None
+        elif kind == "text/rfc822-headers":
+            data = part.get_payload(decode=True)
+            text = data.decode("ascii", "replace") if isinstance(data, bytes) else ""
+            value = HeaderParser().parsestr(text).get("message-id")
+        else:
+            continue
+        if value:
+            return str(value)
+    return None

@@ -24,7 +24,7 @@ from email.utils import collapse_rfc2231_value, getaddresses, parseaddr, parseda
 from functools import lru_cache
 
 from adapters.base import AttachmentData, InboundMessage
-from adapters.email.automated import automated_by
+from adapters.email.automated import automated_by, returned_message_id
 from adapters.email.split import message_from_bytes
 
 __all__ = ["decode_header_value", "decode_text", "parse_message"]
@@ -475,6 +475,6 @@ def _parse(
         sent_at=_date(first("date")),
         received_at=received_at,
         message_id=message_ids[0] if message_ids else None,
-        in_reply_to=(_ids(first("in-reply-to")) or [None])[0],
+        in_reply_to=(_ids(first("in-reply-to")) or _ids(returned_message_id(msg)) or [None])[0],
         references=tuple(_ids(" ".join(headers.get("references", [])))),
     )
