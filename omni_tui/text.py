@@ -76,9 +76,14 @@ def html_to_text(html: str) -> str:
     return clean(unicodedata.normalize("NFC", out)).strip()
 
 
+#: "Re:" as mail clients write it in other languages (Aw, Sv, Antw, Odp, Réf, 回复, 答复)
+_REPLY_WORDS = r"re|aw|sv|vs|antw|antwort|rif|r|odp|réf|回复|答复|回覆"
 _SUBJECT_PREFIX = re.compile(
-    r"^\s*((re|fw|fwd|aw|wg|sv|vs|antw|tr|rif|r)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE
+    rf"^\s*(({_REPLY_WORDS}|fw|fwd|wg|tr|enc|rv)\s*(\[\d+\])?\s*\.?\s*[:：]\s*)+",
+    re.IGNORECASE,
 )
+#: a subject that already says it is a reply (a forward's "Fwd:" does not)
+_REPLY_PREFIX = re.compile(rf"^\s*({_REPLY_WORDS})\s*(\[\d+\])?\s*\.?\s*[:：]", re.IGNORECASE)
 
 
 def normalise_subject(subject: str | None) -> str:
@@ -92,4 +97,4 @@ def reply_subject(subject: str | None) -> str:
     subject = clean_line(subject)
     if not subject:
         return "Re: your message"
-    return subject if _SUBJECT_PREFIX.match(subject) else f"Re: {subject}"
+    return subject if _REPLY_PREFIX.match(subject) else f"Re: {subject}"

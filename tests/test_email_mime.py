@@ -13,6 +13,7 @@ from adapters.base import AttachmentData, InboundMessage, OutboundMessage
 from adapters.email import mime
 from adapters.email.compose import build_message
 from adapters.email.mime import decode_header_value, parse_message
+from omni_tui.text import normalise_subject, reply_subject
 
 MB = 1024 * 1024
 
@@ -411,3 +412,23 @@ def test_a_utf8_text_file_goes_out_saying_it_is_utf8() -> None:
     assert sheet.get_content_charset() == "utf-8"
     assert sheet.get_content() == "Straße;Betrag\nKöln;12,50 €\n"
     assert plain.get_content_charset() in (None, "us-ascii")
+
+
+@pytest.mark.parametrize(
+    ("subject", "reply"),
+    [
+        ("Fwd: Invoice 881", "Re: Fwd: Invoice 881"),  # a forward answered is a reply
+        ("RE: Aw: Order", "RE: Aw: Order"),
+        ("回复: 订单", "回复: 订单"),
+        ("Antwort: Bestellung", "Antwort: Bestellung"),
+        ("Ref: 1234", "Re: Ref: 1234"),  # "reference" in English, not a reply
+        ("Order question", "Re: Order question"),
+    ],
+)
+def test_a_reply_subject_says_re_once_in_the_customers_language(subject: str, reply: str) -> None:
+    assert reply_subject(subject) == reply
+
+
+def test_a_localised_reply_prefix_threads_like_re() -> None:
+    assert normalise_subject("回复: 订单") == normalise_subject("Re: 订单") == "订单"
+    assert normalise_subject("Odp: zamówienie") == normalise_subject("zamówienie")
