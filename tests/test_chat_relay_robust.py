@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -219,6 +220,18 @@ def test_a_telegram_photo_or_document_arrives_as_a_readable_placeholder(
 # -- Telegram replies against a misbehaving Bot API -----------------------------------
 
 
+@contextmanager
+def bot_api(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A stand-in Bot API on a free loopback port; its base URL."""
+    api = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=api.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{api.server_address[1]}"
+    finally:
+        api.shutdown()
+        api.server_close()
+
+
 class BadBotApi(BaseHTTPRequestHandler):
     """A proxy's HTML 502 labelled JSON, then a 429 with a retry_after that is no number,
     then Telegram itself again."""
@@ -249,25 +262,18 @@ def test_telegram_replies_survive_a_malformed_bot_api_answer_and_are_retried(
         (429, b'{"ok": false, "parameters": {"retry_after": "soon"}}'),
     ]
     BadBotApi.sent = []
-    api = ThreadingHTTPServer(("127.0.0.1", 0), BadBotApi)
-    threading.Thread(target=api.serve_forever, args=(0.05,), daemon=True).start()
-    base = f"http://127.0.0.1:{api.server_address[1]}"
-    try:
-        with running_relay(tmp_path, telegram_api_base=base) as relay:
-            assert relay.reply("r1", "telegram:5", "first")[0] == 202
-            assert relay.reply("r2", "telegram:5", "second")[0] == 202
-            deadline = time.monotonic() + 15
-            while len(BadBotApi.sent) < 2 and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert sorted(m["text"] for m in BadBotApi.sent) == ["first", "second"]
-            assert relay.reply("r3", "telegram:5", "third")[0] == 202  # the sender lives on
-            while len(BadBotApi.sent) < 3 and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert [m["text"] for m in BadBotApi.sent][-1] == "third"
-            assert "Traceback" not in relay_log(relay)
-    finally:
-        api.shutdown()
-        api.server_close()
+    with bot_api(BadBotApi) as base, running_relay(tmp_path, telegram_api_base=base) as relay:
+        assert relay.reply("r1", "telegram:5", "first")[0] == 202
+        assert relay.reply("r2", "telegram:5", "second")[0] == 202
+        deadline = time.monotonic() + 15
+        while len(BadBotApi.sent) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sorted(m["text"] for m in BadBotApi.sent) == ["first", "second"]
+        assert relay.reply("r3", "telegram:5", "third")[0] == 202  # the sender lives on
+        while len(BadBotApi.sent) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [m["text"] for m in BadBotApi.sent][-1] == "third"
+        assert "Traceback" not in relay_log(relay)
 
 
 class HangUpBotApi(BaseHTTPRequestHandler):
@@ -286,27 +292,20 @@ class HangUpBotApi(BaseHTTPRequestHandler):
 
 def test_a_telegram_reply_whose_answer_is_lost_is_not_sent_again(tmp_path: Path) -> None:
     HangUpBotApi.received = []
-    api = ThreadingHTTPServer(("127.0.0.1", 0), HangUpBotApi)
-    threading.Thread(target=api.serve_forever, args=(0.05,), daemon=True).start()
-    base = f"http://127.0.0.1:{api.server_address[1]}"
-    try:
-        with running_relay(tmp_path, telegram_api_base=base) as relay:
-            assert relay.reply("r1", "telegram:5", "Your refund is on its way")[0] == 202
-            deadline = time.monotonic() + 15
-            failed: list[dict[str, Any]] = []
-            while not failed and time.monotonic() < deadline:
-                time.sleep(0.1)
-                failed = [
-                    e["data"]
-                    for e in relay.events()
-                    if e["type"] == "delivery" and e["data"]["status"] == "failed"
-                ]
-            assert failed and "may have reached the chat" in failed[0]["reason"]
-            time.sleep(2.5)  # longer than the sender's first two retries would wait
-            assert len(HangUpBotApi.received) == 1
-    finally:
-        api.shutdown()
-        api.server_close()
+    with bot_api(HangUpBotApi) as base, running_relay(tmp_path, telegram_api_base=base) as relay:
+        assert relay.reply("r1", "telegram:5", "Your refund is on its way")[0] == 202
+        deadline = time.monotonic() + 15
+        failed: list[dict[str, Any]] = []
+        while not failed and time.monotonic() < deadline:
+            time.sleep(0.1)
+            failed = [
+                e["data"]
+                for e in relay.events()
+                if e["type"] == "delivery" and e["data"]["status"] == "failed"
+            ]
+        assert failed and "may have reached the chat" in failed[0]["reason"]
+        time.sleep(2.5)  # longer than the sender's first two retries would wait
+        assert len(HangUpBotApi.received) == 1
 
 
 # -- ids -----------------------------------------------------------------------------
