@@ -17,6 +17,7 @@ from omni_tui.config import parse_config
 from omni_tui.config.keys import BINDING_IDS
 from omni_tui.ingest import ingest
 from omni_tui.store import Store
+from omni_tui.tui import format as fmt
 from omni_tui.tui.app import OmniApp
 from omni_tui.tui.composer import Composer
 from omni_tui.tui.conversation import ConversationView
@@ -125,9 +126,11 @@ async def test_the_inbox_shows_every_channel_in_one_list(db: Path) -> None:
 
 @pytest.mark.parametrize("size", [(160, 40), (80, 24)])
 async def test_the_first_page_read_before_start_is_drawn_as_a_page_read_later(
-    db: Path, size: tuple[int, int]
+    db: Path, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`omni-tui` reads the first page before the first frame; it must look the same."""
+    frozen = datetime.now(UTC)  # both drawings in the same minute of waiting
+    monkeypatch.setattr(fmt, "now", lambda: frozen)
 
     async def drawn(app: OmniApp) -> tuple[str, list[str]]:
         async with app.run_test(size=size) as pilot:
