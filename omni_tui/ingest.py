@@ -122,6 +122,9 @@ async def ingest(
             else:
                 result.new += 1
                 touched.add(row[1])
+        for inbound, row in zip(messages, rows, strict=True):
+            if row is not None and inbound.in_reply_to and "bounced" in inbound.context:
+                await _bounced(session, inbound.in_reply_to, inbound.context["bounced"], row[1])
         await refresh_summaries(session, touched)
         if rules is not None and before is not None:
             await _route(session, rules, touched, before, options)
@@ -130,6 +133,25 @@ async def ingest(
                 SyncCursor(account=cursor.account, folder=cursor.folder, value=cursor.value)
             )
     return result
+
+
+async def _bounced(session: AsyncSession, message_id: str, why: str, case: int) -> None:
+    """A delivery report returned our reply: it did not reach the customer, who waits on
+    us again (the summary refresh that follows says so)."""
+    query = select(Message).where(
+        Message.message_id == message_id,
+        Message.direction == "out",
+        Message.conversation_id == case,
+    )
+    reply = (await session.exec(query)).first()
+    if reply is None or not outbox.advances(reply.status, "failed"):
+        return
+    reply.status, reply.status_reason = "failed", clean_line(f"bounced: {why}")
+    session.add(reply)
+    events.record(
+        session, "delivery", actor="gateway", conversation_id=case, message_id=reply.id,
+        status="failed", reason=reply.status_reason,
+    )  # fmt: skip
 
 
 async def _route(

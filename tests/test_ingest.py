@@ -455,7 +455,8 @@ def bounce(n: int, recipient: str, returned_id: str) -> bytes:
         " report-type=delivery-status; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
         f"<{recipient}>: host said: 550 5.1.1 User unknown\r\n--B\r\n"
         "Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.shop.example\r\n\r\n"
-        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n--B\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n--B\r\n"
         "Content-Type: text/rfc822-headers\r\n\r\nFrom: support@shop.example\r\n"
         f"To: {recipient}\r\nSubject: Re: Order question\r\nMessage-ID: {returned_id}\r\n--B--\r\n"
     ).encode()
@@ -487,3 +488,9 @@ async def test_a_bounce_of_our_reply_joins_that_reply_s_case_not_a_case_of_bounc
     else:
         joined = (await ingest(store, bounces)).conversation_ids
     assert joined == cases
+    for case, mid in zip(cases, ours, strict=True):
+        shown = await queries.show_conversation(store, case or 0)
+        [reply] = [m for m in shown["messages"] if m["message_id"] == mid]
+        assert reply["status"] == "failed"  # it never reached the customer
+        assert reply["status_reason"] == "bounced: 5.1.1 smtp; 550 5.1.1 User unknown"
+        assert shown["waiting_since"] is not None  # who waits on us again

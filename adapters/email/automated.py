@@ -59,3 +59,23 @@ def returned_message_id(msg: Message) -> str | None:
         if value:
             return str(value)
     return None
+
+
+def delivery_failure(msg: Message) -> str | None:
+    """Why a delivery report (RFC 3464) says the mail it returns was not delivered: the
+    status and the server's words, e.g. ``5.1.1 smtp; 550 User unknown``. None for a
+    report of a delay or a success, and for any other mail."""
+    if msg.get_content_type() != "multipart/report":
+        return None
+    for part in msg.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        blocks = part.get_payload()
+        for block in blocks if isinstance(blocks, list) else []:
+            if not isinstance(block, Message):
+                continue
+            if str(block.get("action", "")).strip().lower() == "failed":
+                status = str(block.get("status", "")).strip()
+                said = " ".join(str(block.get("diagnostic-code", "")).split())
+                return " ".join(w for w in (status, said) if w)[:200] or "failed"
+    return None

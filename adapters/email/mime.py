@@ -24,7 +24,7 @@ from email.utils import collapse_rfc2231_value, getaddresses, parseaddr, parseda
 from functools import lru_cache
 
 from adapters.base import AttachmentData, InboundMessage
-from adapters.email.automated import automated_by, returned_message_id
+from adapters.email.automated import automated_by, delivery_failure, returned_message_id
 from adapters.email.split import message_from_bytes
 
 __all__ = ["decode_header_value", "decode_text", "parse_message"]
@@ -446,6 +446,8 @@ def _parse(
         context["reply-to"] = ", ".join(reply_to)
     if automated := automated_by(first):
         context["automated"] = automated
+    if failure := delivery_failure(msg):
+        context["bounced"] = failure  # and the reply it returns is marked failed
     if copied := _addresses(headers.get("cc", [])):
         context["cc"] = ", ".join(copied)  # shown to the agent; a reply to all copies them
     recipients = _addresses(headers.get("to", []) + headers.get("cc", []))
