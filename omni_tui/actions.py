@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlmodel import col, select, update
+from sqlmodel import col, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from omni_tui import events
@@ -53,6 +53,17 @@ async def _ensure_agent(
     session.add(found)
     await session.flush()
     return found
+
+
+async def _agent_named(session: AsyncSession, name: str) -> Agent:
+    """The agent an assignment names: "ben" or "Ben " is Ben when Ben is known, so a
+    case is never handed to a made-up spelling that nobody's "Mine" view lists."""
+    name = " ".join(name.split())
+    if not name:
+        raise Refused("an agent's name cannot be blank — to unassign, use --nobody")
+    query = select(Agent).where(func.lower(Agent.name) == name.lower()).order_by(col(Agent.id))
+    found = (await session.exec(query)).first()
+    return found if found is not None else await _ensure_agent(session, name)
 
 
 async def add_note(
@@ -143,7 +154,7 @@ async def _assign_in(
     at: datetime,
 ) -> None:
     if assignee:
-        await _ensure_agent(session, assignee)
+        assignee = (await _agent_named(session, assignee)).name
     before = {"assignee": conversation.assignee, "team": conversation.team}
     conversation.assignee = assignee or None
     if team is not None:

@@ -69,6 +69,16 @@ def test_list_filters_by_status_channel_tag_and_limit(cli: Cli) -> None:
     assert ids(cli.json("list", "--limit", "2")) == ALL_NEWEST_FIRST[:2]
 
 
+def test_an_agents_name_typed_another_way_assigns_to_that_agent(cli: Cli) -> None:
+    ana = cli.config('[agent]\nname = "Ana"\n')
+    assert cli.json("assign", str(MARIA), "--me", "--config", ana)["assignee"] == "Ana"
+    assert cli.json("assign", str(BOB), " ana ")["assignee"] == "Ana"  # not a new "ana "
+    assert sorted(ids(cli.json("list", "--mine", "--config", ana))) == sorted([MARIA, BOB])
+    line = assert_one_line_error(cli("assign", str(BOB), "  "), 4)  # an empty $AGENT
+    assert "--nobody" in line
+    assert cli.json("show", str(BOB))["assignee"] == "Ana"
+
+
 def test_list_filters_by_assignee_mine_and_unassigned(cli: Cli) -> None:
     ana = cli.config('[agent]\nname = "Ana"\n')
     assert cli.json("assign", str(MARIA), "--me", "--config", ana)["assignee"] == "Ana"

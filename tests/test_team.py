@@ -120,6 +120,35 @@ async def test_an_agent_sees_a_colleague_replying_and_is_asked_before_sending(
         assert roster[app.agent]["composing"] is None  # done writing
 
 
+async def test_an_agent_who_quits_mid_reply_is_offline_and_writing_nowhere_at_once(
+    store: Store,
+) -> None:
+    [case] = await cases(store, 1)
+    app = OmniApp(Config(), store.path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Help 0")
+        await press(app, pilot, "r")
+        await pilot.press(*"Looking into it")
+        await settle(app, pilot)
+        assert await presence.replying(store, case, besides="Ben") == [app.agent]
+        await app.action_quit()
+    roster = {r["agent"]: r for r in await presence.roster(store)}
+    assert (roster[app.agent]["state"], roster[app.agent]["composing"]) == ("offline", None)
+
+
+async def test_a_console_clears_a_writing_mark_an_earlier_one_left_behind(store: Store) -> None:
+    """A console killed mid-reply left "Ana is replying" on the case for good."""
+    [case] = await cases(store, 1)
+    app = OmniApp(Config(), store.path)
+    await presence.heartbeat(store, app.agent, composing=case)  # the console that was killed
+    async with app.run_test(size=(160, 40)) as pilot:
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if not await presence.replying(store, case, besides="Ben"):
+                break
+        assert await presence.replying(store, case, besides="Ben") == []
+
+
 async def test_leaving_a_reply_for_another_case_stops_showing_the_agent_as_replying(
     store: Store,
 ) -> None:

@@ -182,7 +182,17 @@ class OmniApp(Navigation, CaseActions):
             await asyncio.wait(futures, timeout=SEND_WAIT_S)
         if self.local_sync is not None:
             await self.local_sync.stop()  # the transaction in flight finishes first
+        await self._gone()
         self.exit()
+
+    async def _gone(self) -> None:
+        """Colleagues see this agent offline and writing nowhere at once, not two minutes
+        later (auto-assignment would go on handing them cases); a busy store is not
+        waited out for it: the heartbeat then just goes stale."""
+        if self.store is None or self._guard.lost:
+            return
+        leaving = presence.heartbeat(self.store, self.agent, status="offline", composing=None)
+        await asyncio.wait([asyncio.ensure_future(leaving)], timeout=2)
 
     async def on_unmount(self) -> None:
         if self.local_sync is not None:
@@ -268,6 +278,8 @@ class OmniApp(Navigation, CaseActions):
         self.set_interval(SWEEP_CHECK_SECONDS, lambda: sweeper.tick(self.activity.idle_for))
         self._refresh_counts()  # later, every reload() counts again
         assert self.store is not None
+        if not self.query_one(Composer).display:  # a mark an earlier console left behind
+            self._not_composing()
         from omni_tui.tui.local_sync import LocalSync
 
         self.local_sync = LocalSync(self.store, self.config, self.db_path, self._sync_stopped)
