@@ -15,12 +15,14 @@ import logging
 import os
 import random
 import signal
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
 from adapters.base import ChannelError
 from adapters.chat.relay import CURSOR_FOLDER
+from adapters.email.imap import FolderState
 from omni_tui import accounts
 from omni_tui.config import AccountConfig, Config
 from omni_tui.delivery import deliver_outbox
@@ -30,7 +32,7 @@ from omni_tui.listener import SmsListener, endpoints
 from omni_tui.recovery import recover_interrupted
 from omni_tui.relay_pull import RelayPull
 from omni_tui.store import AccountHealth, Store, utcnow
-from omni_tui.sync import cursors, sync_account
+from omni_tui.sync import cursors, forget_unconfigured, sync_account
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,13 @@ class SyncDaemon:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self.stop.set)
+        # each email account's IDLE holds a thread: more accounts than the default pool
+        # has threads would leave one waiting for a free thread until the next poll
+        emails = sum(a.channel == "email" for a in self.config.accounts)
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(emails + 8, thread_name_prefix="omni-sync")
+        )
+        await forget_unconfigured(self.store, [a.name for a in self.config.accounts])
         listeners = [
             SmsListener(self.store, e, self.options) for e in endpoints(self.config.accounts)
         ]
@@ -128,7 +137,7 @@ class SyncDaemon:
         while not self.stop.is_set():
             try:
                 report = await sync_account(
-                    self.store, account, self.options, others=self.config.accounts
+                    self.store, account, self.options, others=self.config.accounts, stop=self.stop
                 )
                 if report.state == "unsupported":
                     return
@@ -157,9 +166,11 @@ class SyncDaemon:
     async def _idle(self, account: AccountConfig) -> bool:
         """Wait for new mail (or the poll); False when IDLE failed (the next sync says why)."""
         folder = (account.folders or ("INBOX",))[0]
+        stored = FolderState.load((await cursors(self.store, account.name)).get(folder))
         try:
             imap = accounts.imap_account(account)
-            await imap.wait_for_mail(folder, self.poll, stop=self.stop)
+            last_uid = stored.last_uid if stored is not None else None
+            await imap.wait_for_mail(folder, self.poll, stop=self.stop, last_uid=last_uid)
         except (ChannelError, ConfigError):
             return False
         return True

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 
 from adapters.base import AuthError, ChannelError, InboundMessage, PullResult, RejectedError
 from adapters.chat.relay import CURSOR_FOLDER
@@ -77,8 +77,16 @@ async def record_health(store: Store, report: AccountReport) -> None:
         if report.failed:
             health.last_error = "; ".join(report.errors)[:500]
         else:
-            health.last_success_at, health.last_error = now, None
+            health.last_success_at, health.last_error, health.next_retry_at = now, None, None
         session.add(health)
+
+
+async def forget_unconfigured(store: Store, names: Sequence[str]) -> None:
+    """Accounts renamed or taken out of the config leave every console's status bar."""
+    async with store.write() as session:
+        await session.exec(
+            delete(AccountHealth).where(col(AccountHealth.account).not_in(list(names)))
+        )
 
 
 Ready = tuple[PullResult, "list[Prepared] | None"]
@@ -90,9 +98,11 @@ async def _store_batches(
     report: AccountReport,
     options: IngestOptions,
     progress: Progress | None,
+    stop: asyncio.Event | None = None,
 ) -> None:
     """Each batch with its cursor, in one transaction; the pull is closed however this
-    ends, so a connection never outlives the sync.
+    ends, so a connection never outlives the sync. ``stop`` ends it after the batch
+    being stored (SIGTERM: between transactions, not when the wait for it runs out).
 
     While one batch is written, the next is pulled and prepared (``ingest.prepare``,
     on a worker thread or process): the store's writing and the Python of the next
@@ -119,6 +129,8 @@ async def _store_batches(
                     done = report.new + report.skipped
                     coming = batch.still_to_come
                     progress(report.account, done, None if coming is None else done + coming)
+                if stop is not None and stop.is_set():
+                    break
         finally:  # the pull is closed only once nothing is reading from it
             following.cancel()
             await asyncio.wait([following])
@@ -208,13 +220,17 @@ async def _parsed_email(
 
 
 async def sync_email(
-    store: Store, account: AccountConfig, options: IngestOptions, progress: Progress | None
+    store: Store,
+    account: AccountConfig,
+    options: IngestOptions,
+    progress: Progress | None,
+    stop: asyncio.Event | None = None,
 ) -> AccountReport:
     report = AccountReport(account.name, "email")
     imap = await asyncio.to_thread(accounts.imap_account, account)  # may run a command
     known = await cursors(store, account.name)
     ready = _parsed_email(imap, known, options, store.attachments_dir)
-    await _store_batches(store, ready, report, options, progress)
+    await _store_batches(store, ready, report, options, progress, stop)
     return report
 
 
@@ -273,14 +289,15 @@ async def sync_account(
     progress: Progress | None = None,
     *,
     others: Sequence[AccountConfig] = (),
+    stop: asyncio.Event | None = None,
 ) -> AccountReport:
     """Pull one account; ``others`` are the config's other accounts (a relay carries
-    texts for the SMS accounts among them)."""
+    texts for the SMS accounts among them); ``stop`` ends a long pull between batches."""
     try:
         if account.channel == "chat":
             report = await sync_chat(store, account, options, others)
         elif account.channel == "email":
-            report = await sync_email(store, account, options, progress)
+            report = await sync_email(store, account, options, progress, stop)
         elif account.provider == "twilio":
             report = await sync_twilio(store, account, options, progress)
         elif account.provider == "kannel":
@@ -310,5 +327,7 @@ async def sync_once(
     progress: Progress | None = None,
 ) -> list[AccountReport]:
     chosen = [config.account(account)] if account else list(config.accounts)
+    if account is None:
+        await forget_unconfigured(store, [a.name for a in config.accounts])
     options = IngestOptions.from_config(config)
     return [await sync_account(store, a, options, progress, others=config.accounts) for a in chosen]

@@ -6,13 +6,15 @@ import itertools
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from imapclient import IMAPClient
 
-from omni_tui import ingest_batch, outbox, queries
+from omni_tui import accounts, ingest_batch, outbox, queries
 from omni_tui import raw as keep_raw
 from omni_tui.config import Config, parse_config
 from omni_tui.delivery import deliver_outbox
@@ -148,6 +150,33 @@ async def test_a_message_the_store_cannot_take_is_kept_as_a_stand_in_and_the_res
         assert row is not None and row.raw_sha256 is not None
         raw = await keep_raw.get(session, store.data_dir, row.raw_sha256)
     assert raw is not None and b"Subject: poison" in raw  # it can be parsed again
+
+
+async def test_mail_that_came_while_the_sync_ran_is_news_to_idle_at_once(
+    dovecot: Dovecot, folder: str
+) -> None:
+    """IDLE announces only what comes after its own SELECT: mail that arrived after the
+    sync's must not wait for the next poll."""
+    dovecot.deliver(email(1), email(2), folder=folder)
+    imap = accounts.imap_account(config_for(dovecot, folder).accounts[0])
+    started = time.monotonic()
+    assert await imap.wait_for_mail(folder, 30, last_uid=1) is True  # UID 2 is not stored
+    assert time.monotonic() - started < 10
+    assert await imap.wait_for_mail(folder, 1, last_uid=2) is False  # all stored: it waits
+
+
+async def test_an_account_taken_out_of_the_config_leaves_the_status_bar(
+    dovecot: Dovecot, folder: str, store: Store
+) -> None:
+    config = config_for(dovecot, folder)
+    old = replace(config.accounts[0], name="old-mailbox", imap_port=free_port())  # down
+    await sync_once(store, replace(config, accounts=(*config.accounts, old)))
+    assert {a["account"] for a in (await queries.pulse(store)).accounts} == {
+        "support",
+        "old-mailbox",
+    }
+    await sync_once(store, config)  # the team took it out of the config
+    assert [a["account"] for a in (await queries.pulse(store)).accounts] == ["support"]
 
 
 async def test_new_mail_is_pulled_exactly_once(dovecot: Dovecot, folder: str, store: Store) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -494,3 +495,17 @@ async def test_a_bounce_of_our_reply_joins_that_reply_s_case_not_a_case_of_bounc
         assert reply["status"] == "failed"  # it never reached the customer
         assert reply["status_reason"] == "bounced: 5.1.1 smtp; 550 5.1.1 User unknown"
         assert shown["waiting_since"] is not None  # who waits on us again
+
+
+async def test_a_stop_asked_for_mid_pull_ends_it_after_the_batch_being_stored(
+    store: Store,
+) -> None:
+    """SIGTERM on a long first sync: it stops between two transactions, at once."""
+    log: list[str] = []
+    stop = asyncio.Event()
+    stop.set()  # asked while the first batch is on its way
+    report = sync.AccountReport("support-mail", "email")
+    pulled = sync._prepared(_pull(log), IngestOptions())
+    await sync._store_batches(store, pulled, report, IngestOptions(), None, stop)
+    assert (report.new, await _cursor(store)) == (3, "after-0")
+    assert log[-1] == "closed"  # the pull read ahead is closed too

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,39 @@ async def test_a_store_that_stays_busy_delays_the_daemon_but_never_stops_it(
     finally:
         controller.stop()
     assert len(sink.received) == 1
+
+
+async def test_with_many_mailboxes_each_one_s_new_mail_is_pushed_within_seconds(
+    dovecot: Dovecot, tmp_path: Path
+) -> None:
+    """Each account's IDLE holds a thread; with more accounts than the default pool has
+    threads (six on two cores), the last ones only saw their mail at the next poll.
+    Seven, as the test server lets one user hold ten connections at most."""
+    base = config_for(dovecot, "Many0")
+    many = tuple(replace(base.accounts[0], name=f"box{n}", folders=(f"Many{n}",)) for n in range(7))
+    for n in range(7):
+        dovecot.deliver(email(100 + n), folder=f"Many{n}")  # each folder exists
+    async with await Store.open(tmp_path / "omni.db", create=True) as store:
+        daemon = daemon_module.SyncDaemon(store, replace(base, accounts=many), poll=300)
+        running = asyncio.create_task(daemon.run(signals=False))
+        try:
+            every = queries.ListFilter(limit=100)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                if len(await queries.list_conversations(store, every)) == len(many):
+                    break
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(3)  # every account in IDLE by now
+            dovecot.deliver(email(200, subject="Late for the last box"), folder="Many6")
+            started = time.monotonic()
+            found = []
+            while time.monotonic() - started < 20 and not found:
+                await asyncio.sleep(0.2)
+                found = await queries.search(store, "Late last box", 5)
+            assert found, "the last mailbox's new mail waited for the poll"
+        finally:
+            daemon.stop.set()
+            await running
 
 
 async def test_a_server_without_idle_is_polled_at_the_poll_interval_not_hammered(

@@ -26,6 +26,10 @@ from adapters.email import fetch as fast_fetch
 from adapters.email.fetched import FetchedBatch, RawMail, parse_fetched
 
 IDLE_RENEW_SECONDS = 25 * 60  # servers may drop IDLE after 29 minutes
+#: One IDLE is ended and begun again within this, well under the 29 minutes servers
+#: allow and the 350 s after which NAT gateways forget a quiet connection: a link
+#: dropped without a word is then found within minutes, not at the next poll.
+IDLE_WAIT_SECONDS = 290
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,13 +208,17 @@ class ImapConnection:
         assert self.client is not None
         return b"IDLE" in self.client.capabilities()
 
-    def idle(self, folder: str, seconds: float) -> bool:
-        """Wait up to ``seconds`` for the server to announce new mail."""
+    def idle(self, folder: str, seconds: float, last_uid: int | None = None) -> bool:
+        """Wait up to ``seconds`` for the server to announce new mail. Mail that came
+        after ``last_uid`` (the stored cursor) while the sync ran is news at once: IDLE
+        only announces what comes after its own SELECT."""
         assert self.client is not None
-        self.client.select_folder(folder, readonly=True)
+        info = self.client.select_folder(folder, readonly=True)
+        if last_uid is not None and int(info.get(b"UIDNEXT", 0)) - 1 > last_uid:
+            return True
         self.client.idle()
         try:
-            responses = self.client.idle_check(timeout=min(seconds, IDLE_RENEW_SECONDS))
+            responses = self.client.idle_check(timeout=min(seconds, IDLE_WAIT_SECONDS))
         finally:
             self.client.idle_done()
         return any(len(r) > 1 and r[1] in (b"EXISTS", b"RECENT") for r in responses)
@@ -342,6 +350,7 @@ class ImapAccount:
         folder: str = "INBOX",
         seconds: float = IDLE_RENEW_SECONDS,
         stop: asyncio.Event | None = None,
+        last_uid: int | None = None,
     ) -> bool:
         """IDLE on a connection of its own; True when the server announced new mail.
         A server without IDLE is simply waited on for ``seconds``: the fallback poll.
@@ -356,7 +365,7 @@ class ImapAccount:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for((stop or asyncio.Event()).wait(), seconds)
             return False
-        idle = asyncio.ensure_future(asyncio.to_thread(connection.idle, folder, seconds))
+        idle = asyncio.ensure_future(asyncio.to_thread(connection.idle, folder, seconds, last_uid))
         waits: list[asyncio.Future[object]] = [idle]
         if stop is not None:
             waits.append(asyncio.ensure_future(stop.wait()))
