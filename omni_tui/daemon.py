@@ -15,7 +15,6 @@ import logging
 import os
 import random
 import signal
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import IO
@@ -100,12 +99,6 @@ class SyncDaemon:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self.stop.set)
-        # each email account's IDLE holds a thread: more accounts than the default pool
-        # has threads would leave one waiting for a free thread until the next poll
-        emails = sum(a.channel == "email" for a in self.config.accounts)
-        asyncio.get_running_loop().set_default_executor(
-            ThreadPoolExecutor(emails + 8, thread_name_prefix="omni-sync")
-        )
         await forget_unconfigured(self.store, [a.name for a in self.config.accounts])
         listeners = [
             SmsListener(self.store, e, self.options) for e in endpoints(self.config.accounts)

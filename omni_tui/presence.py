@@ -10,6 +10,7 @@ before sending.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
@@ -37,6 +38,14 @@ async def heartbeat(
             row.composing_conversation_id = composing
             row.composing_since = at if composing is not None else None
         session.add(row)
+
+
+async def leave(store: Store, agent: str, *, within: float) -> None:
+    """Colleagues see ``agent`` offline and writing nowhere at once, not two minutes later
+    (auto-assignment would go on handing them cases). A store busy for longer than
+    ``within`` seconds is not waited out for it: the heartbeat then just goes stale."""
+    leaving = heartbeat(store, agent, status="offline", composing=None)
+    await asyncio.wait([asyncio.ensure_future(leaving)], timeout=within)
 
 
 async def online(session: AsyncSession, *, within: timedelta = ONLINE_FOR) -> set[str]:

@@ -14,6 +14,7 @@ import json
 import socket
 import ssl
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,10 @@ IDLE_RENEW_SECONDS = 25 * 60  # servers may drop IDLE after 29 minutes
 #: allow and the 350 s after which NAT gateways forget a quiet connection: a link
 #: dropped without a word is then found within minutes, not at the next poll.
 IDLE_WAIT_SECONDS = 290
+#: An IDLE holds its thread for minutes: IDLEs get threads of their own, so seven
+#: accounts never take the six a small machine's default pool has (the last account's
+#: mail then waited for the poll) nor the ones the store and the parser run on.
+_IDLE_THREADS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="omni-idle")
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,7 +370,9 @@ class ImapAccount:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for((stop or asyncio.Event()).wait(), seconds)
             return False
-        idle = asyncio.ensure_future(asyncio.to_thread(connection.idle, folder, seconds, last_uid))
+        idle = asyncio.get_running_loop().run_in_executor(
+            _IDLE_THREADS, connection.idle, folder, seconds, last_uid
+        )
         waits: list[asyncio.Future[object]] = [idle]
         if stop is not None:
             waits.append(asyncio.ensure_future(stop.wait()))

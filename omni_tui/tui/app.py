@@ -54,6 +54,7 @@ NARROW = 120
 START_VIEW = 2  # "All open"
 POLL_SECONDS = 0.5
 SEND_WAIT_S = 12.0  # a little over the store's busy timeout (10 s)
+LEAVE_WAIT_S = 2.0  # how long quitting waits to tell colleagues it has gone
 HEAP_SETTLES_AFTER = 1.0  # seconds after the first paint
 HEAP_SETTLES_BY = 10.0  # seconds after mounting, even if the first page never came
 HEAP_HELD_AT_MOST = 1.0  # seconds an open may keep the collector off
@@ -182,17 +183,9 @@ class OmniApp(Navigation, CaseActions):
             await asyncio.wait(futures, timeout=SEND_WAIT_S)
         if self.local_sync is not None:
             await self.local_sync.stop()  # the transaction in flight finishes first
-        await self._gone()
+        if self.store is not None and not self._guard.lost:
+            await presence.leave(self.store, self.agent, within=LEAVE_WAIT_S)
         self.exit()
-
-    async def _gone(self) -> None:
-        """Colleagues see this agent offline and writing nowhere at once, not two minutes
-        later (auto-assignment would go on handing them cases); a busy store is not
-        waited out for it: the heartbeat then just goes stale."""
-        if self.store is None or self._guard.lost:
-            return
-        leaving = presence.heartbeat(self.store, self.agent, status="offline", composing=None)
-        await asyncio.wait([asyncio.ensure_future(leaving)], timeout=2)
 
     async def on_unmount(self) -> None:
         if self.local_sync is not None:

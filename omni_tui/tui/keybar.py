@@ -70,15 +70,14 @@ class KeyBar(Widget, can_focus=False):
         """A dialog opened over this screen, or closed: draw the keys of the one on top."""
         if not self.is_attached or self.screen not in self.app.screen_stack:
             return
-        shown = top if top is not self.screen else self.screen
-        if shown is self._shown:
+        if top is self._shown:
             return
         if self._shown is not None and self._shown is not self.screen:
             self._shown.bindings_updated_signal.unsubscribe(self)
-        if shown is not self.screen:
-            shown.bindings_updated_signal.subscribe(self, self._bindings_changed)
-        self._shown = shown
-        self._bindings_changed(shown)
+        if top is not self.screen:
+            top.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self._shown = top
+        self._bindings_changed(top)
 
     def _bindings_changed(self, screen: Screen[object]) -> None:
         if not self.is_attached or screen is not self._shown:

@@ -1,0 +1,73 @@
+"""``omni-tui export`` and ``import``: a whole store as JSON lines, and back."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from omni_tui import transfer
+from omni_tui.cli.commands import Context, _done, command
+from omni_tui.errors import OmniError, Refused
+
+
+@command("export")
+async def export(ctx: Context) -> int:
+    """To a file: written beside it and renamed when complete, so a full disk or an
+    error leaves no half backup, and an existing file is only replaced by a whole one."""
+    target = Path(ctx.args.output) if ctx.args.output else None
+    if target is not None:
+        _not_the_store(ctx, target)
+    async with await ctx.open() as store:
+        if target is None:
+            async for line in transfer.export_lines(store):
+                sys.stdout.write(line + "\n")
+            return 0
+        try:
+            handle, partial = tempfile.mkstemp(
+                prefix=f".{target.name}.", suffix=".partial", dir=target.parent
+            )
+        except OSError as exc:
+            raise OmniError(f"{target}: cannot write ({exc.strerror})") from None
+        try:
+            with open(handle, "w", encoding="utf-8") as out:
+                async for line in transfer.export_lines(store):
+                    out.write(line + "\n")
+            os.replace(partial, target)
+        except OSError as exc:
+            raise OmniError(f"{target}: cannot write ({exc.strerror}); nothing kept") from None
+        finally:
+            Path(partial).unlink(missing_ok=True)
+    return 0
+
+
+def _not_the_store(ctx: Context, target: Path) -> None:
+    store = ctx.db_path.resolve()
+    own = {store, *(store.with_name(store.name + end) for end in ("-wal", "-shm", "-journal"))}
+    if target.resolve() in own or store.parent / "attachments" in target.resolve().parents:
+        raise Refused(f"{target}: that is the store itself — export to another file")
+
+
+@command("import")
+async def import_(ctx: Context) -> int:
+    source = ctx.args.file
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise OmniError(f"{source}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise OmniError(f"{source}: not a UTF-8 JSON-lines export") from None
+    path = ctx.db_path
+    fresh = not path.exists()
+    try:
+        async with await ctx.open(create=True) as store:
+            counts = await transfer.import_lines(
+                store, text.splitlines(), allow_incomplete=ctx.args.allow_incomplete
+            )
+    except BaseException:
+        if fresh:  # a failed import leaves nothing behind
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+        raise
+    return _done(ctx, counts, " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
