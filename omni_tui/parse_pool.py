@@ -19,7 +19,7 @@ from pathlib import Path
 
 from adapters.email.fetched import FetchedBatch
 from omni_tui.parse_batch import Answer, Parsed, parse_and_prepare, with_raw
-from omni_tui.parse_worker import READY, SIZE, frame
+from omni_tui.parse_worker import READY, SIZE, size_of
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,8 @@ class ParsePool:
         assert worker is not None and worker.stdin is not None and worker.stdout is not None
         request = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
         self._asking = True
-        worker.stdin.write(frame(request))
+        worker.stdin.write(size_of(request))
+        worker.stdin.write(request)
         await worker.stdin.drain()
         size = int.from_bytes(await worker.stdout.readexactly(SIZE), "big")
         answered: Answer = pickle.loads(await worker.stdout.readexactly(size))

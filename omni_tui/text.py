@@ -45,6 +45,8 @@ def clean(value: str | None) -> str:
         data = value.encode("ascii")
         kept = data.translate(None, _ASCII_CONTROLS)
         return value if len(kept) == len(data) else kept.decode("ascii")
+    if value.replace("\n", " ").replace("\t", " ").isprintable():
+        return value  # every character the patterns take is unprintable: a C-speed check
     return _SURROGATES.sub("\ufffd", _CONTROLS.sub("", value))
 
 

@@ -27,7 +27,9 @@ __all__ = ["message_from_bytes"]
 
 _EOL = re.compile(r"\r\n|\r|\n")
 # the stdlib's test for a header line, less the cases it treats as defects
-_FIELD = re.compile(r"[\041-\071\073-\176]+:")
+_HEADER = re.compile(
+    r"([\041-\071\073-\176]+):[ \t]*([^\r\n]*(?:\r\n|\r|\n)(?:[ \t][^\r\n]*(?:\r\n|\r|\n))*)"
+)
 _PLAIN_CTE = ("7bit", "8bit", "binary")
 
 
@@ -80,35 +82,19 @@ def _message(text: str, start: int, end: int, *, nested: bool) -> Message:
 
 
 def _headers(msg: Message, text: str, start: int, end: int) -> int:
-    """Read the header block into ``msg``; returns where the body starts."""
-    name: str | None = None
-    value: list[str] = []
+    """Read the header block into ``msg``; returns where the body starts.
+
+    One match a field (its continuation lines included), not one a line: a
+    message's header block is mostly long folded ``Received`` and DKIM fields.
+    """
     pos = start
-    while True:
-        eol = _EOL.search(text, pos, end)
-        if eol is None:
-            raise _Unsure  # no blank line before the end
-        if eol.start() == pos:  # the blank line
-            if name is not None:
-                msg.set_raw(name, _value(value))
-            return eol.end()
-        if text[pos] in " \t":
-            if name is None:
-                raise _Unsure  # a continuation with nothing to continue
-            value.append(text[pos : eol.end()])
-        else:
-            field = _FIELD.match(text, pos, eol.start())
-            if field is None or text.startswith("From ", pos):
-                raise _Unsure
-            if name is not None:
-                msg.set_raw(name, _value(value))
-            name = text[pos : field.end() - 1]
-            value = [text[field.end() : eol.end()].lstrip(" \t")]
-        pos = eol.end()
-
-
-def _value(lines: list[str]) -> str:
-    return "".join(lines).rstrip("\r\n")
+    while field := _HEADER.match(text, pos, end):
+        msg.set_raw(field.group(1), field.group(2).rstrip("\r\n"))
+        pos = field.end()
+    blank = _EOL.match(text, pos, end)
+    if blank is None:
+        raise _Unsure  # not a field (an mbox "From " line), a stray continuation, no end
+    return blank.end()
 
 
 def _boundary_lines(text: str, start: int, end: int, separator: str) -> list[tuple[int, int, bool]]:
