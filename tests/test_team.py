@@ -9,13 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual.widgets import Label
 
 from adapters.base import InboundMessage
-from omni_tui import activity, presence, queries
+from omni_tui import actions, activity, outbox, presence, queries
 from omni_tui.config import Config, parse_config
 from omni_tui.ingest import ingest
 from omni_tui.store import Store
 from omni_tui.tui.app import OmniApp
+from omni_tui.tui.screens.pickers import PickOne
 from tests.test_console import open_case, settle
 from tests.test_console_actions import pick, press
 
@@ -118,6 +120,53 @@ async def test_an_agent_sees_a_colleague_replying_and_is_asked_before_sending(
         assert [m["direction"] for m in sent] == ["in", "out"]
         roster = {r["agent"]: r for r in await presence.roster(store)}
         assert roster[app.agent]["composing"] is None  # done writing
+
+
+async def test_an_agent_is_asked_before_sending_when_a_colleague_answered_since_they_began(
+    store: Store,
+) -> None:
+    [case] = await cases(store, 1)
+    app = OmniApp(Config(), store.path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Help 0")
+        await press(app, pilot, "r")
+        await pilot.press(*"Let me check your order")
+        # meanwhile, in Ben's console
+        await outbox.queue_reply(store, case, "Refund sent!", agent="Ben")
+        await actions.set_status(store, case, "resolved", agent="Ben")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        asked = str(app.screen.query_one(".dialog-title", Label).render())
+        assert "Ben replied here by email" in asked and "Ben resolved the case" in asked
+        await pick(app, pilot, "Keep editing")
+        messages = (await queries.show_conversation(store, case))["messages"]
+        assert [m["author"] for m in messages if m["direction"] == "out"] == ["Ben"]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pick(app, pilot, "Send anyway")
+        await settle(app, pilot)
+        messages = (await queries.show_conversation(store, case))["messages"]
+        assert [m["author"] for m in messages if m["direction"] == "out"] == ["Ben", app.agent]
+
+
+async def test_a_reply_goes_out_unasked_when_only_the_agent_and_robots_acted_meanwhile(
+    store: Store,
+) -> None:
+    [case] = await cases(store, 1)
+    app = OmniApp(Config(), store.path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Help 0")
+        await press(app, pilot, "r")
+        await pilot.press(*"On it")
+        await actions.assign(store, case, app.agent.upper(), agent=app.agent)  # their other console
+        await outbox.queue_reply(store, case, "We got your mail", agent="auto-reply")
+        await press(app, pilot, "ctrl+s")
+        assert not isinstance(app.screen, PickOne)
+        messages = (await queries.show_conversation(store, case))["messages"]
+        assert [m["author"] for m in messages if m["direction"] == "out"] == [
+            "auto-reply",
+            app.agent,
+        ]
 
 
 async def test_an_agent_who_quits_mid_reply_is_offline_and_writing_nowhere_at_once(

@@ -20,12 +20,30 @@ from omni_tui.tui.screens.pickers import PickOne
 from omni_tui.tui.store_guard import StoreGuard
 
 if TYPE_CHECKING:
-    from omni_tui import accounts, actions, attachments, drafts, outbox, presence, recipients
+    from omni_tui import (
+        accounts,
+        actions,
+        attachments,
+        collisions,
+        drafts,
+        outbox,
+        presence,
+        recipients,
+    )
     from omni_tui.config import Config
     from omni_tui.store import Store
 else:  # the ORM loads after the first paint (see ``omni_tui.lazy``)
-    _LAZY = ("accounts", "actions", "attachments", "drafts", "outbox", "presence", "recipients")
-    accounts, actions, attachments, drafts, outbox, presence, recipients = (
+    _LAZY = (
+        "accounts",
+        "actions",
+        "attachments",
+        "collisions",
+        "drafts",
+        "outbox",
+        "presence",
+        "recipients",
+    )
+    accounts, actions, attachments, collisions, drafts, outbox, presence, recipients = (
         deferred(f"omni_tui.{name}") for name in _LAZY
     )
 
@@ -41,6 +59,8 @@ class Composing(App[int]):
     replying: dict[int, tuple[str, ...]]
     _guard: StoreGuard | None = None
     _draft_trouble: str | None = None  # the last draft-saving error shown
+    #: where the case stood when the composer opened (``collisions``)
+    _composer_mark: collisions.Mark | None = None
 
     def reload(self) -> None:
         raise NotImplementedError
@@ -94,8 +114,10 @@ class Composing(App[int]):
             if target is not None and (t.channel, t.address) == (target.channel, target.address):
                 index = i  # the palette's address, to all its mail copied
                 break
+        seen = await collisions.mark(self.store, case)
         if case != self._case:
             return  # another case opened while its draft was read: not this composer's
+        self._composer_mark = seen  # what this agent saw when they began
         self.query_one(Composer).open(mode, targets, index, body, case=case, files=files)
         await presence.heartbeat(self.store, self.agent, composing=case)
 
@@ -144,14 +166,9 @@ class Composing(App[int]):
         # a draft until the outbox has it: a quit, a crash or a busy store before the
         # commit loses nothing (the composer dropped its own pending save on ctrl+s)
         await self._keep_as_draft(case, event)
-        others = self.replying.get(case, ())
-        if event.mode == "reply" and others:
-            who = " and ".join(others)
+        if event.mode == "reply" and (news := await self._since_composer_opened(case)):
             choice = await self.push_screen_wait(
-                PickOne(
-                    f"{who} {'is' if len(others) == 1 else 'are'} replying here too",
-                    [("send", "Send anyway"), ("wait", "Keep editing")],
-                )
+                PickOne("; ".join(news), [("send", "Send anyway"), ("wait", "Keep editing")])
             )
             if choice != "send":
                 return  # kept as a draft
@@ -185,6 +202,17 @@ class Composing(App[int]):
             await drafts.delete_draft(store, case, self.agent, event.mode)
             self.notify("Note added" if event.mode == "note" else "Reply queued in the outbox")
             await presence.heartbeat(store, self.agent, composing=None)
+
+    async def _since_composer_opened(self, case: int) -> list[str]:
+        """Colleagues writing here now, and what they did here since the composer opened."""
+        assert self.store is not None
+        others = self.replying.get(case, ())
+        news = [f"{' and '.join(others)} {'is' if len(others) == 1 else 'are'} replying here too"]
+        news = news if others else []
+        seen = self._composer_mark
+        if seen is not None and seen.case == case:
+            news += await collisions.since(self.store, seen, agent=self.agent)
+        return news
 
     async def _keep_as_draft(self, case: int, event: Composer.Send) -> None:
         """What is being sent, saved as the case's draft (deleted once it is sent)."""
