@@ -79,6 +79,27 @@ def test_an_agents_name_typed_another_way_assigns_to_that_agent(cli: Cli) -> Non
     assert cli.json("show", str(BOB))["assignee"] == "Ana"
 
 
+def test_a_team_typed_another_way_is_the_known_team_and_a_misspelt_one_is_refused(
+    cli: Cli,
+) -> None:
+    plain = cli.config('[agent]\nname = "Ana"\n', name="plain.toml")
+    first = cli.json("assign", str(MARIA), "--me", "--team", "support", "--config", plain)
+    assert first["team"] == "support"  # no team known yet: the first label starts one
+    again = cli.json("assign", str(BOB), "--me", "--team", " Support ", "--config", plain)
+    assert again["team"] == "support"
+    config = cli.config('[agent]\nname = "Ana"\n')
+    (config.parent / "rules.toml").write_text(
+        '[[teams]]\nname = "billing"\nagents = ["Ana"]\n', encoding="utf-8"
+    )
+    moved = cli.json("assign", str(BOB), "--me", "--team", "BILLING", "--config", config)
+    assert moved["team"] == "billing"
+    line = assert_one_line_error(
+        cli("assign", str(BOB), "--me", "--team", "billin", "--config", config), 4
+    )
+    assert "billing, support" in line and "rules.toml" in line
+    assert cli.json("show", str(BOB))["team"] == "billing"
+
+
 def test_list_filters_by_assignee_mine_and_unassigned(cli: Cli) -> None:
     ana = cli.config('[agent]\nname = "Ana"\n')
     assert cli.json("assign", str(MARIA), "--me", "--config", ana)["assignee"] == "Ana"

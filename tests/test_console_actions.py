@@ -129,6 +129,19 @@ async def test_assign_picks_by_typing_to_filter(db: Path, query: str, assignee: 
             assert "@" not in header(app)
 
 
+async def test_a_case_is_handed_to_any_team_the_rules_define(db: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[teams]]\nname = "billing"\nagents = ["Ben"]\n', encoding="utf-8")
+    app = console(
+        db, f'[agent]\nname = "Ana"\nteam = "support"\n[routing]\nrules_file = "{rules}"\n'
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await press(app, pilot, "a")
+        await pick(app, pilot, "team billing")
+        assert (await case_row(app))["team"] == "billing"
+
+
 async def test_pending_takes_the_case_out_of_the_open_inbox(db: Path) -> None:
     app = console(db)
     async with app.run_test(size=SIZE) as pilot:

@@ -16,6 +16,7 @@ from omni_tui import (
     outbox,
     presence,
     queries,
+    teams,
 )
 from omni_tui.cli import output
 from omni_tui.cli.console import open_console
@@ -306,7 +307,10 @@ async def assign(ctx: Context) -> int:
     a, conv = ctx.args, _id(ctx.args.conversation, "conversation")
     assignee = None if a.nobody else (ctx.agent if a.me else a.agent)
     async with await ctx.open() as store:
-        await actions.assign(store, conv, assignee, agent=ctx.agent, team=a.team)
+        team = a.team
+        if team:  # "" clears the case's team
+            team = teams.match(team, await teams.known(store, ctx.config), ctx.config)
+        await actions.assign(store, conv, assignee, agent=ctx.agent, team=team)
         data = await _summary(store, conv)
     return _done(ctx, data, f"conversation {conv} assigned to {assignee or 'nobody'}")
 

@@ -22,10 +22,10 @@ from omni_tui.tui.screens.pickers import AskText, EditText, PickOne
 from omni_tui.when import parse_when
 
 if TYPE_CHECKING:
-    from omni_tui import actions, attachments, customers, outbox, queries
+    from omni_tui import actions, attachments, customers, outbox, queries, teams
 else:  # the ORM loads after the first paint (see ``omni_tui.lazy``)
-    _LAZY = ("actions", "attachments", "customers", "outbox", "queries")
-    actions, attachments, customers, outbox, queries = (
+    _LAZY = ("actions", "attachments", "customers", "outbox", "queries", "teams")
+    actions, attachments, customers, outbox, queries, teams = (
         deferred(f"omni_tui.{name}") for name in _LAZY
     )
 
@@ -93,8 +93,7 @@ class CaseActions(Composing):
         agents = [a for a in await queries.agents(self.store) if a != self.agent]
         choices = [("me", f"me ({self.agent})"), ("nobody", "nobody")]
         choices += [(f"agent:{a}", a) for a in agents]
-        teams = sorted({t for t in [self.config.agent.team] if t})
-        choices += [(f"team:{t}", f"team {t}") for t in teams]
+        choices += [(f"team:{t}", f"team {t}") for t in await teams.known(self.store, self.config)]
         pick = await self.push_screen_wait(PickOne("Assign to", choices))
         if not pick:
             return
