@@ -105,6 +105,7 @@ def kannel_account(account: AccountConfig) -> KannelAccount:
             password=account.secret("password"),
             dlr_base=listen_base(account),
             listen_secret=account.optional_secret("listen_secret"),
+            max_parts=account.max_parts,
         )
     )
 

@@ -241,6 +241,34 @@ def test_a_reply_longer_than_one_sms_reaches_the_phone_whole(shop: Shop) -> None
         phone.hang_up()
 
 
+def test_a_euro_sign_reaches_the_phone_intact_and_an_overlong_reply_fails_unsent(
+    shop: Shop,
+) -> None:
+    """smsbox reads a 7-bit text as Latin-1: "10€" reached the phone as "10â\x82¬". And
+    a reply over max-messages was cut short by smsbox and still reported delivered."""
+    phone = shop.kannel.phone(f"{MARIA} {SHOP} text How much is the refund?")
+    euro = "Café refund: 10€ today"
+    try:
+        [(_, conversation, *_)] = _wait("the MO", shop.texts)
+        queued = shop.cli("reply", str(conversation), "--body", euro)
+        assert queued.returncode == 0, queued.stderr
+        assert phone.wait_for(lambda got: got) == [(SHOP, MARIA, euro)]
+        overlong = "Here is everything about the warranty. " * 40  # 1,560 characters: 11 parts
+        queued = shop.cli("reply", str(conversation), "--body", overlong)
+        assert queued.returncode == 0, queued.stderr
+        _wait(
+            "the overlong reply failing",
+            lambda: [t for t in shop.texts() if t[3] == "out" and t[6] == "failed"],
+        )
+        time.sleep(1.5)  # more outbox rounds: it is never sent
+        assert len(phone.received()) == 1
+    finally:
+        phone.hang_up()
+    shown = json.loads(shop.cli("show", str(conversation), "--json").stdout)
+    [reason] = [m["status_reason"] for m in shown["messages"] if m["status"] == "failed"]
+    assert "11 texts" in reason and "at most 10" in reason
+
+
 def test_unicode_texts_from_a_phone_are_decoded(shop: Shop) -> None:
     text = "Danke! Grüße 👋"
     encoded = "".join(f"%{b:02X}" for b in text.encode("utf-16-be"))

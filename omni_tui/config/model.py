@@ -246,6 +246,9 @@ class AccountConfig(_Secrets):
     #: nobody else on the machine can post texts or reports to the listener.
     listen_secret: str | None = field(default=None, repr=False)
     listen_secret_command: Command | None = None  #: Kannel: command printing it.
+    #: Kannel: the most parts one reply may take, as smsbox's ``max-messages`` allows
+    #: (smsbox cuts a longer one short and still reports it delivered).
+    max_parts: int = 10
     status_callback: str | None = None  #: Twilio: public URL for delivery-status posts.
     #: Twilio: the public base URL Twilio posts webhooks to (a proxy or tunnel in front
     #: of ``listen``); signatures are checked against it.

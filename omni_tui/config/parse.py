@@ -110,6 +110,7 @@ _KANNEL = (
     "listen",
     "listen_secret",
     "listen_secret_command",
+    "max_parts",
 )
 _ALLOWED = {
     "email": _COMMON + _EMAIL,
@@ -215,6 +216,7 @@ def _channel_keys(t: Table, kind: str) -> dict[str, Any]:
         listen=_listen(t, required=True),
         **t.secret("listen_secret"),
         username=t.text("username"),
+        max_parts=t.integer("max_parts", 10, 1, 255),
         **t.secret("password"),
     )
 
