@@ -333,16 +333,30 @@ async def awaiting_report(
 
 async def pending(store: Store, limit: int | None = 100) -> list[Outbox]:
     """Replies not gone out yet: queued, failed, and sending (in doubt until the next
-    sync settles it, if the one sending it was killed); ``limit=None``: all of them."""
+    sync settles it, if the one sending it was killed); ``limit=None``: all of them.
+
+    A reply the gateway took and then reported undelivered is listed as failed, with
+    the gateway's words as its last error: it waits on the agent like any failure.
+    """
     async with store.read() as session:
         query = (
-            select(Outbox)
-            .where(col(Outbox.status).in_(["queued", "sending", "failed"]))
+            select(Outbox, Message.status, Message.status_reason)
+            .join(Message, col(Message.id) == col(Outbox.message_id))
+            .where(
+                col(Outbox.status).in_(["queued", "sending", "failed"])
+                | ((col(Outbox.status) == "sent") & (col(Message.status) == "failed"))
+            )
             .order_by(col(Outbox.next_attempt_at), col(Outbox.id))
         )
         if limit is not None:
             query = query.limit(limit)
-        return list((await session.exec(query)).all())
+        found = []
+        for item, status, reason in (await session.exec(query)).all():
+            if item.status == "sent":  # a copy for the listing, never written back
+                item = Outbox.model_validate(item.model_dump() | {"status": status})
+                item.last_error = reason
+            found.append(item)
+        return found
 
 
 async def retry(store: Store, message_id: int, *, agent: str) -> None:
@@ -351,10 +365,12 @@ async def retry(store: Store, message_id: int, *, agent: str) -> None:
         item = (await session.exec(select(Outbox).where(Outbox.message_id == message_id))).first()
         if item is None:
             raise NotFound("outbox item for message", message_id)
-        if item.status != "failed":
-            raise Refused(f"message {message_id} is {item.status}, not failed")
         message = await session.get(Message, message_id)
         assert message is not None
+        if item.status != "failed" and not _failed_after_sending(item, message):
+            raise Refused(f"message {message_id} is {item.status}, not failed")
+        if _failed_after_sending(item, message):
+            _send_afresh(item, message)
         # a fresh start: the configured retries and backoff apply again
         item.status, item.next_attempt_at, item.attempts = "queued", utcnow(), 0
         message.status, message.status_reason = "queued", None
@@ -371,15 +387,29 @@ async def retry(store: Store, message_id: int, *, agent: str) -> None:
 
 
 async def _undelivered(session: AsyncSession, message_id: int) -> tuple[Outbox, Message]:
-    """An outbox item nobody is sending now: queued (waiting or backing off) or failed."""
+    """An outbox item nobody is sending now: queued (waiting or backing off), failed,
+    or taken by the gateway and then reported undelivered."""
     item = (await session.exec(select(Outbox).where(Outbox.message_id == message_id))).first()
     if item is None:
         raise NotFound("outbox item for message", message_id)
-    if item.status not in ("queued", "failed"):
-        raise Refused(f"message {message_id} is {item.status}: it can no longer be changed")
     message = await session.get(Message, message_id)
     assert message is not None
+    if item.status not in ("queued", "failed") and not _failed_after_sending(item, message):
+        raise Refused(f"message {message_id} is {item.status}: it can no longer be changed")
     return item, message
+
+
+def _failed_after_sending(item: Outbox, message: Message) -> bool:
+    """The gateway took it, then reported it undelivered (a DLR, a relay's failure)."""
+    return item.status == "sent" and message.status == "failed"
+
+
+def _send_afresh(item: Outbox, message: Message) -> None:
+    """A new key and no provider id: the gateway's record of the failed try (a relay's
+    row under the old key, a late report on the old id) is never taken for the new one."""
+    item.idempotency_key = uuid.uuid4().hex
+    item.sent_at = None
+    message.provider_id = None
 
 
 async def cancel(store: Store, message_id: int, *, agent: str) -> None:
@@ -404,7 +434,9 @@ async def edit(store: Store, message_id: int, body: str, *, agent: str) -> None:
     async with store.write() as session:
         item, message = await _undelivered(session, message_id)
         before = message.text
-        if item.attempts:
+        if _failed_after_sending(item, message):
+            _send_afresh(item, message)
+        elif item.attempts:
             # a try may have reached the gateway with the old words: under the old key
             # the relay (or Kannel's reports) would take the new ones for that one
             item.idempotency_key = uuid.uuid4().hex

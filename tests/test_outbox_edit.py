@@ -169,3 +169,46 @@ async def test_a_reply_answers_the_customer_not_a_reply_that_was_cancelled(store
     sent = shown[again.message_id]
     assert sent["in_reply_to"] == "<m7@example.com>"  # never an id the customer did not get
     assert shown[draft.message_id]["message_id"] not in sent["references"]
+
+
+async def test_a_reply_the_gateway_took_and_then_reported_failed_is_retried_and_edited(
+    store: Store,
+) -> None:
+    """The relay (or a Kannel or Twilio report) said failed after taking it: R and E
+    refused with "message 2 is sent, not failed", and the agent had to retype it."""
+    case, message = await queued_reply(store)
+    async with store.read() as session:
+        item = (await session.exec(select(Outbox).where(Outbox.message_id == message))).one()
+    old_key = item.idempotency_key
+    assert item.id is not None
+    await outbox.mark_delivered(store, item.id, provider_id="SM-first", status="sent")
+    await outbox.record_delivery(store, "SM-first", "failed", "Telegram 401: Unauthorized")
+    done = cli(store.path, "outbox", "retry", str(message))
+    assert done.returncode == 0, done.stderr
+    async with store.read() as session:
+        item = (await session.exec(select(Outbox).where(Outbox.message_id == message))).one()
+    assert (item.status, item.attempts) == ("queued", 0)
+    assert item.idempotency_key != old_key  # the relay's failed row is not taken for it
+    # a late report on the failed try changes nothing about the new one
+    assert await outbox.record_delivery(store, "SM-first", "delivered") is False
+    last = (await queries.show_conversation(store, case))["messages"][-1]
+    assert (last["status"], last["status_reason"]) == ("queued", None)
+    await outbox.mark_delivered(store, item.id or 0, provider_id="SM-second", status="sent")
+    await outbox.record_delivery(store, "SM-second", "failed", "unreachable")
+    done = cli(store.path, "outbox", "edit", str(message), "--body", "Sent by email instead")
+    assert done.returncode == 0, done.stderr
+    last = (await queries.show_conversation(store, case))["messages"][-1]
+    assert (last["text"], last["status"]) == ("Sent by email instead", "queued")
+
+
+async def test_a_reply_reported_undelivered_is_listed_in_the_outbox_as_failed(
+    store: Store,
+) -> None:
+    _, message = await queued_reply(store)
+    [item] = await outbox.pending(store)
+    await outbox.mark_delivered(store, item.id or 0, provider_id="SM-1", status="sent")
+    assert await outbox.pending(store) == []
+    await outbox.record_delivery(store, "SM-1", "failed", "the handset could not be reached")
+    [row] = json.loads(cli(store.path, "outbox", "list", "--json").stdout)
+    assert (row["message_id"], row["status"]) == (message, "failed")
+    assert row["last_error"] == "the handset could not be reached"
