@@ -203,3 +203,33 @@ async def test_waiting_times_move_on_with_the_clock(
         after = screen_text(app)
         assert before != after and "⏳" in after
         assert after == screen_text(app)  # steady until the clock moves again
+
+
+async def test_a_new_message_in_the_open_case_keeps_its_dot_until_the_agent_looks(
+    db: Path,
+) -> None:
+    """Every repaint of the open case marked it read: an agent triaging the inbox never
+    saw that the customer of the case left open had written again."""
+    from tests.test_console_actions import maria
+
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        app.inbox.focus()
+        for _ in range(50):  # the console watches the store once its first page is shown
+            if app._marker is not None:
+                break
+            await pilot.pause(0.1)
+        async with await Store.open(db) as other:  # the sync daemon
+            await ingest(other, [maria("e9", "Any news on the grinder?", 0)])
+        index = row_index(app.inbox, "Broken grinder")
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if "Any news" in str(app.conversation):
+                break
+        await settle(app, pilot)
+        assert "Any news" in str(app.conversation)  # the open case shows it
+        index = row_index(app.inbox, "Broken grinder")
+        assert app.inbox.rows[index]["unread"] and app.inbox.row_text(index).startswith("●")
+        await open_case(app, pilot, "Broken grinder")
+        assert not app.inbox.row_text(row_index(app.inbox, "Broken grinder")).startswith("●")

@@ -378,6 +378,8 @@ class OmniApp(Navigation, CaseActions):
         if generation != self._open_generation:
             return
         previous = self.conversation["id"] if self.conversation else None
+        # opened, or news while the agent is in it (not in the inbox): read
+        looked = previous != conversation_id or self._focus_on_open or not self.inbox.has_focus
         self.conversation, self.customer = conversation, customer
         messages = conversation["messages"]
         self._window.loaded(conversation_id, messages[0]["id"] if messages else None)
@@ -398,7 +400,7 @@ class OmniApp(Navigation, CaseActions):
         self.call_after_refresh(self.set_timer, SWEEP_AFTER_PAINT, sweep_young)
         if previous is None:
             self.refresh_bindings()  # case actions become available
-        if conversation["unread"]:
+        if conversation["unread"] and looked:
             self.inbox.mark_read(conversation_id)  # the unread dot goes now
             self._mark_read(conversation_id)  # the store catches up after the paint
 
@@ -410,20 +412,11 @@ class OmniApp(Navigation, CaseActions):
     def _store_lost(self) -> bool:
         """Stop writing to a store that is no longer there; keep what the agent typed."""
         composer = self.query_one(Composer)
-        saved = ""
-        if composer.display and composer.body.strip():
-            case = self.conversation["id"] if self.conversation else None
-            try:
-                saved = f" Your draft is saved in {self._guard.rescue(composer.body, case)}."
-            except OSError as exc:
-                saved = f" Copy your draft out now: {exc}."
-        self.notify(
-            f"The store {self.db_path} was deleted or replaced: nothing more is saved.{saved}"
-            " Quit and restore it from a backup.",
-            title="Store gone",
-            severity="error",
-            timeout=3600,
-        )
+        draft = composer.body if composer.display else ""
+        case = self.conversation["id"] if self.conversation else None
+        assert self._guard is not None
+        warning = self._guard.warning(draft, case)
+        self.notify(warning, title="Store gone", severity="error", timeout=3600)
         self.refresh_bindings()
         return True
 

@@ -39,6 +39,19 @@ class StoreGuard:
             return True
         return False
 
+    def warning(self, draft: str, conversation_id: int | None) -> str:
+        """What the agent is told once the store is gone (``draft``: what they typed)."""
+        saved = ""
+        if draft.strip():
+            try:
+                saved = f" Your draft is saved in {self.rescue(draft, conversation_id)}."
+            except OSError as exc:
+                saved = f" Copy your draft out now: {exc}."
+        return (
+            f"The store {self.path} was deleted or replaced: nothing more is saved.{saved}"
+            " Quit and restore it from a backup."
+        )
+
     def rescue(self, text: str, conversation_id: int | None) -> Path:
         """Write the agent's unsent text where they will find it; the path written."""
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
