@@ -100,7 +100,7 @@ async def roster(store: Store) -> list[dict[str, object]]:
             {
                 "agent": row.agent,
                 "state": row.status if fresh else "offline",
-                "seen_at": row.seen_at.isoformat(),
+                "seen_at": row.seen_at.isoformat().replace("+00:00", "Z"),  # as every --json
                 "composing": row.composing_conversation_id if fresh else None,
             }
         )

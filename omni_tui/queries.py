@@ -55,11 +55,14 @@ async def list_customers(store: Store, query: str | None = None, limit: int = 10
         .limit(limit)
     )
     if query:
-        like = f"%{query.lower()}%"
+        escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"  # "_" and "%" typed are themselves, not wildcards
         stmt = stmt.where(
-            func.lower(Customer.name).like(like)
+            func.lower(Customer.name).like(like, escape="\\")
             | col(Customer.id).in_(
-                select(Identity.customer_id).where(func.lower(Identity.address).like(like))
+                select(Identity.customer_id).where(
+                    func.lower(Identity.address).like(like, escape="\\")
+                )
             )
         )
     async with store.read() as session:
@@ -175,6 +178,12 @@ async def all_tags(store: Store) -> list[str]:
             select(ConversationTag.tag).distinct().order_by(ConversationTag.tag)
         )
         return list(rows.all())
+
+
+async def agent_named(store: Store, name: str) -> str:
+    """The known agent ``name`` means, case and spaces aside; else ``name`` itself."""
+    wanted = " ".join(name.split()).casefold()
+    return next((a for a in await agents(store) if a.casefold() == wanted), name)
 
 
 async def agents(store: Store) -> list[str]:

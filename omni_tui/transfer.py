@@ -8,6 +8,7 @@ greppable backup that imports back equal.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 from collections.abc import AsyncIterator, Iterable
@@ -68,9 +69,10 @@ END = "end"
 
 async def export_lines(store: Store) -> AsyncIterator[str]:
     counts: dict[str, int] = {}
-    async for record_type, line in _records(store):
-        counts[record_type] = counts.get(record_type, 0) + 1
-        yield line
+    async with contextlib.aclosing(_records(store)) as records:
+        async for record_type, line in records:
+            counts[record_type] = counts.get(record_type, 0) + 1
+            yield line
     yield json.dumps({"type": END, "counts": counts}, sort_keys=True)
 
 

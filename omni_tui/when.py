@@ -38,6 +38,9 @@ def _when(value: str, now: datetime) -> datetime:
         raise ValueError(
             f"cannot read time {value!r} — use 30m, 2h, 3d, 1w, tomorrow or 2026-12-01T09:00"
         ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.astimezone()  # a bare time is the agent's local time
-    return parsed.astimezone(UTC)
+    try:
+        if parsed.tzinfo is None:
+            parsed = parsed.astimezone()  # a bare time is the agent's local time
+        return parsed.astimezone(UTC)
+    except (OverflowError, OSError):  # 9999-12-31T23:00-05:00 is past the last year
+        raise ValueError(f"time {value!r} is out of range") from None

@@ -248,7 +248,9 @@ def test_a_huge_conversation_id_is_not_found(cli: Cli) -> None:
     assert_one_line_error(cli("show", "99999999999999999999999"), 3)
 
 
-@pytest.mark.parametrize("until", ["100000000d", "9999999999d"])
+@pytest.mark.parametrize(
+    "until", ["100000000d", "9999999999d", "9999-12-31T23:00-05:00", "0001-01-01T00:00+01:00"]
+)
 def test_a_snooze_time_beyond_year_9999_is_a_one_line_error(cli: Cli, until: str) -> None:
     before = snapshot(cli.root)
     assert_one_line_error(cli("snooze", str(MARIA), "--until", until), 2)

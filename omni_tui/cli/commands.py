@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from omni_tui.cli import output
 from omni_tui.cli.console import open_console
 from omni_tui.cli.context import Context, UsageError, iso_time
 from omni_tui.config import load_config
-from omni_tui.errors import NotFound, Refused
+from omni_tui.errors import NotFound, Refused, StoreError
 from omni_tui.store import Store
 from omni_tui.text import clean_line
 from omni_tui.when import parse_when
@@ -39,7 +40,17 @@ def _id(value: str, kind: str) -> int:
 
 
 def _body(value: str) -> str:
-    return sys.stdin.read() if value == "-" else value
+    """``-``: the body from stdin, as UTF-8; other bytes would reach the customer as �."""
+    if value != "-":
+        return value
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"the body on stdin is not UTF-8 (byte {exc.start}) — convert it first,"
+            " e.g. iconv -f latin1 -t utf-8"
+        ) from None
 
 
 Handler = Callable[[Context], Awaitable[int]]
@@ -103,7 +114,12 @@ async def list_(ctx: Context) -> int:
         limit=a.limit,
     )
     async with await ctx.open() as store:
-        await actions.wake_snoozed(store)
+        if where.assignee:  # "ben" is Ben, as assign takes it
+            where = replace(where, assignee=await queries.agent_named(store, where.assignee))
+        try:
+            await actions.wake_snoozed(store)
+        except StoreError:  # a long write holds the store: list what is there, unwoken
+            pass
         items = await queries.list_conversations(store, where)
     if ctx.json:
         output.emit_json(items)
@@ -288,7 +304,7 @@ async def reply(ctx: Context) -> int:
     return _done(
         ctx,
         data,
-        f"queued {queued.channel} reply to {queued.to}{copied}{carrying}"
+        f"queued {queued.channel} reply to {clean_line(queued.to)}{copied}{carrying}"
         f" (outbox {queued.outbox_id})",
     )
 
@@ -363,7 +379,8 @@ async def tag(ctx: Context) -> int:
             store, conv, ctx.args.tags, agent=ctx.agent, remove=ctx.args.remove
         )
     data = {"conversation_id": conv, "tags": tags}
-    return _done(ctx, data, f"conversation {conv} tags: {' '.join(tags) or '(none)'}")
+    shown = clean_line(" ".join(tags)) or "(none)"
+    return _done(ctx, data, f"conversation {conv} tags: {shown}")
 
 
 @command("log-call")
@@ -392,6 +409,8 @@ async def sync(ctx: Context) -> int:
     if not ctx.args.once:
         from omni_tui.daemon import run_daemon
 
+        if ctx.args.account:
+            raise UsageError("--account needs --once: the daemon syncs every account")
         return await run_daemon(ctx.db_path, ctx.config, poll=ctx.args.poll)
     from omni_tui.daemon import SyncLock
     from omni_tui.recovery import recover_interrupted

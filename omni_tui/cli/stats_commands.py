@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
+from omni_tui import queries
 from omni_tui.cli import output
 from omni_tui.cli.commands import Context, command
 from omni_tui.cli.context import YEARS, UsageError, iso_time
@@ -60,6 +62,8 @@ async def stats(ctx: Context) -> int:
         hours=configured_hours(ctx.config) if a.business_hours else None,
     )
     async with await ctx.open() as store:
+        if query.agent:  # "ben" is Ben, as assign takes it
+            query = replace(query, agent=await queries.agent_named(store, query.agent))
         report = await build_report(store, query)
     if a.json:
         output.emit_json(report_json(report))

@@ -30,7 +30,7 @@ async def outbox_(ctx: Context) -> int:
             for row in [] if ctx.json else rows:
                 to = clean_line(row["to"])  # an address from a customer's mail: untrusted
                 print(f"{row['message_id']}  {row['status']:8} {row['channel']:5} {to}")
-            if not ctx.json and a.limit is not None and len(rows) == a.limit:
+            if a.limit is not None and len(rows) == a.limit:
                 output.info(f"the first {a.limit} shown; a larger --limit shows more")
             return 0
         message = _id(a.message, "message")

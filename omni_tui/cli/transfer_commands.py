@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -20,9 +21,10 @@ async def export(ctx: Context) -> int:
     if target is not None:
         _not_the_store(ctx, target)
     async with await ctx.open() as store:
-        if target is None:
-            async for line in transfer.export_lines(store):
-                sys.stdout.write(line + "\n")
+        if target is None:  # closed however the reader ends (| head, a full disk)
+            async with contextlib.aclosing(transfer.export_lines(store)) as lines:
+                async for line in lines:
+                    sys.stdout.write(line + "\n")
             return 0
         try:
             handle, partial = tempfile.mkstemp(
@@ -31,9 +33,11 @@ async def export(ctx: Context) -> int:
         except OSError as exc:
             raise OmniError(f"{target}: cannot write ({exc.strerror})") from None
         try:
+            lines = contextlib.aclosing(transfer.export_lines(store))
             with open(handle, "w", encoding="utf-8") as out:
-                async for line in transfer.export_lines(store):
-                    out.write(line + "\n")
+                async with lines as exported:
+                    async for line in exported:
+                        out.write(line + "\n")
             os.replace(partial, target)
         except OSError as exc:
             raise OmniError(f"{target}: cannot write ({exc.strerror}); nothing kept") from None

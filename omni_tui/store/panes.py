@@ -156,6 +156,9 @@ def conversation(
         )
     ]
     row = summary_row(found, _customer_name(conn, found["customer_id"]), tags)
+    row["customer_address"] = conn.execute(  # as the inbox listing gives it
+        "SELECT min(address) FROM identity WHERE customer_id = ?", (found["customer_id"],)
+    ).fetchone()[0]
     messages = _case_messages(conn, conversation_id, latest, since)
     row["messages"] = _messages(conn, messages)
     row["message_total"] = (

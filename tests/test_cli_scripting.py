@@ -1,0 +1,106 @@
+"""What a script piping omni-tui's output, or feeding it, relies on."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from omni_tui import actions
+from omni_tui.cli.main import main
+from omni_tui.errors import StoreError
+from tests.cli_helpers import BOB, MARIA, Cli, assert_one_line_error, build_template, snapshot
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_template(tmp_path_factory.mktemp("cli-template"))
+
+
+@pytest.fixture
+def cli(tmp_path: Path, template: Path) -> Cli:
+    return Cli.with_store(tmp_path, template)
+
+
+def test_an_export_piped_into_head_ends_quietly(cli: Cli) -> None:
+    done = subprocess.run(
+        f"{sys.executable} -m omni_tui export --db {cli.db} | head -1",
+        shell=True, capture_output=True, text=True, env=cli.env, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.stdout.count("\n") == 1 and done.stderr == ""
+
+
+def test_a_body_on_stdin_that_is_not_utf8_is_refused_not_garbled(cli: Cli) -> None:
+    before = snapshot(cli.root)
+    done = subprocess.run(
+        [sys.executable, "-m", "omni_tui", "note", str(MARIA), "--body", "-", "--db", str(cli.db)],
+        input=b"caf\xe9 ok", capture_output=True, env=cli.env, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2 and b"not UTF-8" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert snapshot(cli.root) == before
+    assert cli.json("note", str(MARIA), "--body", "-", input="café ok")["message_id"]
+
+
+def test_names_typed_another_way_find_the_agents_cases_and_reports(cli: Cli) -> None:
+    assert cli("assign", str(BOB), "Ben").code == 0
+    assert [r["id"] for r in cli.json("list", "--assignee", "ben")] == [BOB]
+    report = cli.json("stats", "--agent", "BEN", "--since", "2000-01-01")
+    assert report["cases"] == 1 and report["filters"]["agent"] == "Ben"
+
+
+def test_a_customer_search_takes_underscores_and_percents_as_typed(cli: Cli) -> None:
+    assert cli.json("customer", "list", "-q", "_") == []
+    assert cli.json("customer", "list", "-q", "%") == []
+    assert [c["name"] for c in cli.json("customer", "list", "-q", "maria")] == ["Maria Lopez"]
+
+
+def test_a_cut_outbox_listing_says_so_with_json_too(cli: Cli) -> None:
+    for body in ("one", "two"):
+        assert cli("reply", str(BOB), "--body", body).code == 0
+    cut = cli("outbox", "list", "--json", "--limit", "1")
+    assert cut.code == 0 and "--limit" in cut.err
+
+
+def test_the_daemon_refuses_an_account_it_would_not_keep_to(cli: Cli) -> None:
+    line = assert_one_line_error(cli("sync", "--account", "mail"), 2)
+    assert "--once" in line
+
+
+def test_a_case_names_its_customers_address_in_every_command_as_in_the_list(cli: Cli) -> None:
+    listed = {r["id"]: r["customer_address"] for r in cli.json("list")}
+    assert listed[MARIA]
+    assert cli.json("show", str(MARIA))["customer_address"] == listed[MARIA]
+    assert cli.json("resolve", str(MARIA))["customer_address"] == listed[MARIA]
+
+
+def test_an_address_with_escape_sequences_never_reaches_the_terminal(cli: Cli) -> None:
+    with sqlite3.connect(cli.db) as db:  # as another writer, or a crafted import, left it
+        db.execute(
+            "UPDATE identity SET address = ? WHERE channel = 'email' AND customer_id = ?",
+            ("bob@example.com\x1b]0;PWNED\x07\x1b[2J", BOB),
+        )
+        db.execute("INSERT INTO conversation_tag VALUES (?, ?)", (BOB, "vip\x1b[31m"))
+    done = cli("reply", str(BOB), "--body", "hi", "--to", "bob@example.com\x1b]0;PWNED\x07\x1b[2J")
+    tagged = cli("tag", str(BOB), "other")
+    assert "\x1b" not in done.out + done.err + tagged.out + tagged.err
+    assert tagged.code == 0
+
+
+def test_a_listing_answers_while_another_writer_holds_the_store(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Waking due snoozes writes; a long sync batch holding the store made `list` fail
+    after 10 s with "nothing was saved"."""
+
+    async def busy(*_: object, **__: object) -> int:
+        raise StoreError(f"{cli.db}: the store stayed busy for 10 s, nothing was saved")
+
+    monkeypatch.setattr(actions, "wake_snoozed", busy)
+    monkeypatch.setenv("HOME", str(cli.root / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(cli.root / "xdg_config_home"))
+    assert main(["list", "--db", str(cli.db), "--json"]) == 0
+    assert f'"id": {MARIA}' in capsys.readouterr().out
