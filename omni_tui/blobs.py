@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import itertools
 import os
 import re
+import stat
 import threading
 import unicodedata
 from pathlib import Path
 from typing import Any
+
+from omni_tui.errors import StoreError
 
 
 def raw_row(data: bytes) -> dict[str, Any]:
@@ -45,7 +49,7 @@ def put(root: Path, data: bytes, *, sync: bool = True) -> str:
         pass
     folder = path.parent
     if folder not in _folders:
-        folder.mkdir(parents=True, exist_ok=True)
+        _make_shared(folder, root)
         _folders.add(folder)
     tmp = folder / f".tmp-{os.getpid()}-{threading.get_ident()}-{next(_names)}"
     try:
@@ -55,6 +59,7 @@ def put(root: Path, data: bytes, *, sync: bool = True) -> str:
         return put(root, data, sync=sync)
     try:
         with os.fdopen(fd, "wb") as fh:
+            _group_writable_like(fh.fileno(), root.parent, directory=False)
             fh.write(data)
             if sync:
                 fh.flush()
@@ -64,6 +69,55 @@ def put(root: Path, data: bytes, *, sync: bool = True) -> str:
         tmp.unlink(missing_ok=True)
         raise
     return sha
+
+
+def keep(root: Path, data: bytes, *, sync: bool = True) -> tuple[str | None, str | None]:
+    """:func:`put`, or why not: a folder that will not take the file (another user made
+    it without group write) leaves this one attachment unstored, said so on it, rather
+    than stopping a whole sync; the raw email still holds it. A full disk stops the
+    batch (nothing of it is kept): the same batch is stored once there is room."""
+    try:
+        return put(root, data, sync=sync), None
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StoreError(
+                f"{root}: the disk is full, nothing was saved — free some space"
+            ) from None
+        where = exc.filename or root
+        return None, f"not stored: {exc.strerror or exc} ({where}); the raw email keeps it"
+
+
+def _make_shared(folder: Path, root: Path) -> None:
+    """``mkdir -p``, each new folder group-writable when the data dir is: an agent whose
+    shell umask is 022 must not make a folder the sync daemon cannot write into."""
+    missing = []
+    at = folder
+    while not at.exists() and at != at.parent:
+        missing.append(at)
+        at = at.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    for made in reversed(missing):
+        try:
+            fd = os.open(made, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            continue
+        try:
+            _group_writable_like(fd, root.parent, directory=True)
+        finally:
+            os.close(fd)
+
+
+def _group_writable_like(fd: int, data_dir: Path, *, directory: bool) -> None:
+    """Add group read/write (and search, for a folder) when ``data_dir`` is group-writable."""
+    try:
+        if not os.stat(data_dir).st_mode & stat.S_IWGRP:
+            return
+        mode = os.fstat(fd).st_mode
+        wanted = stat.S_IRGRP | stat.S_IWGRP | (stat.S_IXGRP if directory else 0)
+        if mode & wanted != wanted:
+            os.fchmod(fd, stat.S_IMODE(mode) | wanted)
+    except OSError:
+        pass  # not ours to change (another user's): the write itself says what is wrong
 
 
 def flush() -> None:

@@ -364,9 +364,9 @@ async def _ingest_one(
     await session.flush()
     assert message.id is not None
     for part in inbound.attachments:
-        sha256 = None  # written (and fsynced) off the event loop: MMS media run to megabytes
+        sha256 = problem = None  # written (and fsynced) off the event loop: MMS media are big
         if part.data is not None:
-            sha256 = await asyncio.to_thread(blobs.put, store.attachments_dir, part.data)
+            sha256, problem = await asyncio.to_thread(blobs.keep, store.attachments_dir, part.data)
         session.add(
             Attachment(
                 message_id=message.id,
@@ -375,7 +375,7 @@ async def _ingest_one(
                 size=part.size if part.size is not None else len(part.data or b""),
                 sha256=sha256,
                 inline=part.inline,
-                skipped_reason=clean_line(part.skipped_reason) or None,
+                skipped_reason=clean_line(problem or part.skipped_reason) or None,
             )
         )
     if inbound.channel == "sms" and inbound.direction == "in":

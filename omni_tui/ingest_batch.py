@@ -314,10 +314,17 @@ class EmailBatch:
             self.header_ids.setdefault(stored_mid, conversation.id)
         if ready.raw is not None:
             self.seen_raws.add(ready.raw["sha256"])
-        written = ready.attachment_shas
+        written, problems = ready.attachment_shas, ready.attachment_problems
         if written is not None and any(written):
             self.wrote_blobs = True  # by ``prepare``: made durable before this commits
         for n, part in enumerate(inbound.attachments):
+            sha, problem = (
+                (written[n], problems[n] if problems else None)
+                if written is not None
+                else (None, None)
+                if part.data is None
+                else self._blob(self.attachments_dir, part.data)
+            )
             self.pending["attachment"].append(
                 {
                     "id": self._take_id("attachment"),
@@ -325,13 +332,9 @@ class EmailBatch:
                     "filename": clean_line(part.filename) or "attachment",
                     "content_type": clean_line(part.content_type) or "application/octet-stream",
                     "size": part.size if part.size is not None else len(part.data or b""),
-                    "sha256": written[n]
-                    if written is not None
-                    else None
-                    if part.data is None
-                    else self._blob(self.attachments_dir, part.data),
+                    "sha256": sha,
                     "inline": part.inline,
-                    "skipped_reason": clean_line(part.skipped_reason) or None,
+                    "skipped_reason": clean_line(problem or part.skipped_reason) or None,
                 }
             )
         if ready.phones:
@@ -355,9 +358,9 @@ class EmailBatch:
         self.pending["raw"].append(values)
         return str(values["sha256"])
 
-    def _blob(self, root: Path, data: bytes) -> str:
+    def _blob(self, root: Path, data: bytes) -> tuple[str | None, str | None]:
         self.wrote_blobs = True
-        return blobs.put(root, data, sync=False)
+        return blobs.keep(root, data, sync=False)
 
     # -- writing -------------------------------------------------------------
 

@@ -69,6 +69,8 @@ class Prepared:
     phones: list[str]
     #: the attachments' blobs, when ``prepare`` wrote them (None: not written yet)
     attachment_shas: list[str | None] | None = None
+    #: why an attachment ``prepare`` should have written is not stored (``blobs.keep``)
+    attachment_problems: list[str | None] | None = None
 
 
 def who(inbound: InboundMessage, region: str) -> addresses.Address:
@@ -133,6 +135,16 @@ def _one(inbound: InboundMessage, region: str, attachments_dir: Path | None) -> 
         "read_at": None,
         "context": _json({clean_line(k): clean(str(v)) for k, v in inbound.context.items()}),
     }
+    kept = (
+        None
+        if attachments_dir is None
+        else [
+            (None, None)
+            if part.data is None
+            else blobs.keep(attachments_dir, part.data, sync=False)
+            for part in inbound.attachments
+        ]
+    )
     return Prepared(
         who=customer,
         sent_at=sent_at,
@@ -143,10 +155,6 @@ def _one(inbound: InboundMessage, region: str, attachments_dir: Path | None) -> 
         columns=columns,
         raw=blobs.raw_row(inbound.raw) if inbound.raw else None,
         phones=addresses.phones_in_text(text, region) if inbound_side else [],
-        attachment_shas=None
-        if attachments_dir is None
-        else [
-            None if part.data is None else blobs.put(attachments_dir, part.data, sync=False)
-            for part in inbound.attachments
-        ],
+        attachment_shas=None if kept is None else [sha for sha, _ in kept],
+        attachment_problems=None if kept is None else [why for _, why in kept],
     )

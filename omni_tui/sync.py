@@ -309,7 +309,7 @@ async def sync_account(
             return report
     except AuthError as exc:
         report = AccountReport(account.name, account.channel, state="auth", errors=[str(exc)])
-    except (ChannelError, ConfigError) as exc:
+    except (ChannelError, ConfigError, StoreError) as exc:  # StoreError: e.g. a full disk
         report = AccountReport(account.name, account.channel, state="error", errors=[str(exc)])
     except Exception as exc:  # a gateway's surprise must not stop the other accounts
         log.exception("%s: sync failed", account.name)

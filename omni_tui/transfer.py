@@ -68,15 +68,33 @@ END = "end"
 
 
 async def export_lines(store: Store) -> AsyncIterator[str]:
+    """The records, then the ``end`` record; files rows name that are not in the data dir
+    (a store restored without its ``attachments/``) are counted there as ``missing``."""
     counts: dict[str, int] = {}
+    missing: dict[str, int] = {}
     async with contextlib.aclosing(_records(store)) as records:
         async for record_type, line in records:
+            if line is None:  # a file the rows name, not found
+                missing[record_type] = missing.get(record_type, 0) + 1
+                continue
             counts[record_type] = counts.get(record_type, 0) + 1
             yield line
-    yield json.dumps({"type": END, "counts": counts}, sort_keys=True)
+    end: dict[str, object] = {"type": END, "counts": counts}
+    if missing:
+        end["missing"] = missing
+    yield json.dumps(end, sort_keys=True)
 
 
-async def _records(store: Store) -> AsyncIterator[tuple[str, str]]:
+def missing_files(end_line: str) -> dict[str, int]:
+    """What the ``end`` record of an export says was not found: kind → count."""
+    try:
+        record = json.loads(end_line)
+    except ValueError:
+        return {}
+    return dict(record.get("missing") or {}) if isinstance(record, dict) else {}
+
+
+async def _records(store: Store) -> AsyncIterator[tuple[str, str | None]]:
     async with store.read() as session:  # one snapshot: rows and blobs agree
         for table in _tables():
             result = await session.stream(select(table).order_by(*table.primary_key.columns))
@@ -88,6 +106,8 @@ async def _records(store: Store) -> AsyncIterator[tuple[str, str]]:
             path = blobs.blob_path(store.attachments_dir, sha)
             if path.exists():
                 yield "blob", _blob_line("attachments", sha, path.read_bytes())
+            else:
+                yield "attachments", None
         rows = await session.exec(select(Message.raw_sha256))  # type: ignore[call-overload]
         shas = sorted({sha for (sha,) in rows.all() if sha})
         for start in range(0, len(shas), raw.CHUNK):
@@ -96,6 +116,8 @@ async def _records(store: Store) -> AsyncIterator[tuple[str, str]]:
             for sha in chunk:
                 if sha in found:
                     yield "blob", _blob_line("raw", sha, found[sha])
+                else:
+                    yield "raw", None
 
 
 def _blob_line(kind: str, sha: str, content: bytes) -> str:

@@ -104,3 +104,20 @@ def test_a_listing_answers_while_another_writer_holds_the_store(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(cli.root / "xdg_config_home"))
     assert main(["list", "--db", str(cli.db), "--json"]) == 0
     assert f'"id": {MARIA}' in capsys.readouterr().out
+
+
+def test_an_export_of_a_store_restored_without_its_attachments_says_what_it_lacks(
+    cli: Cli,
+) -> None:
+    """The README's .backup copies the database only: the export of a store restored
+    from it counted the attachments as if their files were in it."""
+    import json
+    import shutil
+
+    shutil.rmtree(cli.db.parent / "attachments")
+    done = cli("export", "-o", cli.root / "backup.jsonl")
+    assert done.code == 0 and "1 attachments file" in done.err and "rows only" in done.err
+    end = json.loads((cli.root / "backup.jsonl").read_text().splitlines()[-1])
+    assert end["missing"] == {"attachments": 1}
+    whole = cli("import", cli.root / "backup.jsonl", "--db", cli.root / "restored.db")
+    assert whole.code == 0, whole.err

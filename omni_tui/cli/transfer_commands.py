@@ -9,8 +9,10 @@ import tempfile
 from pathlib import Path
 
 from omni_tui import transfer
+from omni_tui.cli import output
 from omni_tui.cli.commands import Context, _done, command
 from omni_tui.errors import OmniError, Refused
+from omni_tui.store import Store
 
 
 @command("export")
@@ -21,10 +23,12 @@ async def export(ctx: Context) -> int:
     if target is not None:
         _not_the_store(ctx, target)
     async with await ctx.open() as store:
+        last = ""
         if target is None:  # closed however the reader ends (| head, a full disk)
             async with contextlib.aclosing(transfer.export_lines(store)) as lines:
-                async for line in lines:
-                    sys.stdout.write(line + "\n")
+                async for last in lines:
+                    sys.stdout.write(last + "\n")
+            _say_missing(store, last)
             return 0
         try:
             handle, partial = tempfile.mkstemp(
@@ -36,14 +40,25 @@ async def export(ctx: Context) -> int:
             lines = contextlib.aclosing(transfer.export_lines(store))
             with open(handle, "w", encoding="utf-8") as out:
                 async with lines as exported:
-                    async for line in exported:
-                        out.write(line + "\n")
+                    async for last in exported:
+                        out.write(last + "\n")
             os.replace(partial, target)
         except OSError as exc:
             raise OmniError(f"{target}: cannot write ({exc.strerror}); nothing kept") from None
         finally:
             Path(partial).unlink(missing_ok=True)
+        _say_missing(store, last)
     return 0
+
+
+def _say_missing(store: Store, end_line: str) -> None:
+    missing = transfer.missing_files(end_line)
+    if missing:
+        what = ", ".join(f"{n} {kind} file{'s' * (n != 1)}" for kind, n in sorted(missing.items()))
+        output.info(
+            f"export: {what} the store names were not in {store.data_dir} (restored without"
+            " them?); the export holds their rows only"
+        )
 
 
 def _not_the_store(ctx: Context, target: Path) -> None:

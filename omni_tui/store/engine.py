@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -102,6 +104,7 @@ class Store:
                 raise StoreError(f"{path}: an SQLite database, but not an omni-tui store")
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _create_file(path)
         store = cls(path, background_checkpoints=background_checkpoints)
         if version == sqlite.SCHEMA_VERSION:  # current: nothing to migrate
             try:
@@ -210,6 +213,13 @@ class Store:
 
         async with AsyncSession(self._reader, expire_on_commit=False) as session:
             yield session
+
+
+def _create_file(path: Path) -> None:
+    """The new store file made here, with the process umask: SQLite makes it 0644 (and
+    its -wal and -shm after it), which no agent of a shared group could write to."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
 
 
 async def refresh_summaries(session: AsyncSession, conversation_ids: Iterable[int]) -> None:

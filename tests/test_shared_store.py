@@ -1,0 +1,96 @@
+"""A team's store in a group-shared folder: every file the daemon or an agent makes stays
+writable by the group, and an attachment a folder will not take stops nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from adapters.base import AttachmentData, InboundMessage
+from omni_tui import blobs, queries
+from omni_tui.ingest import ingest
+from omni_tui.store import Store
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> Path:
+    folder = tmp_path / "support"
+    folder.mkdir()
+    os.chmod(folder, 0o2770)  # chgrp support && chmod 2770, as the README says
+    return folder
+
+
+@pytest.fixture
+def agent_umask() -> Iterator[None]:
+    """An agent's SSH shell: umask 022, group write taken away."""
+    before = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+def group_writable(path: Path) -> bool:
+    return bool(path.stat().st_mode & stat.S_IWGRP)
+
+
+def test_a_store_made_under_umask_007_is_group_writable_with_its_wal_and_shm(
+    shared: Path,
+) -> None:
+    db = shared / "omni.db"
+    done = subprocess.run(
+        [sys.executable, "-c", "import os, sys; os.umask(0o007); from omni_tui.cli.main import"
+         " main; sys.exit(main(sys.argv[1:]))", "demo", "--no-tui", "--db", str(db)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert group_writable(db)  # SQLite alone made it 0644: no agent could save a thing
+    with sqlite3.connect(db) as conn:  # a writer: its -wal and -shm follow the store's mode
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE probe (x)")
+        assert group_writable(db.with_name("omni.db-wal"))
+        assert group_writable(db.with_name("omni.db-shm"))
+
+
+def test_attachment_folders_an_agent_makes_stay_writable_for_the_daemon(
+    shared: Path, agent_umask: None
+) -> None:
+    root = shared / "attachments"
+    sha = blobs.put(root, b"%PDF- the invoice")
+    path = blobs.blob_path(root, sha)
+    assert group_writable(root) and group_writable(path.parent) and group_writable(path)
+
+
+async def test_an_attachment_a_folder_will_not_take_leaves_the_rest_of_the_mail_stored(
+    tmp_path: Path,
+) -> None:
+    async with await Store.open(tmp_path / "omni.db", create=True) as store:
+        photo = b"\xff\xd8 a photo"
+        blocked = store.attachments_dir / hashlib.sha256(photo).hexdigest()[:2]
+        blocked.parent.mkdir(parents=True, exist_ok=True)
+        blocked.write_text("not a folder")  # as unwritable as a folder of another user's
+        mails = [
+            InboundMessage(
+                "email", "mail", "imap:1", "maria@example.com", "Here is the photo",
+                subject="Broken grinder",
+                attachments=[AttachmentData("photo.jpg", "image/jpeg", photo)],
+                raw=b"From: maria@example.com\r\n\r\nHere is the photo",
+            ),
+            InboundMessage("email", "mail", "imap:2", "bob@example.com", "Order 1042?"),
+        ]  # fmt: skip
+        result = await ingest(store, mails)
+        assert result.new == 2
+        [case, _] = result.conversation_ids
+        assert case is not None
+        shown = await queries.show_conversation(store, case)
+        [attachment] = shown["messages"][0]["attachments"]
+        assert attachment["sha256"] is None
+        assert "not stored" in attachment["skipped_reason"]
