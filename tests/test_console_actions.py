@@ -152,6 +152,28 @@ async def test_pending_takes_the_case_out_of_the_open_inbox(db: Path) -> None:
         assert "Broken grinder" not in inbox_subjects(app)
 
 
+async def test_a_case_key_in_the_inbox_acts_on_the_highlighted_case_and_says_so(
+    db: Path,
+) -> None:
+    """With one case open and the cursor moved to another in the inbox, `e` resolved the
+    open one, out of sight, without a word."""
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        app.inbox.focus()
+        other = next(i for i, r in enumerate(app.inbox.rows) if r["subject"] != "Broken grinder")
+        target = app.inbox.rows[other]
+        app.inbox.highlighted = other
+        await press(app, pilot, "e")
+        assert app.store is not None
+        assert (await queries.show_conversation(app.store, target["id"]))["status"] == "resolved"
+        grinder = await case_id(app.store, "Broken grinder")
+        assert (await queries.show_conversation(app.store, grinder))["status"] == "open"
+        said = [str(n.message) for n in app._notifications]
+        assert any(m.startswith(f"Resolved #{target['id']}") for m in said), said
+        assert app.inbox.has_focus  # triage goes on from the list
+
+
 async def test_snooze_for_two_hours_then_reopen(db: Path) -> None:
     app = console(db)
     async with app.run_test(size=SIZE) as pilot:

@@ -17,6 +17,7 @@ from omni_tui.errors import OmniError
 from omni_tui.lazy import deferred
 from omni_tui.tui.composing import Composing
 from omni_tui.tui.console_screen import ConsoleScreen
+from omni_tui.tui.inbox import InboxList
 from omni_tui.tui.keys import CONSOLE_BINDINGS
 from omni_tui.tui.screens.pickers import AskText, EditText, PickOne
 from omni_tui.when import parse_when
@@ -51,6 +52,26 @@ NEEDS_CASE = {
 }
 
 
+#: a case's keys that, pressed in the inbox, mean the highlighted row's case (as in
+#: neomutt's index), not the one left open beside it
+ON_THE_ROW = {
+    "reply",
+    "note",
+    "assign",
+    "resolve",
+    "reopen",
+    "pending",
+    "snooze",
+    "tag",
+    "merge",
+    "log_call",
+    "compose_new",
+    "reply_to",
+}
+
+#: what a status change says it did, e.g. "Resolved #71 (Alex Morgan)"
+DONE = {"resolved": "Resolved", "open": "Reopened", "pending": "Pending:", "snoozed": "Snoozed"}
+
 #: the console's own keys (a case, a view, search): not while another screen is up
 CONSOLE_ONLY = {b.action.partition("(")[0] for b in CONSOLE_BINDINGS} - {"help", "quit"}
 
@@ -72,6 +93,24 @@ class CaseActions(Composing):
         if action in NEEDS_CASE and self.conversation is None:
             return None  # shown disabled until a case is open
         return True
+
+    async def run_action(
+        self,
+        action: str | Any,
+        default_namespace: Any = None,
+        namespaces: Any = None,
+    ) -> bool:
+        """A case's key in the inbox opens the highlighted case first, then acts on it:
+        the agent moved the cursor there, so that is the case they mean."""
+        name = action.rpartition(".")[2].partition("(")[0] if isinstance(action, str) else ""
+        if name in ON_THE_ROW and self.conversation is not None:
+            inbox = self.query_one(InboxList)
+            row = inbox.current_id
+            if inbox.has_focus and row is not None and row != self.conversation["id"]:
+                self.open_conversation(row)
+                if not await self.conversation_opened(row):
+                    return True  # it could not be opened (gone meanwhile): nothing done
+        return await super().run_action(action, default_namespace, namespaces)
 
     def on_key(self, event: events.Key) -> None:
         """A case's key with no case open says why nothing happened."""
@@ -113,10 +152,15 @@ class CaseActions(Composing):
     async def _status(self, status: str, until: Any = None) -> None:
         assert self.store is not None
         store, case = self.store, self._case
-        await self._do(
+        who = (self.customer or {}).get("name") or ""
+        done = await self._do(
             status.capitalize(),
             lambda: actions.set_status(store, case, status, agent=self.agent, until=until),
         )
+        if done:  # said, since the case may leave the view the agent is looking at
+            wakes = f" until {until.astimezone():%a %d %b %H:%M}" if until else ""
+            said = f"{DONE[status]} #{case}{wakes}" + (f" ({who})" if who else "")
+            self.notify(said, markup=False)
 
     @work(exit_on_error=False)
     async def action_resolve(self) -> None:
