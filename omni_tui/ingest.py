@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import Cursor, InboundMessage
@@ -41,6 +41,7 @@ from omni_tui.store.models import (
     Attachment,
     Conversation,
     Customer,
+    Event,
     Message,
     SyncCursor,
     utcnow,
@@ -281,6 +282,15 @@ async def _opt_keywords(
     customer = await session.get(Customer, customer_id)
     if customer is None:
         return
+    latest = await session.exec(
+        select(Event.at)
+        .where(Event.customer_id == customer_id, col(Event.kind).in_(("opt-out", "opt-in")))
+        .order_by(col(Event.at).desc())
+        .limit(1)
+    )
+    last_word = aware(latest.first())
+    if last_word is not None and last_word > (aware(at) or at):
+        return  # an older keyword arriving late (a gateway's retry): the newer one stands
     opted_out = word in OPT_OUT
     if (customer.opted_out_at is not None) == opted_out:
         return

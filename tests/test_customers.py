@@ -256,3 +256,26 @@ async def test_a_queued_reply_split_off_with_its_message_follows_it_to_the_new_c
     assert item is not None and message is not None
     assert message.conversation_id != email_case and message.customer_id == new.id
     assert item.conversation_id == message.conversation_id
+
+
+async def test_an_older_start_arriving_after_a_newer_stop_leaves_the_customer_opted_out(
+    store: Store,
+) -> None:
+    """A gateway's retried START (sent 14:30) after the STOP (sent 14:39) opted the
+    customer back in: the next text went to someone whose last word was STOP."""
+    stop = InboundMessage(
+        "sms", "sms", "S2", "+14155550177", "STOP", sent_at=T0 + timedelta(minutes=9)
+    )
+    late_start = InboundMessage("sms", "sms", "S1", "+14155550177", "START", sent_at=T0)
+    [case] = (await ingest(store, [stop])).conversation_ids
+    await ingest(store, [late_start])
+    async with store.read() as session:
+        customer = (await session.exec(select(Customer))).one()
+    assert customer.opted_out_at is not None
+    with pytest.raises(Refused, match="STOP"):
+        await outbox.queue_reply(store, case or 0, "We have a sale on!", agent="ana")
+    later_start = InboundMessage(
+        "sms", "sms", "S3", "+14155550177", "START", sent_at=T0 + timedelta(minutes=20)
+    )
+    await ingest(store, [later_start])
+    await outbox.queue_reply(store, case or 0, "Welcome back", agent="ana")
