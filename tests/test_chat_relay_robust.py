@@ -217,6 +217,28 @@ def test_a_telegram_photo_or_document_arrives_as_a_readable_placeholder(
     ]
 
 
+def test_a_customers_telegram_correction_arrives_as_a_message_of_its_own(
+    relay: RelayProcess,
+) -> None:
+    """An edit came under the first message's id and was dropped as a duplicate: the
+    agent saw only the old address."""
+    first = json.loads(telegram_update(7, text="Ship it to 12 Oak St"))
+    edit = {
+        "update_id": 8,
+        "edited_message": {
+            **first["message"],
+            "text": "21 Oak St, NOT 12",
+            "edit_date": 1767225700,
+        },
+    }
+    for body in (json.dumps(first).encode(), json.dumps(edit).encode()):
+        assert relay.request("POST", "/hooks/telegram", body, TELEGRAM)[0] == 200
+    events = [e["data"] for e in relay.events()]
+    assert [e["text"] for e in events] == ["Ship it to 12 Oak St", "(edited) 21 Oak St, NOT 12"]
+    assert len({e["id"] for e in events}) == 2
+    assert events[1]["sent_at"] > events[0]["sent_at"]
+
+
 # -- Telegram replies against a misbehaving Bot API -----------------------------------
 
 

@@ -164,6 +164,7 @@ def telegram_message(update: object) -> tuple[int, dict[str, Any] | None]:
     update_id = update.get("update_id")
     if not isinstance(update_id, int) or isinstance(update_id, bool):
         raise ValueError("update_id is not a number")
+    edited = not update.get("message") and bool(update.get("edited_message"))
     message = update.get("message") or update.get("edited_message")
     if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
         return update_id, None
@@ -187,6 +188,10 @@ def telegram_message(update: object) -> tuple[int, dict[str, Any] | None]:
         "text": text[:MAX_TEXT],
     }
     date = message.get("date")
+    if edited:  # a correction is a message of its own: under the first one's id it was lost
+        date = message.get("edit_date", date)
+        data["id"] = f"telegram:{chat_id}:{message_id}:edit:{date}"
+        data["text"] = f"(edited) {text}"[:MAX_TEXT]
     if date is not None:
         try:
             data["sent_at"] = datetime.fromtimestamp(date, UTC).isoformat()  # type: ignore[arg-type]
