@@ -177,6 +177,25 @@ def test_an_event_id_too_big_for_sqlite_is_refused_with_400(relay: RelayProcess)
     assert "Traceback" not in relay_log(relay)
 
 
+def test_one_address_flooding_the_widget_is_slowed_down_and_others_still_get_through(
+    tmp_path: Path,
+) -> None:
+    """400 posts in 6 s, each under a fresh visitor id, were all taken: 400 customers."""
+    with running_relay(tmp_path, widget_messages_per_minute=5) as relay:
+        flood = [
+            b'{"visitor": "%s", "text": "buy now", "name": "Support Team"}'
+            % f"{n:08d}-flood-visitor-id".encode()
+            for n in range(8)
+        ]
+        headers = {"Content-Type": "text/plain", "X-Forwarded-For": "203.0.113.9"}
+        answers = [relay.request("POST", "/widget/messages", body, headers)[0] for body in flood]
+        assert answers == [201] * 5 + [429] * 3
+        someone_else = {"Content-Type": "text/plain", "X-Forwarded-For": "198.51.100.4"}
+        body = b'{"visitor": "%s", "text": "my order?"}' % VISITOR.encode()
+        assert relay.request("POST", "/widget/messages", body, someone_else)[0] == 201
+        assert len(relay.events()) == 6
+
+
 def test_too_big_a_body_is_refused_with_a_json_413(relay: RelayProcess) -> None:
     status, answer = post_widget(relay, b"x" * 70_000)
     assert status == 413

@@ -277,6 +277,8 @@ class RelayConfig(_Secrets):
     path: Path | None = None  #: The relay's own SQLite event log; default in the data dir.
     retention_days: int = 30  #: Events older than this are dropped.
     max_body_bytes: int = 1 * MIB  #: Larger webhooks are refused with 413.
+    #: Web widget: messages one client address may post a minute (429 beyond).
+    widget_messages_per_minute: int = 30
     #: Bearer token consoles pull events and post replies with.
     token: str | None = field(default=None, repr=False)
     token_command: Command | None = None  #: Command printing the token.

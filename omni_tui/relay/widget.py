@@ -23,6 +23,7 @@ from omni_tui.relay.consoles import event_id
 from omni_tui.relay.hooks import problem, read_json
 from omni_tui.relay.log import append_event, now_iso
 from omni_tui.relay.outbound import delivery
+from omni_tui.relay.throttle import Throttle, client_address
 
 if TYPE_CHECKING:
     from omni_tui.relay.server import Relay
@@ -71,6 +72,7 @@ class Widget:
     def __init__(self, relay: Relay) -> None:
         self.relay = relay
         self.script = resources.files("omni_tui.relay").joinpath("static/widget.js").read_bytes()
+        self.throttle = Throttle(relay.config.widget_messages_per_minute)
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -127,6 +129,10 @@ class Widget:
         return web.json_response({"messages": [_row(r) for r in rows]}, headers=CORS)
 
     async def post(self, request: web.Request) -> web.Response:
+        wait = self.throttle.wait(client_address(request))
+        if wait:
+            headers = {**CORS, "Retry-After": str(max(1, round(wait)))}
+            return problem(429, "too many messages from this address: wait a moment", headers)
         try:
             payload = read_json(await request.read())
             if not isinstance(payload, dict):
