@@ -183,6 +183,9 @@ async def deliver_outbox(
         else:
             try:
                 provider_id = await _send(store, account, item, message)
+            except AuthError as exc:
+                account.forget_secrets()  # a rotated password is read again next time
+                error = exc
             except ChannelError as exc:
                 error = exc
             except ConfigError as exc:

@@ -308,6 +308,7 @@ async def sync_account(
             report.errors.append(f"pulling {account.channel} accounts is not available yet")
             return report
     except AuthError as exc:
+        account.forget_secrets()  # the next try asks password_command again
         report = AccountReport(account.name, account.channel, state="auth", errors=[str(exc)])
     except (ChannelError, ConfigError, StoreError) as exc:  # StoreError: e.g. a full disk
         report = AccountReport(account.name, account.channel, state="error", errors=[str(exc)])

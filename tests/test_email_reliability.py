@@ -443,3 +443,26 @@ def test_a_failing_account_exits_1_with_one_clear_line_and_writes_no_mail(
             ("support",),
         ).fetchall()
     assert health == [(expected_state, error, None)]
+
+
+async def test_a_password_fixed_in_the_password_command_is_read_again_after_a_refused_login(
+    dovecot: Dovecot, failing_folder: str, tmp_path: Path
+) -> None:
+    """The command ran once per process: a daemon started with a wrong password kept
+    failing after the password store was fixed, until someone restarted it."""
+    from omni_tui.config import parse_config
+    from omni_tui.store import Store
+    from omni_tui.sync import sync_once
+
+    secret = tmp_path / "password"
+    secret.write_text("wrong\n")
+    text = account_toml(dovecot, failing_folder).replace(
+        f'password = "{dovecot.password}"', f'password_command = ["cat", "{secret}"]'
+    )
+    config = parse_config(text, tmp_path / "config.toml")
+    async with await Store.open(tmp_path / "omni.db", create=True) as store:
+        [refused] = await sync_once(store, config)
+        assert refused.state == "auth"
+        secret.write_text(dovecot.password + "\n")
+        [pulled] = await sync_once(store, config)
+        assert (pulled.state, pulled.new) == ("ok", 2)

@@ -92,6 +92,12 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
     return context
 
 
+def _close(client: IMAPClient | None) -> None:
+    if client is not None:
+        with contextlib.suppress(OSError, IMAPClientError):
+            client.shutdown()
+
+
 class ImapConnection:
     """One logged-in connection; blocking methods, called from worker threads."""
 
@@ -102,6 +108,7 @@ class ImapConnection:
     def open(self) -> None:
         s = self.settings
         context = tls_context(s.ca_file) if s.security != "none" else None
+        client: IMAPClient | None = None
         try:
             client = IMAPClient(
                 s.host,
@@ -114,8 +121,10 @@ class ImapConnection:
                 client.starttls(context)
             client.login(s.username, s.password)
         except LoginError as exc:
+            _close(client)  # a refused login leaves no connection behind (retried for hours)
             raise AuthError(f"{s.account}: IMAP login refused ({_text(exc)})") from None
         except (TimeoutError, OSError, ssl.SSLError, IMAPClientError) as exc:
+            _close(client)
             raise TransientError(f"{s.account}: cannot reach {s.host}:{s.port} ({exc})") from None
         if b"CONDSTORE" in client.capabilities():
             try:

@@ -176,6 +176,12 @@ class _Secrets:
             f"set {key} or {key}_command, or export {self.env_var(key)}",
         )
 
+    def forget_secrets(self) -> None:
+        """Run the ``*_command``s again next time: after a refused login, the secret they
+        printed may have been changed since (a rotated password), or was wrong."""
+        for cached in [k for k in _RESOLVED if k[:2] == (str(self.source), self.name)]:
+            del _RESOLVED[cached]
+
     def optional_secret(self, key: str) -> str | None:
         """Like :meth:`secret`, but None when the account sets none."""
         if getattr(self, key) is None and getattr(self, f"{key}_command") is None:
