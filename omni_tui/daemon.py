@@ -31,7 +31,7 @@ from omni_tui.listener import SmsListener, endpoints
 from omni_tui.recovery import recover_interrupted
 from omni_tui.relay_pull import RelayPull
 from omni_tui.store import AccountHealth, Store, utcnow
-from omni_tui.sync import cursors, forget_unconfigured, sync_account
+from omni_tui.sync import AccountReport, cursors, forget_unconfigured, sync_account
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,7 @@ class SyncDaemon:
 
     async def _account(self, account: AccountConfig) -> None:
         failures = idle_failures = 0
+        state = "starting"
         while not self.stop.is_set():
             try:
                 report = await sync_account(
@@ -134,6 +135,9 @@ class SyncDaemon:
                 )
                 if report.state == "unsupported":
                     return
+                if report.state != state:  # the journal says when an account breaks or heals
+                    _changed(account.name, state, report)
+                    state = report.state
                 if report.failed:
                     failures += 1
                     delay = backoff(failures)
@@ -212,11 +216,33 @@ def _trouble(what: str, exc: Exception) -> None:
         log.exception("omni-tui sync: %s stopped by an error; trying again", what)
 
 
+def _changed(account: str, before: str, report: AccountReport) -> None:
+    if report.failed:
+        log.warning("%s: %s — %s", account, report.state, "; ".join(report.errors))
+    elif before != "starting":
+        log.info("%s: syncing again", account)
+
+
+def log_to_stderr() -> None:
+    """One line a record on stderr (the journal under systemd): omni-tui's own news at
+    INFO, other libraries' at WARNING (httpx would log every long poll)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    for ours in ("omni_tui", "adapters"):
+        logging.getLogger(ours).setLevel(logging.INFO)
+
+
 async def run_daemon(db_path: Path, config: Config, *, poll: float = 60.0) -> int:
+    log_to_stderr()
     lock = SyncLock(db_path)
     lock.acquire()
     try:
         async with await Store.open(db_path, create=True, background_checkpoints=True) as store:
+            names = ", ".join(a.name for a in config.accounts) or "none"
+            log.info("syncing %s into %s (poll %g s)", names, db_path, poll)
             await recover_interrupted(store, config)
             await SyncDaemon(store, config, poll=poll).run()
     finally:

@@ -83,6 +83,27 @@ def test_new_mail_is_pushed_by_idle_and_sigterm_stops_cleanly(
     assert state == "ok"
 
 
+def test_the_daemon_says_in_its_log_when_it_starts_and_when_an_account_fails(
+    dovecot: Dovecot, tmp_path: Path
+) -> None:
+    """A refused login showed only in the store: the journal stayed empty."""
+    config, db = tmp_path / "config.toml", tmp_path / "omni.db"
+    text = _with(config_for(dovecot, "LoggedInbox"), "none", dovecot.port, "")
+    config.write_text(text.replace(f'password = "{dovecot.password}"', 'password = "wrong"'))
+    log = tmp_path / "daemon.log"
+    daemon = _daemon(config, db, log)
+    try:
+        assert _wait(lambda: "login refused" in log.read_text(), 20), log.read_text()
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=15)
+    lines = log.read_text().splitlines()
+    assert any("syncing support into" in line for line in lines), lines
+    [failed] = [line for line in lines if "login refused" in line]
+    assert failed.startswith("WARNING") and "support: auth" in failed
+    assert "Traceback" not in log.read_text()
+
+
 async def test_a_store_that_stays_busy_delays_the_daemon_but_never_stops_it(
     dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
