@@ -18,6 +18,7 @@ from omni_tui.delivery import deliver_outbox
 from omni_tui.ingest import ingest
 from omni_tui.store import Outbox, Store
 from omni_tui.tui.app import OmniApp
+from omni_tui.tui.composer import Composer
 from omni_tui.tui.screens.pickers import EditText
 from tests.test_console import open_case, settle
 from tests.test_console_actions import press
@@ -88,6 +89,9 @@ async def test_the_console_edits_then_cancels_a_failed_reply(store: Store) -> No
         await press(app, pilot, "C")
         last = (await queries.show_conversation(store, case))["messages"][-1]
         assert last["status"] == "cancelled"
+        # its words come back in the composer, to go out another way
+        await press(app, pilot, "r")
+        assert app.query_one(Composer).body == "Shipping a new grinder today"
 
 
 async def test_a_reply_of_several_paragraphs_is_edited_as_paragraphs(store: Store) -> None:

@@ -23,10 +23,10 @@ from omni_tui.tui.screens.pickers import AskText, EditText, PickOne
 from omni_tui.when import parse_when
 
 if TYPE_CHECKING:
-    from omni_tui import actions, attachments, customers, outbox, queries, teams
+    from omni_tui import actions, attachments, customers, drafts, outbox, queries, teams
 else:  # the ORM loads after the first paint (see ``omni_tui.lazy``)
-    _LAZY = ("actions", "attachments", "customers", "outbox", "queries", "teams")
-    actions, attachments, customers, outbox, queries, teams = (
+    _LAZY = ("actions", "attachments", "customers", "drafts", "outbox", "queries", "teams")
+    actions, attachments, customers, drafts, outbox, queries, teams = (
         deferred(f"omni_tui.{name}") for name in _LAZY
     )
 
@@ -317,9 +317,20 @@ class CaseActions(Composing):
     @work(exit_on_error=False)
     async def action_cancel_reply(self) -> None:
         assert self.store is not None
-        if message := self._unsent("cancel"):
-            store = self.store
-            await self._do("Cancel", lambda: outbox.cancel(store, message["id"], agent=self.agent))
+        if not (message := self._unsent("cancel")):
+            return
+        store, case = self.store, self._case
+        if not await self._do(
+            "Cancel", lambda: outbox.cancel(store, message["id"], agent=self.agent)
+        ):
+            return
+        # the words are not thrown away: the usual reason to cancel is to send them another
+        # way (by email, not SMS), and retyping them is what the agent should not have to do
+        if await drafts.load_draft(store, case, self.agent, "reply") is None:
+            await drafts.save_draft(store, case, self.agent, message["text"], mode="reply")
+            self.notify("Reply cancelled; its text is your draft: r to send it another way")
+        else:
+            self.notify("Reply cancelled (your draft here is kept as it was)")
 
     @work(exit_on_error=False)
     async def action_edit_reply(self) -> None:
