@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlmodel import col, func, select, update
+from sqlmodel import col, delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from omni_tui import events
@@ -21,6 +21,8 @@ from omni_tui.store.models import (
     Conversation,
     ConversationTag,
     Customer,
+    Draft,
+    Event,
     Message,
     utcnow,
 )
@@ -395,3 +397,22 @@ async def new_conversation(
         assert conversation.id is not None
         events.record(session, "create", actor=agent, conversation_id=conversation.id, at=at)
         return conversation.id
+
+
+async def drop_if_empty(store: Store, conversation_id: int) -> bool:
+    """Delete a case an agent started and left without writing a word (no message, no
+    draft of anyone's): it would wait in everyone's inbox with nothing in it."""
+    async with store.write() as session:
+        conversation = await session.get(Conversation, conversation_id)
+        if conversation is None:
+            return False
+        for table in (Message, Draft):
+            found = await session.exec(
+                select(table).where(table.conversation_id == conversation_id).limit(1)
+            )
+            if found.first() is not None:
+                return False
+        for table in (Event, ConversationTag):
+            await session.exec(delete(table).where(table.conversation_id == conversation_id))
+        await session.delete(conversation)
+        return True

@@ -340,6 +340,32 @@ async def test_the_composer_opened_by_new_conversation_stays_open(db: Path) -> N
         assert app.query_one(Composer).display
 
 
+async def test_a_new_conversation_left_without_a_word_is_not_kept(db: Path) -> None:
+    """`c`, a subject, then esc left an empty case, assigned and open, in every inbox."""
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        before = len(app.inbox.rows)
+        await press(app, pilot, "c")
+        await pick(app, pilot, "email")
+        await answer(app, pilot, "Your order")
+        await press(app, pilot, "escape")
+        await settle(app, pilot)
+        assert "Your order" not in inbox_subjects(app) and len(app.inbox.rows) == before
+        assert app.conversation is not None and app.conversation["subject"] == "Broken grinder"
+        assert app.store is not None
+        listed = await queries.list_conversations(app.store, queries.ListFilter(limit=500))
+        assert "Your order" not in [r["subject"] for r in listed]
+        # with a word written, the case and its draft stay
+        await press(app, pilot, "c")
+        await pick(app, pilot, "email")
+        await answer(app, pilot, "Your refund")
+        await pilot.press(*"Dear Maria")
+        await press(app, pilot, "escape")
+        listed = await queries.list_conversations(app.store, queries.ListFilter(limit=500))
+        assert "Your refund" in [r["subject"] for r in listed]
+
+
 async def test_a_reply_being_typed_survives_a_write_by_another_process(db: Path) -> None:
     app = console(db)
     async with app.run_test(size=SIZE) as pilot:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from textual import events, work
-from textual.worker import Worker
 
 from omni_tui.errors import OmniError
 from omni_tui.lazy import deferred
@@ -78,11 +77,6 @@ CONSOLE_ONLY = {b.action.partition("(")[0] for b in CONSOLE_BINDINGS} - {"help",
 
 class CaseActions(Composing):
     """The console's case actions; the app supplies loading and repainting."""
-
-    def open_conversation(
-        self, conversation_id: int, message_id: int | None = None
-    ) -> Worker[None]:
-        raise NotImplementedError
 
     async def conversation_opened(self, conversation_id: int) -> bool:
         raise NotImplementedError
@@ -285,6 +279,8 @@ class CaseActions(Composing):
         case = await actions.new_conversation(
             self.store, int(self.customer["id"]), subject, agent=self.agent
         )
+        # left without a word, it goes again and the case it was begun from comes back
+        self._started_case = (case, self._case)
         self.open_conversation(case)
         if await self.conversation_opened(case):
             self._open_composer("reply", targets[int(pick)])

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App
+from textual.worker import Worker
 
 from omni_tui.errors import OmniError
 from omni_tui.lazy import deferred
@@ -59,10 +60,17 @@ class Composing(App[int]):
     replying: dict[int, tuple[str, ...]]
     _guard: StoreGuard | None = None
     _draft_trouble: str | None = None  # the last draft-saving error shown
+    #: a case this console began with `c`, until its first words are written
+    _started_case: tuple[int, int] | None = None
     #: where the case stood when the composer opened (``collisions``)
     _composer_mark: collisions.Mark | None = None
 
     def reload(self) -> None:
+        raise NotImplementedError
+
+    def open_conversation(
+        self, conversation_id: int, message_id: int | None = None, *, focus: bool = False
+    ) -> Worker[None]:
         raise NotImplementedError
 
     async def _do(self, label: str, change: Callable[[], Awaitable[object]]) -> bool:
@@ -223,6 +231,20 @@ class Composing(App[int]):
     def _composer_closed(self) -> None:
         self.query_one("#conversation").focus()
         self._not_composing()
+        started, self._started_case = self._started_case, None
+        if started is not None and self.conversation is not None:
+            if self.conversation["id"] == started[0]:
+                self._drop_started_case(*started)
+
+    @work(exit_on_error=False)
+    async def _drop_started_case(self, case: int, came_from: int) -> None:
+        """A case begun with `c` and closed before a word was written: gone again (the
+        draft saved on closing, if any, keeps it), and the case it came from is back."""
+        assert self.store is not None
+        if await actions.drop_if_empty(self.store, case):
+            self.notify("Nothing was written: the new conversation was not kept")
+            self.open_conversation(came_from, focus=True)
+            self.reload()
 
     @work(exit_on_error=False, group="presence")
     async def _not_composing(self) -> None:
