@@ -191,7 +191,9 @@ async def test_snooze_for_two_hours_then_reopen(db: Path) -> None:
         assert row["status"] == "snoozed"
         until = datetime.fromisoformat(row["snoozed_until"]) - timedelta(hours=2)
         assert before - timedelta(seconds=1) <= until <= datetime.now(UTC)
-        assert "snoozed" in header(app)
+        wakes = datetime.fromisoformat(row["snoozed_until"]).astimezone()
+        assert "snoozed until" in header(app) and f"{wakes:%H:%M}" in header(app)  # back when
+        assert any(f"Snoozed #{row['id']} until" in n.message for n in app._notifications)
         assert "Broken grinder" not in inbox_subjects(app)
 
         await press(app, pilot, "O")

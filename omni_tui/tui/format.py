@@ -4,6 +4,7 @@ through ``Text(...)``/``append`` (never markup), after control sequences are str
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from rich.text import Text
 from textual.content import Content
@@ -88,6 +89,13 @@ def when(value: str | None) -> str:
     if local.date() == now().astimezone().date():
         return local.strftime("%H:%M")
     return local.strftime("%a %d %b %H:%M")
+
+
+def status(case: dict[str, Any]) -> str:
+    """A case's status as the agent reads it: a snoozed one says when it wakes."""
+    if case["status"] == "snoozed" and case.get("snoozed_until"):
+        return f"snoozed until {when(case['snoozed_until'])}"
+    return str(case["status"])
 
 
 def safe(value: str | None, style: str = "") -> Text:

@@ -245,7 +245,7 @@ class ConversationView(Vertical, QuietFocus, can_focus=True):
 
     def _header(self, data: dict[str, Any]) -> None:
         # the case's facts first: a long subject must not push them out of the header
-        header = Text(f"#{data['id']}  {data['status']}", style="dim")
+        header = Text(f"#{data['id']}  {fmt.status(data)}", style="dim")
         if data["assignee"]:
             header.append(f"  @{data['assignee']}", style="dim")
         for tag in data["tags"]:

@@ -38,7 +38,7 @@ def row_lines(row: dict[str, Any], width: int, warn: int, breach: int) -> tuple[
     sub = Text(no_wrap=True, overflow="ellipsis", style="dim")
     sub.append("  ")
     if row["status"] != "open":
-        sub.append(f"[{row['status']}] ")
+        sub.append(f"[{fmt.status(row)}] ")
     if row["assignee"]:
         sub.append(f"@{row['assignee']} ")
     sub.append_text(fmt.safe_line(row["subject"]))
