@@ -121,3 +121,12 @@ def test_an_export_of_a_store_restored_without_its_attachments_says_what_it_lack
     assert end["missing"] == {"attachments": 1}
     whole = cli("import", cli.root / "backup.jsonl", "--db", cli.root / "restored.db")
     assert whole.code == 0, whole.err
+
+
+def test_a_row_that_is_not_utf8_is_one_line_not_a_traceback(cli: Cli) -> None:
+    with sqlite3.connect(cli.db) as db:  # written by some other tool
+        db.execute(
+            "UPDATE conversation SET subject = CAST(x'57696c6cff' AS TEXT) WHERE id = ?", (MARIA,)
+        )
+    line = assert_one_line_error(cli("show", str(MARIA)), 1)
+    assert "could not be read" in line and "integrity_check" in line

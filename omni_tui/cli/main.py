@@ -304,6 +304,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = exc.filename or "standard output"
         error(f"{where}: cannot write ({exc.strerror or exc}) — free some space or write elsewhere")
         return 1
+    except Exception as exc:  # the store itself, damaged in a way nothing above names
+        if not type(exc).__module__.startswith(("sqlite3", "sqlalchemy")):
+            raise
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
+        error(
+            f"the store could not be read ({reason}) — check it with"
+            " sqlite3 STORE 'PRAGMA integrity_check' and restore a backup if it is damaged"
+        )
+        return 1
 
 
 def _undecodable(args: argparse.Namespace) -> str | None:
