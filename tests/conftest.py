@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from omni_tui.store import Store
+from tests.cli_helpers import Cli, build_template
 from tests.servers import Dovecot, start_dovecot, stop_dovecot
 
 
@@ -31,6 +32,18 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         yield opened
     finally:
         await opened.close()
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The CLI tests' store (``cli_helpers``), built once a module and copied per test."""
+    return build_template(tmp_path_factory.mktemp("cli-template"))
+
+
+@pytest.fixture
+def cli(tmp_path: Path, template: Path) -> Cli:
+    """``cli("list", "--json")`` against a fresh copy of ``template``."""
+    return Cli.with_store(tmp_path, template)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -23,20 +22,9 @@ from tests.cli_helpers import (
     VISITOR,
     Cli,
     assert_one_line_error,
-    build_template,
     ids,
     snapshot,
 )
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_template(tmp_path_factory.mktemp("cli-template"))
-
-
-@pytest.fixture
-def cli(tmp_path: Path, template: Path) -> Cli:
-    return Cli.with_store(tmp_path, template)
 
 
 def test_list_json_gives_one_summary_per_conversation_newest_first(cli: Cli) -> None:

@@ -16,19 +16,8 @@ from tests.cli_helpers import (
     MARIA,
     Cli,
     assert_one_line_error,
-    build_template,
     snapshot,
 )
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_template(tmp_path_factory.mktemp("cli-template"))
-
-
-@pytest.fixture
-def cli(tmp_path: Path, template: Path) -> Cli:
-    return Cli.with_store(tmp_path, template)
 
 
 @pytest.fixture

@@ -5,24 +5,13 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from omni_tui import actions
 from omni_tui.cli.main import main
 from omni_tui.errors import StoreError
-from tests.cli_helpers import BOB, MARIA, Cli, assert_one_line_error, build_template, snapshot
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_template(tmp_path_factory.mktemp("cli-template"))
-
-
-@pytest.fixture
-def cli(tmp_path: Path, template: Path) -> Cli:
-    return Cli.with_store(tmp_path, template)
+from tests.cli_helpers import BOB, MARIA, Cli, assert_one_line_error, snapshot
 
 
 def test_an_export_piped_into_head_ends_quietly(cli: Cli) -> None:

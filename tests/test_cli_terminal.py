@@ -11,19 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import MARIA, Cli, build_template
+from tests.cli_helpers import MARIA, Cli
 
 HOSTILE = "Evil\x1b]0;HACKED\x07\x1b[2J Name"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_template(tmp_path_factory.mktemp("cli-template"))
-
-
-@pytest.fixture
-def cli(tmp_path: Path, template: Path) -> Cli:
-    return Cli.with_store(tmp_path, template)
 
 
 def _poisoned(record: dict) -> dict:

@@ -44,6 +44,13 @@ async def cases(store: Store, n: int) -> list[int]:
     return [c for c in result.conversation_ids if c]
 
 
+async def begin_reply(app: OmniApp, pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    """The agent opens the case and starts typing a reply."""
+    await open_case(app, pilot, "Help 0")
+    await press(app, pilot, "r")
+    await pilot.press(*text)
+
+
 async def test_two_agents_racing_to_claim_a_case_exactly_one_wins(
     store: Store, tmp_path: Path
 ) -> None:
@@ -128,9 +135,7 @@ async def test_an_agent_is_asked_before_sending_when_a_colleague_answered_since_
     [case] = await cases(store, 1)
     app = OmniApp(Config(), store.path)
     async with app.run_test(size=(160, 40)) as pilot:
-        await open_case(app, pilot, "Help 0")
-        await press(app, pilot, "r")
-        await pilot.press(*"Let me check your order")
+        await begin_reply(app, pilot, "Let me check your order")
         # meanwhile, in Ben's console
         await outbox.queue_reply(store, case, "Refund sent!", agent="Ben")
         await actions.set_status(store, case, "resolved", agent="Ben")
@@ -155,9 +160,7 @@ async def test_a_reply_goes_out_unasked_when_only_the_agent_and_robots_acted_mea
     [case] = await cases(store, 1)
     app = OmniApp(Config(), store.path)
     async with app.run_test(size=(160, 40)) as pilot:
-        await open_case(app, pilot, "Help 0")
-        await press(app, pilot, "r")
-        await pilot.press(*"On it")
+        await begin_reply(app, pilot, "On it")
         await actions.assign(store, case, app.agent.upper(), agent=app.agent)  # their other console
         await outbox.queue_reply(store, case, "We got your mail", agent="auto-reply")
         await press(app, pilot, "ctrl+s")

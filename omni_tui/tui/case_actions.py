@@ -53,20 +53,14 @@ NEEDS_CASE = {
 
 #: a case's keys that, pressed in the inbox, mean the highlighted row's case (as in
 #: neomutt's index), not the one left open beside it
-ON_THE_ROW = {
-    "reply",
-    "note",
-    "assign",
-    "resolve",
-    "reopen",
-    "pending",
-    "snooze",
-    "tag",
-    "merge",
-    "log_call",
-    "compose_new",
-    "reply_to",
-}
+ON_THE_ROW = NEEDS_CASE - {
+    "retry",
+    "cancel_reply",
+    "edit_reply",
+    "save_attachments",
+    "open_attachments",
+    "link_suggestion",
+}  # these act on the message picked in the conversation, where the cursor is
 
 #: what a status change says it did, e.g. "Resolved #71 (Alex Morgan)"
 DONE = {"resolved": "Resolved", "open": "Reopened", "pending": "Pending:", "snoozed": "Snoozed"}
