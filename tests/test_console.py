@@ -12,7 +12,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from adapters.base import InboundMessage
 from omni_tui import outbox, queries
-from omni_tui.actions import log_call, set_status
+from omni_tui.actions import ensure_agent, log_call, set_status
 from omni_tui.config import parse_config
 from omni_tui.config.keys import BINDING_IDS
 from omni_tui.ingest import ingest
@@ -86,6 +86,14 @@ async def make_store(path: Path) -> Path:
         )
         await set_status(store, old.conversation_ids[0] or 0, "resolved", agent="Ana")
     return path
+
+
+async def with_colleagues(db: Path) -> Path:
+    """The store with Ben and Chloe known as agents, to assign and hand cases to."""
+    async with await Store.open(db) as store:
+        for agent in ("Ben", "Chloe"):
+            await ensure_agent(store, agent)
+    return db
 
 
 def console(db: Path, config: str = '[agent]\nname = "Ana"\n') -> OmniApp:

@@ -1,0 +1,230 @@
+"""The console's views and customers: switching views, sorting, the palette, folding
+quotes, merging customers and logging calls, pressed as an agent would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.command import CommandPalette
+
+from adapters.base import InboundMessage
+from omni_tui import actions, queries
+from omni_tui.ingest import ingest
+from omni_tui.store import Store
+from omni_tui.tui.composer import Composer, Target
+from omni_tui.tui.conversation import ConversationView
+from omni_tui.tui.screens.pickers import PickOne
+from tests.test_console import make_store, with_colleagues
+from tests.test_console_actions import (
+    SIZE,
+    answer,
+    case_id,
+    case_row,
+    console,
+    inbox_subjects,
+    maria,
+    open_case,
+    pick,
+    press,
+    profile,
+    screen_text,
+    settle,
+)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> Path:
+    return await with_colleagues(await make_store(tmp_path / "omni.db"))
+
+
+# -- customers ------------------------------------------------------------------
+
+
+async def test_merge_with_another_customer_via_the_fuzzy_picker(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        assert app.customer is not None
+        maria = app.customer["id"]
+        await press(app, pilot, "m")
+        assert isinstance(app.screen, PickOne)
+        await pick(app, pilot, "vistr1")  # fuzzy: "Visitor  web:visitor-1"
+        assert app.store is not None
+        merged = await queries.show_customer(app.store, maria)
+        addresses = {i["address"] for i in merged["identities"]}
+        assert addresses >= {"maria@example.com", "web:visitor-1"}
+        assert [c["id"] for c in await queries.list_customers(app.store, "visitor")] == [maria]
+        assert "web:visitor-1" in profile(app)
+        rows = [r for r in app.inbox.rows if r["subject"] == "do you ship to Canada?"]
+        assert rows and rows[0]["customer_id"] == maria
+
+
+async def make_link_store(path: Path) -> Path:
+    """Someone texts from a number; later an email signature gives that number."""
+    async with await Store.open(path, create=True) as store:
+        text = "Please send the invoice again.\n\n-- \nJo Park\nMobile: (415) 555-0123"
+        await ingest(
+            store,
+            [
+                InboundMessage("sms", "sms", "S9", "+14155550123", "has my order shipped?"),
+                InboundMessage(
+                    "email", "mail", "E9", "Jo Park <jo@example.com>", text,
+                    subject="Invoice copy", message_id="<e9@example.com>",
+                ),
+            ],
+        )  # fmt: skip
+        assert len(await queries.list_suggestions(store)) == 1
+    return path
+
+
+@pytest.mark.parametrize(
+    ("key", "status", "customers"), [("L", "accepted", 1), ("D", "dismissed", 2)]
+)
+async def test_identity_link_suggestion_is_accepted_with_L_or_dismissed_with_D(
+    tmp_path: Path, key: str, status: str, customers: int
+) -> None:
+    db = await make_link_store(tmp_path / "omni.db")
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Invoice copy")
+        assert "⚑" in profile(app) and "(L to link, D to dismiss)" in profile(app)
+        await press(app, pilot, key)
+        assert app.store is not None and app.customer is not None
+        assert await queries.list_suggestions(app.store) == []
+        assert len(await queries.list_suggestions(app.store, status)) == 1
+        assert len(await queries.list_customers(app.store)) == customers
+        jo = await queries.show_customer(app.store, app.customer["id"])
+        linked = ("sms", "+14155550123") in {(i["channel"], i["address"]) for i in jo["identities"]}
+        assert linked == (key == "L")
+        assert "⚑" not in profile(app)
+        assert ("+14155550123" in profile(app)) == linked
+        await press(app, pilot, key)  # nothing left to decide
+        assert any("No identity-link" in n.message for n in app._notifications)
+
+
+async def test_log_a_phone_call_adds_it_to_the_case(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await press(app, pilot, "l")
+        await pick(app, pilot, "phone")
+        await answer(app, pilot, "Called Maria, new grinder on its way")
+        last = (await case_row(app))["messages"][-1]
+        assert (last["channel"], last["author"], last["status"]) == ("phone", "Ana", "logged")
+        assert last["text"] == "Called Maria, new grinder on its way"
+        last_card = str(app.query_one(ConversationView).card_text(-1))
+        assert "new grinder on its way" in last_card
+        assert "☎ call" in last_card
+
+
+# -- the inbox ------------------------------------------------------------------
+
+
+async def test_views_switch_with_1_2_3_and_the_view_picker(db: Path) -> None:
+    async with await Store.open(db) as store:
+        await actions.assign(store, await case_id(store, "Broken grinder"), "Ana", agent="Ana")
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        title = app.query_one("#view-title")
+        await press(app, pilot, "1")
+        assert app.inbox.view is not None and app.inbox.view.key == "mine"
+        assert inbox_subjects(app) == ["Broken grinder"]
+        assert str(title.render()).startswith("Mine · 1")
+        await press(app, pilot, "2")
+        assert app.inbox.view.key == "unassigned"
+        assert "Broken grinder" not in inbox_subjects(app) and len(app.inbox.rows) == 2
+        assert str(title.render()).startswith("Unassigned · 2")
+        await press(app, pilot, "3")
+        assert app.inbox.view.key == "all" and len(app.inbox.rows) == 3
+        assert str(title.render()).startswith("All open · 3")
+        await press(app, pilot, "v")
+        await pick(app, pilot, "Resolved")
+        assert app.inbox.view.key == "status:resolved"
+        assert inbox_subjects(app) == ["Order 1001"]
+        assert "Order 1001" in screen_text(app)
+
+
+async def test_a_view_picked_by_channel_name_or_tag_shows_the_folded_inbox(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await press(app, pilot, "t")
+        await answer(app, pilot, "warranty")
+        await press(app, pilot, "left_square_bracket")
+        assert app.query_one("#inbox-pane").has_class("-collapsed")
+        await press(app, pilot, "v")
+        await pick(app, pilot, "email")  # the channel by its name, not its badge
+        assert app.inbox.view is not None and app.inbox.view.key == "channel:email"
+        assert app.focused is app.inbox
+        assert not app.query_one("#inbox-pane").has_class("-collapsed")
+        await press(app, pilot, "left_square_bracket")
+        await press(app, pilot, "v")
+        await pick(app, pilot, "#warr")  # a tag view folds the inbox out too
+        assert app.inbox.view.key == "tag:warranty"
+        assert app.focused is app.inbox
+        assert not app.query_one("#inbox-pane").has_class("-collapsed")
+
+
+async def test_the_footer_offers_the_dialogs_keys_while_a_dialog_is_open(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        footer = screen_text(app).splitlines()[-1]
+        assert "r Reply" in footer and "a Assign" in footer
+        await press(app, pilot, "a")
+        footer = screen_text(app).splitlines()[-1]
+        assert "esc Cancel" in footer
+        assert "Reply" not in footer and "Quit" not in footer  # typed into the filter here
+        await press(app, pilot, "escape")
+        assert "r Reply" in screen_text(app).splitlines()[-1]
+
+
+async def test_o_toggles_the_inbox_between_waiting_time_and_last_activity(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        waiting = ["Broken grinder", "do you ship to Canada?", "is the roastery open?"]
+        assert inbox_subjects(app) == waiting
+        assert "by waiting" in str(app.query_one("#view-title").render())
+        await press(app, pilot, "o")
+        assert app.inbox.sort == "last_activity"
+        assert inbox_subjects(app) == list(reversed(waiting))
+        assert "by activity" in str(app.query_one("#view-title").render())
+        await press(app, pilot, "o")
+        assert inbox_subjects(app) == waiting
+
+
+async def test_command_palette_offers_reply_via_sms_for_a_texting_customer(db: Path) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "is the roastery open?")
+        await press(app, pilot, "ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"reply via sms")
+        await settle(app, pilot)
+        await pilot.pause(0.3)
+        assert "Reply via SMS to +14155550100" in screen_text(app)
+        await press(app, pilot, "enter")
+        composer = app.query_one(Composer)
+        assert composer.display and composer.target is not None
+        assert composer.target == Target("sms", "+14155550100")
+
+
+async def test_x_unfolds_and_folds_quoted_text_and_signature(db: Path) -> None:
+    async with await Store.open(db) as store:
+        text = "Any news?\n\n-- \nMaria Lopez\n\nOn Mon, Ana wrote:\n> We are on it\n> soon"
+        await ingest(store, [maria("e3", text, 1)])
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        view = app.query_one(ConversationView)
+        assert "Any news?" in str(view.card_text(-1))
+        assert "We are on it" not in screen_text(app)
+        assert "(x to expand)" in screen_text(app)
+        await press(app, pilot, "x")
+        assert "> We are on it" in screen_text(app)
+        assert "(x to expand)" not in screen_text(app)
+        await press(app, pilot, "x")
+        assert "We are on it" not in screen_text(app)
