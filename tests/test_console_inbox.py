@@ -233,3 +233,27 @@ async def test_a_new_message_in_the_open_case_keeps_its_dot_until_the_agent_look
         assert app.inbox.rows[index]["unread"] and app.inbox.row_text(index).startswith("●")
         await open_case(app, pilot, "Broken grinder")
         assert not app.inbox.row_text(row_index(app.inbox, "Broken grinder")).startswith("●")
+
+
+async def test_a_reply_begun_and_left_marks_its_case_in_the_inbox_until_sent(
+    db: Path,
+) -> None:
+    """A draft was saved, but nothing in the inbox showed it, even after a restart."""
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await pilot.press("r", *"Sorry about the grinder")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        index = row_index(app.inbox, "Broken grinder")
+        assert "✎ Broken grinder" in app.inbox.row_text(index)
+    again = console(db)  # the next morning
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(again, pilot)
+        index = row_index(again.inbox, "Broken grinder")
+        assert "✎ Broken grinder" in again.inbox.row_text(index)
+        await open_case(again, pilot, "Broken grinder")
+        await pilot.press("r", "ctrl+s")  # the draft comes back in the composer, and is sent
+        await settle(again, pilot)
+        index = row_index(again.inbox, "Broken grinder")
+        assert "✎" not in again.inbox.row_text(index)

@@ -30,6 +30,8 @@ class ListFilter:
     sort: str = "last_activity"  # or "waiting"
     limit: int = 50
     after: tuple[int, int] | None = None  # keyset: (sort key in ms, conversation id)
+    #: the agent whose drafts mark the rows (``draft``); None: rows carry no such mark
+    drafts_of: str | None = None
 
 
 _COLUMNS = (
@@ -41,13 +43,30 @@ _COLUMNS = (
 
 def conversations(conn: sqlite3.Connection, where: ListFilter) -> list[dict[str, Any]]:
     rows = conn.execute(*page_sql(where)).fetchall()
-    tags = conversation_tags(conn, [r["id"] for r in rows])
+    ids = [r["id"] for r in rows]
+    tags = conversation_tags(conn, ids)
+    drafted = _drafted(conn, ids, where.drafts_of) if where.drafts_of is not None else None
     out = []
     for r in rows:
         row = summary_row(r, r["customer_name"], tags.get(r["id"], []))
         row["customer_address"] = r["customer_address"]
+        if drafted is not None:
+            row["draft"] = r["id"] in drafted
         out.append(row)
     return out
+
+
+def _drafted(conn: sqlite3.Connection, ids: list[int], agent: str) -> set[int]:
+    """Which of the cases hold a draft of ``agent``'s: a reply begun and left."""
+    if not ids:
+        return set()
+    marks = ", ".join("?" * len(ids))
+    found = conn.execute(
+        "SELECT DISTINCT conversation_id FROM draft"
+        f" WHERE agent = ? AND conversation_id IN ({marks})",
+        [agent, *ids],
+    )
+    return {conversation_id for (conversation_id,) in found}
 
 
 def page_mark(row: dict[str, Any], sort: str = "last_activity") -> tuple[int, int]:

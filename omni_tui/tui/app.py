@@ -140,6 +140,7 @@ class OmniApp(Navigation, CaseActions):
             warn=self.config.sla.warn_after_minutes,
             breach=self.config.sla.breach_after_minutes,
             first_page=self._first_page,
+            agent=self.agent,
             id="inbox",
         )
         await self.query_one("#inbox-pane").mount(inbox)
@@ -161,7 +162,8 @@ class OmniApp(Navigation, CaseActions):
         self.store = await Store.open(self.db_path, create=True)
         view = self.views[START_VIEW]
         try:
-            rows = await self.store.snapshot(listing.conversations, page_filter(view, FIRST_SORT))
+            first = page_filter(view, FIRST_SORT, agent=self.agent)
+            rows = await self.store.snapshot(listing.conversations, first)
         except sqlite3.Error as exc:
             await self.store.close()
             raise StoreError(store_failure(self.db_path, exc, "cannot read the inbox")) from None

@@ -17,6 +17,7 @@ from omni_tui.lazy import deferred
 from omni_tui.tui.composer import Composer, Target
 from omni_tui.tui.composer.composer import default_target, reply_targets, with_copies
 from omni_tui.tui.conversation import ConversationView
+from omni_tui.tui.inbox import InboxList
 from omni_tui.tui.screens.pickers import PickOne
 from omni_tui.tui.store_guard import StoreGuard
 
@@ -165,6 +166,8 @@ class Composing(App[int]):
                 )
         else:
             self._draft_trouble = None
+            written = bool(event.body.strip() or event.files)
+            self.query_one(InboxList).mark_draft(event.case, written)
 
     @on(Composer.Send)
     @work(exit_on_error=False, group="send")
@@ -208,6 +211,7 @@ class Composing(App[int]):
             self.query_one(Composer).display = False
             view.focus()  # j/k go on at once: the hidden composer held the focus
             await drafts.delete_draft(store, case, self.agent, event.mode)
+            self.query_one(InboxList).mark_draft(case, False)
             self.notify("Note added" if event.mode == "note" else "Reply queued in the outbox")
             await presence.heartbeat(store, self.agent, composing=None)
 

@@ -41,6 +41,8 @@ def row_lines(row: dict[str, Any], width: int, warn: int, breach: int) -> tuple[
         sub.append(f"[{fmt.status(row)}] ")
     if row["assignee"]:
         sub.append(f"@{row['assignee']} ")
+    if row.get("draft"):
+        sub.append("✎ ", style="bold")  # a reply begun here and left: not forgotten
     sub.append_text(fmt.safe_line(row["subject"]))
     cut = max(20, width - 1)
     for part in (line, sub):
@@ -101,11 +103,14 @@ class InboxList(CursorList):
         warn: int,
         breach: int,
         first_page: FirstPage | None = None,
+        agent: str | None = None,
         **kw: Any,
     ) -> None:
-        """``first_page``: a page read before the app started, drawn with the first frame."""
+        """``first_page``: a page read before the app started, drawn with the first frame;
+        ``agent``: whose drafts the rows show."""
         super().__init__(**kw)
         self.store = store
+        self.agent = agent
         self.warn, self.breach = warn, breach
         self.rows: list[dict[str, Any]] = []
         self._exhausted = False
@@ -148,7 +153,7 @@ class InboxList(CursorList):
         # a repaint reads as many rows as the agent has paged through: the cursor on
         # row 130 must not fall back to a first page of 100
         limit = PAGE if after is not None or fresh else max(PAGE, len(self.rows))
-        where = page_filter(self.view, self.sort, after, limit)
+        where = page_filter(self.view, self.sort, after, limit, agent=self.agent)
         rows = await self.store.snapshot(listing.conversations, where)
         if generation != self._generation:
             return  # the view changed while we were reading: drop the stale page
@@ -189,6 +194,14 @@ class InboxList(CursorList):
                 self.rows[index] = row
                 self.redraw_row(index)
         return True
+
+    def mark_draft(self, conversation_id: int, present: bool) -> None:
+        """The draft mark follows the composer at once, without reading the store again."""
+        for index, row in enumerate(self.rows):
+            if row["id"] == conversation_id and row.get("draft") != present:
+                row["draft"] = present
+                self.redraw_row(index)
+                return
 
     def mark_read(self, conversation_id: int) -> None:
         """The unread dot goes at once, without reading the store again."""

@@ -48,10 +48,16 @@ def tag_view(tag: str) -> InboxView:
 
 
 def page_filter(
-    view: InboxView, sort: str, after: tuple[int, int] | None = None, limit: int = PAGE
+    view: InboxView,
+    sort: str,
+    after: tuple[int, int] | None = None,
+    limit: int = PAGE,
+    *,
+    agent: str | None = None,
 ) -> listing.ListFilter:
-    """What one page of ``view`` reads: from the top, or ``after`` a row's mark."""
-    return replace(view.where, sort=sort, limit=limit, after=after)
+    """What one page of ``view`` reads: from the top, or ``after`` a row's mark; rows
+    where ``agent`` left a draft say so."""
+    return replace(view.where, sort=sort, limit=limit, after=after, drafts_of=agent)
 
 
 FirstPage = tuple[InboxView, list[dict[str, Any]]]
