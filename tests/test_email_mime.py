@@ -432,3 +432,25 @@ def test_a_reply_subject_says_re_once_in_the_customers_language(subject: str, re
 def test_a_localised_reply_prefix_threads_like_re() -> None:
     assert normalise_subject("回复: 订单") == normalise_subject("Re: 订单") == "订单"
     assert normalise_subject("Odp: zamówienie") == normalise_subject("zamówienie")
+
+
+@pytest.mark.parametrize(
+    ("label", "text", "codec"),
+    [
+        ("iso-8859-8-i", "שלום, ההזמנה שלי", "iso8859_8"),  # Hebrew, as Outlook labels it
+        ("windows-874", "สวัสดีครับ", "cp874"),  # Outlook's Thai
+        ("gb2312", "镕 订单", "gb18030"),  # GBK characters under a gb2312 label
+        ("ks_c_5601-1987", "똠 주문", "cp949"),
+        ("shift_jis", "①注文", "cp932"),
+        ("x-mac-roman", "Café crème", "mac_roman"),
+    ],
+)
+def test_mail_in_the_charsets_mail_programs_really_send_is_readable(
+    label: str, text: str, codec: str
+) -> None:
+    raw = (
+        f"From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset={label}\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+    ).encode() + text.encode(codec)
+    parsed = parse_message(raw, account="mail", provider_id="1", max_attachment_bytes=1 << 20)
+    assert parsed.text == text

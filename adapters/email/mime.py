@@ -44,6 +44,34 @@ _CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
 _MSG_ID = re.compile(r"<[^<>\s]+>")
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _UNKNOWN = frozenset({"unknown-8bit", "x-unknown", "unknown", "x-user-defined", "default"})
+#: Labels read as the superset senders really use, as browsers do (the WHATWG Encoding
+#: Standard): Outlook's gb2312 is GBK, its ks_c_5601-1987 is cp949, and so on; and
+#: labels Python's codecs do not know at all.
+_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "csgb2312": "gb18030",
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601": "cp949",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "windows-31j": "cp932",
+    "ms_kanji": "cp932",
+    "windows-874": "cp874",
+    "tis-620": "cp874",
+    "iso-8859-11": "cp874",
+    "x-mac-roman": "mac_roman",
+    "macintosh": "mac_roman",
+    "iso-8859-6-i": "iso8859_6",
+    "iso-8859-8-i": "iso8859_8",
+    "iso-8859-6-e": "iso8859_6",
+    "iso-8859-8-e": "iso8859_8",
+    "iso-2022-jp": "iso2022_jp_ext",
+}
 
 
 @lru_cache(maxsize=256)
@@ -53,7 +81,7 @@ def _codec(charset: str) -> str | None:
     if not name or name in _UNKNOWN:
         return None
     try:
-        return codecs.lookup(name).name
+        return codecs.lookup(_SUPERSETS.get(name, name)).name
     except (LookupError, ValueError):
         return None
 
