@@ -16,6 +16,11 @@ from adapters.email.imap import tls_context
 log = logging.getLogger(__name__)
 
 
+#: How long the server may take to accept a message's data (RFC 5321 4.5.3.2.6: ten
+#: minutes; a server scanning content takes its time, and a timeout here means "sent?").
+DATA_TIMEOUT = 600.0
+
+
 @dataclass(frozen=True, slots=True)
 class SmtpSettings:
     account: str
@@ -98,8 +103,18 @@ async def send_email(settings: SmtpSettings, out: OutboundMessage) -> tuple[str,
                 try:
                     await client.rcpt(plain or address, encoding=encoding)
                 except aiosmtplib.SMTPRecipientRefused as exc:
+                    if 400 <= exc.code < 500:  # "try again later": the whole reply waits
+                        raise TransientError(
+                            f"copy to {address}: mail server busy: {exc.code} {exc.message}"
+                        ) from None
                     log.warning("%s: copy to %s refused: %s", settings.account, address, exc)
-            await client.data(raw)
+            try:
+                await client.data(raw, timeout=DATA_TIMEOUT)
+            except (aiosmtplib.SMTPTimeoutError, aiosmtplib.SMTPServerDisconnected) as exc:
+                raise RejectedError(  # sending again could mail the customer twice
+                    f"{settings.account}: the mail server did not confirm the message ({exc})"
+                    " — it may have been sent; check before retrying"
+                ) from None
     except aiosmtplib.SMTPAuthenticationError as exc:
         raise AuthError(f"{settings.account}: SMTP login refused ({exc.message})") from None
     except aiosmtplib.SMTPRecipientRefused as exc:
