@@ -369,8 +369,7 @@ async def retry(store: Store, message_id: int, *, agent: str) -> None:
         assert message is not None
         if item.status != "failed" and not _failed_after_sending(item, message):
             raise Refused(f"message {message_id} is {item.status}, not failed")
-        if _failed_after_sending(item, message):
-            _send_afresh(item, message)
+        earlier = _send_afresh(item, message) if _failed_after_sending(item, message) else None
         # a fresh start: the configured retries and backoff apply again
         item.status, item.next_attempt_at, item.attempts = "queued", utcnow(), 0
         message.status, message.status_reason = "queued", None
@@ -383,6 +382,7 @@ async def retry(store: Store, message_id: int, *, agent: str) -> None:
             actor=agent,
             conversation_id=item.conversation_id,
             message_id=message_id,
+            **({"previous_provider_id": earlier} if earlier else {}),
         )
 
 
@@ -404,12 +404,15 @@ def _failed_after_sending(item: Outbox, message: Message) -> bool:
     return item.status == "sent" and message.status == "failed"
 
 
-def _send_afresh(item: Outbox, message: Message) -> None:
+def _send_afresh(item: Outbox, message: Message) -> str | None:
     """A new key and no provider id: the gateway's record of the failed try (a relay's
-    row under the old key, a late report on the old id) is never taken for the new one."""
+    row under the old key, a late report on the old id) is never taken for the new one.
+    Returns the old id, for the event: recovery must never take it for the new send."""
+    earlier = message.provider_id
     item.idempotency_key = uuid.uuid4().hex
     item.sent_at = None
     message.provider_id = None
+    return earlier
 
 
 async def cancel(store: Store, message_id: int, *, agent: str) -> None:
@@ -433,9 +436,9 @@ async def edit(store: Store, message_id: int, body: str, *, agent: str) -> None:
         raise Refused("a reply needs a body")
     async with store.write() as session:
         item, message = await _undelivered(session, message_id)
-        before = message.text
+        before, earlier = message.text, None
         if _failed_after_sending(item, message):
-            _send_afresh(item, message)
+            earlier = _send_afresh(item, message)
         elif item.attempts:
             # a try may have reached the gateway with the old words: under the old key
             # the relay (or Kannel's reports) would take the new ones for that one
@@ -446,5 +449,6 @@ async def edit(store: Store, message_id: int, body: str, *, agent: str) -> None:
         events.record(
             session, "edit", actor=agent, conversation_id=item.conversation_id,
             message_id=message_id, before=snippet(before, 80), snippet=snippet(body, 80),
+            **({"previous_provider_id": earlier} if earlier else {}),
         )  # fmt: skip
         await refresh_summaries(session, [item.conversation_id])  # the inbox shows the new text

@@ -29,7 +29,7 @@ from omni_tui import accounts, events
 from omni_tui.config import AccountConfig, Config
 from omni_tui.delivery import account_for
 from omni_tui.outbox import advances
-from omni_tui.store import Message, Outbox, Store, utcnow
+from omni_tui.store import Event, Message, Outbox, Store, utcnow
 
 AGAIN = {
     "chat": "sent again; the relay drops the repeat",
@@ -78,8 +78,20 @@ async def _already_sent(
 
 
 async def _sids_sent_to(store: Store, item: Outbox) -> set[str]:
-    """The provider ids our other replies to this number already have."""
+    """The provider ids our other replies to this number already have, and those of this
+    reply's own earlier tries (sent, then reported undelivered, then retried)."""
     async with store.read() as session:
+        tries = await session.exec(
+            select(Event.data).where(
+                Event.conversation_id == item.conversation_id,
+                col(Event.kind).in_(("retry", "edit")),
+            )
+        )
+        earlier = {
+            str(data["previous_provider_id"])
+            for data in tries.all()
+            if data.get("message_id") == item.message_id and data.get("previous_provider_id")
+        }
         rows = await session.exec(
             select(Message.provider_id)
             .join(Outbox, col(Outbox.message_id) == col(Message.id))
@@ -90,7 +102,7 @@ async def _sids_sent_to(store: Store, item: Outbox) -> set[str]:
                 col(Message.provider_id).is_not(None),
             )
         )
-        return {sid for sid in rows.all() if sid}
+        return {sid for sid in rows.all() if sid} | earlier
 
 
 async def _settle(store: Store, item: Outbox, found: str | None, why: str | None) -> None:

@@ -160,6 +160,28 @@ async def test_the_same_words_texted_twice_a_crash_does_not_take_the_first_for_t
     assert [p["Body"] for p in gateway.posts] == ["Thanks!", "Thanks!"]
 
 
+async def test_a_retried_text_the_carrier_reported_undelivered_is_not_taken_for_sent(
+    gateway: Twilio, store: Store
+) -> None:
+    """R on an undelivered text, then a crash before the new POST: recovery took the
+    failed try's own sid for the retry and recorded it sent without sending it."""
+    conversation = await _conversation_with(gateway, store)
+    queued = await outbox.queue_reply(store, conversation, "Your refund is on its way", agent="Ana")
+    assert (await deliver_outbox(store, twilio_config(gateway))).sent == 1
+    async with store.read() as session:
+        first = await session.get(Message, queued.message_id)
+    assert first is not None and first.provider_id
+    await outbox.record_delivery(store, first.provider_id, "failed", "undelivered (30003)")
+    await outbox.retry(store, queued.message_id, agent="Ana")
+    await crash_mid_send(store, queued.message_id)  # killed after claiming, before the POST
+
+    assert await recover_interrupted(store, twilio_config(gateway)) == 1
+    status, _, reason = await state(store, queued.message_id)
+    assert status == "queued" and reason and "may get it twice" in reason
+    assert (await deliver_outbox(store, twilio_config(gateway))).sent == 1
+    assert len(gateway.posts) == 2
+
+
 async def test_a_text_twilio_never_got_is_sent_again_and_flagged(
     gateway: Twilio, store: Store
 ) -> None:
