@@ -292,11 +292,12 @@ async def _opt_keywords(
     if last_word is not None and last_word > (aware(at) or at):
         return  # an older keyword arriving late (a gateway's retry): the newer one stands
     opted_out = word in OPT_OUT
-    if (customer.opted_out_at is not None) == opted_out:
-        return
-    customer.opted_out_at = at if opted_out else None
-    session.add(customer)
-    events.record(
+    if (customer.opted_out_at is not None) == opted_out and not opted_out:
+        return  # "yes" from someone texting us anyway: nothing to note
+    if (customer.opted_out_at is not None) != opted_out:
+        customer.opted_out_at = at if opted_out else None
+        session.add(customer)
+    events.record(  # a repeated STOP too: a late, older START must not outrank it
         session,
         "opt-out" if opted_out else "opt-in",
         actor="customer",
@@ -375,8 +376,10 @@ async def _ingest_one(
     assert message.id is not None
     for part in inbound.attachments:
         sha256 = problem = None  # written (and fsynced) off the event loop: MMS media are big
-        if part.data is not None:
+        if part.data is not None and inbound.raw:  # the raw email still holds it
             sha256, problem = await asyncio.to_thread(blobs.keep, store.attachments_dir, part.data)
+        elif part.data is not None:  # MMS, chat: the only copy; a failure retries the batch
+            sha256 = await asyncio.to_thread(blobs.put, store.attachments_dir, part.data)
         session.add(
             Attachment(
                 message_id=message.id,

@@ -142,6 +142,8 @@ def _one(inbound: InboundMessage, region: str, attachments_dir: Path | None) -> 
             (None, None)
             if part.data is None
             else blobs.keep(attachments_dir, part.data, sync=False)
+            if inbound.raw  # the raw email still holds it
+            else (blobs.put(attachments_dir, part.data, sync=False), None)
             for part in inbound.attachments
         ]
     )

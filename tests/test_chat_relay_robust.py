@@ -258,6 +258,17 @@ def test_a_customers_telegram_correction_arrives_as_a_message_of_its_own(
     assert events[1]["sent_at"] > events[0]["sent_at"]
 
 
+def test_a_moving_live_location_is_not_a_stream_of_edited_messages(relay: RelayProcess) -> None:
+    shared = json.loads(telegram_update(9, location={"latitude": 51.5, "longitude": -0.1}))
+    assert relay.request("POST", "/hooks/telegram", json.dumps(shared).encode(), TELEGRAM)[0] == 200
+    for n in range(3):
+        moved = {**shared["message"], "location": {"latitude": 51.5 + n, "longitude": -0.1}}
+        update = {"update_id": 10 + n, "edited_message": {**moved, "edit_date": 1767225700 + n}}
+        body = json.dumps(update).encode()
+        assert relay.request("POST", "/hooks/telegram", body, TELEGRAM)[0] == 200
+    assert len(relay.events()) == 1
+
+
 # -- Telegram replies against a misbehaving Bot API -----------------------------------
 
 
@@ -452,3 +463,14 @@ async def test_a_console_reads_a_wiped_relay_log_from_the_start_and_skips_nothin
         await asyncio.to_thread(say, other, "anyone?")
         assert (await sync_once(store, config))[0].new == 1
         assert (await sync_once(store, config))[0].new == 0
+
+
+def test_behind_a_proxy_on_a_dual_stack_listen_each_visitor_has_their_own_quota() -> None:
+    from unittest.mock import Mock
+
+    from omni_tui.relay.throttle import client_address
+
+    request = Mock(remote="::ffff:127.0.0.1", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert client_address(request) == "203.0.113.7"
+    stranger = Mock(remote="198.51.100.1", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert client_address(stranger) == "198.51.100.1"  # only a local proxy is believed

@@ -279,3 +279,17 @@ async def test_an_older_start_arriving_after_a_newer_stop_leaves_the_customer_op
     )
     await ingest(store, [later_start])
     await outbox.queue_reply(store, case or 0, "Welcome back", agent="ana")
+
+
+async def test_a_late_start_older_than_a_repeated_stop_leaves_the_customer_opted_out(
+    store: Store,
+) -> None:
+    texts = [("S1", "STOP", 0), ("S2", "STOP", 20), ("S3", "START", 10)]  # S3 arrives last
+    for pid, word, minutes in texts:
+        message = InboundMessage(
+            "sms", "sms", pid, "+14155550188", word, sent_at=T0 + timedelta(minutes=minutes)
+        )
+        await ingest(store, [message])
+    async with store.read() as session:
+        customer = (await session.exec(select(Customer))).one()
+    assert customer.opted_out_at is not None

@@ -94,3 +94,27 @@ async def test_an_attachment_a_folder_will_not_take_leaves_the_rest_of_the_mail_
         [attachment] = shown["messages"][0]["attachments"]
         assert attachment["sha256"] is None
         assert "not stored" in attachment["skipped_reason"]
+
+
+async def test_media_with_no_raw_copy_is_never_dropped_when_its_folder_will_not_take_it(
+    tmp_path: Path,
+) -> None:
+    """An MMS photo is its only copy: the batch fails (and is pulled again) rather than
+    store the text with the photo gone."""
+    async with await Store.open(tmp_path / "omni.db", create=True) as store:
+        photo = b"\xff\xd8 an mms photo"
+        blocked = store.attachments_dir / hashlib.sha256(photo).hexdigest()[:2]
+        blocked.parent.mkdir(parents=True, exist_ok=True)
+        blocked.write_text("not a folder")
+        mms = InboundMessage(
+            "sms", "texts", "MM1", "+14155550123", "the broken lid",
+            attachments=[AttachmentData("lid.jpg", "image/jpeg", photo)],
+        )  # fmt: skip
+        with pytest.raises(OSError):
+            await ingest(store, [mms])
+        blocked.unlink()
+        assert (await ingest(store, [mms])).new == 1
+        listed = await queries.list_conversations(store)
+        shown = await queries.show_conversation(store, listed[0]["id"])
+        [attachment] = shown["messages"][0]["attachments"]
+        assert attachment["sha256"] == hashlib.sha256(photo).hexdigest()

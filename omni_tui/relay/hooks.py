@@ -168,6 +168,8 @@ def telegram_message(update: object) -> tuple[int, dict[str, Any] | None]:
     message = update.get("message") or update.get("edited_message")
     if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
         return update_id, None
+    if edited and not (message.get("text") or message.get("caption")):
+        return update_id, None  # a live location moving, a media swap: no words changed
     chat_id = _telegram_id(message["chat"].get("id"), "message.chat.id")
     message_id = _telegram_id(message.get("message_id"), "message.message_id")
     sender = message.get("from", {})

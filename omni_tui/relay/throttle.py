@@ -50,7 +50,10 @@ def client_address(request: web.Request) -> str:
     README's nginx in front of the relay), the address that proxy says it forwarded."""
     peer = request.remote or ""
     try:
-        local = ipaddress.ip_address(peer).is_loopback
+        address = ipaddress.ip_address(peer)
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped  # a dual-stack listen: ::ffff:127.0.0.1
+        local = address.is_loopback
     except ValueError:
         local = peer == ""  # a Unix socket
     forwarded = request.headers.get("X-Forwarded-For", "")
