@@ -32,6 +32,9 @@ def imap_account(account: AccountConfig) -> ImapAccount:
             max_attachment_bytes=account.max_attachment_bytes,
             batch_size=IMAP_BATCH,
             batch_bytes=IMAP_BATCH_BYTES,
+            own_address=identity.normalise("email", account.address).address
+            if account.address
+            else None,
         )
     )
 

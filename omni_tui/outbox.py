@@ -121,6 +121,11 @@ async def queue_in(
     recipient = await recipients.recipient(
         session, customer.id or 0, conversation.id, channel, to, default_region
     )
+    if channel == "email" and recipient.address.lower() in {a.lower() for a in own}:
+        raise Refused(
+            f"{recipient.address} is this team's own address: the reply would come back"
+            " to the inbox — answer the customer's address (--to)"
+        )
     if channel == "sms":
         if identity.is_alphanumeric_sender(recipient.address):
             raise Refused(

@@ -454,3 +454,25 @@ def test_mail_in_the_charsets_mail_programs_really_send_is_readable(
     ).encode() + text.encode(codec)
     parsed = parse_message(raw, account="mail", provider_id="1", max_attachment_bytes=1 << 20)
     assert parsed.text == text
+
+
+def test_mail_a_google_group_rewrote_to_our_address_is_the_reply_to_customers() -> None:
+    """Maria wrote to the support group; the group sent it on "from" our own address:
+    she became a customer whose address is ours, and the reply came back to us."""
+    raw = (
+        b"From: 'Maria Lopez' via Support <support@larkspur.example>\r\n"
+        b"Reply-To: maria@gmail.com\r\nTo: support@larkspur.example\r\n"
+        b"Subject: Broken grinder\r\n\r\nIt does not turn on.\r\n"
+    )
+    parsed = parse_message(
+        raw, account="mail", provider_id="1", max_attachment_bytes=1 << 20,
+        own_address="support@larkspur.example",
+    )  # fmt: skip
+    assert (parsed.sender, parsed.sender_name) == ("maria@gmail.com", "Maria Lopez")
+    assert parsed.context["via"] == "support@larkspur.example"
+    stranger = raw.replace(b"support@larkspur.example>", b"shop@example.com>", 1)
+    plain = parse_message(
+        stranger, account="mail", provider_id="2", max_attachment_bytes=1 << 20,
+        own_address="support@larkspur.example",
+    )  # fmt: skip
+    assert plain.sender == "shop@example.com"  # anyone else's Reply-To is only shown

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 from textual.widgets import TextArea
 
@@ -15,6 +16,7 @@ from adapters.base import InboundMessage
 from omni_tui import outbox, queries
 from omni_tui.config import Config
 from omni_tui.delivery import deliver_outbox
+from omni_tui.errors import Refused
 from omni_tui.ingest import ingest
 from omni_tui.store import Outbox, Store
 from omni_tui.tui.app import OmniApp
@@ -216,3 +218,15 @@ async def test_a_reply_reported_undelivered_is_listed_in_the_outbox_as_failed(
     [row] = json.loads(cli(store.path, "outbox", "list", "--json").stdout)
     assert (row["message_id"], row["status"]) == (message, "failed")
     assert row["last_error"] == "the handset could not be reached"
+
+
+async def test_a_reply_to_the_teams_own_address_is_refused(store: Store) -> None:
+    message = InboundMessage(
+        channel="email", account="mail", provider_id="imap:9",
+        sender="support@larkspur.example", subject="Fwd: order", text="see below",
+    )  # fmt: skip
+    [case] = (await ingest(store, [message])).conversation_ids
+    with pytest.raises(Refused, match="own address"):
+        await outbox.queue_reply(
+            store, case or 0, "Thanks", agent="Ana", own={"support@larkspur.example"}
+        )

@@ -28,6 +28,8 @@ class FetchedBatch:
     left: int = 0
     #: messages in the ``left`` batches
     messages_left: int = 0
+    #: the account's own address (``ImapSettings.own_address``)
+    own: str | None = None
 
 
 def parse_fetched(
@@ -41,6 +43,7 @@ def parse_fetched(
             provider_id=f"{fetched.folder}/{fetched.uidvalidity}/{uid}",
             max_attachment_bytes=max_attachment_bytes,
             received_at=when,
+            own_address=fetched.own,
         )
         for uid, raw, when in fetched.items
     ]

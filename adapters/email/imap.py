@@ -54,6 +54,9 @@ class ImapSettings:
     #: bigger than that is a batch of its own): what a sync holds in memory at once
     batch_bytes: int = 32 * 1024 * 1024
     timeout: float = 30.0
+    #: the account's own address: mail "from" it (a group rewriting the sender) is the
+    #: Reply-To's, the customer the group forwarded
+    own_address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,7 +355,10 @@ class ImapAccount:
                 cursor_after = Cursor(self.settings.account, folder, done.dump())
                 left = len(chunks) - index - 1
                 after = after_folder + sum(len(later) for later in chunks[index + 1 :])
-                yield FetchedBatch(folder, state.uidvalidity, items, cursor_after, left, after)
+                yield FetchedBatch(
+                    folder, state.uidvalidity, items, cursor_after, left, after,
+                    own=self.settings.own_address,
+                )  # fmt: skip
         finally:
             if pending is not None:  # the connection is closed only once it is idle
                 await asyncio.wait([pending])

@@ -42,6 +42,7 @@ _SIMPLE_MAILBOX = re.compile(
 )
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
 _MSG_ID = re.compile(r"<[^<>\s]+>")
+_VIA = re.compile(r"\s+via\s+.*$", re.IGNORECASE)
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _UNKNOWN = frozenset({"unknown-8bit", "x-unknown", "unknown", "x-user-defined", "default"})
 #: Labels read as the superset senders really use, as browsers do (the WHATWG Encoding
@@ -414,6 +415,7 @@ def parse_message(
     provider_id: str,
     max_attachment_bytes: int,
     received_at: datetime | None = None,
+    own_address: str | None = None,
 ) -> InboundMessage:
     """One raw RFC 5322 message as an ``InboundMessage``; never raises.
 
@@ -425,7 +427,7 @@ def parse_message(
     if not isinstance(raw, bytes):  # bytearray, memoryview
         raw = bytes(raw)
     try:
-        return _parse(raw, account, provider_id, max_attachment_bytes, received_at)
+        return _parse(raw, account, provider_id, max_attachment_bytes, received_at, own_address)
     except Exception as exc:  # RecursionError, parser bugs on hostile input
         why = f"{type(exc).__name__}: {exc}"[:200]
         return InboundMessage(
@@ -450,7 +452,12 @@ def _without_skipped(msg: Message, raw: bytes) -> bytes:
 
 
 def _parse(
-    raw: bytes, account: str, provider_id: str, limit: int, received_at: datetime | None
+    raw: bytes,
+    account: str,
+    provider_id: str,
+    limit: int,
+    received_at: datetime | None,
+    own_address: str | None = None,
 ) -> InboundMessage:
     msg = message_from_bytes(raw)
     headers = _raw_headers(msg)
@@ -468,7 +475,13 @@ def _parse(
                 break
     context: dict[str, str] = {}
     reply_to = _addresses(headers.get("reply-to", []))
-    if sender and reply_to and [a.lower() for a in reply_to] != [sender.lower()]:
+    own = (own_address or "").lower()
+    if own and sender.lower() == own and len(reply_to) == 1 and reply_to[0].lower() != own:
+        # a group (Google Groups, a list) that rewrote the From to our own address: the
+        # customer is who it names in Reply-To ("'Maria' via Support")
+        context["via"] = sender
+        sender, sender_name = reply_to[0], _VIA.sub("", sender_name).strip(" '\"")
+    elif sender and reply_to and [a.lower() for a in reply_to] != [sender.lower()]:
         # shown, not followed: an unauthenticated Reply-To naming a known customer
         # must not put a stranger's mail in that customer's history
         context["reply-to"] = ", ".join(reply_to)
