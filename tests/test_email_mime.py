@@ -476,3 +476,31 @@ def test_mail_a_google_group_rewrote_to_our_address_is_the_reply_to_customers() 
         own_address="support@larkspur.example",
     )  # fmt: skip
     assert plain.sender == "shop@example.com"  # anyone else's Reply-To is only shown
+
+
+@pytest.mark.parametrize(
+    ("params", "body", "expected"),
+    [
+        (
+            "format=flowed; delsp=yes",
+            "It was wrap \r\nped by the client and con \r\ntinues here.\r\n",
+            "It was wrapped by the client and continues here.",
+        ),
+        (
+            "format=flowed",
+            "A paragraph that the \r\nprogram wrapped.\r\n> a quote that \r\n> goes on\r\n"
+            " From the stuffed line\r\n-- \r\nAna\r\n",
+            "A paragraph that the program wrapped.\n> a quote that goes on\n"
+            "From the stuffed line\n-- \nAna",
+        ),
+    ],
+)
+def test_flowed_text_reads_as_the_paragraphs_its_writer_typed(
+    params: str, body: str, expected: str
+) -> None:
+    raw = (
+        f"From: a@example.com\r\nSubject: x\r\nContent-Type: text/plain; charset=utf-8; {params}"
+        f"\r\n\r\n{body}"
+    ).encode()
+    parsed = parse_message(raw, account="mail", provider_id="1", max_attachment_bytes=1 << 20)
+    assert parsed.text.strip("\n") == expected

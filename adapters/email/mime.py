@@ -13,7 +13,6 @@ its raw bytes kept.
 from __future__ import annotations
 
 import binascii
-import codecs
 import mimetypes
 import re
 from collections.abc import Iterator
@@ -21,10 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 from email.utils import collapse_rfc2231_value, getaddresses, parseaddr, parsedate_to_datetime
-from functools import lru_cache
 
 from adapters.base import AttachmentData, InboundMessage
 from adapters.email.automated import automated_by, delivery_failure, returned_message_id
+from adapters.email.charsets import decode_text
+from adapters.email.flowed import unflow
 from adapters.email.split import message_from_bytes
 
 __all__ = ["decode_header_value", "decode_text", "parse_message"]
@@ -44,70 +44,6 @@ _CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
 _MSG_ID = re.compile(r"<[^<>\s]+>")
 _VIA = re.compile(r"\s+via\s+.*$", re.IGNORECASE)
 _SURROGATE = re.compile("[\udc80-\udcff]")
-_UNKNOWN = frozenset({"unknown-8bit", "x-unknown", "unknown", "x-user-defined", "default"})
-#: Labels read as the superset senders really use, as browsers do (the WHATWG Encoding
-#: Standard): Outlook's gb2312 is GBK, its ks_c_5601-1987 is cp949, and so on; and
-#: labels Python's codecs do not know at all.
-_SUPERSETS = {
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "x-gbk": "gb18030",
-    "csgb2312": "gb18030",
-    "euc-kr": "cp949",
-    "ks_c_5601-1987": "cp949",
-    "ks_c_5601": "cp949",
-    "shift_jis": "cp932",
-    "shift-jis": "cp932",
-    "sjis": "cp932",
-    "x-sjis": "cp932",
-    "windows-31j": "cp932",
-    "ms_kanji": "cp932",
-    "windows-874": "cp874",
-    "tis-620": "cp874",
-    "iso-8859-11": "cp874",
-    "x-mac-roman": "mac_roman",
-    "macintosh": "mac_roman",
-    "iso-8859-6-i": "iso8859_6",
-    "iso-8859-8-i": "iso8859_8",
-    "iso-8859-6-e": "iso8859_6",
-    "iso-8859-8-e": "iso8859_8",
-    "iso-2022-jp": "iso2022_jp_ext",
-}
-
-
-@lru_cache(maxsize=256)
-def _codec(charset: str) -> str | None:
-    """The Python codec for a MIME charset label, or None when unknown."""
-    name = charset.strip().strip("\"'").split("*", 1)[0].lower()
-    if not name or name in _UNKNOWN:
-        return None
-    try:
-        return codecs.lookup(_SUPERSETS.get(name, name)).name
-    except (LookupError, ValueError):
-        return None
-
-
-def decode_text(data: bytes, charset: str | None) -> str:
-    """Bytes in a declared charset → text; never raises.
-
-    Undeclared or US-ASCII text is tried as UTF-8 first (what mislabelled mail
-    almost always is), then windows-1252; ISO-8859-1 is read as windows-1252 as
-    browsers do.  An unknown charset is read as UTF-8 with replacement characters.
-    """
-    codec = _codec(charset) if charset else "ascii"
-    if codec in ("ascii", "iso8859-1"):
-        for attempt in ("utf-8", "cp1252") if codec == "ascii" else ("cp1252",):
-            try:
-                return data.decode(attempt)
-            except UnicodeDecodeError:
-                pass
-        return data.decode("latin-1")
-    if codec is None:
-        return data.decode("utf-8", "replace")
-    try:
-        return data.decode(codec, "replace")
-    except Exception:  # non-text codecs (zlib, rot13...) and codec bugs
-        return data.decode("utf-8", "replace")
 
 
 def _unsurrogate(value: str) -> str:
@@ -387,7 +323,14 @@ def _body_text(part: Message, charset: str | None) -> str:
     if not isinstance(data, bytes):
         return ""
     text = decode_text(data, charset)
-    return text.replace("\r\n", "\n") if "\r" in text else text
+    text = text.replace("\r\n", "\n") if "\r" in text else text
+    if str(part.get_param("format", "")).lower() == "flowed" and _is_plain(part):
+        return unflow(text, delsp=str(part.get_param("delsp", "")).lower() == "yes")
+    return text
+
+
+def _is_plain(part: Message) -> bool:
+    return part.get_content_type() == "text/plain"
 
 
 def _walk_parts(msg: Message, limit: int) -> tuple[list[str], list[str], list[AttachmentData]]:
