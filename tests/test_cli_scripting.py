@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -119,3 +120,24 @@ def test_a_row_that_is_not_utf8_is_one_line_not_a_traceback(cli: Cli) -> None:
         )
     line = assert_one_line_error(cli("show", str(MARIA)), 1)
     assert "could not be read" in line and "integrity_check" in line
+
+
+def test_a_demo_that_fails_half_way_leaves_no_half_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk left a half-built demo store, and the next try was refused as existing."""
+    import omni_tui.demo as demo
+
+    seed = demo.seed_demo
+
+    async def full_disk(store: object, **kw: object) -> object:
+        await seed(store, **kw)  # type: ignore[arg-type]
+        raise StoreError(f"{tmp_path}: the disk is full, nothing was saved — free some space")
+
+    monkeypatch.setattr(demo, "seed_demo", full_disk)
+    db = tmp_path / "demo.db"
+    assert main(["demo", "--no-tui", "--db", str(db), "--config", "/dev/null"]) == 1
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "attachments") == []
+    monkeypatch.setattr(demo, "seed_demo", seed)
+    assert main(["demo", "--no-tui", "--db", str(db), "--config", "/dev/null"]) == 0
+    assert db.exists()

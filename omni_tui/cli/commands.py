@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -27,6 +28,9 @@ from omni_tui.errors import NotFound, Refused, StoreError
 from omni_tui.store import Store
 from omni_tui.text import clean_line
 from omni_tui.when import parse_when
+
+#: SQLite's files beside a store
+WAL = ("-wal", "-shm", "-journal")
 
 
 def _id(value: str, kind: str) -> int:
@@ -87,8 +91,15 @@ async def demo(ctx: Context) -> int:
     if path.exists() and path.stat().st_size > 0:
         raise Refused(f"{path} already exists — pass a new --db for the demo store")
     output.info(f"building a demo store at {path} (a few seconds)…")  # the screen stays blank
-    async with await ctx.open(create=True) as store:
-        summary = await seed_demo(store, now=now)
+    # built beside it and renamed when whole: a full disk leaves no half store behind
+    building = path.with_name(f".{path.name}.building")
+    try:
+        async with await Store.open(building, create=True) as store:
+            summary = await seed_demo(store, now=now)
+        os.replace(building, path)
+    finally:
+        for leftover in (building, *(building.with_name(building.name + e) for e in WAL)):
+            leftover.unlink(missing_ok=True)
     output.info(
         f"demo store at {path}: {summary.customers} customers,"
         f" {summary.conversations} conversations, {summary.messages} messages"
