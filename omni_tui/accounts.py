@@ -50,6 +50,19 @@ def reply_domains(accounts: Sequence[AccountConfig]) -> dict[str | None, str]:
     return domains
 
 
+def text_limits(accounts: Sequence[AccountConfig]) -> dict[str | None, int]:
+    """The most SMS parts a reply may take, for each Kannel account (its ``max_parts``);
+    under ``None`` the one a text goes out by when its case names no account."""
+    limits: dict[str | None, int] = {}
+    first = next((a for a in accounts if a.channel == "sms"), None)
+    for account in accounts:
+        if account.channel == "sms" and account.provider == "kannel":
+            limits[account.name] = account.max_parts
+            if account is first:
+                limits[None] = account.max_parts
+    return limits
+
+
 def own_addresses(accounts: Sequence[AccountConfig]) -> frozenset[str]:
     """Every email account's address: never copied on a reply to all."""
     return frozenset(

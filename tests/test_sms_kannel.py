@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import pytest
 
-from adapters.base import AuthError, InboundMessage, OutboundMessage
+from adapters.base import AuthError, InboundMessage, OutboundMessage, RejectedError
 from adapters.sms.kannel import KannelAccount, KannelSettings
 from omni_tui.ingest import IngestOptions, ingest
 from omni_tui.store import Store
@@ -254,19 +254,16 @@ def test_a_euro_sign_reaches_the_phone_intact_and_an_overlong_reply_fails_unsent
         assert queued.returncode == 0, queued.stderr
         assert phone.wait_for(lambda got: got) == [(SHOP, MARIA, euro)]
         overlong = "Here is everything about the warranty. " * 40  # 1,560 characters: 11 parts
-        queued = shop.cli("reply", str(conversation), "--body", overlong)
-        assert queued.returncode == 0, queued.stderr
-        _wait(
-            "the overlong reply failing",
-            lambda: [t for t in shop.texts() if t[3] == "out" and t[6] == "failed"],
-        )
-        time.sleep(1.5)  # more outbox rounds: it is never sent
+        refused = shop.cli("reply", str(conversation), "--body", overlong)
+        assert refused.returncode == 4  # said at once, not after the agent moved on
+        assert "11 texts" in refused.stderr and "at most 10" in refused.stderr
+        almost = "Total 10€ refund. " * 70  # 1,260 characters, one €: UCS-2, 19 parts
+        refused = shop.cli("reply", str(conversation), "--body", almost)
+        assert refused.returncode == 4 and "19 texts" in refused.stderr
+        time.sleep(1.5)  # outbox rounds: nothing more reaches the phone
         assert len(phone.received()) == 1
     finally:
         phone.hang_up()
-    shown = json.loads(shop.cli("show", str(conversation), "--json").stdout)
-    [reason] = [m["status_reason"] for m in shown["messages"] if m["status"] == "failed"]
-    assert "11 texts" in reason and "at most 10" in reason
 
 
 def test_unicode_texts_from_a_phone_are_decoded(shop: Shop) -> None:
@@ -289,6 +286,15 @@ def test_a_stop_text_blocks_further_replies_with_a_clear_error(shop: Shop) -> No
     refused = shop.cli("reply", str(conversation), "--body", "Are you sure?")
     assert refused.returncode != 0
     assert "STOP" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+
+
+async def test_a_reply_too_long_for_smsbox_is_refused_unsent_even_if_queued_without_a_check(
+    shop: Shop,
+) -> None:
+    settings = KannelSettings("texts", SHOP, shop.kannel.sendsms_url, "omni", "omnipw")
+    overlong = OutboundMessage("sms", "texts", MARIA, "Warranty. " * 160, idempotency_key="k-l")
+    with pytest.raises(RejectedError, match="at most 10"):
+        await KannelAccount(settings).send(overlong)
 
 
 async def test_a_wrong_sendsms_password_is_an_auth_error_not_a_retry(shop: Shop) -> None:

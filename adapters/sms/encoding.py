@@ -51,3 +51,22 @@ def count_segments(text: str) -> Segments:
             segments, used = segments + 1, 0
         used += width
     return Segments(encoding, units, segments, multi, multi - used)
+
+
+def kannel_coding(text: str) -> str:
+    """How Kannel's smsbox must be given ``text``: its 7-bit path reads text as Latin-1, so a
+    GSM character outside it (€, the Greek capitals) goes as UCS-2 to arrive whole."""
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return "UCS-2"
+    return "GSM-7" if is_gsm7(text) else "UCS-2"
+
+
+def kannel_parts(text: str) -> int:
+    """The SMS parts ``text`` takes as Kannel's smsbox sends it (``kannel_coding``)."""
+    segments = count_segments(text)
+    if segments.encoding == kannel_coding(text):
+        return segments.segments
+    units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+    return 1 if units <= 70 else -(-units // 67)

@@ -20,7 +20,7 @@ import httpx
 from adapters import tls
 from adapters.base import AuthError, InboundMessage, OutboundMessage, RejectedError
 from adapters.sms import http
-from adapters.sms.encoding import count_segments, is_gsm7
+from adapters.sms.encoding import kannel_coding, kannel_parts
 
 #: Every report we ask for: delivered, failed, buffered, SMSC accepted, SMSC rejected.
 DLR_MASK = 31
@@ -50,25 +50,6 @@ class KannelSettings:
     max_parts: int = 10  #: smsbox's ``max-messages``: it cuts a longer text short
 
 
-def coded_as(text: str) -> str:
-    """How smsbox must be given ``text``: its 7-bit path reads text as Latin-1, so a
-    GSM character outside it (€, the Greek capitals) goes as UCS-2 to arrive whole."""
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return "UCS-2"
-    return "GSM-7" if is_gsm7(text) else "UCS-2"
-
-
-def parts(text: str) -> int:
-    """The SMS parts ``text`` takes as smsbox sends it."""
-    segments = count_segments(text)
-    if segments.encoding == coded_as(text):
-        return segments.segments
-    units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
-    return 1 if units <= 70 else -(-units // 67)
-
-
 @dataclass(frozen=True, slots=True)
 class Report:
     """One delivery report: which message (our key) and where it now stands."""
@@ -92,7 +73,7 @@ class KannelAccount:
             "to": message.to,
             "text": message.text,
         }
-        if coded_as(message.text) == "UCS-2":
+        if kannel_coding(message.text) == "UCS-2":
             params |= {"coding": "2", "charset": "UTF-8"}  # smsbox converts to UCS-2
         if s.dlr_base:
             ours = {"key": message.idempotency_key}
@@ -105,7 +86,7 @@ class KannelAccount:
 
     async def send(self, message: OutboundMessage) -> str:
         """Hand the text to smsbox; our idempotency key is the message's id from then on."""
-        count, most = parts(message.text), self.settings.max_parts
+        count, most = kannel_parts(message.text), self.settings.max_parts
         if count > most:
             raise RejectedError(
                 f"{self.settings.account}: the reply takes {count} texts and smsbox sends at"

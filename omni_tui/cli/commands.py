@@ -291,6 +291,7 @@ async def reply(ctx: Context) -> int:
             to=a.to,
             default_region=ctx.region,
             domains=accounts.reply_domains(ctx.config.accounts),
+            text_limits=accounts.text_limits(ctx.config.accounts),
             attachments=files,
             cc=a.cc or (),
             reply_all=not (a.no_cc or a.cc),

@@ -307,10 +307,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the store itself, damaged in a way nothing above names
         if not type(exc).__module__.startswith(("sqlite3", "sqlalchemy")):
             raise
+        from omni_tui.store import sqlite
+
         reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
         error(
             f"the store could not be read ({reason}) — check it with"
-            " sqlite3 STORE 'PRAGMA integrity_check' and restore a backup if it is damaged"
+            f" {sqlite.CHECK_COMMAND} and restore a backup if it is damaged"
         )
         return 1
 

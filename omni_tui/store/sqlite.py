@@ -222,6 +222,10 @@ def probe(path: Path) -> int:
         conn.close()
 
 
+#: What an agent runs to see whether a store file is damaged (``STORE``: its path).
+CHECK_COMMAND = "sqlite3 STORE 'PRAGMA integrity_check'"
+
+
 def store_failure(path: Path, error: BaseException, doing: str) -> str:
     """One line for the agent: what went wrong with the store's disk, and what to do."""
     text = str(getattr(error, "orig", None) or error)

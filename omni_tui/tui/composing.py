@@ -199,6 +199,7 @@ class Composing(App[int]):
                     to=target.address if target else None,
                     default_region=self.config.identity.default_region,
                     domains=accounts.reply_domains(self.config.accounts),
+                    text_limits=accounts.text_limits(self.config.accounts),
                     attachments=files,
                     cc=target.cc if target else (),
                     own=accounts.own_addresses(self.config.accounts),
