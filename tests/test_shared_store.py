@@ -46,9 +46,11 @@ def test_a_store_made_under_umask_007_is_group_writable_with_its_wal_and_shm(
     shared: Path,
 ) -> None:
     db = shared / "omni.db"
-    done = subprocess.run(
-        [sys.executable, "-c", "import os, sys; os.umask(0o007); from omni_tui.cli.main import"
-         " main; sys.exit(main(sys.argv[1:]))", "demo", "--no-tui", "--db", str(db)],
+    done = subprocess.run(  # the daemon's first start (systemd's UMask=0007)
+        [sys.executable, "-c", "import asyncio, os, sys; os.umask(0o007)\n"
+         "from omni_tui.store import Store\n"
+         "async def made(): await (await Store.open(sys.argv[1], create=True)).close()\n"
+         "asyncio.run(made())", str(db)],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
