@@ -71,11 +71,16 @@ def put(root: Path, data: bytes, *, sync: bool = True) -> str:
     return sha
 
 
-def keep(root: Path, data: bytes, *, sync: bool = True) -> tuple[str | None, str | None]:
+def keep(
+    root: Path, data: bytes, *, sync: bool = True, raw_kept: bool = True
+) -> tuple[str | None, str | None]:
     """:func:`put`, or why not: a folder that will not take the file (another user made
     it without group write) leaves this one attachment unstored, said so on it, rather
-    than stopping a whole sync; the raw email still holds it. A full disk stops the
-    batch (nothing of it is kept): the same batch is stored once there is room."""
+    than stopping a whole sync; the raw email still holds it. Without a raw copy
+    (``raw_kept``: MMS, chat) the file is the only one: the error stops the batch, which
+    is pulled again. A full disk stops the batch too: it is stored once there is room."""
+    if not raw_kept:
+        return put(root, data, sync=sync), None
     try:
         return put(root, data, sync=sync), None
     except OSError as exc:

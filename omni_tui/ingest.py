@@ -376,10 +376,10 @@ async def _ingest_one(
     assert message.id is not None
     for part in inbound.attachments:
         sha256 = problem = None  # written (and fsynced) off the event loop: MMS media are big
-        if part.data is not None and inbound.raw:  # the raw email still holds it
-            sha256, problem = await asyncio.to_thread(blobs.keep, store.attachments_dir, part.data)
-        elif part.data is not None:  # MMS, chat: the only copy; a failure retries the batch
-            sha256 = await asyncio.to_thread(blobs.put, store.attachments_dir, part.data)
+        if part.data is not None:
+            sha256, problem = await asyncio.to_thread(
+                blobs.keep, store.attachments_dir, part.data, raw_kept=bool(inbound.raw)
+            )
         session.add(
             Attachment(
                 message_id=message.id,

@@ -323,7 +323,7 @@ class EmailBatch:
                 if written is not None
                 else (None, None)
                 if part.data is None
-                else self._blob(self.attachments_dir, part.data)
+                else self._blob(self.attachments_dir, part.data, raw_kept=bool(inbound.raw))
             )
             self.pending["attachment"].append(
                 {
@@ -358,9 +358,9 @@ class EmailBatch:
         self.pending["raw"].append(values)
         return str(values["sha256"])
 
-    def _blob(self, root: Path, data: bytes) -> tuple[str | None, str | None]:
+    def _blob(self, root: Path, data: bytes, *, raw_kept: bool) -> tuple[str | None, str | None]:
         self.wrote_blobs = True
-        return blobs.keep(root, data, sync=False)
+        return blobs.keep(root, data, sync=False, raw_kept=raw_kept)
 
     # -- writing -------------------------------------------------------------
 

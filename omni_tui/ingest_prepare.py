@@ -141,9 +141,7 @@ def _one(inbound: InboundMessage, region: str, attachments_dir: Path | None) -> 
         else [
             (None, None)
             if part.data is None
-            else blobs.keep(attachments_dir, part.data, sync=False)
-            if inbound.raw  # the raw email still holds it
-            else (blobs.put(attachments_dir, part.data, sync=False), None)
+            else blobs.keep(attachments_dir, part.data, sync=False, raw_kept=bool(inbound.raw))
             for part in inbound.attachments
         ]
     )

@@ -7,6 +7,8 @@ queue nobody watches, so a name is matched to a known team, case aside.
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlmodel import col, select
 
 from omni_tui.config import Config
@@ -27,7 +29,7 @@ def configured(config: Config) -> list[str]:
 
 
 async def known(store: Store, config: Config) -> list[str]:
-    names = set(configured(config))
+    names = set(await asyncio.to_thread(configured, config))  # a file: off the event loop
     if config.agent.team:
         names.add(config.agent.team)
     async with store.read() as session:
