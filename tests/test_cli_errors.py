@@ -390,3 +390,15 @@ def test_an_export_missing_records_its_end_counts_is_refused(cli: Cli) -> None:
     (cli.root / "holed.jsonl").write_text("\n".join(holed) + "\n", encoding="utf-8")
     line = assert_one_line_error(cli("import", "holed.jsonl", "--db", cli.root / "r.db"), 1)
     assert "counts" in line and "message" in line
+
+
+def test_the_console_without_a_terminal_says_so_instead_of_waiting(
+    tmp_path: Path, cli: Cli
+) -> None:
+    """A script or cron job calling ``omni-tui`` or ``omni-tui demo`` gets an answer, not a hang."""
+    line = assert_one_line_error(cli(), 2)
+    assert "the console needs a terminal, and standard input is not one" in line
+    demo = tmp_path / "demo.db"
+    line = assert_one_line_error(cli("demo", "--db", demo), 2)
+    assert "`demo --no-tui` only builds the store" in line
+    assert not demo.exists()  # refused before building it

@@ -30,7 +30,7 @@ def test_adapters_never_import_the_store_or_the_console() -> None:
 CONSOLE_PROBE = """
 import gc, inspect, json, sys
 from pathlib import Path
-from omni_tui.cli import main as cli
+from omni_tui.cli import console as cli_console, main as cli
 from omni_tui.tui import app as console
 
 ORM = ("sqlalchemy", "sqlmodel", "omni_tui.store.models")
@@ -62,6 +62,7 @@ class Probe(console.OmniApp):
 
 
 console.OmniApp = Probe  # what run_console starts
+cli_console.need_terminal = lambda: None  # its output is a pipe here
 code = cli.main(["--db", sys.argv[1]])
 print(json.dumps({"code": code, **seen}))
 """

@@ -21,7 +21,7 @@ from omni_tui import (
     teams,
 )
 from omni_tui.cli import output
-from omni_tui.cli.console import open_console
+from omni_tui.cli.console import need_terminal, open_console
 from omni_tui.cli.context import Context, UsageError, iso_time
 from omni_tui.config import load_config
 from omni_tui.errors import NotFound, Refused, StoreError
@@ -90,6 +90,8 @@ async def demo(ctx: Context) -> int:
     path = ctx.db_path
     if path.exists() and path.stat().st_size > 0:
         raise Refused(f"{path} already exists — pass a new --db for the demo store")
+    if not ctx.args.no_tui:
+        need_terminal()  # before the build, not after it
     output.info(f"building a demo store at {path} (a few seconds)…")  # the screen stays blank
     # built beside it and renamed when whole: a full disk leaves no half store behind
     building = path.with_name(f".{path.name}.building")
