@@ -1,4 +1,4 @@
-"""The mail server and the SMS gateway are down for a minute: every reply still goes
+"""The mail server and the SMS gateway are down for a while: every reply still goes
 out, exactly once, when they come back; the daemon keeps going meanwhile.
 
 Real processes on loopback: ``omni-tui sync`` as a team runs it, Dovecot, an SMTP
@@ -23,7 +23,8 @@ from tests.relay import start_sync_daemon
 from tests.servers import Dovecot, SmtpSink, free_port
 from tests.twilio_standin import Running, Twilio
 
-OUTAGE_S = 60.0
+#: long enough for the daemon to start and retry each reply (1, 2, 4 s apart)
+OUTAGE_S = 15.0
 
 
 def config_text(dovecot: Dovecot, folder: str, smtp_port: int, twilio: Twilio) -> str:
@@ -31,7 +32,7 @@ def config_text(dovecot: Dovecot, folder: str, smtp_port: int, twilio: Twilio) -
 [agent]
 name = "Ana"
 [outbox]
-retry_after_seconds = 2
+retry_after_seconds = 1
 max_attempts = 30
 [[accounts]]
 name = "support"
@@ -100,7 +101,7 @@ async def test_replies_queued_while_smtp_and_the_gateway_are_down_go_out_once_wh
         assert daemon.poll() is None, (tmp_path / "daemon.log").read_text()
         during = await rows(store)
         assert [item.status for item, _ in during] == ["queued", "queued"]
-        assert all(item.attempts >= 3 for item, _ in during), [i.attempts for i, _ in during]
+        assert all(item.attempts >= 2 for item, _ in during), [i.attempts for i, _ in during]
         assert all((m.status_reason or "").startswith("retrying:") for _, m in during)
 
         controller.start()  # back up
