@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from omni_tui import drafts
@@ -85,33 +87,56 @@ async def test_a_note_begun_beside_a_reply_draft_stays_a_private_note(
     assert await _draft(db, case) == "Dear Maria, "
 
 
-async def test_a_reply_sent_while_the_store_is_busy_is_queued_even_if_the_agent_quits(
-    db: Path,  # noqa: F811
-) -> None:
-    """Another process (a big sync batch) holds the store for 3 s; the agent sends and
-    quits at once. The reply used to be neither queued nor kept as a draft."""
-    import subprocess
-    import sys
-
-    from omni_tui import outbox
-
-    holder_code = (
+def hold_the_store(path: Path, seconds: float) -> subprocess.Popen[bytes]:
+    """Another process (a big sync batch) holding the store's write lock."""
+    code = (
         "import sqlite3, sys, time\n"
         "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
         "c.execute('BEGIN IMMEDIATE')\n"
         "c.execute('UPDATE conversation SET updated_at = updated_at WHERE id = 1')\n"
         "print('holding', flush=True)\n"
-        "time.sleep(3)\n"
+        f"time.sleep({seconds})\n"
         "c.execute('COMMIT')\n"
     )
+    holder = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE)
+    assert holder.stdout is not None and holder.stdout.readline()
+    return holder
+
+
+async def test_typing_goes_on_while_another_process_holds_the_store(
+    db: Path,  # noqa: F811
+) -> None:
+    """Each typing pause saves the draft; a save waiting on a busy store used to hold
+    back every key pressed after it, for as long as the store stayed busy."""
     app = console(db)
     async with app.run_test(size=(160, 40)) as pilot:
         await open_case(app, pilot, "do you ship to Canada?")
         case = app.conversation["id"]
-        holder = subprocess.Popen(
-            [sys.executable, "-c", holder_code, str(db)], stdout=subprocess.PIPE
-        )
-        assert holder.stdout is not None and holder.stdout.readline()
+        await pilot.press("r", *"Yes")
+        holder = hold_the_store(db, 6)
+        await pilot.pause(0.6)  # the typing pause: its save waits for the store
+        await pilot.press(*", we do")
+        await pilot.pause(0.5)
+        assert app.query_one(Composer).body == "Yes, we do"  # on screen, store still busy
+        assert holder.poll() is None
+        holder.wait(15)
+        holder.stdout.close()
+        await pilot.press("ctrl+q")
+    assert await _draft(db, case) == "Yes, we do"  # the newer text, not the older save
+
+
+async def test_a_reply_sent_while_the_store_is_busy_is_queued_even_if_the_agent_quits(
+    db: Path,  # noqa: F811
+) -> None:
+    """Another process (a big sync batch) holds the store for 3 s; the agent sends and
+    quits at once. The reply used to be neither queued nor kept as a draft."""
+    from omni_tui import outbox
+
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "do you ship to Canada?")
+        case = app.conversation["id"]
+        holder = hold_the_store(db, 3)
         await pilot.press("r", *"Yes, in 5 days", "ctrl+s")
         await pilot.pause(0.3)
         await pilot.press("ctrl+q")

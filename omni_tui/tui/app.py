@@ -105,6 +105,8 @@ class OmniApp(Navigation, CaseActions):
         self.local_sync: LocalSync | None = None
         self.activity = Activity()  # online or away, from the agent's keys
         self.replying: dict[int, tuple[str, ...]] = {}  # case → other agents writing in it
+        self._draft_turns = {}
+        self._draft_lock = asyncio.Lock()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
@@ -179,7 +181,7 @@ class OmniApp(Navigation, CaseActions):
             await asyncio.wait([asyncio.ensure_future(w.wait()) for w in busy], timeout=3)
         # a reply being queued (or saved as a draft) may wait out a busy store; with a
         # dialog up, its text is already a draft and the dialog would never be answered
-        sending = [w for w in self.workers if w.group == "send" and not w.is_finished]
+        sending = [w for w in self.workers if w.group in ("send", "drafts") and not w.is_finished]
         if sending and len(self.screen_stack) == 1:
             futures = [asyncio.ensure_future(w.wait()) for w in sending]
             await asyncio.wait(futures, timeout=SEND_WAIT_S)

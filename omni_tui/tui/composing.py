@@ -65,6 +65,10 @@ class Composing(App[int]):
     _started_case: tuple[int, int] | None = None
     #: where the case stood when the composer opened (``collisions``)
     _composer_mark: collisions.Mark | None = None
+    #: each draft's latest save asked for, by (case, mode): an older text is never
+    #: written over a newer one
+    _draft_turns: dict[tuple[int, str], int]
+    _draft_lock: asyncio.Lock
 
     def reload(self) -> None:
         raise NotImplementedError
@@ -140,9 +144,31 @@ class Composing(App[int]):
         self._open_composer("note")
 
     @on(Composer.DraftChanged)
-    async def _save_draft(self, event: Composer.DraftChanged) -> None:
+    def _draft_changed(self, event: Composer.DraftChanged) -> None:
+        """Saved in a worker: keys typed meanwhile must not wait on a busy store."""
+        self._save_draft_later(event, self._draft_turn(event))
+
+    def _draft_turn(self, event: Composer.DraftChanged) -> int:
+        key = (event.case, event.mode)
+        self._draft_turns[key] = turn = self._draft_turns.get(key, 0) + 1
+        return turn
+
+    @work(group="drafts", exit_on_error=False, description="Saving the draft")
+    async def _save_draft_later(self, event: Composer.DraftChanged, turn: int) -> None:
+        await self._save_draft(event, turn)
+
+    async def _save_draft(self, event: Composer.DraftChanged, turn: int | None = None) -> None:
+        """Saves one at a time; a text older than one saved after it is not written."""
         if self.store is None:
             return
+        if turn is None:
+            turn = self._draft_turn(event)
+        async with self._draft_lock:
+            if self._draft_turns[(event.case, event.mode)] == turn:
+                await self._write_draft(event)
+
+    async def _write_draft(self, event: Composer.DraftChanged) -> None:
+        assert self.store is not None
         target = event.target
         try:
             await drafts.save_draft(
