@@ -49,6 +49,12 @@ class Navigation(App[int]):
     def inbox(self) -> InboxList:
         return self.query_one(InboxList)
 
+    def action_back_to_inbox(self) -> None:
+        """``escape`` from the case or the history: back to the list, unfolded if folded."""
+        if self.query_one("#inbox-pane").has_class("-collapsed"):
+            self.action_toggle_pane("inbox")
+        self.inbox.focus()
+
     def action_view(self, key: str) -> None:
         for view in self.views:
             if view.key == key:

@@ -7,6 +7,7 @@ from typing import Any
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.message import Message
 
 from omni_tui.text import clean_line
@@ -55,6 +56,7 @@ class Timeline(CursorList):
     """
 
     BINDINGS = [
+        Binding("escape", "app.back_to_inbox", "Inbox", id="timeline.back"),
         *cursor_bindings("timeline"),
     ]
 
