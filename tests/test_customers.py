@@ -293,3 +293,31 @@ async def test_a_late_start_older_than_a_repeated_stop_leaves_the_customer_opted
     async with store.read() as session:
         customer = (await session.exec(select(Customer))).one()
     assert customer.opted_out_at is not None
+
+
+async def test_an_answer_from_another_address_is_in_the_history_of_the_case_it_joined(
+    store: Store,
+) -> None:
+    """Maria answers our reply from her private address: the message joins her case by
+    its headers, and her history beside the case shows it (it belongs to a customer of
+    its own until an agent merges them)."""
+    await ingest(
+        store,
+        [
+            InboundMessage(
+                "email", "mail", "E1", "Maria Lopez <maria@example.com>", "Order 1042 is late.",
+                subject="Order 1042", message_id="<e1@x>", sent_at=T0,
+            ),
+            InboundMessage(
+                "email", "mail", "E2", "Maria Lopez <maria.lopez@gmail.com>", "Any news?",
+                subject="Re: Order 1042", message_id="<e2@x>", in_reply_to="<e1@x>",
+                sent_at=T0 + timedelta(hours=2),
+            ),
+        ],
+    )  # fmt: skip
+    [case] = await queries.list_conversations(store)
+    maria = await queries.show_customer(store, case["customer_id"])
+    assert _history(maria) == [("email", "Order 1042 is late."), ("email", "Any news?")]
+    assert maria["history_total"] == 2
+    latest = await queries.show_customer(store, case["customer_id"], history_limit=1)
+    assert (_history(latest), latest["history_total"]) == ([("email", "Any news?")], 2)

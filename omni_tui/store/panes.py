@@ -219,6 +219,13 @@ def _live_customer(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row:
     return customer
 
 
+#: A customer's history: what they wrote or were sent, and everything in their cases
+#: (their answer from another address, a colleague they copied, a note on the case).
+_THEIRS = (
+    "(customer_id = ? OR conversation_id IN (SELECT id FROM conversation WHERE customer_id = ?))"
+)
+
+
 def customer(
     conn: sqlite3.Connection,
     customer_id: int,
@@ -253,18 +260,18 @@ def customer(
         (cid, cid, cid),
     )
     if history_limit is None:
-        sql = f"SELECT {_MESSAGE_COLUMNS} FROM message WHERE customer_id = ? ORDER BY sent_at, id"
-        history = _messages(conn, conn.execute(sql, (cid,)).fetchall())
+        sql = f"SELECT {_MESSAGE_COLUMNS} FROM message WHERE {_THEIRS} ORDER BY sent_at, id"
+        history = _messages(conn, conn.execute(sql, (cid, cid)).fetchall())
         total = len(history)
     else:
         latest = conn.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM message WHERE customer_id = ?"
+            f"SELECT {_MESSAGE_COLUMNS} FROM message WHERE {_THEIRS}"
             " ORDER BY sent_at DESC, id DESC LIMIT ?",
-            (cid, history_limit),
+            (cid, cid, history_limit),
         ).fetchall()
         history = list(reversed(_messages(conn, latest)))
-        sql = "SELECT count(*) FROM message WHERE customer_id = ?"
-        total = conn.execute(sql, (cid,)).fetchone()[0]
+        sql = f"SELECT count(*) FROM message WHERE {_THEIRS}"
+        total = conn.execute(sql, (cid, cid)).fetchone()[0]
     row: Row = {
         "id": cid,
         "name": found["name"],
