@@ -135,7 +135,7 @@ def test_example_config_loads_every_account() -> None:
     kinds = [(a.channel, a.provider) for a in config.accounts]
     assert kinds == [("email", None), ("sms", "twilio"), ("sms", "kannel"), ("chat", None)]
     mail = config.account("support-mail")
-    assert mail.imap_host == "imap.example.com" and mail.folders == ("INBOX", "Escalations")
+    assert mail.imap_host == "imap.example.com" and mail.folders == ("INBOX",)
     assert mail.password_command == ("pass", "show", "mail/support@example.com")
     assert config.account("sms-twilio").api_base == "https://api.twilio.com"
     assert config.account("sms-kannel").listen == "127.0.0.1:13080"
@@ -173,7 +173,8 @@ def test_email_ports_default_from_security(tmp_path: Path) -> None:
     )
     assert mail.folders == ("INBOX",) and mail.mark_seen is False
     assert mail.max_attachment_bytes == 25 * 1024 * 1024
-    plain = load_config(write(tmp_path, EMAIL + 'imap_security = "none"\nsmtp_security = "tls"\n'))
+    local = EMAIL.replace("imap.example.com", "127.0.0.1")
+    plain = load_config(write(tmp_path, local + 'imap_security = "none"\nsmtp_security = "tls"\n'))
     assert (plain.accounts[0].imap_port, plain.accounts[0].smtp_port) == (143, 465)
 
 
@@ -204,6 +205,52 @@ def test_unknown_channel_names_file_key_and_fix(tmp_path: Path) -> None:
     assert error.key == "accounts[2].channel"
     message = assert_one_line_naming(error, path, "accounts[2].channel")
     assert message.endswith("unknown channel 'fax' — use one of email, sms, chat")
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ('imap_security = "none"\n', "accounts[0].imap_security"),
+        ('smtp_host = "192.0.2.2"\nsmtp_security = "none"\n', "accounts[0].smtp_security"),
+    ],
+)
+def test_a_password_in_clear_text_to_another_machine_is_refused(
+    tmp_path: Path, extra: str, key: str
+) -> None:
+    path = write(tmp_path, EMAIL + extra)
+    message = assert_one_line_naming(error_for(path), path, key)
+    assert "sends the password in clear text" in message
+    for host in ("127.0.0.1", "::1", "localhost"):
+        local = EMAIL.replace("imap.example.com", host) + 'smtp_security = "none"\n'
+        assert load_config(write(tmp_path, local + 'imap_security = "none"\n')).accounts
+
+
+def test_a_ca_file_that_is_missing_or_no_certificate_is_a_config_error(tmp_path: Path) -> None:
+    """Not a traceback at every sync and every send."""
+    path = write(tmp_path, EMAIL + 'ca_file = "nope.pem"\n')
+    message = assert_one_line_naming(error_for(path), path, "accounts[0].ca_file")
+    assert f"no such file {tmp_path / 'nope.pem'}" in message
+    (tmp_path / "junk.pem").write_text("not a certificate\n")
+    for bad in ("junk.pem", "."):
+        path = write(tmp_path, EMAIL + f'ca_file = "{bad}"\n')
+        message = assert_one_line_naming(error_for(path), path, "accounts[0].ca_file")
+        assert "is not a readable PEM certificate file" in message
+
+
+def test_a_kannel_account_without_listen_is_refused(tmp_path: Path) -> None:
+    """Without it no texts or delivery reports ever arrive."""
+    path = write(
+        tmp_path,
+        """
+        [[accounts]]
+        name = "sms"
+        channel = "sms"
+        provider = "kannel"
+        number = "+15550101"
+        sendsms_url = "http://127.0.0.1:13013/cgi-bin/sendsms"
+        """,
+    )
+    assert_one_line_naming(error_for(path), path, "accounts[0].listen")
 
 
 def test_unknown_key_is_rejected(tmp_path: Path) -> None:

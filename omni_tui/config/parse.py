@@ -7,8 +7,10 @@ keys read like ``accounts[0].imap_port`` (0-based, in file order).
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
+import ssl
 import tomllib
 from email.utils import parseaddr
 from pathlib import Path
@@ -177,6 +179,18 @@ def _channel_keys(t: Table, kind: str) -> dict[str, Any]:
                 f"{show(address)} is not an email address",
                 'write it like address = "Support <support@example.com>"',
             )
+        smtp_host = t.text("smtp_host", imap_host, example='"smtp.example.com"')
+        for side, host, security in (
+            ("imap", imap_host, imap_security),
+            ("smtp", smtp_host, smtp_security),
+        ):
+            if security == "none" and not is_loopback(host):
+                raise t.error(
+                    f"{side}_security",
+                    f'"none" sends the password in clear text to {show(host)}',
+                    'use "tls" or "starttls"; "none" is for a server on this machine'
+                    " (127.0.0.1, ::1, localhost)",
+                )
         return dict(
             imap_host=imap_host,
             imap_security=imap_security,
@@ -184,10 +198,10 @@ def _channel_keys(t: Table, kind: str) -> dict[str, Any]:
             imap_port=t.integer("imap_port", 993 if imap_security == "tls" else 143, 1, 65535),
             username=t.text("username", required=True, example='"support@example.com"'),
             folders=t.names("folders", ("INBOX",)),
-            smtp_host=t.text("smtp_host", imap_host, example='"smtp.example.com"'),
+            smtp_host=smtp_host,
             smtp_port=t.integer("smtp_port", _SMTP_PORTS[smtp_security], 1, 65535),
             address=address,
-            ca_file=t.path("ca_file"),
+            ca_file=_ca_file(t),
             sent_folder=t.text("sent_folder"),
             mark_seen=t.get("mark_seen", bool, False, example="true"),
             max_attachment_bytes=t.integer("max_attachment_bytes", 25 * MIB, 1, GIB),
@@ -222,16 +236,45 @@ def _channel_keys(t: Table, kind: str) -> dict[str, Any]:
     )
 
 
+def is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _ca_file(t: Table) -> Path | None:
+    """Checked here, not at the first connection: a typo is a config error, not a
+    traceback at every sync and send."""
+    path = t.path("ca_file")
+    if path is None:
+        return None
+    try:
+        ssl.create_default_context(cafile=path)
+    except FileNotFoundError:
+        raise t.error("ca_file", f"no such file {path}", "fix the path or remove the key") from None
+    except (OSError, ssl.SSLError) as exc:
+        problem = getattr(exc, "reason", None) or exc.strerror
+        raise t.error(
+            "ca_file",
+            f"{path} is not a readable PEM certificate file ({problem or exc})",
+            "point it at the CA's certificate in PEM form (-----BEGIN CERTIFICATE-----)",
+        ) from None
+    return path
+
+
 def is_host_port(value: str) -> bool:
     host, _, port = value.rpartition(":")
     return bool(host) and port.isdigit() and 1 <= int(port) <= 65535
 
 
 def _listen(t: Table, *, required: bool) -> str | None:
-    listen = t.text("listen", example='"127.0.0.1:13013"')
-    if listen is None and not required:
+    listen = t.text("listen", required=required, example='"127.0.0.1:13013"')
+    if listen is None:
         return None
-    if not is_host_port(listen or "x:1"):
+    if not is_host_port(listen):
         raise t.error(
             "listen",
             f"{show(listen)} is not host:port",
