@@ -15,6 +15,7 @@ from tests.cli_helpers import (
     BOB,
     MARIA,
     Cli,
+    Result,
     assert_one_line_error,
     snapshot,
 )
@@ -402,3 +403,15 @@ def test_the_console_without_a_terminal_says_so_instead_of_waiting(
     line = assert_one_line_error(cli("demo", "--db", demo), 2)
     assert "`demo --no-tui` only builds the store" in line
     assert not demo.exists()  # refused before building it
+
+
+def test_a_demo_store_never_takes_the_place_of_the_real_one(tmp_path: Path, cli: Cli) -> None:
+    """Without --db the demo went to the default store path, where `sync` then filed
+    real mail among its made-up customers and sent its queued reply for real."""
+    done = subprocess.run(
+        [sys.executable, "-m", "omni_tui", "demo", "--no-tui"],
+        capture_output=True, text=True, env=cli.env, cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    line = assert_one_line_error(Result(done.returncode, done.stdout, done.stderr), 2)
+    assert "demo needs --db FILE (or $OMNI_DB)" in line
+    assert not list(Path(cli.env["HOME"]).rglob("*.db"))

@@ -16,6 +16,7 @@ from omni_tui import (
     attachments,
     customers,
     outbox,
+    paths,
     presence,
     queries,
     teams,
@@ -88,6 +89,11 @@ async def demo(ctx: Context) -> int:
 
     now = iso_time("--now", ctx.args.now, years=(1971, 9998)) if ctx.args.now else None
     path = ctx.db_path
+    if not getattr(ctx.args, "db", None) and not os.environ.get(paths.DB_ENV):
+        raise UsageError(
+            f"demo needs --db FILE (or $OMNI_DB): a demo store never takes the place of"
+            f" the real one at {path}"
+        )
     if path.exists() and path.stat().st_size > 0:
         raise Refused(f"{path} already exists — pass a new --db for the demo store")
     if not ctx.args.no_tui:

@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     def cmd(name: str, help: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help, description=help, parents=[common])
 
-    p = cmd("demo", "create a demo store and open the console")
+    p = cmd("demo", "create a demo store in a new --db FILE and open the console")
     p.add_argument("--no-tui", action="store_true", help="only seed the store")
     p.add_argument("--now", help="anchor time of the demo data (ISO-8601); default: this hour")
 

@@ -89,8 +89,8 @@ class Store:
         exists = path.exists() and path.stat().st_size > 0
         if not exists and not create:
             raise StoreError(
-                f"{path}: no store here — create one with `omni-tui demo --no-tui --db {path}`"
-                " or `omni-tui sync`"
+                f"{path}: no store here — `omni-tui sync` creates it from the configured"
+                " accounts; pass --db for another store"
             )
         version = 0
         if exists:
