@@ -33,6 +33,16 @@ def relay_client(account: AccountConfig) -> RelayClient:
     )
 
 
+class Unrouted(ChannelError):
+    """A text the relay took for an SMS account this console's config lacks."""
+
+    def __init__(self, event: RelayEvent, what: str) -> None:
+        super().__init__(
+            f"relay event {event.id} is {what} here — add that SMS account to the config;"
+            " the relay keeps the text until then"
+        )
+
+
 class RelayPull:
     def __init__(
         self,
@@ -44,21 +54,34 @@ class RelayPull:
         self.store, self.account, self.options = store, account, options
         self.sms = [a for a in sms_accounts if a.channel == "sms"]
         self.client = relay_client(account)
+        self.new = self.duplicates = 0  # stored by the last pull
 
-    async def pull(self, after: int) -> tuple[int, int, int]:
-        """Everything after event ``after``: (new messages, duplicates, last event id)."""
-        new = duplicates = 0
+    async def pull(self, after: int) -> int:
+        """Everything after event ``after``; the last event id taken.
+
+        ``new`` and ``duplicates`` count what was stored, also when the pull stops
+        early (an error after some pages were committed).
+        """
+        self.new = self.duplicates = 0
         events, instance = await self.client.page(after)
         if instance is not None and await self._relay_was_reset(instance, after):
             after = 0
             events, _ = await self.client.page(after)
         while events:
-            messages = await self._apply(events)
-            cursor = Cursor(self.account.name, CURSOR_FOLDER, str(events[-1].id))
-            result = await ingest(self.store, messages, cursor, options=self.options)
-            new, duplicates, after = new + result.new, duplicates + result.duplicates, events[-1].id
+            messages, taken, unrouted = await self._apply(events)
+            if taken:
+                last = events[taken - 1].id
+                cursor = Cursor(self.account.name, CURSOR_FOLDER, str(last))
+                result = await ingest(self.store, messages, cursor, options=self.options)
+                self.new, self.duplicates = (
+                    self.new + result.new,
+                    self.duplicates + result.duplicates,
+                )
+                after = last
+            if unrouted is not None:
+                raise unrouted  # the cursor waits before it until the account is configured
             events = await self.client.events(after)
-        return new, duplicates, after
+        return after
 
     async def _relay_was_reset(self, instance: str, after: int) -> bool:
         """True when the relay's log is not the one our cursor counts in (wiped, moved
@@ -83,17 +106,27 @@ class RelayPull:
                 await session.merge(SyncCursor(account=name, folder=CURSOR_FOLDER, value="0"))
         return reset
 
-    async def _apply(self, events: Sequence[RelayEvent]) -> list[InboundMessage]:
+    async def _apply(
+        self, events: Sequence[RelayEvent]
+    ) -> tuple[list[InboundMessage], int, Unrouted | None]:
+        """The messages of ``events``, how many events were taken, and why not all.
+
+        A text for an SMS account this console lacks stops the page there: it stays in
+        the relay until the account is configured, never skipped for good. A malformed
+        event (which the relay's checks make rare) is skipped with a warning.
+        """
         messages: list[InboundMessage] = []
-        for event in events:
+        for taken, event in enumerate(events):
             try:
                 found = await self._one(event)
+            except Unrouted as exc:
+                return messages, taken, exc
             except (ValueError, KeyError, TypeError, ChannelError) as exc:
                 log.warning("%s: relay event %d skipped: %s", self.account.name, event.id, exc)
                 continue
             if found is not None:
                 messages.append(found)
-        return messages
+        return messages, len(events), None
 
     async def _one(self, event: RelayEvent) -> InboundMessage | None:
         data, region = event.data, self.options.default_region
@@ -105,7 +138,7 @@ class RelayPull:
             form = data["form"]
             target = accounts.by_number(self.sms, "twilio", form.get("To"), region)
             if target is None:
-                raise ValueError(f"no twilio account here has the number {form.get('To')}")
+                raise Unrouted(event, f"a text to {form.get('To')}, and no twilio account has it")
             gateway = await asyncio.to_thread(accounts.twilio_account, target)
             return await gateway.from_webhook(form)
         elif event.type == "twilio.status":
@@ -126,7 +159,7 @@ class RelayPull:
             )
             target = target or next((a for a in self.sms if a.provider == "kannel"), None)
             if target is None:
-                raise ValueError("no kannel account here takes texts from the relay")
+                raise Unrouted(event, "a Kannel text, and no kannel account is configured")
             return kannel.parse_mo(target.name, data["query"], body, headers)
         elif event.type == "kannel.dlr":
             report = kannel.parse_dlr(data["query"])

@@ -26,7 +26,7 @@ from omni_tui.errors import ConfigError, StoreError
 from omni_tui.ingest import IngestOptions, IngestResult, ingest, prepare
 from omni_tui.ingest_prepare import Prepared
 from omni_tui.parse_pool import ParsePool
-from omni_tui.relay_pull import RelayPull
+from omni_tui.relay_pull import RelayPull, Unrouted
 from omni_tui.store import AccountHealth, Message, Store, SyncCursor, utcnow
 
 log = logging.getLogger(__name__)
@@ -278,7 +278,11 @@ async def sync_chat(
     report = AccountReport(account.name, "chat")
     pull = await asyncio.to_thread(RelayPull, store, account, options, others)  # may run a command
     after = int((await cursors(store, account.name)).get(CURSOR_FOLDER) or 0)
-    report.new, report.skipped, _ = await pull.pull(after)
+    try:
+        await pull.pull(after)
+    except Unrouted as exc:  # what came before it is stored, and counted
+        report.state, report.errors = "error", [str(exc)]
+    report.new, report.skipped = pull.new, pull.duplicates
     return report
 
 

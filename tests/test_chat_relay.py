@@ -354,6 +354,34 @@ async def test_kannel_texts_taken_by_the_relay_reach_the_sms_account(
     )
 
 
+async def test_a_text_for_an_sms_account_not_configured_waits_in_the_relay_until_it_is(
+    relay: RelayProcess, store: Store
+) -> None:
+    """It used to be skipped with a warning, the cursor moved past it, and the text was
+    never stored, even once the account was added."""
+    for n, text in enumerate(["Before the text", "After the text"]):
+        assert relay.post_chat(chat(text, n), msg_id=f"msg_{n}")[0] == 200
+        if n == 0:
+            query = urllib.parse.urlencode(
+                {"from": "+447911123456", "to": "+15005550006", "text": "Hi from my phone"}
+            )
+            status, _ = await asyncio.to_thread(
+                relay.request, "GET", f"/hooks/kannel?{query}&secret={KANNEL_SECRET}"
+            )
+            assert status == 200
+    [report] = await sync_once(store, console_config(relay), account="site-chat")
+    assert report.state == "error" and report.new == 1
+    assert "is a Kannel text, and no kannel account is configured here" in report.errors[0]
+    assert "add that SMS account to the config" in report.errors[0]
+    [report] = await sync_once(store, console_config(relay, KANNEL_SMS), account="site-chat")
+    assert (report.state, report.new) == ("ok", 2)
+    texts = []
+    for customer in await queries.list_customers(store):
+        shown = await queries.show_customer(store, customer["id"])
+        texts += [m["text"] for m in shown["history"]]
+    assert sorted(texts) == ["After the text", "Before the text", "Hi from my phone"]
+
+
 @pytest.mark.parametrize(
     ("body", "coding"),
     [("Grüße, ça va? 👋".encode("utf-16-be"), "2"), ("Grüße, ça va?".encode("latin-1"), "1")],
