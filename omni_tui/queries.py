@@ -8,25 +8,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import case
-from sqlmodel import col, func, select
-
-from omni_tui import presence
 from omni_tui.store import Store, finding, listing, panes, sqlite
 from omni_tui.store.listing import ListFilter
 from omni_tui.store.listing import page_mark as page_mark  # for scripts: the next page
-from omni_tui.store.models import (
-    Conversation,
-    ConversationTag,
-    Customer,
-    Event,
-    Identity,
-    LinkSuggestion,
-    Message,
-)
+
+if TYPE_CHECKING:
+    from omni_tui.store.models import Identity, LinkSuggestion
+
+# The ORM (SQLModel, SQLAlchemy: most of a second of imports) is imported by the
+# functions that query through it: `list`, `show` and `search` read plain SQL, and a
+# script calling them waits for neither.
 
 Row = dict[str, Any]
 
@@ -46,6 +40,10 @@ async def show_conversation(store: Store, conversation_id: int) -> Row:
 
 
 async def list_customers(store: Store, query: str | None = None, limit: int = 100) -> list[Row]:
+    from sqlmodel import col, func, select
+
+    from omni_tui.store.models import Conversation, Customer, Identity
+
     stmt = (
         select(Customer, func.count(col(Conversation.id)))
         .outerjoin(Conversation, col(Conversation.customer_id) == Customer.id)
@@ -120,6 +118,10 @@ def suggestion_row(s: LinkSuggestion) -> Row:
 
 
 async def list_suggestions(store: Store, status: str = "pending") -> list[Row]:
+    from sqlmodel import select
+
+    from omni_tui.store.models import LinkSuggestion
+
     async with store.read() as session:
         rows = await session.exec(
             select(LinkSuggestion)
@@ -143,6 +145,10 @@ async def view_counts(store: Store, agent: str) -> dict[str, int]:
     unresolved rows. Mine, Unassigned and All list open cases (pending and snoozed
     ones have views of their own); a channel's view lists every unresolved case, a
     tag's view every case with the tag."""
+    from sqlalchemy import case
+    from sqlmodel import col, func, select
+
+    from omni_tui.store.models import Conversation, ConversationTag
 
     def count_if(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
@@ -173,6 +179,10 @@ async def view_counts(store: Store, agent: str) -> dict[str, int]:
 
 
 async def all_tags(store: Store) -> list[str]:
+    from sqlmodel import select
+
+    from omni_tui.store.models import ConversationTag
+
     async with store.read() as session:
         rows = await session.exec(
             select(ConversationTag.tag).distinct().order_by(ConversationTag.tag)
@@ -187,10 +197,13 @@ async def agent_named(store: Store, name: str) -> str:
 
 
 async def agents(store: Store) -> list[str]:
-    from omni_tui.store.models import Agent
+    return await store.snapshot(listing.agent_names)
 
-    async with store.read() as session:
-        return list((await session.exec(select(Agent.name).order_by(Agent.name))).all())
+
+async def snoozes_due(store: Store, now: datetime | None = None) -> bool:
+    """A cheap look before ``actions.wake_snoozed`` (which needs the ORM)."""
+    now = now or datetime.now(UTC)
+    return await store.snapshot(listing.snoozes_due, int(now.timestamp() * 1000))
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +219,10 @@ class Pulse:
 
 async def pulse(store: Store) -> Pulse:
     """One cheap read; ``marker`` moves whenever anyone ingests, acts or delivers."""
-    from omni_tui.store.models import AccountHealth, Outbox
+    from sqlmodel import col, func, select
+
+    from omni_tui import presence
+    from omni_tui.store.models import AccountHealth, Event, Message, Outbox
 
     async with store.read() as session:
         message = (await session.exec(select(func.max(Message.id)))).one() or 0
@@ -241,6 +257,10 @@ async def pulse(store: Store) -> Pulse:
 async def new_inbound(store: Store, after_id: int, limit: int = 50) -> list[Row]:
     """Inbound messages that arrived after ``after_id``, for the console's toast; a call
     an agent logged is inbound too, but it is no news to anyone (it has an author)."""
+    from sqlmodel import col, select
+
+    from omni_tui.store.models import Customer, Message
+
     async with store.read() as session:
         rows = await session.exec(
             select(Message.id, Message.channel, Message.sender, Message.sender_name, Customer.name)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.cli_helpers import Cli
+
 
 def test_core_and_cli_listing_import_without_textual() -> None:
     code = (
@@ -16,6 +18,31 @@ def test_core_and_cli_listing_import_without_textual() -> None:
         "assert 'textual' not in sys.modules, 'textual imported by the core'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+READERS_PROBE = """
+import contextlib, io, json, sys
+from omni_tui.cli import main as cli
+ran = {}
+for argv in (["list"], ["list", "--assignee", "ben"], ["show", "1"], ["search", "grinder"],
+             ["customer", "show", "1"]):
+    with contextlib.redirect_stdout(io.StringIO()):
+        ran[" ".join(argv)] = cli.main([*argv, "--json", "--db", sys.argv[1]])
+orm = [m for m in ("sqlalchemy", "sqlmodel") if m in sys.modules]
+print(json.dumps({"codes": ran, "orm": orm}))
+"""
+
+
+def test_scripts_reading_the_store_do_not_wait_for_the_orm(cli: Cli) -> None:
+    """`list`, `show` and `search` read plain SQL; the ORM's imports (most of a second)
+    are for the commands that write."""
+    out = subprocess.run(
+        [sys.executable, "-c", READERS_PROBE, str(cli.db)],
+        check=True, capture_output=True, text=True, env=cli.env, timeout=60,
+    )  # fmt: skip
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert set(seen["codes"].values()) == {0}, seen
+    assert seen["orm"] == []
 
 
 def test_adapters_never_import_the_store_or_the_console() -> None:

@@ -8,19 +8,9 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from omni_tui import (
-    accounts,
-    actions,
-    attachments,
-    customers,
-    outbox,
-    paths,
-    presence,
-    queries,
-    teams,
-)
+from omni_tui import paths, queries
 from omni_tui.cli import output
 from omni_tui.cli.console import need_terminal, open_console
 from omni_tui.cli.context import Context, UsageError, iso_time
@@ -29,6 +19,24 @@ from omni_tui.errors import NotFound, Refused, StoreError
 from omni_tui.store import Store
 from omni_tui.text import clean_line
 from omni_tui.when import parse_when
+
+if TYPE_CHECKING:
+    from omni_tui import accounts, actions, attachments, customers, outbox, presence, teams
+else:  # `list`, `show` and `search` read plain SQL: a script does not wait for the ORM
+    from omni_tui.lazy import deferred
+
+    accounts, actions, attachments, customers, outbox, presence, teams = (
+        deferred(f"omni_tui.{name}")
+        for name in (
+            "accounts",
+            "actions",
+            "attachments",
+            "customers",
+            "outbox",
+            "presence",
+            "teams",
+        )
+    )
 
 #: SQLite's files beside a store
 WAL = ("-wal", "-shm", "-journal")
@@ -136,7 +144,8 @@ async def list_(ctx: Context) -> int:
         if where.assignee:  # "ben" is Ben, as assign takes it
             where = replace(where, assignee=await queries.agent_named(store, where.assignee))
         try:
-            await actions.wake_snoozed(store)
+            if await queries.snoozes_due(store):
+                await actions.wake_snoozed(store)
         except StoreError:  # a long write holds the store: list what is there, unwoken
             pass
         items = await queries.list_conversations(store, where)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from omni_tui import actions, outbox
+from typing import TYPE_CHECKING
+
 from omni_tui.cli import output
 from omni_tui.cli.commands import Context, _body, _done, _id, _summary, command
 from omni_tui.text import clean_line
+
+if TYPE_CHECKING:
+    from omni_tui import actions, outbox
+else:  # loaded by the command that needs it
+    from omni_tui.lazy import deferred
+
+    actions, outbox = (deferred(f"omni_tui.{n}") for n in ("actions", "outbox"))
 
 
 @command("outbox")

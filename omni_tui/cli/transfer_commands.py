@@ -7,12 +7,19 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from omni_tui import transfer
 from omni_tui.cli import output
 from omni_tui.cli.commands import Context, _done, command
 from omni_tui.errors import OmniError, Refused
 from omni_tui.store import Store
+
+if TYPE_CHECKING:
+    from omni_tui import transfer
+else:  # loaded by the command that needs it
+    from omni_tui.lazy import deferred
+
+    transfer = deferred("omni_tui.transfer")
 
 
 @command("export")

@@ -127,3 +127,13 @@ def page_sql(where: ListFilter) -> tuple[str, list[Any]]:
         + f" ORDER BY {key} {order}, c.id {order} LIMIT ?"
     )
     return sql, [*args, max(1, where.limit)]
+
+
+def snoozes_due(conn: sqlite3.Connection, now_ms: int) -> bool:
+    """Whether any snoozed case's time has come (most looks find none)."""
+    sql = "SELECT 1 FROM conversation WHERE status = 'snoozed' AND snoozed_until <= ? LIMIT 1"
+    return conn.execute(sql, (now_ms,)).fetchone() is not None
+
+
+def agent_names(conn: sqlite3.Connection) -> list[str]:
+    return [name for (name,) in conn.execute("SELECT name FROM agent ORDER BY name")]
