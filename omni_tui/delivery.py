@@ -188,8 +188,8 @@ async def deliver_outbox(
                 error = exc
             except ChannelError as exc:
                 error = exc
-            except ConfigError as exc:
-                error = AuthError(str(exc))
+            except ConfigError as exc:  # e.g. password_command failed (a vault locked):
+                error = TransientError(str(exc))  # no login was tried; it may work later
             except Exception as exc:  # a surprise in one reply must not hold up the others
                 log.exception("outbox %d: delivery failed", item.id)
                 error = TransientError(f"unexpected {type(exc).__name__}: {exc}"[:500])
@@ -203,10 +203,11 @@ async def deliver_outbox(
         )
         if outcome == "sent":
             report.sent += 1
-        else:
-            report.errors.append(f"outbox {item.id}: {error}")
+        else:  # named by the message id, as `outbox retry` and `show` take it
+            report.errors.append(f"reply {item.message_id}: {error}")
             report.failed += outcome == "failed"
             report.retrying += outcome == "retrying"
+            log.warning("reply %d (%s): %s: %s", item.message_id, item.channel, outcome, error)
     return report
 
 

@@ -39,6 +39,10 @@ def gateway() -> Iterator[Twilio]:
 
 
 def config_for(gateway: Twilio, *, listen: int | None = None, extra: str = "") -> Config:
+    return parse_config(_config_text(gateway, listen=listen) + "\n" + extra)
+
+
+def _config_text(gateway: Twilio, *, listen: int | None = None) -> str:
     lines = [
         "[agent]",
         'name = "Ana"',
@@ -55,7 +59,7 @@ def config_for(gateway: Twilio, *, listen: int | None = None, extra: str = "") -
     ]
     if listen:
         lines.append(f'listen = "127.0.0.1:{listen}"')
-    return parse_config("\n".join(lines) + "\n" + extra)
+    return "\n".join(lines)
 
 
 @pytest.fixture
@@ -354,6 +358,32 @@ async def test_a_wrong_auth_token_is_an_auth_failure_not_a_crash(
     [report] = await sync_once(store, config_for(Twilio(port=gateway.port)))
     assert report.state == "auth" and "credentials" in report.errors[0]
     assert await texts(store) == []
+
+
+async def test_a_secret_command_that_fails_for_a_while_delays_replies_but_fails_none(
+    gateway: Twilio, store: Store, tmp_path: Path
+) -> None:
+    """A locked vault behind auth_token_command failed every due reply for good."""
+    unlocked = tmp_path / "unlocked"
+    command = f'["sh", "-c", "test -f {unlocked} && echo {gateway.auth_token}"]'
+    text = "\n".join(
+        line for line in _config_text(gateway).splitlines() if not line.startswith("auth_token")
+    )
+    config = parse_config(f"{text}\nauth_token_command = {command}\n")
+    conversation = await _conversation_with(gateway, store)
+    queued = await outbox.queue_reply(store, conversation, "Hi", agent="Ana")
+    report = await deliver_outbox(store, config)
+    assert (report.sent, report.failed, report.retrying) == (0, 0, 1)
+    assert report.errors[0].startswith(f"reply {queued.message_id}: ")
+    row, message = await _outcome(store, queued)
+    assert row.status == "queued" and (message.status_reason or "").startswith("retrying")
+    unlocked.touch()
+    async with store.write() as session:
+        row.next_attempt_at = datetime.now(UTC)
+        session.add(row)
+    report = await deliver_outbox(store, config)
+    assert (report.sent, report.failed) == (1, 0)
+    assert [p["Body"] for p in gateway.posts] == ["Hi"]
 
 
 async def test_an_api_key_signs_in_instead_of_the_auth_token(gateway: Twilio, store: Store) -> None:
