@@ -63,10 +63,10 @@ class RelayPull:
         early (an error after some pages were committed).
         """
         self.new = self.duplicates = 0
-        events, instance = await self.client.page(after)
-        if instance is not None and await self._relay_was_reset(instance, after):
+        events, instance, last = await self.client.page(after)
+        if instance is not None and await self._relay_was_reset(instance, after, last):
             after = 0
-            events, _ = await self.client.page(after)
+            events, _, _ = await self.client.page(after)
         while events:
             messages, taken, unrouted = await self._apply(events)
             if taken:
@@ -83,19 +83,23 @@ class RelayPull:
             events = await self.client.events(after)
         return after
 
-    async def _relay_was_reset(self, instance: str, after: int) -> bool:
+    async def _relay_was_reset(self, instance: str, after: int, last: int | None) -> bool:
         """True when the relay's log is not the one our cursor counts in (wiped, moved
-        to a new server, restored): the cursor goes back to 0 with the new log's id, in
-        one commit, so none of its events is skipped; any seen before are duplicates."""
+        to a new server: a new instance id; restored from a backup: the same id, but
+        its last event is before our cursor): the cursor goes back to 0 with the log's
+        id, in one commit, so none of its events is skipped; any seen before are
+        duplicates."""
         async with self.store.read() as session:
             known = await session.get(SyncCursor, (self.account.name, INSTANCE_FOLDER))
-        if known is not None and known.value == instance:
+        restored = last is not None and last < after
+        if known is not None and known.value == instance and not restored:
             return False
-        reset = known is not None and after > 0
+        reset = (known is not None or restored) and after > 0
         if reset:
             log.warning(
-                "%s: the relay's event log is new (id %s, was %s): reading it from the start",
+                "%s: the relay's event log is %s (id %s, was %s): reading it from the start",
                 self.account.name,
+                "behind our cursor (restored?)" if restored else "new",
                 instance,
                 known.value if known else None,
             )

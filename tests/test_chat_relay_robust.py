@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -463,6 +465,46 @@ async def test_a_console_reads_a_wiped_relay_log_from_the_start_and_skips_nothin
         await asyncio.to_thread(say, other, "anyone?")
         assert (await sync_once(store, config))[0].new == 1
         assert (await sync_once(store, config))[0].new == 0
+
+
+async def test_a_relay_restored_from_a_backup_loses_none_of_the_messages_after_it(
+    relay: RelayProcess, tmp_path: Path
+) -> None:
+    """The backup holds the log's id too, so the console saw nothing new: its cursor sat
+    past the restored log's end, and the new messages' ids repeated stored ones."""
+
+    def say(text: str) -> None:
+        body = json.dumps({"visitor": VISITOR, "text": text}).encode()
+        assert post_widget(relay, body)[0] == 201
+
+    config = parse_config(
+        f'[[accounts]]\nname = "site-chat"\nchannel = "chat"\n'
+        f'relay_url = "{relay.url}"\ntoken = "{relay.token}"\n'
+    )
+    await asyncio.to_thread(say, "before the backup")
+    backup = tmp_path / "relay-backup.db"
+    with contextlib.closing(sqlite3.connect(relay.root / "relay.db")) as live:
+        with contextlib.closing(sqlite3.connect(backup)) as copy:
+            live.backup(copy)
+    for n in range(3):
+        await asyncio.to_thread(say, f"after the backup {n}")
+    async with await Store.open(tmp_path / "omni.db", create=True) as store:
+        assert (await sync_once(store, config))[0].new == 4
+        await asyncio.to_thread(relay.stop)
+        for path in relay.root.glob("relay.db*"):
+            path.unlink()
+        backup.rename(relay.root / "relay.db")
+        await asyncio.to_thread(relay.start)
+        for n in range(2):
+            await asyncio.to_thread(say, f"after the restore {n}")  # the event ids 2 and 3 again
+        [report] = await sync_once(store, config)
+        assert (report.state, report.new, report.skipped) == ("ok", 2, 1)
+        [case] = await queries.list_conversations(store)
+        shown = await queries.show_conversation(store, case["id"])
+        assert [m["text"] for m in shown["messages"]][-2:] == [
+            "after the restore 0",
+            "after the restore 1",
+        ]
 
 
 def test_behind_a_proxy_on_a_dual_stack_listen_each_visitor_has_their_own_quota() -> None:

@@ -87,14 +87,19 @@ class RelayClient:
 
     async def page(
         self, after: int, *, wait: float = 0, limit: int = PAGE
-    ) -> tuple[list[RelayEvent], str | None]:
-        """Events after ``after``, and the relay log's instance id (None from an old relay):
-        a new id means the log was wiped or replaced and its ids started again."""
+    ) -> tuple[list[RelayEvent], str | None, int | None]:
+        """Events after ``after``, the relay log's instance id and its last event id
+        (None from an old relay). A new instance id means the log was wiped or replaced;
+        a last id below ``after``, that it was restored from a backup."""
         params = {"after": after, "wait": wait, "limit": limit}
         body = await self._call("GET", "/events", wait, params=params)
         events = [RelayEvent(int(e["id"]), str(e["type"]), e["data"]) for e in body["events"]]
-        instance = body.get("relay")
-        return events, instance if isinstance(instance, str) and instance else None
+        instance, last = body.get("relay"), body.get("last_id")
+        return (
+            events,
+            instance if isinstance(instance, str) and instance else None,
+            last if isinstance(last, int) and not isinstance(last, bool) else None,
+        )
 
     async def send(self, message: OutboundMessage, *, author: str | None = None) -> str:
         payload = {

@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import re
+import secrets
 import sqlite3
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -183,7 +184,8 @@ class Widget:
                     sender["email_verified"] = verified
             data = {
                 "source": "web",
-                "id": f"web:{instance}:{row}",  # row ids start again in a new relay log
+                # row ids start again in a new log, and in one restored from a backup
+                "id": f"web:{instance}:{row}:{secrets.token_hex(4)}",
                 "conversation": f"web:{visitor}",
                 "from": sender,
                 "text": text,
