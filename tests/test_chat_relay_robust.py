@@ -7,7 +7,9 @@ import asyncio
 import base64
 import contextlib
 import json
+import socket
 import sqlite3
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -505,6 +507,30 @@ async def test_a_relay_restored_from_a_backup_loses_none_of_the_messages_after_i
             "after the restore 0",
             "after the restore 1",
         ]
+
+
+def test_a_visitor_or_console_closing_its_stream_leaves_no_traceback_in_the_log(
+    relay: RelayProcess,
+) -> None:
+    """Every closed tab wrote a 1.5 KB traceback: a log, and a disk, anyone could fill."""
+    streams = []
+    for path, auth in ((f"/widget/stream?visitor={VISITOR}", ""), ("/events/stream", True)):
+        sock = socket.create_connection(("127.0.0.1", relay.port), timeout=10)
+        headers = "".join(f"{k}: {v}\r\n" for k, v in relay.auth().items()) if auth else ""
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: relay\r\n{headers}\r\n".encode())
+        seen = b""
+        while b"retry: 2000" not in seen:
+            seen += sock.recv(4096)
+        streams.append(sock)
+    for sock in streams:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # reset, as a browser tab closing mid-stream
+    body = json.dumps({"visitor": VISITOR, "text": "still there?"}).encode()
+    for _ in range(2):  # each stream writes to its closed socket, and learns it is closed
+        assert post_widget(relay, body)[0] == 201
+        time.sleep(0.5)
+    log = (relay.root / "relay.log").read_text()
+    assert "Traceback" not in log and "Error handling request" not in log, log[-2000:]
 
 
 def test_behind_a_proxy_on_a_dual_stack_listen_each_visitor_has_their_own_quota() -> None:

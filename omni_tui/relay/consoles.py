@@ -95,18 +95,21 @@ class Consoles:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         response.headers["Cache-Control"] = "no-cache"
         await response.prepare(request)
-        await response.write(b"retry: 2000\n\n")
-        while not self.relay.stop.is_set():
-            found = await self.relay.log.events_after(after, MAX_LIMIT, KEEPALIVE_S)
-            if not found:
-                await response.write(b": keepalive\n\n")
-                continue
-            for event in found:
-                data = json.dumps(event.as_json(), ensure_ascii=False)
-                await response.write(
-                    f"id: {event.id}\nevent: {event.type}\ndata: {data}\n\n".encode()
-                )
-            after = found[-1].id
+        try:  # a closed tab or a dropped connection ends the stream, quietly
+            await response.write(b"retry: 2000\n\n")
+            while not self.relay.stop.is_set():
+                found = await self.relay.log.events_after(after, MAX_LIMIT, KEEPALIVE_S)
+                if not found:
+                    await response.write(b": keepalive\n\n")
+                    continue
+                for event in found:
+                    data = json.dumps(event.as_json(), ensure_ascii=False)
+                    await response.write(
+                        f"id: {event.id}\nevent: {event.type}\ndata: {data}\n\n".encode()
+                    )
+                after = found[-1].id
+        except ConnectionError:
+            pass
         return response
 
     async def post_message(self, request: web.Request) -> web.Response:

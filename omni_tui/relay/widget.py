@@ -212,21 +212,25 @@ class Widget:
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache", **CORS}
         )
         await response.prepare(request)
-        await response.write(b"retry: 2000\n\n")
-        log = self.relay.log
-        while not self.relay.stop.is_set():
-            tick = log.tick
-            rows = await log.read(lambda db, after=after: _after(db, visitor, after))
-            if not rows:
-                if not await log.changed(tick, KEEPALIVE_S):
-                    await response.write(b": keepalive\n\n")
-                continue
-            for r in rows:
-                data = json.dumps(_row(r), ensure_ascii=False)
-                await response.write(f"id: {r[0]}\nevent: message\ndata: {data}\n\n".encode())
-            after = rows[-1][0]
-            shown = [r[5] for r in rows if r[1] == "out" and r[5]]
-            if shown:  # on the visitor's screen now
-                await log.write(
-                    lambda db, shown=shown: [delivery(db, k, "delivered") for k in shown]
-                )
+        try:  # a closed tab or a dropped connection ends the stream, quietly
+            await response.write(b"retry: 2000\n\n")
+            log = self.relay.log
+            while not self.relay.stop.is_set():
+                tick = log.tick
+                rows = await log.read(lambda db, after=after: _after(db, visitor, after))
+                if not rows:
+                    if not await log.changed(tick, KEEPALIVE_S):
+                        await response.write(b": keepalive\n\n")
+                    continue
+                for r in rows:
+                    data = json.dumps(_row(r), ensure_ascii=False)
+                    await response.write(f"id: {r[0]}\nevent: message\ndata: {data}\n\n".encode())
+                after = rows[-1][0]
+                shown = [r[5] for r in rows if r[1] == "out" and r[5]]
+                if shown:  # on the visitor's screen now
+                    await log.write(
+                        lambda db, shown=shown: [delivery(db, k, "delivered") for k in shown]
+                    )
+        except ConnectionError:
+            pass
+        return response
