@@ -237,6 +237,13 @@ def test_a_ca_file_that_is_missing_or_no_certificate_is_a_config_error(tmp_path:
         assert "is not a readable PEM certificate file" in message
 
 
+def test_a_rules_file_named_but_missing_is_a_config_error(tmp_path: Path) -> None:
+    """A misspelt name routed nothing, and nothing said so."""
+    path = write(tmp_path, '[routing]\nrules_file = "rulez.toml"\n')
+    message = assert_one_line_naming(error_for(path), path, "routing.rules_file")
+    assert f"no such file {tmp_path / 'rulez.toml'}" in message
+
+
 def test_a_kannel_account_without_listen_is_refused(tmp_path: Path) -> None:
     """Without it no texts or delivery reports ever arrive."""
     path = write(

@@ -265,6 +265,15 @@ def _ca_file(t: Table) -> Path | None:
     return path
 
 
+def _rules_file(t: Table) -> Path | None:
+    """A misspelt name would route nothing without a word; the file may be edited
+    (and briefly replaced) while omni-tui runs, but it must be there at the start."""
+    path = t.path("rules_file")
+    if path is not None and not path.is_file():
+        raise t.error("rules_file", f"no such file {path}", "fix the path or remove the key")
+    return path
+
+
 def is_host_port(value: str) -> bool:
     host, _, port = value.rpartition(":")
     return bool(host) and port.isdigit() and 1 <= int(port) <= 65535
@@ -334,7 +343,7 @@ def _build(data: dict[str, Any], source: Path | None) -> Config:
         canned=_canned(top.tables("canned")),
         keys=_keys(keys),
         relay=_relay(top.section("relay"), source),
-        routing=RoutingConfig(top.section("routing").path("rules_file")),
+        routing=RoutingConfig(_rules_file(top.section("routing"))),
         outbox=OutboxConfig(
             top.section("outbox").integer("retry_after_seconds", 30, 1, DAY_SECONDS),
             top.section("outbox").integer("max_attempts", 8, 1, 1000),
