@@ -237,6 +237,12 @@ def test_a_ca_file_that_is_missing_or_no_certificate_is_a_config_error(tmp_path:
         assert "is not a readable PEM certificate file" in message
 
 
+def test_a_warning_after_the_breach_is_a_config_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "[sla]\nwarn_after_minutes = 300\nbreach_after_minutes = 60\n")
+    message = assert_one_line_naming(error_for(path), path, "sla.warn_after_minutes")
+    assert "300 is after breach_after_minutes (60)" in message
+
+
 def test_a_rules_file_named_but_missing_is_a_config_error(tmp_path: Path) -> None:
     """A misspelt name routed nothing, and nothing said so."""
     path = write(tmp_path, '[routing]\nrules_file = "rulez.toml"\n')

@@ -265,6 +265,18 @@ def _ca_file(t: Table) -> Path | None:
     return path
 
 
+def _sla(t: Table) -> SlaConfig:
+    warn = t.integer("warn_after_minutes", 60, 1, YEAR_MINUTES)
+    breach = t.integer("breach_after_minutes", 240, 1, YEAR_MINUTES)
+    if warn > breach:
+        raise t.error(
+            "warn_after_minutes",
+            f"{warn} is after breach_after_minutes ({breach}): no case would show the warning",
+            "make the warning come first, or equal",
+        )
+    return SlaConfig(warn, breach)
+
+
 def _rules_file(t: Table) -> Path | None:
     """A misspelt name would route nothing without a word; the file may be edited
     (and briefly replaced) while omni-tui runs, but it must be there at the start."""
@@ -335,10 +347,7 @@ def _build(data: dict[str, Any], source: Path | None) -> Config:
         conversation=ConversationConfig(
             top.section("conversation").integer("join_window_days", 7, 0, TEN_YEARS_DAYS)
         ),
-        sla=SlaConfig(
-            sla.integer("warn_after_minutes", 60, 1, YEAR_MINUTES),
-            sla.integer("breach_after_minutes", 240, 1, YEAR_MINUTES),
-        ),
+        sla=_sla(sla),
         accounts=_accounts(top.tables("accounts"), source),
         canned=_canned(top.tables("canned")),
         keys=_keys(keys),
