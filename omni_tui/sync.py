@@ -18,7 +18,7 @@ from sqlmodel import col, delete, select
 
 from adapters.base import AuthError, ChannelError, InboundMessage, PullResult, RejectedError
 from adapters.chat.relay import CURSOR_FOLDER
-from adapters.email.imap import ImapAccount
+from adapters.email.imap import ImapAccount, MissingFolder
 from adapters.sms.twilio import CURSOR_FOLDER as TWILIO_CURSOR
 from omni_tui import accounts, outbox
 from omni_tui.config import AccountConfig, Config
@@ -230,7 +230,10 @@ async def sync_email(
     imap = await asyncio.to_thread(accounts.imap_account, account)  # may run a command
     known = await cursors(store, account.name)
     ready = _parsed_email(imap, known, options, store.attachments_dir)
-    await _store_batches(store, ready, report, options, progress, stop)
+    try:
+        await _store_batches(store, ready, report, options, progress, stop)
+    except MissingFolder as exc:  # the other folders' mail is stored, and counted
+        report.state, report.errors = "error", [*report.errors, str(exc)]
     return report
 
 

@@ -267,6 +267,20 @@ async def test_the_count_to_come_covers_every_folder_and_an_empty_one_is_no_erro
     assert seen == [("support", done, 8) for done in (2, 4, 5, 7, 8)]
 
 
+async def test_a_folder_the_server_lacks_is_reported_and_the_others_are_still_pulled(
+    dovecot: Dovecot, folder: str, store: Store
+) -> None:
+    """Copying folders = ["INBOX", "Escalations"] from the example left INBOX unread."""
+    dovecot.deliver(*(email(n) for n in range(3)), folder=folder)
+    config = config_for(dovecot, [f"{folder}Missing", folder])
+    [report] = await sync_once(store, config)
+    assert (report.state, report.new) == ("error", 3)
+    assert f"cannot open folder '{folder}Missing'" in report.errors[0]
+    assert "fix the account's folders (the others were pulled)" in report.errors[0]
+    [again] = await sync_once(store, config)
+    assert (again.state, again.new, again.skipped) == ("error", 0, 0)
+
+
 async def test_pulling_never_marks_mail_as_read(
     dovecot: Dovecot, folder: str, store: Store
 ) -> None:

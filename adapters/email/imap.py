@@ -22,7 +22,14 @@ from pathlib import Path
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from adapters.base import AuthError, Cursor, InboundMessage, PullResult, TransientError
+from adapters.base import (
+    AuthError,
+    ChannelError,
+    Cursor,
+    InboundMessage,
+    PullResult,
+    TransientError,
+)
 from adapters.email import fetch as fast_fetch
 from adapters.email.fetched import FetchedBatch, RawMail, parse_fetched
 
@@ -99,6 +106,10 @@ def _close(client: IMAPClient | None) -> None:
     if client is not None:
         with contextlib.suppress(OSError, IMAPClientError):
             client.shutdown()
+
+
+class MissingFolder(ChannelError):
+    """A configured folder the server will not open; the account's other folders are pulled."""
 
 
 class ImapConnection:
@@ -293,9 +304,14 @@ class ImapAccount:
         await asyncio.to_thread(connection.open)
         try:
             # every folder is sized before the first batch: the count to come is whole
-            plans = []
+            plans, missing = [], []
             for folder in self.settings.folders or ("INBOX",):
-                if plan := await self._plan(connection, folder, cursors.get(folder)):
+                try:
+                    plan = await self._plan(connection, folder, cursors.get(folder))
+                except IMAPClientError as exc:  # not there (or not ours): the others still are
+                    missing.append(f"{folder!r} ({exc})")
+                    continue
+                if plan:
                     plans.append(plan)
             to_come = sum(plan.messages for plan in plans)
             for plan in plans:
@@ -307,6 +323,11 @@ class ImapAccount:
                 to_come -= plan.messages
                 async for batch in self._pull_folder(connection, plan, to_come):
                     yield batch
+            if missing:
+                raise MissingFolder(
+                    f"{self.settings.account}: cannot open folder {', '.join(missing)} — fix"
+                    " the account's folders (the others were pulled)"
+                )
         except (TimeoutError, OSError, IMAPClientError) as exc:
             raise TransientError(f"{self.settings.account}: IMAP failed ({exc})") from None
         finally:
