@@ -287,11 +287,10 @@ async def test_choosing_a_view_shows_the_folded_inbox_it_gives_the_keys_to(db: P
 
 async def test_escape_from_the_case_or_the_history_goes_back_to_the_inbox(db: Path) -> None:
     """At 80 columns with the customer shown, the inbox was folded and only tab led
-    back to it; escape now does, from the case or the history, and says so."""
+    back to it; escape now does, from the case or the history."""
     app = console(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_case(app, pilot, "Broken grinder")
-        assert "esc Inbox" in screen_text(app).splitlines()[-1]
         await pilot.press("escape")
         await pilot.pause()
         assert app.focused is app.inbox

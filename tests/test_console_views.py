@@ -228,3 +228,32 @@ async def test_x_unfolds_and_folds_quoted_text_and_signature(db: Path) -> None:
         assert "(x to expand)" not in screen_text(app)
         await press(app, pilot, "x")
         assert "We are on it" not in screen_text(app)
+
+
+async def test_a_search_hit_is_one_line_at_80_columns(db: Path) -> None:
+    """Hits wrapped to two or more lines: four fitted on an 80×24 screen."""
+    app = console(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *"grinder")
+        await pilot.pause(0.5)  # the search waits for a pause in typing
+        await settle(app, pilot)
+        lines = [line for line in screen_text(app).splitlines() if "← Maria Lopez" in line]
+        assert len(lines) == 1 and "My grinder arrived broken. …" in lines[0]
+        assert "Fix it" not in screen_text(app)  # the rest of the hit's line is cut
+
+
+async def test_a_pop_up_never_covers_the_reply_being_typed(db: Path) -> None:
+    from textual.widgets import TextArea
+    from textual.widgets._toast import Toast
+
+    app = console(db)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await press(app, pilot, "r")
+        await pilot.press(*"line one", "enter", *"line two")
+        app.notify("1 new message", title="Maria Lopez")
+        await pilot.pause(0.3)
+        [toast] = app.screen.query(Toast)
+        typing = app.query_one(Composer).query_one(TextArea).region
+        assert not toast.region.overlaps(typing), (toast.region, typing)

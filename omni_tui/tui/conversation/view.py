@@ -105,7 +105,7 @@ class ConversationView(Vertical, QuietFocus, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("escape", "app.back_to_inbox", "Inbox", id="conversation.back"),
+        Binding("escape", "app.back_to_inbox", "Inbox", show=False, id="conversation.back"),
         Binding("j,down", "move(1)", "Next message", show=False, id="conversation.next"),
         Binding("k,up", "move(-1)", "Previous message", show=False, id="conversation.previous"),
         Binding("g,home", "edge(0)", "First message", show=False, id="conversation.first"),

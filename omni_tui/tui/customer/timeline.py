@@ -56,7 +56,7 @@ class Timeline(CursorList):
     """
 
     BINDINGS = [
-        Binding("escape", "app.back_to_inbox", "Inbox", id="timeline.back"),
+        Binding("escape", "app.back_to_inbox", "Inbox", show=False, id="timeline.back"),
         *cursor_bindings("timeline"),
     ]
 
