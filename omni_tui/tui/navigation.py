@@ -92,7 +92,11 @@ class Navigation(App[int]):
     def palette_commands(self) -> list[tuple[str, str, str]]:
         return palette_entries(self.views, self.conversation, self.reply_targets(), self.customer)
 
-    def action_reports(self) -> None:
+    @work(exclusive=True, group="reports", exit_on_error=False)
+    async def action_reports(self) -> None:
+        """The rules file (business hours) is read in a thread: it may sit on a slow disk."""
+        import asyncio
+
         from omni_tui.errors import ConfigError
         from omni_tui.reports.hours import configured_hours
         from omni_tui.tui import format as fmt
@@ -100,7 +104,7 @@ class Navigation(App[int]):
 
         assert self.store is not None
         try:
-            hours = configured_hours(self.config)
+            hours = await asyncio.to_thread(configured_hours, self.config)
         except ConfigError as exc:
             self.notify(str(exc), severity="warning", markup=False)
             hours = None
