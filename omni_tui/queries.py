@@ -39,7 +39,9 @@ async def show_conversation(store: Store, conversation_id: int) -> Row:
     return await store.snapshot(panes.conversation, conversation_id)
 
 
-async def list_customers(store: Store, query: str | None = None, limit: int = 100) -> list[Row]:
+async def list_customers(
+    store: Store, query: str | None = None, limit: int = 100, *, newest_first: bool = False
+) -> list[Row]:
     from sqlmodel import col, func, select
 
     from omni_tui.store.models import Conversation, Customer, Identity
@@ -49,7 +51,7 @@ async def list_customers(store: Store, query: str | None = None, limit: int = 10
         .outerjoin(Conversation, col(Conversation.customer_id) == Customer.id)
         .where(col(Customer.merged_into).is_(None))
         .group_by(col(Customer.id))
-        .order_by(col(Customer.id))
+        .order_by(col(Customer.id).desc() if newest_first else col(Customer.id))
         .limit(limit)
     )
     if query:

@@ -60,6 +60,20 @@ async def test_merge_with_another_customer_via_the_fuzzy_picker(db: Path) -> Non
         assert rows and rows[0]["customer_id"] == maria
 
 
+async def test_the_merge_picker_offers_the_newest_customers_first(db: Path) -> None:
+    """It offered the 5,000 oldest: in a big store, never the one who just wrote."""
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        assert app.store is not None and app.customer is not None
+        keep = app.customer["id"]
+        await press(app, pilot, "m")
+        assert isinstance(app.screen, PickOne)
+        offered = [int(key) for key, _ in app.screen.choices]
+        everyone = [c["id"] for c in await queries.list_customers(app.store) if c["id"] != keep]
+        assert offered == sorted(everyone, reverse=True)
+
+
 async def make_link_store(path: Path) -> Path:
     """Someone texts from a number; later an email signature gives that number."""
     async with await Store.open(path, create=True) as store:

@@ -201,9 +201,9 @@ class CaseActions(Composing):
     async def action_merge(self) -> None:
         assert self.store is not None and self.customer is not None
         keep = int(self.customer["id"])
-        others = [
-            c for c in await queries.list_customers(self.store, limit=5000) if c["id"] != keep
-        ]
+        # the newest first: the one to merge has usually just written from a new address
+        found = await queries.list_customers(self.store, limit=5000, newest_first=True)
+        others = [c for c in found if c["id"] != keep]
         choices = [
             (
                 str(c["id"]),
