@@ -6,6 +6,7 @@ page (keyset pagination), never every conversation.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,13 +58,12 @@ async def list_customers(
     if query:
         escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         like = f"%{escaped}%"  # "_" and "%" typed are themselves, not wildcards
+        address = func.lower(Identity.address).like(like, escape="\\")
+        if digits := phone_digits(query):  # "(415) 555-0134" finds +14155550134
+            address = address | col(Identity.address).like(f"%{digits}%")
         stmt = stmt.where(
             func.lower(Customer.name).like(like, escape="\\")
-            | col(Customer.id).in_(
-                select(Identity.customer_id).where(
-                    func.lower(Identity.address).like(like, escape="\\")
-                )
-            )
+            | col(Customer.id).in_(select(Identity.customer_id).where(address))
         )
     async with store.read() as session:
         rows = (await session.exec(stmt)).all()
@@ -84,6 +84,15 @@ async def list_customers(
         }
         for c, count in rows
     ]
+
+
+def phone_digits(query: str) -> str | None:
+    """The digits of a query written like a phone number, without the leading zeros of
+    a trunk or international prefix (``0044 7911…``, ``07911…``); else None."""
+    if not re.fullmatch(r"[+\d\s().\-/]+", query.strip()):
+        return None
+    digits = re.sub(r"\D", "", query).lstrip("0")
+    return digits if len(digits) >= 6 else None
 
 
 def _identity(i: Identity) -> Row:

@@ -321,3 +321,23 @@ async def test_an_answer_from_another_address_is_in_the_history_of_the_case_it_j
     assert maria["history_total"] == 2
     latest = await queries.show_customer(store, case["customer_id"], history_limit=1)
     assert (_history(latest), latest["history_total"]) == ([("email", "Any news?")], 2)
+
+
+@pytest.mark.parametrize(
+    "typed", ["(415) 555-0134", "415-555-0134", "+1 415 555 0134", "4155550134", "555 0134"]
+)
+async def test_a_customer_is_found_by_their_number_however_it_is_typed(
+    store: Store, typed: str
+) -> None:
+    maria, texter = await _two_maria_customers(store)
+    assert [c["id"] for c in await queries.list_customers(store, typed)] == [texter]
+
+
+async def test_a_number_typed_in_a_national_or_international_form_finds_a_foreign_number(
+    store: Store,
+) -> None:
+    await ingest(store, [InboundMessage("sms", "sms", "SM9", "+447911123456", "hello", sent_at=T0)])
+    [uk] = await queries.list_customers(store)
+    for typed in ("07911 123456", "0044 7911 123456", "+44 7911 123456"):
+        assert [c["id"] for c in await queries.list_customers(store, typed)] == [uk["id"]]
+    assert await queries.list_customers(store, "2025") == []  # a year is not a number to dial
