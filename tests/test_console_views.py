@@ -271,3 +271,23 @@ async def test_a_pop_up_never_covers_the_reply_being_typed(db: Path) -> None:
         [toast] = app.screen.query(Toast)
         typing = app.query_one(Composer).query_one(TextArea).region
         assert not toast.region.overlaps(typing), (toast.region, typing)
+
+
+async def test_at_60_columns_the_inbox_makes_room_for_a_reply_and_comes_back(db: Path) -> None:
+    """The composer had 24 columns there: its status took five rows and the text one."""
+    from textual.widgets import TextArea
+
+    app = console(db)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        inbox = app.query_one("#inbox-pane")
+        assert not inbox.has_class("-collapsed")
+        await press(app, pilot, "r")
+        await pilot.press(*"line one", "enter", *"line two", "enter", *"line three")
+        await pilot.pause()
+        assert inbox.has_class("-collapsed")
+        typing = app.query_one(Composer).query_one(TextArea)
+        assert typing.region.width >= 50 and typing.region.height >= 3
+        assert "line three" in screen_text(app)
+        await press(app, pilot, "escape")
+        assert not inbox.has_class("-collapsed")

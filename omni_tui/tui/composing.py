@@ -50,6 +50,10 @@ else:  # the ORM loads after the first paint (see ``omni_tui.lazy``)
     )
 
 
+#: Columns below which the inbox folds away while the composer is open.
+ROOM_TO_WRITE = 72
+
+
 class Composing(App[int]):
     """The composer's side of the console; the app supplies loading and repainting."""
 
@@ -65,6 +69,7 @@ class Composing(App[int]):
     _started_case: tuple[int, int] | None = None
     #: where the case stood when the composer opened (``collisions``)
     _composer_mark: collisions.Mark | None = None
+    _folded_to_write = False  # the inbox was folded to make room for the composer
     #: each draft's latest save asked for, by (case, mode): an older text is never
     #: written over a newer one
     _draft_turns: dict[tuple[int, str], int]
@@ -72,6 +77,17 @@ class Composing(App[int]):
 
     def reload(self) -> None:
         raise NotImplementedError
+
+    def _room_to_write(self, writing: bool) -> None:
+        """Below ``ROOM_TO_WRITE`` columns the inbox folds while a reply is written (the
+        composer had two rows, one of them visible) and comes back when it closes."""
+        inbox = self.query_one("#inbox-pane")
+        if writing and self.size.width < ROOM_TO_WRITE and not inbox.has_class("-collapsed"):
+            self._folded_to_write = True
+            inbox.add_class("-collapsed")
+        elif not writing and self._folded_to_write:
+            self._folded_to_write = False
+            inbox.remove_class("-collapsed")
 
     def open_conversation(
         self, conversation_id: int, message_id: int | None = None, *, focus: bool = False
@@ -132,6 +148,7 @@ class Composing(App[int]):
             return  # another case opened while its draft was read: not this composer's
         self._composer_mark = seen  # what this agent saw when they began
         self.query_one(Composer).open(mode, targets, index, body, case=case, files=files)
+        self._room_to_write(True)
         await presence.heartbeat(self.store, self.agent, composing=case)
 
     def action_reply(self) -> None:
@@ -260,6 +277,7 @@ class Composing(App[int]):
 
     @on(Composer.Closed)
     def _composer_closed(self) -> None:
+        self._room_to_write(False)
         self.query_one("#conversation").focus()
         self._not_composing()
         started, self._started_case = self._started_case, None
