@@ -291,3 +291,23 @@ async def test_at_60_columns_the_inbox_makes_room_for_a_reply_and_comes_back(db:
         assert "line three" in screen_text(app)
         await press(app, pilot, "escape")
         assert not inbox.has_class("-collapsed")
+
+
+async def test_the_help_screen_cuts_neither_a_section_title_nor_what_a_key_does(
+    db: Path,
+) -> None:
+    """At 80 columns titles were cut to 14 ("Customer hist…"); at 60, what a key does to 3."""
+    from rich.console import Console
+
+    from omni_tui.tui.screens.help import _keys_table, key_sections
+
+    app = console(db)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        sections = key_sections(app)
+    out = Console(width=52, record=True, color_system=None)
+    out.print(_keys_table(sections))
+    shown = out.export_text()
+    for title, _ in sections:
+        assert title in shown
+    assert "Show or fold quoted text" in shown and "…" not in shown

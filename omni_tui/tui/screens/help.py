@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -99,16 +100,22 @@ class HelpScreen(ModalScreen[None]):
             yield Static(_keys_table(self.sections))
 
 
-def _keys_table(sections: list[Section]) -> Table:
-    """A section's title on a line of its own, so a long one never widens the key
-    column; what a key does keeps room to wrap on a narrow terminal (80×24 over SSH)."""
-    grid = Table(box=None, show_header=False, expand=True, padding=(0, 1))
-    grid.add_column("key", style="bold", no_wrap=True, max_width=14)
-    grid.add_column("action", ratio=1, min_width=24)
-    grid.add_column("id", style="dim", overflow="fold", max_width=28)
+def _keys_table(sections: list[Section]) -> Group:
+    """Each section's title on a line of its own, full width; under it a key column and
+    what the key does, its id after it, dimmed: on a narrow terminal (80×24 over SSH,
+    or less) the words wrap, and neither the titles nor the descriptions are cut."""
+    parts: list[RenderableType] = []
     for title, bindings in sections:
-        grid.add_section()
-        grid.add_row(Text(title, style="bold underline", no_wrap=True, overflow="ellipsis"))
+        if parts:
+            parts.append(Text(""))
+        parts.append(Text(title, style="bold underline"))
+        grid = Table(box=None, show_header=False, expand=True, padding=(0, 1))
+        grid.add_column("key", style="bold", no_wrap=True, width=14)
+        grid.add_column("action", ratio=1)
         for keys, b in bindings:
-            grid.add_row(keys, b.tooltip or b.description, b.id or "")
-    return grid
+            action = Text(b.tooltip or b.description)
+            if b.id:
+                action.append(f"  {b.id}", style="dim")
+            grid.add_row(keys, action)
+        parts.append(grid)
+    return Group(*parts)
