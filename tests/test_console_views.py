@@ -226,6 +226,20 @@ async def test_command_palette_offers_reply_via_sms_for_a_texting_customer(db: P
         assert composer.target == Target("sms", "+14155550100")
 
 
+async def test_over_the_reports_the_palette_offers_no_case_action(db: Path) -> None:
+    """It offered Resolve and the rest there; choosing one did nothing, and said nothing."""
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        titles = [title for title, _, _ in app.palette_commands()]
+        assert "Resolve" in titles and "Reports" in titles
+        await press(app, pilot, "M")
+        await press(app, pilot, "ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        titles = [title for title, _, _ in app.palette_commands()]
+        assert "Resolve" not in titles and "Search every channel" in titles
+
+
 async def test_x_unfolds_and_folds_quoted_text_and_signature(db: Path) -> None:
     async with await Store.open(db) as store:
         text = "Any news?\n\n-- \nMaria Lopez\n\nOn Mon, Ana wrote:\n> We are on it\n> soon"

@@ -90,6 +90,15 @@ class Navigation(App[int]):
         self.push_screen(HelpScreen(key_sections(self)))
 
     def palette_commands(self) -> list[tuple[str, str, str]]:
+        """What fits the screen under the palette: a case's actions only over the console
+        (over reports, say, they were offered and then refused without a word)."""
+        from textual.command import CommandPalette
+
+        from omni_tui.tui.console_screen import ConsoleScreen
+
+        under = [s for s in self.screen_stack if not isinstance(s, CommandPalette)]
+        if under and not isinstance(under[-1], ConsoleScreen):
+            return palette_entries(self.views, None, [], None)
         return palette_entries(self.views, self.conversation, self.reply_targets(), self.customer)
 
     @work(exclusive=True, group="reports", exit_on_error=False)
