@@ -20,7 +20,7 @@ from omni_tui.delivery import deliver_outbox
 from omni_tui.ingest import ingest
 from omni_tui.store import Outbox, Store
 from omni_tui.sync import sync_once
-from tests.relay import KANNEL_SECRET, RelayProcess, running_relay
+from tests.relay import CHAT_SECRET, KANNEL_SECRET, RelayProcess, running_relay
 
 VISITOR = "3f1c9a7e-5b2d-4c8a-9e1f-0a2b3c4d5e6f"
 
@@ -404,3 +404,24 @@ async def test_a_kannel_post_url_text_in_ucs2_or_latin1_keeps_its_text_through_t
     [customer] = await queries.list_customers(store)
     [message] = (await queries.show_customer(store, customer["id"]))["history"]
     assert message["text"] == body.decode("utf-16-be" if coding == "2" else "latin-1")
+
+
+def test_a_webhook_timestamp_is_digits_and_is_checked_as_it_was_signed() -> None:
+    """Standard Webhooks sign the header as sent; int() also took "+T" and "1_7…"."""
+    import base64
+    import hashlib
+    import hmac
+
+    from omni_tui.relay.signing import SignatureError, secret_key, verify
+
+    body, now = b'{"text": "hi"}', 1_765_000_000
+
+    def signed(stamp: str) -> str:
+        mac = hmac.new(secret_key(CHAT_SECRET), f"msg_1.{stamp}.".encode() + body, hashlib.sha256)
+        return "v1," + base64.b64encode(mac.digest()).decode()
+
+    verify(CHAT_SECRET, "msg_1", str(now), signed(str(now)), body, now=now)
+    verify(CHAT_SECRET, "msg_1", f"00{now}", signed(f"00{now}"), body, now=now)
+    for stamp in (f"+{now}", f" {now}", "1_765_000_000", f"{now}.0", "١٧٦٥٠٠٠٠٠٠"):
+        with pytest.raises(SignatureError, match="not unix seconds"):
+            verify(CHAT_SECRET, "msg_1", stamp, signed(str(now)), body, now=now)
