@@ -254,6 +254,8 @@ def test_search_json_finds_messages_on_every_channel(cli: Cli) -> None:
             "snippet",
             "highlights",
         } <= hit.keys()
+        shown = cli.json("show", str(hit["conversation_id"]))["messages"]
+        assert hit["id"] == hit["message_id"] in [m["id"] for m in shown]  # show's name
     (chat,) = cli.json("search", "ship", "to", "Canada")
     assert (chat["conversation_id"], chat["channel"]) == (VISITOR, "chat")
     assert cli.json("search", "nothing-like-this") == []

@@ -45,7 +45,8 @@ def hits(conn: sqlite3.Connection, query: str, limit: int) -> list[dict[str, Any
         snippet_text, spans = highlight(m["text"] or m["subject"] or "", words)
         out.append(
             {
-                "message_id": m["id"],
+                "id": m["id"],  # the message, as `show` names it
+                "message_id": m["id"],  # the same (search's first name for it, kept)
                 "conversation_id": m["conversation_id"],
                 "customer_id": m["customer_id"],
                 "customer_name": m["customer_name"],
