@@ -137,3 +137,30 @@ def test_a_demo_that_fails_half_way_leaves_no_half_store(
     db = tmp_path / "demo.db"
     assert main(["demo", "--no-tui", "--db", str(db), "--config", "/dev/null"]) == 1
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "attachments") == []
+
+
+async def test_a_customer_tagged_from_the_command_line_is_routed_by_the_tag(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Customer tags and notes could not be set anywhere: `customer_tags` rules never matched."""
+    from adapters.base import InboundMessage
+    from omni_tui.config import parse_config
+    from omni_tui.ingest import IngestOptions, ingest
+
+    tagged = cli("customer", "tag", str(MARIA), "Wholesale", "#VIP", "--json")
+    assert tagged.code == 0 and tagged.json()["tags"] == ["vip", "wholesale"]
+    note = cli.json("customer", "note", str(MARIA), "--body", "-", input="Owns two cafés\n")
+    assert note["note"] == "Owns two cafés"
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rules]]\nname = "trade"\ncustomer_tags = ["wholesale"]\ntags = ["trade"]\n')
+    options = IngestOptions.from_config(parse_config(f'[routing]\nrules_file = "{rules}"\n'))
+    order = InboundMessage(
+        "email", "mail", "E77", "maria@example.com", "Twelve more bags, please",
+        subject="Cafe order", message_id="<e77@example.com>",
+    )  # fmt: skip
+    async with await Store.open(cli.db) as store:
+        [case] = (await ingest(store, [order], options=options)).conversation_ids
+    assert "trade" in cli.json("show", str(case))["tags"]
+    assert cli.json("customer", "tag", str(MARIA), "wholesale", "--remove")["tags"] == ["vip"]
+    assert cli.json("customer", "note", str(MARIA), "--body", "")["note"] == ""
+    assert cli("customer", "tag", "999", "x").code == 3

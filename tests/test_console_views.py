@@ -325,3 +325,25 @@ async def test_the_help_screen_cuts_neither_a_section_title_nor_what_a_key_does(
     for title, _ in sections:
         assert title in shown
     assert "Show or fold quoted text" in shown and "…" not in shown
+
+
+async def test_tags_and_a_note_on_the_customer_show_beside_every_case_of_theirs(
+    db: Path,
+) -> None:
+    app = console(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await press(app, pilot, "T")
+        await answer(app, pilot, "wholesale vip")
+        await press(app, pilot, "N")
+        await answer(app, pilot, "Owns two cafés; call before noon")
+        assert "#vip #wholesale" in profile(app) and "call before noon" in profile(app)
+        await press(app, pilot, "T")
+        await answer(app, pilot, "-vip")
+        await press(app, pilot, "N")
+        await answer(app, pilot, "-")
+        assert "#wholesale" in profile(app) and "#vip" not in profile(app)
+        assert "call before noon" not in profile(app)
+        assert app.store is not None and app.customer is not None
+        shown = await queries.show_customer(app.store, app.customer["id"])
+        assert (shown["tags"], shown["note"]) == (["wholesale"], "")

@@ -21,21 +21,13 @@ from omni_tui.text import clean_line
 from omni_tui.when import parse_when
 
 if TYPE_CHECKING:
-    from omni_tui import accounts, actions, attachments, customers, outbox, presence, teams
+    from omni_tui import accounts, actions, attachments, outbox, presence, teams
 else:  # `list`, `show` and `search` read plain SQL: a script does not wait for the ORM
     from omni_tui.lazy import deferred
 
-    accounts, actions, attachments, customers, outbox, presence, teams = (
-        deferred(f"omni_tui.{name}")
-        for name in (
-            "accounts",
-            "actions",
-            "attachments",
-            "customers",
-            "outbox",
-            "presence",
-            "teams",
-        )
+    _LAZY = ("accounts", "actions", "attachments", "outbox", "presence", "teams")
+    accounts, actions, attachments, outbox, presence, teams = (
+        deferred(f"omni_tui.{name}") for name in _LAZY
     )
 
 #: SQLite's files beside a store
@@ -188,84 +180,6 @@ async def show(ctx: Context) -> int:
     for message in conv["messages"]:
         output.message_block(message)
     return 0
-
-
-@command("customer")
-async def customer(ctx: Context) -> int:
-    a, action = ctx.args, ctx.args.customer_command
-    async with await ctx.open() as store:
-        if action == "list":
-            items = await queries.list_customers(store, a.query, a.limit)
-            _maybe_more(items, a.limit)
-            if ctx.json:
-                output.emit_json(items)
-            else:
-                output.table(
-                    ["ID", "NAME", "IDENTITIES", "CASES"],
-                    [
-                        [
-                            c["id"],
-                            c["name"],
-                            " ".join(f"{i['channel']}:{i['address']}" for i in c["identities"]),
-                            c["conversations"],
-                        ]
-                        for c in items
-                    ],
-                )
-            return 0
-        if action == "show":
-            data = await queries.show_customer(store, _id(a.customer, "customer"))
-            if ctx.json:
-                output.emit_json(data)
-                return 0
-            output.line(f"#{data['id']} ", data["name"] or "(no name)")
-            output.table(
-                ["CHANNEL", "ADDRESS", "NAME"],
-                [[i["channel"], i["address"], i["display_name"] or ""] for i in data["identities"]],
-                show_header=False,
-            )
-            for s in data["suggestions"]:
-                output.line(f"  suggestion {s['id']}: ", s["reason"])
-            print()
-            for m in data["history"]:
-                output.message_block(m)
-            return 0
-        if action == "merge":
-            keep = await customers.merge(
-                store, _id(a.keep, "customer"), _id(a.other, "customer"), agent=ctx.agent
-            )
-            data = await queries.show_customer(store, keep.id or 0)
-            return _done(ctx, data, f"merged customer {a.other} into {keep.id}")
-        if action == "split":
-            new = await customers.split(
-                store, _id(a.customer, "customer"), a.identity, agent=ctx.agent, region=ctx.region
-            )
-            data = await queries.show_customer(store, new.id or 0)
-            return _done(ctx, data, f"{a.identity} is now customer {new.id}")
-        if action == "suggestions":
-            items = await queries.list_suggestions(store)
-            if ctx.json:
-                output.emit_json(items)
-            else:
-                output.table(
-                    ["ID", "CUSTOMER", "OTHER", "ADDRESS", "REASON"],
-                    [
-                        [
-                            s["id"],
-                            s["customer_id"],
-                            s["other_customer_id"],
-                            s["address"],
-                            s["reason"],
-                        ]
-                        for s in items
-                    ],
-                )
-            return 0
-        suggestion = await customers.decide_suggestion(
-            store, _id(a.suggestion, "suggestion"), accept=action == "accept", agent=ctx.agent
-        )
-        row = queries.suggestion_row(suggestion)
-        return _done(ctx, row, f"suggestion {suggestion.id} {suggestion.status}")
 
 
 @command("search")
@@ -488,4 +402,9 @@ async def sync(ctx: Context) -> int:
 
 # the team's, the reports' and the backup's commands live in modules of their own;
 # importing them registers them
-from omni_tui.cli import stats_commands, team_commands, transfer_commands  # noqa: E402, F401
+from omni_tui.cli import (  # noqa: E402, F401
+    customer_commands,
+    stats_commands,
+    team_commands,
+    transfer_commands,
+)

@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("conversation", metavar="CONV")
     _json(p)
 
-    p = cmd("customer", "list, show, merge and split customers")
+    p = cmd("customer", "list, show, tag, note, merge and split customers")
     csub = p.add_subparsers(dest="customer_command", metavar="ACTION", parser_class=_Parser)
     csub.required = True
     c = csub.add_parser("list", help="list customers", parents=[common])
@@ -131,6 +131,16 @@ def build_parser() -> argparse.ArgumentParser:
     c = csub.add_parser("split", help="move one identity out into a new customer", parents=[common])
     c.add_argument("customer", metavar="ID")
     c.add_argument("--identity", required=True, metavar="ADDR")
+    _json(c)
+    c = csub.add_parser("tag", help="tag the customer (not one case)", parents=[common])
+    c.add_argument("customer", metavar="ID")
+    c.add_argument("tags", nargs="+", metavar="TAG")
+    c.add_argument("--remove", action="store_true")
+    _json(c)
+    c = csub.add_parser("note", help="set the note every agent sees beside the customer's cases",
+                        parents=[common])  # fmt: skip
+    c.add_argument("customer", metavar="ID")
+    c.add_argument("--body", required=True, help='the note; "-" reads stdin, "" clears it')
     _json(c)
     c = csub.add_parser("suggestions", help="pending merge suggestions", parents=[common])
     _json(c)

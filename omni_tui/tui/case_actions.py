@@ -22,11 +22,20 @@ from omni_tui.tui.screens.pickers import AskText, EditText, PickOne
 from omni_tui.when import parse_when
 
 if TYPE_CHECKING:
-    from omni_tui import actions, attachments, customers, drafts, outbox, queries, teams
+    from omni_tui import (
+        actions,
+        attachments,
+        customer_profile,
+        customers,
+        drafts,
+        outbox,
+        queries,
+        teams,
+    )
 else:  # the ORM loads after the first paint (see ``omni_tui.lazy``)
-    _LAZY = ("actions", "attachments", "customers", "drafts", "outbox", "queries", "teams")
-    actions, attachments, customers, drafts, outbox, queries, teams = (
-        deferred(f"omni_tui.{name}") for name in _LAZY
+    _LAZY = ("actions", "attachments", "customer_profile", "customers", "drafts", "outbox")
+    actions, attachments, customer_profile, customers, drafts, outbox, queries, teams = (
+        deferred(f"omni_tui.{name}") for name in (*_LAZY, "queries", "teams")
     )
 
 NEEDS_CASE = {
@@ -48,6 +57,8 @@ NEEDS_CASE = {
     "open_attachments",
     "reply_to",
     "link_suggestion",
+    "customer_tag",
+    "customer_note",
 }
 
 
@@ -196,6 +207,51 @@ class CaseActions(Composing):
                 await actions.add_tags(store, case, remove, agent=self.agent, remove=True)
 
         await self._do("Tag", change)
+
+    @work(exit_on_error=False)
+    async def action_customer_tag(self) -> None:
+        """Who the customer is (``wholesale``, ``vip``): on every case of theirs."""
+        assert self.store is not None and self.customer is not None
+        who = self.customer
+        answer = await self.push_screen_wait(
+            AskText(f"Tag {who['name'] or '#' + str(who['id'])}", "vip  (prefix - to remove: -vip)")
+        )
+        if not answer:
+            return
+        words = answer.replace(",", " ").split()
+        add = [w for w in words if not w.startswith("-")]
+        remove = [w[1:] for w in words if w.startswith("-")]
+        store, customer = self.store, int(who["id"])
+
+        async def change() -> None:
+            for tags, removing in ((add, False), (remove, True)):
+                if tags:
+                    await customer_profile.tag_customer(
+                        store, customer, tags, agent=self.agent, remove=removing
+                    )
+
+        await self._do("Tag customer", change)
+
+    @work(exit_on_error=False)
+    async def action_customer_note(self) -> None:
+        """One note about the customer, beside all their cases; "-" clears it."""
+        assert self.store is not None and self.customer is not None
+        who = self.customer
+        answer = await self.push_screen_wait(
+            AskText(
+                f"Note on {who['name'] or '#' + str(who['id'])}",
+                "what every agent should know (- clears it)",
+                value=" ".join((who.get("note") or "").split()),
+            )
+        )
+        if answer is None:
+            return
+        store, customer = self.store, int(who["id"])
+        note = "" if answer == "-" else answer
+        await self._do(
+            "Customer note",
+            lambda: customer_profile.set_note(store, customer, note, agent=self.agent),
+        )
 
     @work(exit_on_error=False)
     async def action_merge(self) -> None:

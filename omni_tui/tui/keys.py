@@ -28,6 +28,22 @@ CONSOLE_BINDINGS = [
     Binding("O", "reopen", "Reopen", show=False, id="app.reopen"),
     Binding("t", "tag", "Tag", tooltip="Add tags (prefix - to remove)", id="app.tag"),
     Binding(
+        "T",
+        "customer_tag",
+        "Tag customer",
+        show=False,
+        tooltip="Tags of the customer, on all their cases (prefix - to remove)",
+        id="app.customer-tag",
+    ),
+    Binding(
+        "N",
+        "customer_note",
+        "Customer note",
+        show=False,
+        tooltip="The note every agent sees beside the customer's cases",
+        id="app.customer-note",
+    ),
+    Binding(
         "m",
         "merge",
         "Merge",

@@ -1,0 +1,55 @@
+"""A customer's own tags and note: what every agent should know about them, in any case.
+
+Case tags say what a case is about; a customer's tags say who they are (``wholesale``,
+``vip``) and routing rules match them (``customer_tags``). The note is one text, kept
+with the customer and shown beside every case of theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import select
+
+from omni_tui import events
+from omni_tui.customers import live_customer
+from omni_tui.store import Store
+from omni_tui.store.models import CustomerTag
+from omni_tui.text import clean, clean_line
+
+#: A note is a paragraph or two, not a document.
+MAX_NOTE = 4000
+
+
+async def tag_customer(
+    store: Store, customer_id: int, tags: Iterable[str], *, agent: str, remove: bool = False
+) -> list[str]:
+    """Add (or remove) tags; the customer's tags afterwards. A merged id finds the person."""
+    wanted = {clean_line(t).lower().lstrip("#") for t in tags} - {""}
+    async with store.write() as session:
+        customer = await live_customer(session, customer_id)
+        assert customer.id is not None
+        rows = await session.exec(select(CustomerTag).where(CustomerTag.customer_id == customer.id))
+        current = {row.tag: row for row in rows.all()}
+        changed = (wanted & current.keys()) if remove else (wanted - current.keys())
+        for tag in sorted(changed):
+            if remove:
+                await session.delete(current[tag])
+            else:
+                session.add(CustomerTag(customer_id=customer.id, tag=tag))
+        if changed:
+            kind = "customer-untag" if remove else "customer-tag"
+            events.record(session, kind, actor=agent, customer_id=customer.id, tags=sorted(changed))
+        return sorted(current.keys() - changed if remove else current.keys() | changed)
+
+
+async def set_note(store: Store, customer_id: int, note: str, *, agent: str) -> str:
+    """Replace the customer's note ("" clears it); the note as kept."""
+    kept = clean(note).strip()[:MAX_NOTE]
+    async with store.write() as session:
+        customer = await live_customer(session, customer_id)
+        if customer.note != kept:
+            customer.note = kept
+            session.add(customer)
+            events.record(session, "customer-note", actor=agent, customer_id=customer.id)
+        return kept
