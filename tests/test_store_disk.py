@@ -143,3 +143,22 @@ async def test_a_store_on_a_read_only_disk_is_reported_and_left_intact(disk: Pat
     assert integrity(db) == "ok"
     listed = cli(db, "list", "--json")
     assert listed.returncode == 0 and f'"id": {case}' in listed.stdout
+
+
+def test_a_store_file_another_user_made_is_named_with_its_owner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store first made by root (`sync --once` run as root) read "mount it read-write",
+    while the folder was writable and the fault was the file's owner."""
+    import os
+    import sqlite3
+
+    from omni_tui.store.sqlite import store_failure
+
+    db = tmp_path / "omni.db"
+    sqlite3.connect(db).close()
+    db.chmod(0o644)
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != db)  # as another user
+    line = store_failure(db, sqlite3.OperationalError("attempt to write a readonly database"), "x")
+    assert "omni.db is root's, mode 644, not writable by you" in line
+    assert "chown or chmod g+w" in line and "mount" not in line

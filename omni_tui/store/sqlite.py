@@ -233,6 +233,8 @@ def store_failure(path: Path, error: BaseException, doing: str) -> str:
     if "full" in lowered or ("i/o" in lowered and _nearly_full(path.parent)):
         return f"{path}: the disk is full, {doing} — free some space (df -h {path.parent})"
     if "readonly" in lowered or "read-only" in lowered:
+        if (unwritable := _not_yours(path)) is not None:
+            return f"{path}: {unwritable}, {doing} — let this user write it (chown or chmod g+w)"
         return (
             f"{path}: the store is read-only, {doing} — mount {path.parent} read-write"
             " and check the file and its folder are writable"
@@ -245,6 +247,28 @@ def store_failure(path: Path, error: BaseException, doing: str) -> str:
             f" beside it), {doing} — make {path.parent} writable or move the store"
         )
     return f"{path}: {doing} ({text})"
+
+
+def _not_yours(path: Path) -> str | None:
+    """Which of the store's files this user may not write (one made by root, say)."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            info = file.stat()
+        except OSError:
+            continue
+        if not os.access(file, os.W_OK):
+            owner = _owner(info.st_uid)
+            return f"{file.name} is {owner}'s, mode {info.st_mode & 0o777:o}, not writable by you"
+    return None
+
+
+def _owner(uid: int) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return f"uid {uid}"
 
 
 def _nearly_full(folder: Path) -> bool:
