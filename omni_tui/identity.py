@@ -39,6 +39,7 @@ __all__ = [
     "suggest",
     "suggest_from_mentions",
     "suggest_from_phones",
+    "suggest_from_thread",
 ]
 
 
@@ -105,6 +106,16 @@ async def suggest(
     )
     session.add(suggestion)
     return suggestion
+
+
+async def suggest_from_thread(
+    session: AsyncSession, customer_id: int, case_customer_id: int, address: str, case: int
+) -> None:
+    """A new address answered in another customer's case (by its headers): maybe the
+    same person writing from another address, maybe a colleague they copied."""
+    if address:
+        reason = f"{address} wrote in case #{case} of customer {case_customer_id}"
+        await suggest(session, customer_id, case_customer_id, address, reason)
 
 
 async def remember_phones(session: AsyncSession, customer_id: int, phones: list[str]) -> None:

@@ -176,11 +176,12 @@ async def _route(
 
 async def _is_duplicate(session: AsyncSession, inbound: InboundMessage, region: str) -> bool:
     """The rule of ``ingest_batch.EmailBatch._stored``, for one message."""
-    query = select(Message.id).where(
-        Message.account == inbound.account, Message.provider_id == inbound.provider_id
-    )
-    if (await session.exec(query)).first() is not None:
-        return True
+    if inbound.provider_id is not None:  # "IS NULL" would match every message without one
+        query = select(Message.id).where(
+            Message.account == inbound.account, Message.provider_id == inbound.provider_id
+        )
+        if (await session.exec(query)).first() is not None:
+            return True
     if inbound.channel != "email":
         return False
     conn = await session.connection()
@@ -205,8 +206,9 @@ async def _is_duplicate(session: AsyncSession, inbound: InboundMessage, region: 
 
 async def _resolve_customer(
     session: AsyncSession, inbound: InboundMessage, options: IngestOptions
-) -> tuple[int, int | None, identity.Address]:
-    """Customer id, identity id and normalised address of the customer's side."""
+) -> tuple[int, int | None, identity.Address, bool]:
+    """Customer id, identity id and normalised address of the customer's side, and
+    whether the address is new (a customer made for it)."""
     who = ingest_prepare.who(inbound, options.default_region)
     if not who.address:
         # nobody to recognise: a customer of its own, so unrelated anonymous
@@ -215,7 +217,7 @@ async def _resolve_customer(
         session.add(customer)
         await session.flush()
         assert customer.id is not None
-        return customer.id, None, who
+        return customer.id, None, who, False
     linked_to = None
     known = await identity.find_identity(session, who.channel, who.address)
     if inbound.channel == "chat" and known is None:
@@ -231,7 +233,7 @@ async def _resolve_customer(
                 session, ident.customer_id, [phone], where=f"a new {who.channel} identity"
             )
             await identity.suggest_from_mentions(session, ident.customer_id, phone)
-    return ident.customer_id, ident.id, who
+    return ident.customer_id, ident.id, who, is_new and linked_to is None
 
 
 async def _linked_by_context(
@@ -314,7 +316,7 @@ async def _ingest_one(
     """One message, any channel: the rules ``ingest_batch`` follows for email."""
     if await _is_duplicate(session, inbound, options.default_region):
         return None
-    customer_id, identity_id, who = await _resolve_customer(session, inbound, options)
+    customer_id, identity_id, who, new_address = await _resolve_customer(session, inbound, options)
     sent_at, subject, text, html_text = ingest_prepare.content(inbound)
 
     conversation = await threads.find(
@@ -335,10 +337,18 @@ async def _ingest_one(
             created_at=sent_at,
             updated_at=sent_at,
         )
-    elif inbound.direction == "in" and conversation.status in ingest_batch.WAKES_ON_REPLY:
-        if conversation.status == "resolved" and conversation.id is not None:
-            events.customer_reopened(session, conversation.id, at=sent_at, channel=inbound.channel)
-        conversation.status, conversation.snoozed_until = "open", None
+    else:
+        theirs = conversation.customer_id == customer_id
+        if new_address and inbound.direction == "in" and not theirs and conversation.id:
+            await identity.suggest_from_thread(
+                session, customer_id, conversation.customer_id, who.address, conversation.id
+            )
+        if inbound.direction == "in" and conversation.status in ingest_batch.WAKES_ON_REPLY:
+            if conversation.status == "resolved" and conversation.id is not None:
+                events.customer_reopened(
+                    session, conversation.id, at=sent_at, channel=inbound.channel
+                )
+            conversation.status, conversation.snoozed_until = "open", None
     if not conversation.last_message_at or conversation.last_message_at < sent_at:
         conversation.last_message_at = sent_at
     conversation.updated_at = max(conversation.updated_at, sent_at)

@@ -72,6 +72,7 @@ class EmailBatch:
         self.by_customer: dict[int, list[BatchConversation]] = {}
         self.header_ids: dict[str, int] = {}  # message id → conversation id
         self.seen_providers: set[tuple[str | None, str | None]] = set()
+        self.new_customers: set[int] = set()  # made by this batch, for a new address
         # message id → (direction, sender, sent_at ms) of each stored message carrying it
         self.copies: dict[str, list[tuple[str, str, int]]] = {}
         self.seen_raws: set[str] = set()  # raw messages stored, by sha256
@@ -210,6 +211,7 @@ class EmailBatch:
                 known.display_name, known.dirty = who.display_name, True
             return known.customer_id, known.id
         cid = self._new_customer(who.display_name or "")
+        self.new_customers.add(cid)
         known = BatchIdentity(
             self._take_id("identity"), cid, who.address, who.display_name, False, False, utcnow()
         )
@@ -279,12 +281,21 @@ class EmailBatch:
             )
             self.conversations[conversation.id] = conversation
             self.by_customer.setdefault(customer_id, []).append(conversation)
-        elif inbound.direction == "in" and conversation.status in WAKES_ON_REPLY:
-            if conversation.status == "resolved":
-                events.customer_reopened(
-                    self.session, conversation.id, at=sent_at, channel=inbound.channel
-                )
-            conversation.status, conversation.snoozed_until = "open", None
+        else:
+            theirs = conversation.customer_id == customer_id
+            if customer_id in self.new_customers and inbound.direction == "in" and not theirs:
+                await self._flush(conn)
+                await identity.suggest_from_thread(
+                    self.session, customer_id, conversation.customer_id, ready.who.address,
+                    conversation.id,
+                )  # fmt: skip
+                await self.session.flush()
+            if inbound.direction == "in" and conversation.status in WAKES_ON_REPLY:
+                if conversation.status == "resolved":
+                    events.customer_reopened(
+                        self.session, conversation.id, at=sent_at, channel=inbound.channel
+                    )
+                conversation.status, conversation.snoozed_until = "open", None
         if not conversation.last_message_at or conversation.last_message_at < sent_at:
             conversation.last_message_at = sent_at
         conversation.updated_at = max(conversation.updated_at, sent_at)

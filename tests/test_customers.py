@@ -295,8 +295,9 @@ async def test_a_late_start_older_than_a_repeated_stop_leaves_the_customer_opted
     assert customer.opted_out_at is not None
 
 
+@pytest.mark.parametrize("ids", [("E1", "E2"), (None, None)], ids=["email-batch", "one-by-one"])
 async def test_an_answer_from_another_address_is_in_the_history_of_the_case_it_joined(
-    store: Store,
+    store: Store, ids: tuple[str | None, str | None]
 ) -> None:
     """Maria answers our reply from her private address: the message joins her case by
     its headers, and her history beside the case shows it (it belongs to a customer of
@@ -305,11 +306,11 @@ async def test_an_answer_from_another_address_is_in_the_history_of_the_case_it_j
         store,
         [
             InboundMessage(
-                "email", "mail", "E1", "Maria Lopez <maria@example.com>", "Order 1042 is late.",
+                "email", "mail", ids[0], "Maria Lopez <maria@example.com>", "Order 1042 is late.",
                 subject="Order 1042", message_id="<e1@x>", sent_at=T0,
             ),
             InboundMessage(
-                "email", "mail", "E2", "Maria Lopez <maria.lopez@gmail.com>", "Any news?",
+                "email", "mail", ids[1], "Maria Lopez <maria.lopez@gmail.com>", "Any news?",
                 subject="Re: Order 1042", message_id="<e2@x>", in_reply_to="<e1@x>",
                 sent_at=T0 + timedelta(hours=2),
             ),
@@ -321,6 +322,11 @@ async def test_an_answer_from_another_address_is_in_the_history_of_the_case_it_j
     assert maria["history_total"] == 2
     latest = await queries.show_customer(store, case["customer_id"], history_limit=1)
     assert (_history(latest), latest["history_total"]) == ([("email", "Any news?")], 2)
+    [suggestion] = maria["suggestions"]  # maybe her, from another address: the agent decides
+    assert suggestion["address"] == "maria.lopez@gmail.com"
+    assert suggestion["reason"] == (
+        f"maria.lopez@gmail.com wrote in case #{case['id']} of customer {maria['id']}"
+    )
 
 
 @pytest.mark.parametrize(
