@@ -101,6 +101,10 @@ class _Retry(Exception):
     """A write in a group failed; the group is rolled back and run write by write."""
 
 
+#: Visitors whose last change is remembered (a few MB at most).
+MAX_VISITOR_MARKS = 50_000
+
+
 class EventLog:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -113,6 +117,10 @@ class EventLog:
         self._tick = asyncio.Event()
         self.stopping = False  # set when the server stops: long polls answer at once
         self.instance = ""  # this log's random id: a new one means a new (or wiped) log
+        # visitor → when their transcript last changed (a count of such changes): a
+        # widget stream reads the log only when its visitor's mark moves
+        self._visitor_marks: dict[str, int] = {}
+        self._marks = 0
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -232,6 +240,19 @@ class EventLog:
         """Wake every long poll and stream waiting for a commit."""
         tick, self._tick = self._tick, asyncio.Event()
         tick.set()
+
+    def visitor_wrote(self, visitor: str) -> None:
+        """A line was added to ``visitor``'s transcript (committed): their stream reads it."""
+        self._marks += 1
+        self._visitor_marks.pop(visitor, None)
+        self._visitor_marks[visitor] = self._marks
+        if len(self._visitor_marks) > MAX_VISITOR_MARKS:  # the least recent go; their
+            for old in list(self._visitor_marks)[: MAX_VISITOR_MARKS // 4]:  # streams
+                del self._visitor_marks[old]  # read again at the next keepalive
+        self.wake()
+
+    def visitor_mark(self, visitor: str) -> int:
+        return self._visitor_marks.get(visitor, 0)
 
     # -- reads -----------------------------------------------------------------
 

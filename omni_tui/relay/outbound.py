@@ -102,7 +102,10 @@ async def accept(events: EventLog, reply: Reply) -> tuple[str, bool]:
             delivery(db, reply.key, "sent")
         return status, True
 
-    return await events.write(record)
+    status, new = await events.write(record)
+    if new and reply.channel == "web":
+        events.visitor_wrote(reply.conversation.removeprefix("web:"))
+    return status, new
 
 
 class TelegramSender:

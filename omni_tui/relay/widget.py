@@ -196,6 +196,8 @@ class Widget:
             return row, sent_at, True
 
         row, sent_at, new = await self.relay.log.write(record)
+        if new:
+            self.relay.log.visitor_wrote(visitor)
         return web.json_response(
             {"id": row, "sent_at": sent_at, "duplicate": not new},
             status=201 if new else 200,
@@ -215,12 +217,21 @@ class Widget:
         try:  # a closed tab or a dropped connection ends the stream, quietly
             await response.write(b"retry: 2000\n\n")
             log = self.relay.log
+            mark, read = log.visitor_mark(visitor), True
             while not self.relay.stop.is_set():
                 tick = log.tick
-                rows = await log.read(lambda db, after=after: _after(db, visitor, after))
+                # the log is read when this visitor's transcript changed (or at each
+                # keepalive): not on every commit of every visitor, which a few
+                # thousand open streams turned into a queue before the consoles' reads
+                rows = []
+                if read:
+                    rows = await log.read(lambda db, after=after: _after(db, visitor, after))
                 if not rows:
                     if not await log.changed(tick, KEEPALIVE_S):
                         await response.write(b": keepalive\n\n")
+                        read = True
+                    else:
+                        read = mark != (mark := log.visitor_mark(visitor))
                     continue
                 for r in rows:
                     data = json.dumps(_row(r), ensure_ascii=False)

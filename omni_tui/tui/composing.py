@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -290,10 +291,17 @@ class Composing(App[int]):
         """A case begun with `c` and closed before a word was written: gone again (the
         draft saved on closing, if any, keeps it), and the case it came from is back."""
         assert self.store is not None
+        await self._drafts_saved()  # the words typed just before closing count
         if await actions.drop_if_empty(self.store, case):
             self.notify("Nothing was written: the new conversation was not kept")
             self.open_conversation(came_from, focus=True)
             self.reload()
+
+    async def _drafts_saved(self) -> None:
+        """Wait for the draft saves begun so far (they run in workers of their own)."""
+        for worker in [w for w in self.workers if w.group == "drafts" and not w.is_finished]:
+            with contextlib.suppress(Exception):  # a failed save has said so already
+                await worker.wait()
 
     @work(exit_on_error=False, group="presence")
     async def _not_composing(self) -> None:
