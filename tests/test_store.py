@@ -199,6 +199,26 @@ async def test_a_word_with_an_underscore_is_searched_as_its_parts(store: Store) 
     assert len(await queries.search(store, "ship_del")) == 1
 
 
+async def test_a_word_inside_chinese_or_japanese_text_is_found(store: Store) -> None:
+    """Written without spaces, a whole run was one word to the index: 坏了 in 水壶坏了
+    found nothing, nor 壶."""
+    from omni_tui import queries
+
+    await ingest(
+        store,
+        [
+            InboundMessage("sms", "sms", "SM1", "+8613800138000", "我的水壶坏了 order 1042", sent_at=T0),
+            InboundMessage("sms", "sms", "SM2", "+819012345678", "注文がまだ届きません", sent_at=T0),
+        ],
+    )
+    for query, found in (("坏了", 1), ("壶", 1), ("水壶 ORDER", 1), ("届き", 1), ("坏了 届き", 0)):
+        hits = await queries.search(store, query)
+        assert len(hits) == found, query
+    [hit] = await queries.search(store, "坏了")
+    start, end = hit["highlights"][0]
+    assert "坏了" in hit["snippet"][start:end]
+
+
 async def test_search_treats_fts_syntax_as_plain_words(store: Store) -> None:
     from omni_tui import queries
 

@@ -25,15 +25,20 @@ def hits(conn: sqlite3.Connection, query: str, limit: int) -> list[dict[str, Any
     match = sqlite.fts_query(query)
     if match is None:
         return []
-    try:
-        found_ids = conn.execute(sqlite.SEARCH_IDS_SQL, {"query": match, "limit": limit})
-        ids = [row[0] for row in found_ids]
-    except sqlite3.OperationalError as exc:
-        # a letter newer than SQLite's Unicode tables splits a word in two, which the
-        # index (no places kept) cannot match as a phrase: no hits, not a crash
-        if "phrase" not in str(exc):
-            raise
-        return []
+    if sqlite.needs_substring_search(query):  # "坏了" inside "水壶坏了"
+        words = [w.lower() for w in sqlite.word_list(query)]
+        params = [w for w in words for _ in (0, 1)] + [limit]
+        ids = [row[0] for row in conn.execute(sqlite.substring_search_sql(len(words)), params)]
+    else:
+        try:
+            found_ids = conn.execute(sqlite.SEARCH_IDS_SQL, {"query": match, "limit": limit})
+            ids = [row[0] for row in found_ids]
+        except sqlite3.OperationalError as exc:
+            # a letter newer than SQLite's Unicode tables splits a word in two, which the
+            # index (no places kept) cannot match as a phrase: no hits, not a crash
+            if "phrase" not in str(exc):
+                raise
+            return []
     if not ids:
         return []
     found = {r["id"]: r for r in conn.execute(_HIT_SQL.format(ids=",".join("?" * len(ids))), ids)}

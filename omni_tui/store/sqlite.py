@@ -446,6 +446,24 @@ def fts_query(text: str) -> str | None:
     return " ".join(quoted)
 
 
+#: Scripts written without spaces between words (Chinese, Japanese, Thai…): the
+#: index's tokenizer keeps a whole run as one word, so a word inside it is never found.
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+)
+
+
+def needs_substring_search(text: str) -> bool:
+    return _UNSPACED.search(text) is not None
+
+
+def substring_search_sql(words: int) -> str:
+    """Messages holding every word anywhere (a scan: for the scripts above only)."""
+    each = "(instr(lower(m.text), ?) > 0 OR instr(lower(coalesce(m.subject, '')), ?) > 0)"
+    where = " AND ".join([each] * words)
+    return f"SELECT m.id FROM message m WHERE {where} ORDER BY m.id DESC LIMIT ?"
+
+
 # newest matches first: ranking every match by bm25 costs ~10x on a large store,
 # and for support the recent case is nearly always the one wanted
 SEARCH_IDS_SQL = """
