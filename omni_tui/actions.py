@@ -272,10 +272,12 @@ async def log_call(
     if not body:
         raise Refused("a logged call needs a body")
     at = at or utcnow()
+    from omni_tui.customers import live_customer
+
     async with store.write() as session:
-        customer = await session.get(Customer, customer_id)
-        if customer is None or customer.merged_into is not None:
-            raise NotFound("customer", customer_id)
+        customer = await live_customer(session, customer_id)  # a merged id finds the person
+        assert customer.id is not None
+        customer_id = customer.id
         conversation = None
         if conversation_id is not None:
             conversation = await get_conversation(session, conversation_id)

@@ -178,9 +178,9 @@ async def split(
     """Move one identity, with its messages, out into a new customer."""
     at = at or utcnow()
     async with store.write() as session:
-        customer = await session.get(Customer, customer_id)
-        if customer is None or customer.merged_into is not None:
-            raise NotFound("customer", customer_id)
+        customer = await live_customer(session, customer_id)  # a merged id finds the person
+        assert customer.id is not None
+        customer_id = customer.id
         ident = await find_customer_identity(session, customer_id, address, region)
         count = await session.exec(select(Identity.id).where(Identity.customer_id == customer_id))
         if len(count.all()) < 2:

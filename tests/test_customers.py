@@ -347,3 +347,21 @@ async def test_a_number_typed_in_a_national_or_international_form_finds_a_foreig
     for typed in ("07911 123456", "0044 7911 123456", "+44 7911 123456"):
         assert [c["id"] for c in await queries.list_customers(store, typed)] == [uk["id"]]
     assert await queries.list_customers(store, "2025") == []  # a year is not a number to dial
+
+
+async def test_a_merged_customers_old_id_still_finds_the_person_to_log_a_call_or_split(
+    store: Store,
+) -> None:
+    """`show 2` followed the merge, while `log-call 2` and `split 2` said "not found"."""
+    from omni_tui.actions import log_call
+
+    maria, texter = await _two_maria_customers(store)
+    await merge(store, maria, texter, agent="ana")
+    await log_call(store, texter, "Called about order 1042", agent="ana")
+    history = _history(await queries.show_customer(store, maria))
+    assert history[-1] == ("phone", "Called about order 1042")
+    moved = await split(store, texter, "+14155550134", agent="ana", region="US")
+    assert moved.id not in (maria, texter)
+    assert [i["channel"] for i in (await queries.show_customer(store, maria))["identities"]] == [
+        "email"
+    ]
