@@ -62,6 +62,12 @@ NEEDS_CASE = {
 }
 
 
+def tag_words(answer: str) -> tuple[list[str], list[str]]:
+    """What a tags dialog asked: the tags to add, and those to remove (``-vip``)."""
+    words = answer.replace(",", " ").split()
+    return [w for w in words if not w.startswith("-")], [w[1:] for w in words if w[:1] == "-"]
+
+
 #: a case's keys that, pressed in the inbox, mean the highlighted row's case (as in
 #: neomutt's index), not the one left open beside it
 ON_THE_ROW = NEEDS_CASE - {
@@ -195,9 +201,7 @@ class CaseActions(Composing):
         )
         if not answer:
             return
-        words = answer.replace(",", " ").split()
-        add = [w for w in words if not w.startswith("-")]
-        remove = [w[1:] for w in words if w.startswith("-")]
+        add, remove = tag_words(answer)
         store, case = self.store, self._case
 
         async def change() -> None:
@@ -218,9 +222,7 @@ class CaseActions(Composing):
         )
         if not answer:
             return
-        words = answer.replace(",", " ").split()
-        add = [w for w in words if not w.startswith("-")]
-        remove = [w[1:] for w in words if w.startswith("-")]
+        add, remove = tag_words(answer)
         store, customer = self.store, int(who["id"])
 
         async def change() -> None:
