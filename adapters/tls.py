@@ -7,6 +7,7 @@ and no event loop, so sharing it is safe."""
 from __future__ import annotations
 
 import functools
+import ipaddress
 import ssl
 
 import httpx
@@ -15,3 +16,13 @@ import httpx
 @functools.cache
 def context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
+
+
+def is_loopback(host: str) -> bool:
+    """This machine: where "none" (plain text) is allowed to carry a password."""
+    if host.lower().rstrip(".") in ("localhost", "ip6-localhost", "ip6-loopback"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

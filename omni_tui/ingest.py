@@ -339,9 +339,10 @@ async def _ingest_one(
         )
     else:
         theirs = conversation.customer_id == customer_id
-        if new_address and inbound.direction == "in" and not theirs and conversation.id:
+        robot = inbound.channel == "email" and is_robot(who.address)  # a bounce, say
+        if new_address and inbound.direction == "in" and not theirs and not robot:
             await identity.suggest_from_thread(
-                session, customer_id, conversation.customer_id, who.address, conversation.id
+                session, customer_id, conversation.customer_id, who.address, conversation.id or 0
             )
         if inbound.direction == "in" and conversation.status in ingest_batch.WAKES_ON_REPLY:
             if conversation.status == "resolved" and conversation.id is not None:

@@ -283,7 +283,13 @@ class EmailBatch:
             self.by_customer.setdefault(customer_id, []).append(conversation)
         else:
             theirs = conversation.customer_id == customer_id
-            if customer_id in self.new_customers and inbound.direction == "in" and not theirs:
+            robot = is_robot(ready.who.address)  # a bounce joins by its headers too
+            if (
+                customer_id in self.new_customers
+                and inbound.direction == "in"
+                and not theirs
+                and not robot
+            ):
                 await self._flush(conn)
                 await identity.suggest_from_thread(
                     self.session, customer_id, conversation.customer_id, ready.who.address,

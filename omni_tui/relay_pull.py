@@ -19,11 +19,12 @@ from adapters.chat.relay import CURSOR_FOLDER, RelayClient, RelayEvent, RelaySet
 from adapters.sms import kannel, twilio
 from omni_tui import accounts, outbox
 from omni_tui.config import AccountConfig
-from omni_tui.ingest import IngestOptions, ingest
+from omni_tui.ingest import IngestOptions, IngestResult, ingest
 from omni_tui.store import Store, SyncCursor
 
 log = logging.getLogger(__name__)
 INSTANCE_FOLDER = "relay-instance"  # the relay log our cursor counts in
+PARKED_FOLDER = "relay-parked"  # events of texts no SMS account here takes, yet
 
 
 def relay_client(account: AccountConfig) -> RelayClient:
@@ -37,9 +38,10 @@ class Unrouted(ChannelError):
     """A text the relay took for an SMS account this console's config lacks."""
 
     def __init__(self, event: RelayEvent, what: str) -> None:
+        self.event_id = event.id
         super().__init__(
             f"relay event {event.id} is {what} here — add that SMS account to the config;"
-            " the relay keeps the text until then"
+            " the text waits until then"
         )
 
 
@@ -60,28 +62,64 @@ class RelayPull:
         """Everything after event ``after``; the last event id taken.
 
         ``new`` and ``duplicates`` count what was stored, also when the pull stops
-        early (an error after some pages were committed).
+        early (an error after some pages were committed). A text for an SMS account
+        this console lacks is parked (its event id kept in the store) and the pull goes
+        on; parked texts are tried again at every pull, and while any wait the pull
+        ends with an :class:`Unrouted` error saying what to configure.
         """
         self.new = self.duplicates = 0
+        parked = await self._parked()
         events, instance, last = await self.client.page(after)
         if instance is not None and await self._relay_was_reset(instance, after, last):
-            after = 0
+            after, parked = 0, []  # the parked ids counted in the old log: read it all again
+            await self._park([])
             events, _, _ = await self.client.page(after)
+        waiting = await self._retry_parked(parked) if parked else []
         while events:
-            messages, taken, unrouted = await self._apply(events)
-            if taken:
-                last = events[taken - 1].id
-                cursor = Cursor(self.account.name, CURSOR_FOLDER, str(last))
-                result = await ingest(self.store, messages, cursor, options=self.options)
-                self.new, self.duplicates = (
-                    self.new + result.new,
-                    self.duplicates + result.duplicates,
-                )
-                after = last
-            if unrouted is not None:
-                raise unrouted  # the cursor waits before it until the account is configured
+            messages, unrouted = await self._apply(events)
+            if unrouted:  # kept before the cursor moves past them
+                waiting += unrouted
+                await self._park(waiting)
+            cursor = Cursor(self.account.name, CURSOR_FOLDER, str(events[-1].id))
+            self._count(await ingest(self.store, messages, cursor, options=self.options))
+            after = events[-1].id
             events = await self.client.events(after)
+        if waiting:
+            raise waiting[-1]
         return after
+
+    def _count(self, result: IngestResult) -> None:
+        self.new, self.duplicates = self.new + result.new, self.duplicates + result.duplicates
+
+    async def _parked(self) -> list[int]:
+        async with self.store.read() as session:
+            row = await session.get(SyncCursor, (self.account.name, PARKED_FOLDER))
+        return [int(i) for i in (row.value if row else "").split() if i.isdigit()]
+
+    async def _park(self, waiting: Sequence[Unrouted]) -> None:
+        ids = " ".join(str(u.event_id) for u in waiting)
+        async with self.store.write() as session:
+            await session.merge(
+                SyncCursor(account=self.account.name, folder=PARKED_FOLDER, value=ids)
+            )
+
+    async def _retry_parked(self, parked: Sequence[int]) -> list[Unrouted]:
+        """The parked texts an SMS account now takes are stored; the rest still wait."""
+        waiting: list[Unrouted] = []
+        for event_id in parked:
+            found, _, _ = await self.client.page(event_id - 1, limit=1)
+            if not found or found[0].id != event_id:
+                log.warning(
+                    "%s: parked relay event %d is gone from the relay", self.account.name, event_id
+                )
+                continue
+            messages, unrouted = await self._apply(found)
+            waiting += unrouted
+            if messages:
+                self._count(await ingest(self.store, messages, options=self.options))
+        if len(waiting) != len(parked):
+            await self._park(waiting)
+        return waiting
 
     async def _relay_was_reset(self, instance: str, after: int, last: int | None) -> bool:
         """True when the relay's log is not the one our cursor counts in (wiped, moved
@@ -112,25 +150,24 @@ class RelayPull:
 
     async def _apply(
         self, events: Sequence[RelayEvent]
-    ) -> tuple[list[InboundMessage], int, Unrouted | None]:
-        """The messages of ``events``, how many events were taken, and why not all.
-
-        A text for an SMS account this console lacks stops the page there: it stays in
-        the relay until the account is configured, never skipped for good. A malformed
-        event (which the relay's checks make rare) is skipped with a warning.
-        """
+    ) -> tuple[list[InboundMessage], list[Unrouted]]:
+        """The messages of ``events``, and the texts for SMS accounts this console lacks
+        (to park). A malformed event (which the relay's checks make rare) is skipped
+        with a warning."""
         messages: list[InboundMessage] = []
-        for taken, event in enumerate(events):
+        unrouted: list[Unrouted] = []
+        for event in events:
             try:
                 found = await self._one(event)
             except Unrouted as exc:
-                return messages, taken, exc
+                unrouted.append(exc)
+                continue
             except (ValueError, KeyError, TypeError, ChannelError) as exc:
                 log.warning("%s: relay event %d skipped: %s", self.account.name, event.id, exc)
                 continue
             if found is not None:
                 messages.append(found)
-        return messages, len(events), None
+        return messages, unrouted
 
     async def _one(self, event: RelayEvent) -> InboundMessage | None:
         data, region = event.data, self.options.default_region

@@ -358,7 +358,7 @@ async def test_a_text_for_an_sms_account_not_configured_waits_in_the_relay_until
     relay: RelayProcess, store: Store
 ) -> None:
     """It used to be skipped with a warning, the cursor moved past it, and the text was
-    never stored, even once the account was added."""
+    never stored, even once the account was added. Now it waits, and holds up nothing."""
     for n, text in enumerate(["Before the text", "After the text"]):
         assert relay.post_chat(chat(text, n), msg_id=f"msg_{n}")[0] == 200
         if n == 0:
@@ -370,11 +370,15 @@ async def test_a_text_for_an_sms_account_not_configured_waits_in_the_relay_until
             )
             assert status == 200
     [report] = await sync_once(store, console_config(relay), account="site-chat")
-    assert report.state == "error" and report.new == 1
+    assert report.state == "error" and report.new == 2  # the chats around it are not held up
     assert "is a Kannel text, and no kannel account is configured here" in report.errors[0]
     assert "add that SMS account to the config" in report.errors[0]
+    [report] = await sync_once(store, console_config(relay), account="site-chat")
+    assert (report.state, report.new) == ("error", 0)  # still waiting, still said
     [report] = await sync_once(store, console_config(relay, KANNEL_SMS), account="site-chat")
-    assert (report.state, report.new) == ("ok", 2)
+    assert (report.state, report.new) == ("ok", 1)
+    [report] = await sync_once(store, console_config(relay, KANNEL_SMS), account="site-chat")
+    assert (report.state, report.new) == ("ok", 0)
     texts = []
     for customer in await queries.list_customers(store):
         shown = await queries.show_customer(store, customer["id"])

@@ -125,6 +125,30 @@ async def test_typing_goes_on_while_another_process_holds_the_store(
     assert await _draft(db, case) == "Yes, we do"  # the newer text, not the older save
 
 
+async def test_a_reply_reopened_while_its_save_waits_on_a_busy_store_comes_back_whole(
+    db: Path,  # noqa: F811
+) -> None:
+    """The reopened composer read the store before the waiting save: it came back empty,
+    and closing it saved that emptiness over the text."""
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "do you ship to Canada?")
+        case = app.conversation["id"]
+        holder = hold_the_store(db, 3)
+        await pilot.press("r", *"Yes, we do", "escape", "r")
+        composer = app.query_one(Composer)
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if composer.display and composer.body:
+                break
+        assert composer.body == "Yes, we do"
+        holder.wait(15)
+        holder.stdout.close()
+        await pilot.press("escape")
+        await settle(app, pilot)
+    assert await _draft(db, case) == "Yes, we do"
+
+
 async def test_a_reply_sent_while_the_store_is_busy_is_queued_even_if_the_agent_quits(
     db: Path,  # noqa: F811
 ) -> None:

@@ -305,6 +305,11 @@ async def test_at_60_columns_the_inbox_makes_room_for_a_reply_and_comes_back(db:
         assert "line three" in screen_text(app)
         await press(app, pilot, "escape")
         assert not inbox.has_class("-collapsed")
+        await press(app, pilot, "r")
+        await pilot.press(*"Sent at once")
+        assert inbox.has_class("-collapsed")
+        await press(app, pilot, "ctrl+s")  # sent: the composer goes, the inbox comes back
+        assert not inbox.has_class("-collapsed")
 
 
 async def test_the_help_screen_cuts_neither_a_section_title_nor_what_a_key_does(

@@ -365,3 +365,22 @@ async def test_a_merged_customers_old_id_still_finds_the_person_to_log_a_call_or
     assert [i["channel"] for i in (await queries.show_customer(store, maria))["identities"]] == [
         "email"
     ]
+
+
+async def test_a_bounce_joining_a_case_is_no_merge_suggestion(store: Store) -> None:
+    """A mail server's report joins the case by its headers; it is nobody to merge."""
+    await ingest(
+        store,
+        [
+            InboundMessage(
+                "email", "mail", "E1", "Maria Lopez <maria@example.com>", "Order 1042 is late.",
+                subject="Order 1042", message_id="<e1@x>", sent_at=T0,
+            ),
+            InboundMessage(
+                "email", "mail", "E2", "Mail Delivery System <MAILER-DAEMON@mx.shop.example>",
+                "Delivery failed", subject="Undelivered Mail Returned to Sender",
+                message_id="<b1@mx>", in_reply_to="<e1@x>", sent_at=T0 + timedelta(hours=1),
+            ),
+        ],
+    )  # fmt: skip
+    assert await queries.list_suggestions(store) == []

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from adapters.base import (
     AuthError,
@@ -308,6 +308,8 @@ class ImapAccount:
             for folder in self.settings.folders or ("INBOX",):
                 try:
                     plan = await self._plan(connection, folder, cursors.get(folder))
+                except IMAPClientAbortError:
+                    raise  # the connection is gone, not the folder
                 except IMAPClientError as exc:  # not there (or not ours): the others still are
                     missing.append(f"{folder!r} ({exc})")
                     continue

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import aiosmtplib
 
+from adapters import tls
 from adapters.base import AuthError, OutboundMessage, RejectedError, TransientError
 from adapters.email.compose import ascii_address, build_message
 from adapters.email.imap import tls_context
@@ -67,9 +68,11 @@ async def send_email(settings: SmtpSettings, out: OutboundMessage) -> tuple[str,
         async with client:
             if client.is_ehlo_or_helo_needed:  # what the server speaks is known after EHLO
                 await client.ehlo()
-            # a loopback relay with security "none" may take mail without AUTH
+            # a relay with security "none" may take mail without AUTH; a password goes
+            # in plain text only to this machine, never across a network
+            plain = settings.security == "none"
             if settings.username and (
-                settings.security != "none" or client.supports_extension("auth")
+                not plain or (client.supports_extension("auth") and tls.is_loopback(settings.host))
             ):
                 await client.login(settings.username, settings.password or "")
             if utf8 and not client.supports_extension("smtputf8"):

@@ -7,7 +7,6 @@ keys read like ``accounts[0].imap_port`` (0-based, in file order).
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import os
 import re
 import ssl
@@ -16,6 +15,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
+from adapters.tls import is_loopback
 from omni_tui import paths
 from omni_tui.config.keys import BINDING_IDS
 from omni_tui.config.model import (
@@ -180,17 +180,15 @@ def _channel_keys(t: Table, kind: str) -> dict[str, Any]:
                 'write it like address = "Support <support@example.com>"',
             )
         smtp_host = t.text("smtp_host", imap_host, example='"smtp.example.com"')
-        for side, host, security in (
-            ("imap", imap_host, imap_security),
-            ("smtp", smtp_host, smtp_security),
-        ):
-            if security == "none" and not is_loopback(host):
-                raise t.error(
-                    f"{side}_security",
-                    f'"none" sends the password in clear text to {show(host)}',
-                    'use "tls" or "starttls"; "none" is for a server on this machine'
-                    " (127.0.0.1, ::1, localhost)",
-                )
+        # IMAP always logs in; SMTP in plain text to another machine never does (a
+        # relay that takes the team's mail by its address needs no password)
+        if imap_security == "none" and not is_loopback(imap_host):
+            raise t.error(
+                "imap_security",
+                f'"none" sends the password in clear text to {show(imap_host)}',
+                'use "tls" or "starttls"; "none" is for a server on this machine'
+                " (127.0.0.1, ::1, localhost)",
+            )
         return dict(
             imap_host=imap_host,
             imap_security=imap_security,
@@ -228,21 +226,12 @@ def _channel_keys(t: Table, kind: str) -> dict[str, Any]:
         )
     return dict(
         sendsms_url=t.url("sendsms_url", ("http", "https")),
-        listen=_listen(t, required=True),
+        listen=_listen(t, required=False),  # texts may come through the relay instead
         **t.secret("listen_secret"),
         username=t.text("username"),
         max_parts=t.integer("max_parts", 10, 1, 255),
         **t.secret("password"),
     )
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _ca_file(t: Table) -> Path | None:

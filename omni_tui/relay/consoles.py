@@ -80,7 +80,7 @@ class Consoles:
         found = await self.relay.log.events_after(after, limit, max(wait, 0.0))
         # nothing new: ``after`` itself, or the log's end if that is before it (the
         # log was restored from a backup: the console must read it again)
-        last = found[-1].id if found else min(after, await self.relay.log.last_id())
+        last = found[-1].id if found else min(after, await self.relay.log.high_water())
         # "relay" changes when the log is new: a console then starts again from 0
         answer = {"events": [e.as_json() for e in found], "last_id": last}
         return web.json_response(answer | {"relay": self.relay.log.instance})

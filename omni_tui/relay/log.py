@@ -294,6 +294,15 @@ class EventLog:
         row = await self.read(lambda db: db.execute("SELECT max(id) FROM events").fetchone())
         return int(row[0] or 0)
 
+    async def high_water(self) -> int:
+        """The last id this log ever gave, pruned or not (a restored log's is lower)."""
+        sql = (
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),"
+            " coalesce((SELECT max(id) FROM events), 0))"
+        )
+        row = await self.read(lambda db: db.execute(sql).fetchone())
+        return int(row[0] or 0)
+
     async def prune(self, older_than_days: int) -> int:
         cutoff = datetime.fromtimestamp(time.time() - older_than_days * 86400, UTC)
         mark = cutoff.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -396,6 +396,7 @@ class OmniApp(Navigation, CaseActions):
             if previous != conversation_id and composer.display:  # a repaint keeps it
                 composer.flush_draft()
                 composer.display = False
+                self._room_to_write(False)
                 self._not_composing()  # colleagues no longer see "Ana is replying" there
             if self._focus_on_open:
                 self._focus_on_open = False

@@ -132,6 +132,7 @@ class Composing(App[int]):
         case = self._case  # the case asked for, even if another opens meanwhile
         targets = with_copies(self.reply_targets(), self._copies())
         index = default_target(self.conversation, targets)
+        await self._drafts_saved()  # a save still waiting on the store is what to load
         draft = await drafts.load_draft(self.store, case, self.agent, mode)  # the key's mode
         body, files = "", []
         if draft is not None:
@@ -254,6 +255,7 @@ class Composing(App[int]):
             view.follow_latest()  # what was just written shows when the case repaints
             self.query_one(Composer).discard_files(case)
             self.query_one(Composer).display = False
+            self._room_to_write(False)
             view.focus()  # j/k go on at once: the hidden composer held the focus
             await drafts.delete_draft(store, case, self.agent, event.mode)
             self.query_one(InboxList).mark_draft(case, False)
