@@ -352,3 +352,18 @@ async def test_tags_and_a_note_on_the_customer_show_beside_every_case_of_theirs(
         assert app.store is not None and app.customer is not None
         shown = await queries.show_customer(app.store, app.customer["id"])
         assert (shown["tags"], shown["note"]) == (["wholesale"], "")
+        from omni_tui.customer_profile import set_note
+        from omni_tui.tui.screens.pickers import EditText
+
+        await set_note(
+            app.store, app.customer["id"], "Owns two cafés.\n\nCall before noon.", agent="Ben"
+        )
+        for _ in range(30):  # another agent's note shows within a second or so
+            await pilot.pause(0.1)
+            if "\n" in (app.customer or {}).get("note", ""):
+                break
+        await press(app, pilot, "N")  # a note of paragraphs is edited as paragraphs
+        assert isinstance(app.screen, EditText)
+        await press(app, pilot, "ctrl+s")
+        shown = await queries.show_customer(app.store, app.customer["id"])
+        assert shown["note"] == "Owns two cafés.\n\nCall before noon."

@@ -239,13 +239,13 @@ class CaseActions(Composing):
         """One note about the customer, beside all their cases; "-" clears it."""
         assert self.store is not None and self.customer is not None
         who = self.customer
-        answer = await self.push_screen_wait(
-            AskText(
-                f"Note on {who['name'] or '#' + str(who['id'])}",
-                "what every agent should know (- clears it)",
-                value=" ".join((who.get("note") or "").split()),
-            )
+        title, note = f"Note on {who['name'] or '#' + str(who['id'])}", who.get("note") or ""
+        dialog = (  # a note of several lines is edited as such, not run together
+            EditText(title, note)
+            if "\n" in note
+            else AskText(title, "what every agent should know (- clears it)", value=note)
         )
+        answer = await self.push_screen_wait(dialog)
         if answer is None:
             return
         store, customer = self.store, int(who["id"])
