@@ -153,7 +153,7 @@ def test_a_store_file_another_user_made_is_named_with_its_owner(
     import os
     import sqlite3
 
-    from omni_tui.store.sqlite import store_failure
+    from omni_tui.store.failures import store_failure
 
     db = tmp_path / "omni.db"
     sqlite3.connect(db).close()

@@ -7,9 +7,7 @@ teams that outgrow one server.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -224,59 +222,6 @@ def probe(path: Path) -> int:
 
 #: What an agent runs to see whether a store file is damaged (``STORE``: its path).
 CHECK_COMMAND = "sqlite3 STORE 'PRAGMA integrity_check'"
-
-
-def store_failure(path: Path, error: BaseException, doing: str) -> str:
-    """One line for the agent: what went wrong with the store's disk, and what to do."""
-    text = str(getattr(error, "orig", None) or error)
-    lowered = text.lower()
-    if "full" in lowered or ("i/o" in lowered and _nearly_full(path.parent)):
-        return f"{path}: the disk is full, {doing} — free some space (df -h {path.parent})"
-    if "readonly" in lowered or "read-only" in lowered:
-        if (unwritable := _not_yours(path)) is not None:
-            return f"{path}: {unwritable}, {doing} — let this user write it (chown or chmod g+w)"
-        return (
-            f"{path}: the store is read-only, {doing} — mount {path.parent} read-write"
-            " and check the file and its folder are writable"
-        )
-    if "locked" in lowered or "busy" in lowered:
-        return f"{path}: the store stayed busy for 10 s, {doing} — try again"
-    if "unable to open" in lowered and not os.access(path.parent, os.W_OK):
-        return (
-            f"{path}: the store's folder is not writable (SQLite keeps -wal/-shm files"
-            f" beside it), {doing} — make {path.parent} writable or move the store"
-        )
-    return f"{path}: {doing} ({text})"
-
-
-def _not_yours(path: Path) -> str | None:
-    """Which of the store's files this user may not write (one made by root, say)."""
-    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        try:
-            info = file.stat()
-        except OSError:
-            continue
-        if not os.access(file, os.W_OK):
-            owner = _owner(info.st_uid)
-            return f"{file.name} is {owner}'s, mode {info.st_mode & 0o777:o}, not writable by you"
-    return None
-
-
-def _owner(uid: int) -> str:
-    try:
-        import pwd
-
-        return pwd.getpwuid(uid).pw_name
-    except (ImportError, KeyError):
-        return f"uid {uid}"
-
-
-def _nearly_full(folder: Path) -> bool:
-    """SQLite reports a full disk as an I/O error when its -shm file cannot grow."""
-    try:
-        return shutil.disk_usage(folder).free < 1 << 20
-    except OSError:
-        return False
 
 
 def check_file(path: Path) -> None:

@@ -22,7 +22,7 @@ from omni_tui.config import Config
 from omni_tui.errors import StoreError
 from omni_tui.lazy import deferred
 from omni_tui.store import Store, listing
-from omni_tui.store.sqlite import store_failure
+from omni_tui.store.failures import store_failure
 from omni_tui.tui.case_actions import CaseActions
 from omni_tui.tui.commands import OmniCommands
 from omni_tui.tui.composer import Composer
