@@ -217,7 +217,7 @@ def _trouble(what: str, exc: Exception) -> None:
 
 
 def _changed(account: str, before: str, report: AccountReport) -> None:
-    if report.failed:
+    if report.failed or report.state == "warning":
         log.warning("%s: %s — %s", account, report.state, "; ".join(report.errors))
     elif before != "starting":
         log.info("%s: syncing again", account)

@@ -76,8 +76,9 @@ async def record_health(store: Store, report: AccountReport) -> None:
         health.state, health.updated_at = report.state, now
         if report.failed:
             health.last_error = "; ".join(report.errors)[:500]
-        else:
-            health.last_success_at, health.last_error, health.next_retry_at = now, None, None
+        else:  # a warning (a text waiting for its account) says why, and is no failure
+            health.last_success_at, health.next_retry_at = now, None
+            health.last_error = "; ".join(report.errors)[:500] or None
         session.add(health)
 
 
@@ -283,8 +284,8 @@ async def sync_chat(
     after = int((await cursors(store, account.name)).get(CURSOR_FOLDER) or 0)
     try:
         await pull.pull(after)
-    except Unrouted as exc:  # what came before it is stored, and counted
-        report.state, report.errors = "error", [str(exc)]
+    except Unrouted as exc:  # parked: everything else came, and the account goes on
+        report.state, report.errors = "warning", [str(exc)]
     report.new, report.skipped = pull.new, pull.duplicates
     return report
 

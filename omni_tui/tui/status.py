@@ -17,6 +17,7 @@ STATE_STYLE = {
     "idle": "green",
     "syncing": "cyan",
     "backoff": "yellow",
+    "warning": "yellow",
     "error": "bold red",
     "auth": "bold red",
 }
