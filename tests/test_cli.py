@@ -285,6 +285,14 @@ def test_reply_with_body_dash_reads_standard_input(cli: Cli) -> None:
     assert sent["text"] == "Yes, we do!\nCheers"
 
 
+def test_a_queued_reply_is_named_by_the_id_the_outbox_commands_take(cli: Cli) -> None:
+    """It said "(outbox 3)", and `outbox cancel 3` then named another message, or none."""
+    said = cli("reply", str(VISITOR), "--body", "On its way")
+    sent = _last_message(cli, VISITOR)
+    assert f"(message {sent['id']}: " in said.out
+    assert cli("outbox", "cancel", str(sent["id"])).code == 0
+
+
 def test_reply_by_sms_to_a_customer_without_a_phone_is_refused(cli: Cli) -> None:
     before = cli.json("show", str(BOB))["messages"]
     result = cli("reply", str(BOB), "--channel", "sms", "--body", "hi")

@@ -248,7 +248,7 @@ async def reply(ctx: Context) -> int:
         ctx,
         data,
         f"queued {queued.channel} reply to {clean_line(queued.to)}{copied}{carrying}"
-        f" (outbox {queued.outbox_id})",
+        f" (message {queued.message_id}: the id `outbox retry` and `outbox cancel` take)",
     )
 
 
