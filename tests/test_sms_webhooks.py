@@ -20,10 +20,11 @@ from omni_tui.listener import SmsListener, endpoints
 from omni_tui.store import Customer, Message, Outbox, Store
 from omni_tui.sync import sync_once
 from tests.servers import free_port
-from tests.test_sms_twilio import NOW, _signed, config_for, gateway, store, texts
+from tests.test_sms_twilio import NOW, config_for, gateway, texts
+from tests.test_sms_twilio_webhooks import _signed
 from tests.twilio_standin import Twilio
 
-__all__ = ["gateway", "store"]  # fixtures
+__all__ = ["gateway"]  # a fixture
 PUBLIC = "https://sms.larkspur.example/hooks"
 SECOND = "+15005550007"
 
