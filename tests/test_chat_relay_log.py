@@ -127,3 +127,33 @@ def test_a_visitor_or_console_closing_its_stream_leaves_no_traceback_in_the_log(
         time.sleep(0.5)
     log = (relay.root / "relay.log").read_text()
     assert "Traceback" not in log and "Error handling request" not in log, log[-2000:]
+
+
+async def test_a_log_that_pruning_emptied_is_not_taken_for_a_restored_one(
+    relay: RelayProcess, tmp_path: Path
+) -> None:
+    """Old events pruned away leave the log's end before the console's cursor; its ids
+    still go on from where they were, so nothing needs reading again."""
+    from sqlmodel import select
+
+    from omni_tui.store import SyncCursor
+
+    config = parse_config(
+        f'[[accounts]]\nname = "site-chat"\nchannel = "chat"\n'
+        f'relay_url = "{relay.url}"\ntoken = "{relay.token}"\n'
+    )
+    for n in range(3):
+        body = json.dumps({"visitor": VISITOR, "text": f"old {n}"}).encode()
+        assert (await asyncio.to_thread(post_widget, relay, body))[0] == 201
+    async with await Store.open(tmp_path / "omni.db", create=True) as store:
+        assert (await sync_once(store, config))[0].new == 3
+        await asyncio.to_thread(relay.stop)
+        with contextlib.closing(sqlite3.connect(relay.root / "relay.db")) as db:
+            db.execute("DELETE FROM events")  # as retention_days does, to every event
+            db.commit()
+        await asyncio.to_thread(relay.start)
+        [report] = await sync_once(store, config)
+        assert (report.state, report.new) == ("ok", 0)
+        async with store.read() as session:
+            cursors = {c.folder: c.value for c in (await session.exec(select(SyncCursor))).all()}
+        assert cursors["relay"] == "3"  # not read again from 0
