@@ -35,7 +35,9 @@ def parse_and_prepare(
 
 
 #: What the worker sends back: the parsed batch, less the raw messages it was sent
-#: and kept as they came (the sync holds those), and which ones those are.
+#: and kept as they came (the sync holds those), and which ones those are. A batch
+#: with its rows prepared goes back without the messages' words too: the store takes
+#: them from the rows (``Prepared.text``), so they would cross the pipe twice.
 Answer = tuple[Parsed, list[int]]
 
 
@@ -47,9 +49,15 @@ def answer(
     returned = []
     for index, (message, item) in enumerate(zip(messages, fetched.items, strict=True)):
         if message.raw is not item[1]:  # rewritten (a skipped attachment): it goes back as it is
+            if prepared is not None:
+                messages[index] = replace(message, text="", html=None)
             continue
         returned.append(index)
-        messages[index] = replace(message, raw=None)
+        messages[index] = (
+            replace(message, raw=None)
+            if prepared is None
+            else replace(message, raw=None, text="", html=None)
+        )
         if prepared is not None and (row := prepared[index].raw) is not None:
             row["data"] = None
     return (messages, prepared), returned

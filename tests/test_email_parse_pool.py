@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email import policy as email_policy
@@ -127,7 +128,31 @@ def test_a_raw_message_crosses_the_pipe_once_unless_it_was_rewritten(tmp_path: P
     assert returned == [0] and messages[0].raw is None and prepared is not None
     assert messages[1].raw is not None and b"invoice 2" not in messages[1].raw
     piped = pickle.loads(pickle.dumps(answered, protocol=pickle.HIGHEST_PROTOCOL))
-    assert parse_batch.with_raw(batch, piped) == parse_batch.parse_and_prepare(*args)
+    assert parse_batch.with_raw(batch, piped) == without_words(parse_batch.parse_and_prepare(*args))
+
+
+def without_words(parsed: parse_batch.Parsed) -> parse_batch.Parsed:
+    messages, prepared = parsed
+    return [replace(m, text="", html=None) for m in messages], prepared
+
+
+def with_body(n: int, words: str, subtype: str) -> bytes:
+    message = message_from_bytes(email(n), policy=email_policy.default)
+    assert isinstance(message, EmailMessage)
+    message.set_content(words if subtype == "plain" else f"<p>{words}</p>", subtype=subtype)
+    return message.as_bytes()
+
+
+def test_the_words_of_a_prepared_batch_cross_the_pipe_once(tmp_path: Path) -> None:
+    """The store takes a message's words from its prepared row: the answer holds them once."""
+    words = "the grinder burr squeaks after the descaling cycle " * 400
+    items = [(1, with_body(1, words, "plain"), None), (2, with_body(2, words, "html"), None)]
+    batch = FetchedBatch("INBOX", 1, items, Cursor("support", "INBOX", "1:2"), left=0)
+    answered = parse_batch.answer("support", 1 << 20, "US", tmp_path / "attachments", batch)
+    (messages, prepared), _ = answered
+    assert prepared is not None and all("descaling" in p.text for p in prepared)
+    assert all(m.text == "" and m.html is None for m in messages)
+    assert len(pickle.dumps(answered)) < 1.5 * len(words) * 2
 
 
 async def test_attachments_written_by_the_worker_are_on_disk_before_their_rows_commit(
@@ -259,7 +284,9 @@ async def test_a_worker_stopped_and_resumed_mid_answer_still_answers_whole(
     pool = parse_pool.ParsePool("support", 1 << 20, "US", tmp_path / "attachments")
     items = [(n + 1, long_email(n), None) for n in range(3)]
     batch = FetchedBatch("INBOX", 1, items, Cursor("support", "INBOX", "1:3"), left=9)
-    expected = [m.text for m in (await pool.parse(batch))[0]]  # parsed here; starts the worker
+    first = (await pool.parse(batch))[1]  # parsed here; starts the worker
+    assert first is not None
+    expected = [p.text for p in first]
     assert pool._ready is not None and await pool._ready == parse_pool.READY
     assert pool._worker is not None
     worker, done = pool._worker.pid, threading.Event()
@@ -275,8 +302,8 @@ async def test_a_worker_stopped_and_resumed_mid_answer_still_answers_whole(
     flicker.start()
     try:
         for _ in range(12):
-            messages, _prepared = await asyncio.wait_for(pool.parse(batch), 20)
-            assert [m.text for m in messages] == expected
+            _messages, prepared = await asyncio.wait_for(pool.parse(batch), 20)
+            assert prepared is not None and [p.text for p in prepared] == expected
     finally:
         done.set()
         flicker.join()
