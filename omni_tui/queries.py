@@ -6,8 +6,6 @@ page (keyset pagination), never every conversation.
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -17,7 +15,7 @@ from omni_tui.store.listing import ListFilter
 from omni_tui.store.listing import page_mark as page_mark  # for scripts: the next page
 
 if TYPE_CHECKING:
-    from omni_tui.store.models import Identity, LinkSuggestion
+    from omni_tui.store.models import LinkSuggestion
 
 # The ORM (SQLModel, SQLAlchemy: most of a second of imports) is imported by the
 # functions that query through it: `list`, `show` and `search` read plain SQL, and a
@@ -43,60 +41,7 @@ async def show_conversation(store: Store, conversation_id: int) -> Row:
 async def list_customers(
     store: Store, query: str | None = None, limit: int = 100, *, newest_first: bool = False
 ) -> list[Row]:
-    from sqlmodel import col, func, select
-
-    from omni_tui.store.models import Conversation, Customer, Identity
-
-    stmt = (
-        select(Customer, func.count(col(Conversation.id)))
-        .outerjoin(Conversation, col(Conversation.customer_id) == Customer.id)
-        .where(col(Customer.merged_into).is_(None))
-        .group_by(col(Customer.id))
-        .order_by(col(Customer.id).desc() if newest_first else col(Customer.id))
-        .limit(limit)
-    )
-    if query:
-        escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        like = f"%{escaped}%"  # "_" and "%" typed are themselves, not wildcards
-        address = func.lower(Identity.address).like(like, escape="\\")
-        if digits := phone_digits(query):  # "(415) 555-0134" finds +14155550134
-            address = address | col(Identity.address).like(f"%{digits}%")
-        stmt = stmt.where(
-            func.lower(Customer.name).like(like, escape="\\")
-            | col(Customer.id).in_(select(Identity.customer_id).where(address))
-        )
-    async with store.read() as session:
-        rows = (await session.exec(stmt)).all()
-        ids = [c.id for c, _ in rows]
-        idents: dict[int, list[Row]] = defaultdict(list)
-        found = await session.exec(
-            select(Identity).where(col(Identity.customer_id).in_(ids)).order_by(Identity.id)
-        )
-        for i in found.all():
-            idents[i.customer_id].append(_identity(i))
-    return [
-        {
-            "id": c.id,
-            "name": c.name,
-            "identities": idents.get(c.id or 0, []),
-            "conversations": count,
-            "created_at": iso(c.created_at),
-        }
-        for c, count in rows
-    ]
-
-
-def phone_digits(query: str) -> str | None:
-    """The digits of a query written like a phone number, without the leading zeros of
-    a trunk or international prefix (``0044 7911…``, ``07911…``); else None."""
-    if not re.fullmatch(r"[+\d\s().\-/]+", query.strip()):
-        return None
-    digits = re.sub(r"\D", "", query).lstrip("0")
-    return digits if len(digits) >= 6 else None
-
-
-def _identity(i: Identity) -> Row:
-    return {"id": i.id, "channel": i.channel, "address": i.address, "display_name": i.display_name}
+    return await store.snapshot(listing.customers, query, limit, newest_first)
 
 
 async def show_case(

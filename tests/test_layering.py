@@ -25,7 +25,7 @@ import contextlib, io, json, sys
 from omni_tui.cli import main as cli
 ran = {}
 for argv in (["list"], ["list", "--assignee", "ben"], ["show", "1"], ["search", "grinder"],
-             ["customer", "show", "1"]):
+             ["customer", "show", "1"], ["customer", "list"], ["customer", "list", "-q", "ma"]):
     with contextlib.redirect_stdout(io.StringIO()):
         ran[" ".join(argv)] = cli.main([*argv, "--json", "--db", sys.argv[1]])
 orm = [m for m in ("sqlalchemy", "sqlmodel") if m in sys.modules]
@@ -34,8 +34,8 @@ print(json.dumps({"codes": ran, "orm": orm}))
 
 
 def test_scripts_reading_the_store_do_not_wait_for_the_orm(cli: Cli) -> None:
-    """`list`, `show` and `search` read plain SQL; the ORM's imports (most of a second)
-    are for the commands that write."""
+    """`list`, `show`, `search` and `customer list`/`show` read plain SQL; the ORM's
+    imports (most of a second) are for the commands that write."""
     out = subprocess.run(
         [sys.executable, "-c", READERS_PROBE, str(cli.db)],
         check=True, capture_output=True, text=True, env=cli.env, timeout=60,

@@ -1,4 +1,5 @@
-"""A page of conversation summaries in plain SQL: the inbox, ``omni-tui list``.
+"""A page of conversation summaries in plain SQL: the inbox, ``omni-tui list``
+(and a page of customers: ``omni-tui customer list``, the merge picker).
 
 Every inbox page, every view switch and the console's first paint read one of
 these; built through the ORM each cost a statement compile and a round trip
@@ -7,12 +8,13 @@ per query.  This reader runs inside ``Store.snapshot`` and gives the same rows.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from omni_tui.store.panes import conversation_tags, summary_row
+from omni_tui.store.panes import conversation_tags, iso_ms, summary_row
 from omni_tui.store.schema import ACTIVITY_KEY, WAITING_KEY
 
 UNRESOLVED = ("open", "pending", "snoozed")
@@ -137,3 +139,63 @@ def snoozes_due(conn: sqlite3.Connection, now_ms: int) -> bool:
 
 def agent_names(conn: sqlite3.Connection) -> list[str]:
     return [name for (name,) in conn.execute("SELECT name FROM agent ORDER BY name")]
+
+
+def customers(
+    conn: sqlite3.Connection, query: str | None, limit: int, newest_first: bool
+) -> list[dict[str, Any]]:
+    """Customers not merged away, with their identities and how many cases they have;
+    ``query`` is part of a name or an address, or a phone number however it is typed."""
+    clauses = ["u.merged_into IS NULL"]
+    args: list[Any] = []
+    if query:
+        escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"  # "_" and "%" typed are themselves, not wildcards
+        address = "lower(i.address) LIKE ? ESCAPE '\\'"
+        found = [like]
+        if digits := phone_digits(query):  # "(415) 555-0134" finds +14155550134
+            address += " OR i.address LIKE ?"
+            found.append(f"%{digits}%")
+        clauses.append(
+            "(lower(u.name) LIKE ? ESCAPE '\\'"
+            f" OR u.id IN (SELECT i.customer_id FROM identity i WHERE {address}))"
+        )
+        args += [like, *found]
+    order = "DESC" if newest_first else "ASC"
+    rows = conn.execute(
+        "SELECT u.id, u.name, u.created_at,"
+        " (SELECT count(*) FROM conversation c WHERE c.customer_id = u.id) AS cases"
+        f" FROM customer u WHERE {' AND '.join(clauses)} ORDER BY u.id {order} LIMIT ?",
+        [*args, max(0, limit)],
+    ).fetchall()
+    identities: dict[int, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
+    ids = list(identities)
+    for at in range(0, len(ids), 900):  # bound parameters stay under SQLite's limit
+        part = ids[at : at + 900]
+        for i in conn.execute(
+            "SELECT id, customer_id, channel, address, display_name FROM identity"
+            f" WHERE customer_id IN ({', '.join('?' * len(part))}) ORDER BY id",
+            part,
+        ):
+            identities[i["customer_id"]].append(
+                {k: i[k] for k in ("id", "channel", "address", "display_name")}
+            )
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "identities": identities[r["id"]],
+            "conversations": r["cases"],
+            "created_at": iso_ms(r["created_at"]),
+        }
+        for r in rows
+    ]
+
+
+def phone_digits(query: str) -> str | None:
+    """The digits of a query written like a phone number, without the leading zeros of
+    a trunk or international prefix (``0044 7911…``, ``07911…``); else None."""
+    if not re.fullmatch(r"[+\d\s().\-/]+", query.strip()):
+        return None
+    digits = re.sub(r"\D", "", query).lstrip("0")
+    return digits if len(digits) >= 6 else None
