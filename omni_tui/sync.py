@@ -226,8 +226,9 @@ async def sync_email(
     options: IngestOptions,
     progress: Progress | None,
     stop: asyncio.Event | None = None,
+    report: AccountReport | None = None,
 ) -> AccountReport:
-    report = AccountReport(account.name, "email")
+    report = report or AccountReport(account.name, "email")
     imap = await asyncio.to_thread(accounts.imap_account, account)  # may run a command
     known = await cursors(store, account.name)
     ready = _parsed_email(imap, known, options, store.attachments_dir)
@@ -239,9 +240,13 @@ async def sync_email(
 
 
 async def sync_twilio(
-    store: Store, account: AccountConfig, options: IngestOptions, progress: Progress | None
+    store: Store,
+    account: AccountConfig,
+    options: IngestOptions,
+    progress: Progress | None,
+    report: AccountReport | None = None,
 ) -> AccountReport:
-    report = AccountReport(account.name, "sms")
+    report = report or AccountReport(account.name, "sms")
     twilio = await asyncio.to_thread(accounts.twilio_account, account)  # may run a command
     cursor = (await cursors(store, account.name)).get(TWILIO_CURSOR)
     known = await _recent_provider_ids(store, account.name, since=utcnow() - timedelta(days=3))
@@ -300,31 +305,41 @@ async def sync_account(
     stop: asyncio.Event | None = None,
 ) -> AccountReport:
     """Pull one account; ``others`` are the config's other accounts (a relay carries
-    texts for the SMS accounts among them); ``stop`` ends a long pull between batches."""
+    texts for the SMS accounts among them); ``stop`` ends a long pull between batches.
+
+    A pull that fails part way keeps its counts: the batches stored before the failure
+    are committed, and a report of "0 new" would send an admin looking for lost mail.
+    """
+    # the pull counts into this report as it goes (email, Twilio)
+    partial = AccountReport(account.name, account.channel)
     try:
         if account.channel == "chat":
             report = await sync_chat(store, account, options, others)
         elif account.channel == "email":
-            report = await sync_email(store, account, options, progress, stop)
+            report = await sync_email(store, account, options, progress, stop, partial)
         elif account.provider == "twilio":
-            report = await sync_twilio(store, account, options, progress)
+            report = await sync_twilio(store, account, options, progress, partial)
         elif account.provider == "kannel":
             # Kannel pushes: MO and reports reach the listener ``omni-tui sync`` runs
-            report = AccountReport(account.name, "sms")
+            report = partial
         else:
             report = AccountReport(account.name, account.channel, state="unsupported")
             report.errors.append(f"pulling {account.channel} accounts is not available yet")
             return report
     except AuthError as exc:
         account.forget_secrets()  # the next try asks password_command again
-        report = AccountReport(account.name, account.channel, state="auth", errors=[str(exc)])
+        report = _failed(partial, "auth", str(exc))
     except (ChannelError, ConfigError, StoreError) as exc:  # StoreError: e.g. a full disk
-        report = AccountReport(account.name, account.channel, state="error", errors=[str(exc)])
+        report = _failed(partial, "error", str(exc))
     except Exception as exc:  # a gateway's surprise must not stop the other accounts
         log.exception("%s: sync failed", account.name)
-        error = f"unexpected {type(exc).__name__}: {exc}"[:500]
-        report = AccountReport(account.name, account.channel, state="error", errors=[error])
+        report = _failed(partial, "error", f"unexpected {type(exc).__name__}: {exc}"[:500])
     await record_health(store, report)
+    return report
+
+
+def _failed(report: AccountReport, state: str, error: str) -> AccountReport:
+    report.state, report.errors = state, [*report.errors, error]
     return report
 
 

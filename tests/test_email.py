@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import itertools
 import json
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from imapclient import IMAPClient
 
+from adapters.email.imap import ImapConnection
 from omni_tui import accounts, ingest_batch, outbox, queries
 from omni_tui import raw as keep_raw
 from omni_tui.config import Config, parse_config
@@ -279,6 +282,58 @@ async def test_a_folder_the_server_lacks_is_reported_and_the_others_are_still_pu
     assert "fix the account's folders (the others were pulled)" in report.errors[0]
     [again] = await sync_once(store, config)
     assert (again.state, again.new, again.skipped) == ("error", 0, 0)
+
+
+async def test_new_mail_in_the_first_of_several_folders_is_pulled(
+    dovecot: Dovecot, folder: str, store: Store
+) -> None:
+    """Only the first folder had news: it was fetched in the last folder sized, found
+    nothing there, and its cursor moved past the message for good."""
+    inbox, archive = folder, f"{folder}Archive"
+    dovecot.deliver(email(1), folder=inbox)
+    dovecot.deliver(email(2), folder=archive)
+    config = config_for(dovecot, [inbox, archive])
+    [first] = await sync_once(store, config)
+    dovecot.deliver(email(3), folder=inbox)
+    [second] = await sync_once(store, config)
+    [third] = await sync_once(store, config)
+    assert (first.new, second.new, third.new) == (2, 1, 0)
+    with sqlite3.connect(store.path) as conn:
+        subjects = {s for (s,) in conn.execute("SELECT subject FROM message")}
+    assert subjects == {"Order #1001 question", "Order #1002 question", "Order #1003 question"}
+
+
+async def test_a_missing_folder_named_last_does_not_stop_the_ones_before_it(
+    dovecot: Dovecot, folder: str, store: Store
+) -> None:
+    dovecot.deliver(*(email(n) for n in range(3)), folder=folder)
+    config = config_for(dovecot, [folder, f"{folder}Missing"])
+    [report] = await sync_once(store, config)
+    assert (report.state, report.new) == ("error", 3)
+    assert f"cannot open folder '{folder}Missing'" in report.errors[0]
+
+
+async def test_a_pull_cut_short_reports_the_mail_it_stored_before_the_cut(
+    dovecot: Dovecot, folder: str, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "0 new" after a dropped connection sent admins looking for mail that was there."""
+    dovecot.deliver(*(email(n) for n in range(6)), folder=folder)
+    monkeypatch.setattr("omni_tui.accounts.IMAP_BATCH", 2)
+    fetch, calls = ImapConnection.fetch, itertools.count(1)
+
+    def dropping(self: ImapConnection, uids: list[int]) -> list[Any]:
+        if next(calls) == 3:
+            raise ConnectionResetError("connection reset by peer")
+        return fetch(self, uids)
+
+    monkeypatch.setattr(ImapConnection, "fetch", dropping)
+    config = config_for(dovecot, folder)
+    [cut] = await sync_once(store, config)
+    assert (cut.state, cut.new) == ("error", 4)
+    assert "connection reset by peer" in cut.errors[0]
+    monkeypatch.setattr(ImapConnection, "fetch", fetch)
+    [rest] = await sync_once(store, config)
+    assert (rest.state, rest.new, rest.skipped) == ("ok", 2, 0)
 
 
 async def test_pulling_never_marks_mail_as_read(

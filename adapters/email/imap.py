@@ -317,11 +317,12 @@ class ImapAccount:
                     plans.append(plan)
             to_come = sum(plan.messages for plan in plans)
             for plan in plans:
-                if len(plans) > 1:  # sizing the others selected another folder
-                    state, _ = await asyncio.to_thread(connection.select, plan.folder)
-                    if state.uidvalidity != plan.state.uidvalidity:
-                        to_come -= plan.messages  # renumbered meanwhile: the next pull
-                        continue
+                # sizing the folders left the last one named selected (or none, when the
+                # server refused it): UIDs fetched there would be another folder's
+                state, _ = await asyncio.to_thread(connection.select, plan.folder)
+                if state.uidvalidity != plan.state.uidvalidity:
+                    to_come -= plan.messages  # renumbered meanwhile: the next pull
+                    continue
                 to_come -= plan.messages
                 async for batch in self._pull_folder(connection, plan, to_come):
                     yield batch
