@@ -89,6 +89,15 @@ def test_iso_8859_1_and_bogus_charsets_decode() -> None:
     assert text.startswith("naïve ") and "\ufffd" in text and "bytes" in text
 
 
+def test_latin_1_text_labelled_utf_8_or_unknown_keeps_its_letters() -> None:
+    """An old client's "Café crème" sent in a UTF-8 template showed as "Caf� cr�me"."""
+    for label in ("utf-8", "x-unknown-foo"):
+        raw = (HEAD + f"Content-Type: text/plain; charset={label}\n\n").replace(
+            "\n", "\r\n"
+        ).encode() + "Café crème, €5 off\r\n".encode("cp1252")
+        assert parse(raw).text.startswith("Café crème, €5 off"), label
+
+
 def test_rfc2047_subject_and_sender_name() -> None:
     raw = (
         "From: =?UTF-8?B?Sm9zw6kgTcO8bGxlcg==?= <jose@example.com>\n"
@@ -105,7 +114,7 @@ def test_rfc2047_subject_and_sender_name() -> None:
 
 
 def test_header_decoding_tolerates_garbage() -> None:
-    assert decode_header_value("=?x-unknown?q?caf=E9?=") == "caf\ufffd"
+    assert decode_header_value("=?x-unknown?q?caf=E9?=") == "café"  # no UTF-8 in it: Western
     assert decode_header_value("=?utf-8?b?!!!?= ok") == "=?utf-8?b?!!!?= ok"
     # a multi-byte character split across two encoded words
     assert decode_header_value("=?utf-8?b?4pg=?= =?utf-8?b?lQ==?=") == "☕"

@@ -55,7 +55,9 @@ def decode_text(data: bytes, charset: str | None) -> str:
 
     Undeclared or US-ASCII text is tried as UTF-8 first (what mislabelled mail
     almost always is), then windows-1252; ISO-8859-1 is read as windows-1252 as
-    browsers do.  An unknown charset is read as UTF-8 with replacement characters.
+    browsers do.  Text labelled UTF-8, or with a label nobody knows, in which no
+    byte forms UTF-8 is windows-1252 (an old client's "café" in a UTF-8 template);
+    otherwise what is not UTF-8 becomes replacement characters.
     """
     codec = _codec(charset) if charset else "ascii"
     if codec in ("ascii", "iso8859-1"):
@@ -65,9 +67,16 @@ def decode_text(data: bytes, charset: str | None) -> str:
             except UnicodeDecodeError:
                 pass
         return data.decode("latin-1")
-    if codec is None:
-        return data.decode("utf-8", "replace")
+    if codec is None or codec == "utf-8":
+        return _utf8_or_western(data)
     try:
         return data.decode(codec, "replace")
     except Exception:  # non-text codecs (zlib, rot13...) and codec bugs
-        return data.decode("utf-8", "replace")
+        return _utf8_or_western(data)
+
+
+def _utf8_or_western(data: bytes) -> str:
+    text = data.decode("utf-8", "replace")
+    if "\ufffd" in text and all(c <= "\x7f" or c == "\ufffd" for c in text):
+        return data.decode("cp1252", "replace")  # not one UTF-8 sequence: a Western 8-bit
+    return text
