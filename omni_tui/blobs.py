@@ -7,13 +7,13 @@ import hashlib
 import itertools
 import os
 import re
-import stat
 import threading
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 from omni_tui.errors import StoreError
+from omni_tui.sharing import share_with_group
 
 
 def raw_row(data: bytes) -> dict[str, Any]:
@@ -59,7 +59,7 @@ def put(root: Path, data: bytes, *, sync: bool = True) -> str:
         return put(root, data, sync=sync)
     try:
         with os.fdopen(fd, "wb") as fh:
-            _group_writable_like(fh.fileno(), root.parent, directory=False)
+            share_with_group(fh.fileno(), root.parent, directory=False)
             fh.write(data)
             if sync:
                 fh.flush()
@@ -107,22 +107,9 @@ def _make_shared(folder: Path, root: Path) -> None:
         except OSError:
             continue
         try:
-            _group_writable_like(fd, root.parent, directory=True)
+            share_with_group(fd, root.parent, directory=True)
         finally:
             os.close(fd)
-
-
-def _group_writable_like(fd: int, data_dir: Path, *, directory: bool) -> None:
-    """Add group read/write (and search, for a folder) when ``data_dir`` is group-writable."""
-    try:
-        if not os.stat(data_dir).st_mode & stat.S_IWGRP:
-            return
-        mode = os.fstat(fd).st_mode
-        wanted = stat.S_IRGRP | stat.S_IWGRP | (stat.S_IXGRP if directory else 0)
-        if mode & wanted != wanted:
-            os.fchmod(fd, stat.S_IMODE(mode) | wanted)
-    except OSError:
-        pass  # not ours to change (another user's): the write itself says what is wrong
 
 
 def flush() -> None:

@@ -30,6 +30,7 @@ from omni_tui.ingest import IngestOptions
 from omni_tui.listener import SmsListener, endpoints
 from omni_tui.recovery import recover_interrupted
 from omni_tui.relay_pull import RelayPull
+from omni_tui.sharing import share_with_group
 from omni_tui.store import AccountHealth, Store, utcnow
 from omni_tui.sync import AccountReport, cursors, forget_unconfigured, sync_account
 
@@ -53,7 +54,7 @@ class SyncLock:
     def acquire(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle = self.path.open("a+")
+            handle = self._open()
         except OSError as exc:
             raise StoreError(
                 f"{self.path}: cannot take the sync lock ({exc.strerror}) — make"
@@ -69,11 +70,24 @@ class SyncLock:
                 f"another omni-tui sync (pid {holder}: a daemon, a console or"
                 " sync --once) already syncs this store"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+        if handle.writable():  # who holds it, for the next one refused
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
         self._file = handle
+
+    def _open(self) -> IO[str]:
+        """The lock file, group-writable like the store. One another agent made without
+        group write is still a lock: ``flock`` needs the file open, not writable."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        except PermissionError:
+            if not self.path.is_file():
+                raise
+            return self.path.open("r")
+        share_with_group(fd, self.path.parent, directory=False)
+        return os.fdopen(fd, "r+")
 
     def release(self) -> None:
         if self._file is not None:

@@ -16,6 +16,7 @@ import pytest
 
 from adapters.base import AttachmentData, InboundMessage
 from omni_tui import blobs, queries
+from omni_tui.daemon import SyncLock
 from omni_tui.ingest import ingest
 from omni_tui.store import Store
 
@@ -60,6 +61,32 @@ def test_a_store_made_under_umask_007_is_group_writable_with_its_wal_and_shm(
         conn.execute("CREATE TABLE probe (x)")
         assert group_writable(db.with_name("omni.db-wal"))
         assert group_writable(db.with_name("omni.db-shm"))
+
+
+def test_a_store_an_admin_makes_under_umask_022_is_still_group_writable(
+    shared: Path, agent_umask: None
+) -> None:
+    """The README's `sudo -u omni omni-tui sync --once` runs with the admin's umask."""
+    db = shared / "omni.db"
+    done = subprocess.run(
+        [sys.executable, "-c", "import asyncio, sys\n"
+         "from omni_tui.store import Store\n"
+         "async def made(): await (await Store.open(sys.argv[1], create=True)).close()\n"
+         "asyncio.run(made())", str(db)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert group_writable(db)
+
+
+def test_the_sync_lock_an_agent_takes_stays_takeable_by_the_daemon(
+    shared: Path, agent_umask: None
+) -> None:
+    """A console syncing under umask 022 left a 0644 lock: the daemon could not start."""
+    lock = SyncLock(shared / "omni.db")
+    lock.acquire()
+    lock.release()
+    assert group_writable(lock.path)
 
 
 def test_attachment_folders_an_agent_makes_stay_writable_for_the_daemon(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from omni_tui.errors import StoreError
+from omni_tui.sharing import share_with_group
 from omni_tui.store import sqlite
 from omni_tui.store.checkpointer import Checkpointer
 from omni_tui.store.failures import store_failure
@@ -218,9 +218,17 @@ class Store:
 
 def _create_file(path: Path) -> None:
     """The new store file made here, with the process umask: SQLite makes it 0644 (and
-    its -wal and -shm after it), which no agent of a shared group could write to."""
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    its -wal and -shm after it, which take the store's mode), which no agent of a shared
+    group could write to. In a group-writable directory it is group-writable whatever
+    the umask of whoever made it (an admin's ``sudo -u omni omni-tui sync --once``)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        return
+    try:
+        share_with_group(fd, path.parent, directory=False)
+    finally:
+        os.close(fd)
 
 
 async def refresh_summaries(session: AsyncSession, conversation_ids: Iterable[int]) -> None:
