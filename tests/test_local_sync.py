@@ -70,6 +70,26 @@ async def test_while_a_daemon_holds_the_store_the_console_does_not_sync(
         daemon_lock.release()
 
 
+async def test_when_the_sync_holding_the_store_stops_the_console_takes_over(
+    relay: RelayProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The console that synced quit (or the daemon stopped): the others synced nothing."""
+    monkeypatch.setattr("omni_tui.tui.app.TAKE_OVER_SECONDS", 0.3)
+    other = SyncLock(tmp_path / "omni.db")
+    other.acquire()
+    app = console(relay, tmp_path / "omni.db")
+    async with app.run_test(size=(160, 40), notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.pause(0.6)
+        assert "syncing here" not in app.sub_title
+        other.release()
+        await asyncio.to_thread(relay.post_chat, chat("Still there?"), msg_id="m3")
+        assert await _inbox_shows(app, pilot, "Still there?")
+        assert "syncing here" in app.sub_title
+        assert any("this console syncs now" in n.message for n in app._notifications)
+        await app.action_quit()
+
+
 async def test_when_its_sync_cannot_start_the_console_says_so_and_lets_go_of_the_store(
     tmp_path: Path,
 ) -> None:

@@ -53,6 +53,8 @@ from omni_tui.tui.store_guard import StoreGuard
 NARROW = 120
 START_VIEW = 2  # "All open"
 POLL_SECONDS = 0.5
+#: how often a console that leaves syncing to another looks whether that one has gone
+TAKE_OVER_SECONDS = 10.0
 SEND_WAIT_S = 12.0  # a little over the store's busy timeout (10 s)
 LEAVE_WAIT_S = 2.0  # how long quitting waits to tell colleagues it has gone
 HEAP_SETTLES_AFTER = 1.0  # seconds after the first paint
@@ -283,7 +285,13 @@ class OmniApp(Navigation, CaseActions):
         if self.local_sync.start():  # no daemon on this store: the console syncs
             self.sub_title = f"{self.agent} · {self.db_path} · syncing here"
         self.set_interval(POLL_SECONDS, self._watch_store)
+        self.set_interval(TAKE_OVER_SECONDS, self._take_over_sync)
         self._watch_store()
+
+    def _take_over_sync(self) -> None:
+        if self.local_sync is not None and self.local_sync.take_over():
+            self.sub_title = f"{self.agent} · {self.db_path} · syncing here"
+            self.notify("The sync that ran elsewhere stopped: this console syncs now")
 
     def _sync_stopped(self, reason: str) -> None:
         self.sub_title = f"{self.agent} · {self.db_path} · not syncing"

@@ -16,7 +16,7 @@ from pathlib import Path
 from omni_tui.config import Config
 from omni_tui.daemon import SEND_GRACE_S, SyncDaemon, SyncLock
 from omni_tui.daemon import STOP_WAIT_S as PULLS_STOP_S
-from omni_tui.errors import OmniError, Refused
+from omni_tui.errors import OmniError, Refused, StoreError
 from omni_tui.recovery import recover_interrupted
 from omni_tui.store import Store
 
@@ -41,6 +41,8 @@ class LocalSync:
         self.lock = SyncLock(db_path)
         self.daemon: SyncDaemon | None = None
         self._task: asyncio.Task[None] | None = None
+        #: another sync held the lock: this console takes over when it goes
+        self.waiting = False
 
     def start(self) -> bool:
         """True when this console now syncs; False when a daemon does (or nothing to)."""
@@ -48,11 +50,21 @@ class LocalSync:
             return False
         try:
             self.lock.acquire()
-        except (Refused, OSError):
+        except Refused:
+            self.waiting = True
             return False
+        except (StoreError, OSError) as exc:  # e.g. a lock file nobody can open
+            log.warning("the console cannot take the sync lock: %s", exc)
+            return False
+        self.waiting = False
         self.daemon = SyncDaemon(self.store, self.config)
         self._task = asyncio.create_task(self._run(self.daemon))
         return True
+
+    def take_over(self) -> bool:
+        """True when the sync that held the lock has gone and this console now syncs:
+        a team whose only syncing console quit would otherwise sync nothing."""
+        return self.waiting and self.daemon is None and self.start()
 
     async def _run(self, daemon: SyncDaemon) -> None:
         try:
