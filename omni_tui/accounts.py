@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from adapters.email.compose import id_domain
 from adapters.email.imap import ImapAccount, ImapSettings
 from adapters.email.smtp import SmtpSettings
+from adapters.sms.encoding import TWILIO_MAX_CHARS, TextLimit
 from adapters.sms.kannel import KannelAccount, KannelSettings
 from adapters.sms.twilio import TwilioAccount, TwilioSettings
 from omni_tui import identity
@@ -50,16 +51,18 @@ def reply_domains(accounts: Sequence[AccountConfig]) -> dict[str | None, str]:
     return domains
 
 
-def text_limits(accounts: Sequence[AccountConfig]) -> dict[str | None, int]:
-    """The most SMS parts a reply may take, for each Kannel account (its ``max_parts``);
-    under ``None`` the one a text goes out by when its case names no account."""
-    limits: dict[str | None, int] = {}
-    first = next((a for a in accounts if a.channel == "sms"), None)
+def text_limits(accounts: Sequence[AccountConfig]) -> dict[str | None, TextLimit]:
+    """What one reply may be, for each SMS account (Kannel's ``max_parts``, Twilio's
+    characters); under ``None`` the one a text goes out by when its case names no account."""
+    limits: dict[str | None, TextLimit] = {}
     for account in accounts:
-        if account.channel == "sms" and account.provider == "kannel":
-            limits[account.name] = account.max_parts
-            if account is first:
-                limits[None] = account.max_parts
+        if account.channel != "sms":
+            continue
+        if account.provider == "kannel":
+            limits[account.name] = TextLimit("kannel", parts=account.max_parts)
+        else:
+            limits[account.name] = TextLimit("twilio", chars=TWILIO_MAX_CHARS)
+        limits.setdefault(None, limits[account.name])
     return limits
 
 

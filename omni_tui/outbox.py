@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import AttachmentData
-from adapters.sms.encoding import kannel_parts
+from adapters.sms.encoding import TextLimit
 from omni_tui import blobs, events, identity, recipients
 from omni_tui.actions import get_conversation
 from omni_tui.errors import NotFound, Refused
@@ -55,7 +55,7 @@ async def queue_reply(
     cc: Sequence[str] = (),
     reply_all: bool = False,
     own: Collection[str] = (),
-    text_limits: Mapping[str | None, int] | None = None,
+    text_limits: Mapping[str | None, TextLimit] | None = None,
 ) -> QueuedReply:
     """Queue a reply on ``channel`` (default: where the customer last wrote);
     ``attachments`` (``attachments.read_for_reply``) go by email only; ``domains``
@@ -98,10 +98,10 @@ async def queue_in(
     cc: Sequence[str] = (),
     reply_all: bool = False,
     own: Collection[str] = (),
-    text_limits: Mapping[str | None, int] | None = None,
+    text_limits: Mapping[str | None, TextLimit] | None = None,
 ) -> QueuedReply:
-    """:func:`queue_reply` inside the caller's transaction; ``text_limits``: the SMS parts
-    each Kannel account may send (``accounts.text_limits``), checked now, not at send."""
+    """:func:`queue_reply` inside the caller's transaction; ``text_limits``: what each SMS
+    account's gateway takes (``accounts.text_limits``), checked now, not at send."""
     body = clean(body).strip("\n")
     if not body.strip():
         raise Refused("a reply needs a body")
@@ -141,12 +141,9 @@ async def queue_in(
     if attachments and channel != "email":
         raise Refused(f"a {channel} reply carries text only — send the files with --channel email")
     last_same = await recipients.last_inbound(session, conversation.id, channel)
-    most = (text_limits or {}).get(last_same.account if last_same else None)
-    if channel == "sms" and most is not None and (count := kannel_parts(body)) > most:
-        raise Refused(
-            f"the reply takes {count} texts and the gateway sends at most {most}"
-            " — shorten it or send it by email (--channel email)"
-        )
+    limit = (text_limits or {}).get(last_same.account if last_same else None)
+    if channel == "sms" and limit is not None and (why := limit.refusal(body)):
+        raise Refused(f"{why} — shorten it or send it by email (--channel email)")
     copies = recipients.checked_copies(cc, recipient.address, default_region, own)
     if channel == "email" and not cc and reply_all:
         every = recipients.copies_of(last_same, own)

@@ -59,10 +59,11 @@ def one_address(channel: str, to: str, region: str, flag: str = "--to") -> ident
         except phonenumbers.NumberParseException:
             number = None
         e164 = number and phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        if number is None or not phonenumbers.is_possible_number(number) or e164 != who.address:
+        # valid, not merely possible: "555-0134" made +15550134, queued, and kept for good
+        if number is None or not phonenumbers.is_valid_number(number) or e164 != who.address:
             raise Refused(
-                f"--to {clean_line(to)!r} is not one phone number (region {region})"
-                " — write it like +14155550134"
+                f"{flag} {clean_line(to)!r} is not a phone number in use (region {region})"
+                " — write it in full, like +14155550134"
             )
     return who
 

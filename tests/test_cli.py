@@ -315,6 +315,20 @@ def test_reply_by_sms_with_to_adds_the_number_to_the_customer(cli: Cli) -> None:
     assert ("sms", "+14155550199") in [(i["channel"], i["address"]) for i in identities]
 
 
+def test_a_text_longer_than_twilio_sends_is_refused_when_queued_not_after(cli: Cli) -> None:
+    """Twilio refuses a body over 1,600 characters (21617) when it sends it: the agent
+    had moved on with "queued"."""
+    config = cli.config(
+        '[[accounts]]\nname = "twilio"\nchannel = "sms"\nprovider = "twilio"\n'
+        'number = "+15550001111"\naccount_sid = "AC1"\nauth_token = "t"\n'
+    )
+    line = assert_one_line_error(
+        cli("reply", str(MARIA_SMS), "--body", "a" * 1700, "--config", config), 4
+    )
+    assert "1700 characters" in line and "at most 1600" in line
+    assert cli.json("reply", str(MARIA_SMS), "--body", "a" * 1600, "--config", config)
+
+
 def test_note_adds_a_private_message(cli: Cli) -> None:
     added = cli.json("note", str(BOB), "--body", "Finance says Friday.")
     assert added["conversation_id"] == BOB

@@ -313,6 +313,7 @@ def test_logging_a_call_into_another_customers_case_is_refused(cli: Cli) -> None
         ("sms", "bad"),
         ("sms", "+1 415 555 0100, +1 415 555 0101"),
         ("sms", "12"),
+        ("sms", "555-0134"),  # +15550134: possible, but no such number
     ],
 )
 def test_a_reply_to_anything_but_one_address_is_refused_and_saves_no_identity(

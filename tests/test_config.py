@@ -284,6 +284,22 @@ def test_twilio_key_on_kannel_account_is_rejected(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("number", "fix"),
+    [("+1 (500) 555-0006", 'write it as "+15005550006"'), ("hello", "E.164")],
+)
+def test_an_sms_number_not_as_gateways_write_it_is_refused_with_the_fix(
+    tmp_path: Path, number: str, fix: str
+) -> None:
+    """ "+1 (500) 555-0006" matched no inbound text, and every sync said "ok"."""
+    path = write(
+        tmp_path,
+        f'[[accounts]]\nname = "x"\nchannel = "sms"\nprovider = "twilio"\nnumber = "{number}"\n',
+    )
+    message = assert_one_line_naming(error_for(path), path, "accounts[0].number")
+    assert fix in message
+
+
+@pytest.mark.parametrize(
     ("body", "key"),
     [
         ('[[accounts]]\nchannel = "chat"\nrelay_url = "https://r.example"\n', "accounts[0].name"),
@@ -297,11 +313,13 @@ def test_twilio_key_on_kannel_account_is_rejected(tmp_path: Path) -> None:
             "accounts[0].provider",
         ),
         (
-            '[[accounts]]\nname = "x"\nchannel = "sms"\nprovider = "twilio"\nnumber = "+1555"\n',
+            '[[accounts]]\nname = "x"\nchannel = "sms"\nprovider = "twilio"\n'
+            'number = "+15550100"\n',
             "accounts[0].account_sid",
         ),
         (
-            '[[accounts]]\nname = "x"\nchannel = "sms"\nprovider = "kannel"\nnumber = "+1555"\n',
+            '[[accounts]]\nname = "x"\nchannel = "sms"\nprovider = "kannel"\n'
+            'number = "+15550100"\n',
             "accounts[0].sendsms_url",
         ),
         ('[[accounts]]\nname = "x"\nchannel = "chat"\n', "accounts[0].relay_url"),

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from adapters.sms.encoding import count_segments
+from adapters.sms.encoding import TextLimit, count_segments
 
 
 def test_plain_ascii_fits_160_gsm7_characters_in_one_sms() -> None:
@@ -38,3 +38,14 @@ def test_a_two_unit_character_on_a_part_boundary_starts_the_next_part() -> None:
     assert (wave.units, wave.segments) == (134, 3)
     assert count_segments("x" * 151 + "€" + "x" * 153).segments == 2  # fits: no change
     assert count_segments("x" * 152 + "€" + "x" * 10).remaining == 153 - 12  # "€" opened part 2
+
+
+def test_a_kannel_reply_with_a_euro_sign_is_counted_as_kannel_sends_it() -> None:
+    """The composer said "GSM-7 · 1 SMS" for a text Kannel sends as two UCS-2 parts."""
+    text = "Your refund of 10€ is on its way. ".ljust(118, "!")
+    kannel, twilio = TextLimit("kannel", parts=10), TextLimit("twilio", chars=1600)
+    assert (twilio.segments(text).encoding, twilio.segments(text).segments) == ("GSM-7", 1)
+    assert (kannel.segments(text).encoding, kannel.segments(text).segments) == ("UCS-2", 2)
+    long = "Your refund of 10€ is on its way. " * 20
+    assert kannel.refusal(long) == "the reply takes 11 texts and the gateway sends at most 10"
+    assert twilio.refusal(long) is None and twilio.refusal("a" * 1601) is not None

@@ -34,8 +34,9 @@ def is_gsm7(text: str) -> bool:
     return all(ch in _BASIC or ch in _EXTENDED for ch in text)
 
 
-def count_segments(text: str) -> Segments:
-    if is_gsm7(text):
+def count_segments(text: str, *, ucs2: bool = False) -> Segments:
+    """The parts ``text`` takes; ``ucs2``: sent as UCS-2 even if GSM-7 would carry it."""
+    if is_gsm7(text) and not ucs2:
         widths = [2 if ch in _EXTENDED else 1 for ch in text]  # an escape and its letter
         single, multi, encoding = 160, 153, "GSM-7"
     else:
@@ -63,10 +64,36 @@ def kannel_coding(text: str) -> str:
     return "GSM-7" if is_gsm7(text) else "UCS-2"
 
 
+def kannel_segments(text: str) -> Segments:
+    """The parts ``text`` takes as Kannel's smsbox sends it (``kannel_coding``)."""
+    return count_segments(text, ucs2=kannel_coding(text) == "UCS-2")
+
+
 def kannel_parts(text: str) -> int:
-    """The SMS parts ``text`` takes as Kannel's smsbox sends it (``kannel_coding``)."""
-    segments = count_segments(text)
-    if segments.encoding == kannel_coding(text):
-        return segments.segments
-    units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
-    return 1 if units <= 70 else -(-units // 67)
+    return kannel_segments(text).segments
+
+
+#: Twilio refuses a longer body (error 21617) when it sends it, after the agent moved on.
+TWILIO_MAX_CHARS = 1600
+
+
+@dataclass(frozen=True, slots=True)
+class TextLimit:
+    """What one SMS account's gateway takes in one reply, and how it counts it."""
+
+    gateway: str  #: "kannel" or "twilio"
+    parts: int | None = None  #: Kannel's ``max_parts``
+    chars: int | None = None  #: Twilio's body limit
+
+    def segments(self, text: str) -> Segments:
+        return kannel_segments(text) if self.gateway == "kannel" else count_segments(text)
+
+    def refusal(self, text: str) -> str | None:
+        """Why the gateway would not send ``text``, or None."""
+        if self.parts is not None and (count := self.segments(text).segments) > self.parts:
+            return f"the reply takes {count} texts and the gateway sends at most {self.parts}"
+        if self.chars is not None and len(text) > self.chars:
+            return (
+                f"the reply has {len(text)} characters and the gateway sends at most {self.chars}"
+            )
+        return None

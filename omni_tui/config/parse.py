@@ -308,11 +308,26 @@ def _accounts(tables: list[Table], source: Path | None) -> tuple[AccountConfig, 
         t.only(_ALLOWED[kind], _LABELS[kind], _OWNERS)
         sms = {}
         if channel == "sms":
-            sms = dict(provider=kind, number=t.text("number", required=True, example='"+1555…"'))
+            sms = dict(provider=kind, number=_sms_number(t))
         result[name] = AccountConfig(
             name=name, channel=channel, source=source, index=index, **sms, **_channel_keys(t, kind)
         )
     return tuple(result.values())
+
+
+def _sms_number(t: Table) -> str:
+    """The account's own number as gateways write it: E.164, or a short code. Written any
+    other way it matched no inbound text (the gateway's ``To``), and sync said "ok"."""
+    number = t.text("number", required=True, example='"+1555…"')
+    if re.fullmatch(r"\+[1-9]\d{6,14}|\d{3,8}", number):
+        return number
+    digits = re.sub(r"[\s().\-/]", "", number)
+    fix = (
+        f'write it as "{digits}"'
+        if re.fullmatch(r"\+[1-9]\d{6,14}", digits)
+        else 'write it in E.164, like "+15005550006" (or a short code, like "24365")'
+    )
+    raise t.error("number", f"{number!r} is not a phone number as the gateway writes it", fix)
 
 
 def _build(data: dict[str, Any], source: Path | None) -> Config:

@@ -23,6 +23,7 @@ from omni_tui.tui.screens.pickers import PickOne
 from omni_tui.tui.store_guard import StoreGuard
 
 if TYPE_CHECKING:
+    from adapters.sms.encoding import TextLimit
     from omni_tui import (
         accounts,
         actions,
@@ -149,9 +150,21 @@ class Composing(App[int]):
         if case != self._case:
             return  # another case opened while its draft was read: not this composer's
         self._composer_mark = seen  # what this agent saw when they began
-        self.query_one(Composer).open(mode, targets, index, body, case=case, files=files)
+        stopped = bool(self.customer and self.customer.get("opted_out"))
+        self.query_one(Composer).open(
+            mode, targets, index, body, case=case, files=files,
+            sms_limit=self._sms_limit(), opted_out=stopped,
+        )  # fmt: skip
         self._room_to_write(True)
         await presence.heartbeat(self.store, self.agent, composing=case)
+
+    def _sms_limit(self) -> TextLimit | None:
+        """How the gateway a text in this case goes out by counts it: the account the
+        customer last texted, as the outbox picks it."""
+        assert self.conversation is not None
+        texts = [m for m in self.conversation["messages"] if m["direction"] == "in"]
+        account = next((m["account"] for m in reversed(texts) if m["channel"] == "sms"), None)
+        return accounts.text_limits(self.config.accounts).get(account)
 
     def action_reply(self) -> None:
         self._open_composer("reply")

@@ -22,7 +22,7 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Static, TextArea
 
-from adapters.sms.encoding import count_segments
+from adapters.sms.encoding import TextLimit, count_segments
 from omni_tui.errors import OmniError
 from omni_tui.lazy import deferred
 from omni_tui.tui import format as fmt
@@ -159,6 +159,8 @@ class Composer(Vertical):
         self.targets: list[Target] = []
         self._save_timer: Timer | None = None
         self._case: int | None = None
+        self._sms_limit: TextLimit | None = None
+        self._opted_out = False
         self._files: dict[int, list[Path]] = {}  # by case, until sent: never another case's
 
     def compose(self) -> ComposeResult:
@@ -194,11 +196,15 @@ class Composer(Vertical):
         *,
         case: int,
         files: Sequence[Path] = (),
+        sms_limit: TextLimit | None = None,
+        opted_out: bool = False,
     ) -> None:
         """``files``: those the case's saved draft names; the ones attached since this
-        console started, if any, are the newer word."""
+        console started, if any, are the newer word. ``sms_limit``: how the gateway a text
+        goes out by counts it; ``opted_out``: the customer texted STOP."""
         self.flush_draft()  # the last keys typed in another case go to that case
         self._case = case
+        self._sms_limit, self._opted_out = sms_limit, opted_out
         self._files.setdefault(case, list(files))
         self.targets = targets
         self.mode = mode
@@ -269,12 +275,22 @@ class Composer(Vertical):
             elif len(self.targets) > 1:
                 status.append("  (ctrl+o: other channel)", style="dim")
             if self.target.channel == "sms":
-                status.append(f"   {count_segments(self.body)}", style="dim")
+                self._sms_status(status)
         if self.files:
             status.append("\n")
             status.append_text(self._files_line())
         self.query_one("#composer-status", Static).update(status)
         self.call_after_refresh(self._fit)
+
+    def _sms_status(self, status: Text) -> None:
+        if self._opted_out:
+            status.append("   texted STOP: they cannot be texted", style="bold red")
+            return
+        limit = self._sms_limit
+        counted = limit.segments(self.body) if limit else count_segments(self.body)
+        status.append(f"   {counted}", style="dim")
+        if limit is not None and (why := limit.refusal(self.body)):
+            status.append(f"   {why}", style="bold red")
 
     def on_resize(self) -> None:
         self._fit()
