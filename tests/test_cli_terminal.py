@@ -3,8 +3,11 @@ and a reader that stops early (``omni-tui list | head``) is no failure."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -103,3 +106,35 @@ def test_output_to_a_reader_that_stopped_early_exits_0_quietly(cli: Cli, args: l
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (0, "")
+
+
+def at_terminal(cli: Cli, *args: str, columns: int = 80) -> str:
+    """What ``omni-tui ARGS`` shows on a terminal ``columns`` wide (a pty, as over SSH)."""
+    main, side = pty.openpty()
+    env = {**cli.env, "COLUMNS": str(columns), "LINES": "24", "TERM": "xterm", "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "omni_tui", *args, "--db", str(cli.db)],
+        stdout=side, stderr=subprocess.PIPE, env=env, cwd=cli.root, timeout=60, check=False,
+    )  # fmt: skip
+    os.close(side)
+    chunks = []
+    with contextlib.suppress(OSError):  # EIO once everything written is read
+        while chunk := os.read(main, 65536):
+            chunks.append(chunk)
+    os.close(main)
+    assert done.returncode == 0, done.stderr
+    return re.sub(r"\x1b\[[0-9;]*m", "", b"".join(chunks).decode())  # bold headers
+
+
+def test_on_an_80_column_terminal_every_column_of_a_listing_shows(cli: Cli) -> None:
+    """A long subject pushed ID, ASSIGNEE and LAST off the screen: a script-minded agent
+    read cases without their ids."""
+    assert cli("reply", str(MARIA), "--body", "x").code == 0
+    cli("note", str(MARIA), "--body", "the whole story " * 20)
+    shown = at_terminal(cli, "list")
+    header, *rows = shown.splitlines()
+    assert header.split() == [
+        "ID", "STATUS", "CHANNELS", "CUSTOMER", "SUBJECT", "ASSIGNEE", "WAITING", "LAST",
+    ]  # fmt: skip
+    assert max(len(line) for line in shown.splitlines()) <= 80
+    assert sorted(int(row.split()[0]) for row in rows) == [1, 2, 3, 4]

@@ -119,18 +119,50 @@ FLEXIBLE = {"SUBJECT", "MATCH", "REASON", "IDENTITIES", "CUSTOMER", "NAME", "TEX
 def table(
     headers: Sequence[str], rows: Sequence[Sequence[Any]], *, show_header: bool = True
 ) -> None:
-    """Short columns keep their width; long text columns give way on narrow terminals."""
+    """Short columns (ids, times, states) keep their width; long text columns share what
+    is left, cut with an ellipsis. Left to Rich, a long subject pushed the id column off
+    an 80-column terminal."""
+    out = console()
+    cells = [[Text(clean_line("" if v is None else str(v))) for v in row] for row in rows]
+    natural = [
+        max([len(h) if show_header else 0, *(r[i].cell_len for r in cells)])
+        for i, h in enumerate(headers)
+    ]
+    flexible = [i for i, h in enumerate(headers) if h in FLEXIBLE]
+    fixed = sum(w for i, w in enumerate(natural) if i not in flexible)
+    room = out.width - fixed - 2 * (len(headers) - 1)  # two spaces between columns
+    shares = dict(zip(flexible, _share([natural[i] for i in flexible], room), strict=True))
     grid = Table(
         box=None, pad_edge=False, show_edge=False, header_style="bold", show_header=show_header
     )
-    for header in headers:
-        if header in FLEXIBLE:
-            grid.add_column(header, overflow="ellipsis", no_wrap=True, ratio=1)
+    for i, header in enumerate(headers):
+        if i in shares:
+            grid.add_column(header, overflow="ellipsis", no_wrap=True, width=shares[i])
         else:
-            grid.add_column(header, no_wrap=True, min_width=len(header))
-    for row in rows:
-        grid.add_row(*(Text(clean_line("" if v is None else str(v))) for v in row))
-    console().print(grid)
+            grid.add_column(header, no_wrap=True, min_width=natural[i])
+    for row in cells:
+        grid.add_row(*row)
+    out.print(grid)
+
+
+def _share(natural: list[int], room: int, least: int = 6) -> list[int]:
+    """Each column its natural width while they all fit; else the narrow ones theirs and
+    the rest an even share of what is left."""
+    widths = [0] * len(natural)
+    left = list(range(len(natural)))
+    room = max(room, least * len(natural))
+    while left:
+        share = room // len(left)
+        narrow = [i for i in left if natural[i] <= share]
+        if not narrow:
+            for i in left:
+                widths[i] = share
+            break
+        for i in narrow:
+            widths[i] = natural[i]
+            room -= natural[i]
+        left = [i for i in left if i not in narrow]
+    return widths
 
 
 def conversation_rows(items: Sequence[dict[str, Any]]) -> None:
