@@ -65,7 +65,25 @@ async def _agent_named(session: AsyncSession, name: str) -> Agent:
         raise Refused("an agent's name cannot be blank — to unassign, use --nobody")
     query = select(Agent).where(func.lower(Agent.name) == name.lower()).order_by(col(Agent.id))
     found = (await session.exec(query)).first()
-    return found if found is not None else await _ensure_agent(session, name)
+    if found is not None:
+        return found
+    known = (await session.exec(select(Agent.name))).all()
+    if meant := next((k for k in known if _one_slip(name.lower(), k.lower())), None):
+        raise Refused(f"no agent is called {name!r} — did you mean {meant!r}?")
+    return await _ensure_agent(session, name)  # a new colleague, not a slip of the keys
+
+
+def _one_slip(typed: str, name: str) -> bool:
+    """``typed`` is ``name`` with two neighbouring letters swapped ("Bne"). Other slips
+    make other real names too often (Sam and Pam, Jon and John) to be refused."""
+    if len(typed) != len(name) or len(name) < 3:
+        return False
+    wrong = [i for i, (a, b) in enumerate(zip(typed, name, strict=True)) if a != b]
+    return (
+        len(wrong) == 2
+        and wrong[1] == wrong[0] + 1
+        and (typed[wrong[0]], typed[wrong[1]]) == (name[wrong[1]], name[wrong[0]])
+    )
 
 
 async def add_note(

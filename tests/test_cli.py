@@ -64,7 +64,21 @@ def test_an_agents_name_typed_another_way_assigns_to_that_agent(cli: Cli) -> Non
     assert sorted(ids(cli.json("list", "--mine", "--config", ana))) == sorted([MARIA, BOB])
     line = assert_one_line_error(cli("assign", str(BOB), "  "), 4)  # an empty $AGENT
     assert "--nobody" in line
+    line = assert_one_line_error(cli("assign", str(BOB), ""), 4)  # an unset $AGENT
+    assert "--nobody" in line
     assert cli.json("show", str(BOB))["assignee"] == "Ana"
+    assert cli("assign", str(BOB), "ana").out.strip() == f"conversation {BOB} assigned to Ana"
+
+
+def test_an_agents_name_with_two_letters_swapped_is_refused_not_made_a_new_agent(
+    cli: Cli,
+) -> None:
+    """ "Bne" became an agent nobody is, and the case sat in no one's Mine view."""
+    assert cli.json("assign", str(MARIA), "Ben")["assignee"] == "Ben"
+    line = assert_one_line_error(cli("assign", str(BOB), "Bne"), 4)
+    assert "did you mean 'Ben'?" in line
+    assert "Bne" not in [a["agent"] for a in cli.json("agents")]
+    assert cli.json("assign", str(BOB), "Dan")["assignee"] == "Dan"  # a new colleague
 
 
 def test_a_team_typed_another_way_is_the_known_team_and_a_misspelt_one_is_refused(
@@ -123,6 +137,8 @@ def test_a_listing_cut_by_its_limit_says_so_on_stderr_even_for_scripts(
     assert "the first 1 shown; --limit N shows more" in cut.err
     whole = cli(*args, "--json")
     assert whole.code == 0 and whole.err == ""
+    exact = cli(*args, "--limit", str(len(json.loads(whole.out))), "--json")
+    assert exact.code == 0 and exact.err == ""  # all there is: a script paging on it looped
 
 
 def test_list_with_no_match_prints_exactly_an_empty_json_array(cli: Cli) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shlex
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -164,3 +167,33 @@ async def test_a_customer_tagged_from_the_command_line_is_routed_by_the_tag(
     assert cli.json("customer", "tag", str(MARIA), "wholesale", "--remove")["tags"] == ["vip"]
     assert cli.json("customer", "note", str(MARIA), "--body", "")["note"] == ""
     assert cli("customer", "tag", "999", "x").code == 3
+
+
+def test_a_closed_standard_output_is_one_line_and_the_command_still_runs(cli: Cli) -> None:
+    """`omni-tui list >&-` was a traceback."""
+    for args in (["list"], ["list", "--json"], ["note", str(BOB), "--body", "called back"]):
+        command = shlex.join([sys.executable, "-m", "omni_tui", *args])
+        done = subprocess.run(
+            ["bash", "-c", f"{command} --db {shlex.quote(str(cli.db))} >&-"],
+            capture_output=True, text=True, env=cli.env, timeout=60, check=False,
+        )  # fmt: skip
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert done.stderr.strip() == (
+            "omni-tui: standard output is closed: nothing was shown — redirect it to /dev/null"
+        )
+    assert cli.json("show", str(BOB))["messages"][-1]["text"] == "called back"
+
+
+def test_ctrl_c_while_a_body_is_read_from_stdin_stops_at_once(cli: Cli) -> None:
+    """The first ctrl+c was swallowed while `--body -` waited for its input."""
+    waiting = subprocess.Popen(
+        [sys.executable, "-m", "omni_tui", "note", str(BOB), "--body", "-", "--db", str(cli.db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli.env,
+    )  # fmt: skip
+    try:
+        time.sleep(1.5)  # started, and reading
+        waiting.send_signal(signal.SIGINT)
+        assert waiting.wait(timeout=5) == 130
+    finally:
+        waiting.kill()
+        waiting.communicate()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from omni_tui import paths, queries
 from omni_tui.cli import output
 from omni_tui.cli.console import need_terminal, open_console
-from omni_tui.cli.context import Context, UsageError, iso_time
+from omni_tui.cli.context import Context, FromStdin, UsageError, iso_time, stdin_body
 from omni_tui.config import load_config
 from omni_tui.errors import NotFound, Refused, StoreError
 from omni_tui.store import Store
@@ -45,17 +44,8 @@ def _id(value: str, kind: str) -> int:
 
 
 def _body(value: str) -> str:
-    """``-``: the body from stdin, as UTF-8; other bytes would reach the customer as �."""
-    if value != "-":
-        return value
-    data = sys.stdin.buffer.read()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UsageError(
-            f"the body on stdin is not UTF-8 (byte {exc.start}) — convert it first,"
-            " e.g. iconv -f latin1 -t utf-8"
-        ) from None
+    """``-``: the body from stdin (``main`` reads it before the event loop starts)."""
+    return stdin_body() if value == "-" and not isinstance(value, FromStdin) else value
 
 
 Handler = Callable[[Context], Awaitable[int]]
@@ -130,7 +120,7 @@ async def list_(ctx: Context) -> int:
         unassigned=a.unassigned,
         tag=a.tag,
         sort=a.sort,
-        limit=a.limit,
+        limit=a.limit + 1,  # one more: is there more?
     )
     async with await ctx.open() as store:
         if where.assignee:  # "ben" is Ben, as assign takes it
@@ -140,19 +130,21 @@ async def list_(ctx: Context) -> int:
                 await actions.wake_snoozed(store)
         except StoreError:  # a long write holds the store: list what is there, unwoken
             pass
-        items = await queries.list_conversations(store, where)
+        items = _page(await queries.list_conversations(store, where), a.limit)
     if ctx.json:
         output.emit_json(items)
     else:
         output.conversation_rows(items)
-    _maybe_more(items, a.limit)
     return 0
 
 
-def _maybe_more(items: list[Any], limit: int) -> None:
-    """A person, or a script, may take a full page for all there is: stderr says."""
-    if len(items) == limit:
+def _page(items: list[Any], limit: int) -> list[Any]:
+    """The first ``limit`` of ``items`` (asked for with one more, to know whether more
+    there are): a person, or a script, may take a full page for all there is, so stderr
+    says when there is more, and only then."""
+    if len(items) > limit:
         output.info(f"the first {limit} shown; --limit N shows more")
+    return items[:limit]
 
 
 @command("show")
@@ -185,8 +177,8 @@ async def show(ctx: Context) -> int:
 @command("search")
 async def search(ctx: Context) -> int:
     async with await ctx.open() as store:
-        hits = await queries.search(store, " ".join(ctx.args.query), ctx.args.limit)
-    _maybe_more(hits, ctx.args.limit)
+        hits = await queries.search(store, " ".join(ctx.args.query), ctx.args.limit + 1)
+    hits = _page(hits, ctx.args.limit)
     if ctx.json:
         output.emit_json(hits)
         return 0
@@ -265,13 +257,15 @@ async def note(ctx: Context) -> int:
 async def assign(ctx: Context) -> int:
     a, conv = ctx.args, _id(ctx.args.conversation, "conversation")
     assignee = None if a.nobody else (ctx.agent if a.me else a.agent)
+    if assignee is not None and not assignee.strip():  # "$AGENT" unset unassigned the case
+        raise Refused("an agent's name cannot be blank — to unassign, use --nobody")
     async with await ctx.open() as store:
         team = a.team
         if team:  # "" clears the case's team
             team = teams.match(team, await teams.known(store, ctx.config), ctx.config)
         await actions.assign(store, conv, assignee, agent=ctx.agent, team=team)
         data = await _summary(store, conv)
-    return _done(ctx, data, f"conversation {conv} assigned to {assignee or 'nobody'}")
+    return _done(ctx, data, f"conversation {conv} assigned to {data['assignee'] or 'nobody'}")
 
 
 async def _summary(store: Store, conversation_id: int) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,23 @@ class UsageError(OmniError):
     """A flag's value is malformed: exit 2, as argparse does for a bad flag."""
 
     exit_code = EXIT_USAGE
+
+
+class FromStdin(str):
+    """A body read from standard input before the command's event loop runs: a blocking
+    read inside it ignored the first ctrl+c."""
+
+
+def stdin_body() -> FromStdin:
+    """``--body -``: standard input, as UTF-8; other bytes would reach the customer as �."""
+    data = sys.stdin.buffer.read()
+    try:
+        return FromStdin(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"the body on stdin is not UTF-8 (byte {exc.start}) — convert it first,"
+            " e.g. iconv -f latin1 -t utf-8"
+        ) from None
 
 
 #: The years a time flag may name: the day after year 9999's last one does not exist,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from omni_tui import queries
 from omni_tui.cli import output
-from omni_tui.cli.commands import Context, _body, _done, _id, _maybe_more, command
+from omni_tui.cli.commands import Context, _body, _done, _id, _page, command
 from omni_tui.store import Store
 
 if TYPE_CHECKING:
@@ -44,8 +44,7 @@ async def customer(ctx: Context) -> int:
     a, action = ctx.args, ctx.args.customer_command
     async with await ctx.open() as store:
         if action == "list":
-            items = await queries.list_customers(store, a.query, a.limit)
-            _maybe_more(items, a.limit)
+            items = _page(await queries.list_customers(store, a.query, a.limit + 1), a.limit)
             if ctx.json:
                 output.emit_json(items)
             else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -297,8 +298,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if undecodable := _undecodable(args):
         error(f"{undecodable}: not valid text in this terminal's encoding — type it as UTF-8")
         return EXIT_USAGE
+    closed = sys.stdout is None  # ">&-": the command runs, and says nothing could be shown
+    if closed:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (for the rest of the process)
     try:
+        if getattr(args, "body", None) == "-":  # read here, where ctrl+c stops it
+            from omni_tui.cli.context import stdin_body
+
+            args.body = stdin_body()
         code = asyncio.run(_dispatch(args))
+        if closed:
+            error("standard output is closed: nothing was shown — redirect it to /dev/null")
+            return 1
         sys.stdout.flush()  # a full disk is this command's error, not one at exit
         return code
     except OmniError as exc:

@@ -21,6 +21,7 @@ async def outbox_(ctx: Context) -> int:
     a = ctx.args
     async with await ctx.open() as store:
         if a.outbox_command == "list":
+            asked = None if a.limit is None else a.limit + 1  # one more: is there more?
             rows = [
                 {
                     "message_id": item.message_id,
@@ -31,14 +32,16 @@ async def outbox_(ctx: Context) -> int:
                     "attempts": item.attempts,
                     "last_error": item.last_error,
                 }
-                for item in await outbox.pending(store, limit=a.limit)
+                for item in await outbox.pending(store, limit=asked)
             ]
+            more = a.limit is not None and len(rows) > a.limit
+            rows = rows[: a.limit]
             if ctx.json:
                 output.emit_json(rows)
             for row in [] if ctx.json else rows:
                 to = clean_line(row["to"])  # an address from a customer's mail: untrusted
                 print(f"{row['message_id']}  {row['status']:8} {row['channel']:5} {to}")
-            if a.limit is not None and len(rows) == a.limit:
+            if more:
                 output.info(f"the first {a.limit} shown; a larger --limit shows more")
             return 0
         message = _id(a.message, "message")
