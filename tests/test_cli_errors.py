@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -370,6 +373,34 @@ def test_an_argument_that_is_not_text_is_a_usage_error(cli: Cli, args: list[str]
 def test_sync_where_its_lock_cannot_be_made_is_one_line(bare: Cli) -> None:
     line = assert_one_line_error(bare("sync", "--once", "--db", "/proc/omni-test/omni.db"), 1)
     assert "sync lock" in line
+
+
+def test_an_export_through_a_symlink_replaces_the_file_it_names_and_keeps_the_link(
+    cli: Cli,
+) -> None:
+    """`latest.jsonl -> nas/omni.jsonl` became a file of its own; the NAS got nothing."""
+    nas = cli.root / "nas"
+    nas.mkdir()
+    (nas / "omni.jsonl").write_text("yesterday\n")
+    latest = cli.root / "latest.jsonl"
+    latest.symlink_to(nas / "omni.jsonl")
+    assert cli("export", "-o", latest).code == 0
+    assert latest.is_symlink() and latest.resolve() == nas / "omni.jsonl"
+    assert (nas / "omni.jsonl").read_text() == cli("export").out
+    assert sorted(p.name for p in nas.iterdir()) == ["omni.jsonl"]
+
+
+def test_an_export_into_a_fifo_reaches_its_reader(cli: Cli) -> None:
+    """The FIFO was replaced by a file, and `gzip < fifo` read nothing."""
+    fifo = cli.root / "backup.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    assert cli("export", "-o", fifo).code == 0
+    reader.join(timeout=30)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert got == [cli("export").out.encode()]
 
 
 def test_an_export_cut_short_at_a_line_end_is_refused_unless_allowed(cli: Cli) -> None:

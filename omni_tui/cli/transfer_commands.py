@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from omni_tui.cli import output
 from omni_tui.cli.commands import Context, _done, command
@@ -30,32 +31,54 @@ async def export(ctx: Context) -> int:
     if target is not None:
         _not_the_store(ctx, target)
     async with await ctx.open() as store:
-        last = ""
         if target is None:  # closed however the reader ends (| head, a full disk)
-            async with contextlib.aclosing(transfer.export_lines(store)) as lines:
-                async for last in lines:
-                    sys.stdout.write(last + "\n")
+            _say_missing(store, await _write(store, sys.stdout))
+            return 0
+        real = _regular_file(target)
+        if real is None:  # a FIFO, a device, ">(gzip > x.gz)": written through, as cat would
+            try:
+                with open(target, "w", encoding="utf-8") as out:
+                    last = await _write(store, out)
+            except OSError as exc:
+                raise OmniError(f"{target}: cannot write ({exc.strerror})") from None
             _say_missing(store, last)
             return 0
         try:
             handle, partial = tempfile.mkstemp(
-                prefix=f".{target.name}.", suffix=".partial", dir=target.parent
+                prefix=f".{real.name}.", suffix=".partial", dir=real.parent
             )
         except OSError as exc:
             raise OmniError(f"{target}: cannot write ({exc.strerror})") from None
         try:
-            lines = contextlib.aclosing(transfer.export_lines(store))
             with open(handle, "w", encoding="utf-8") as out:
-                async with lines as exported:
-                    async for last in exported:
-                        out.write(last + "\n")
-            os.replace(partial, target)
+                last = await _write(store, out)
+            os.replace(partial, real)  # a symlink's file, not the symlink
         except OSError as exc:
             raise OmniError(f"{target}: cannot write ({exc.strerror}); nothing kept") from None
         finally:
             Path(partial).unlink(missing_ok=True)
         _say_missing(store, last)
     return 0
+
+
+async def _write(store: Store, out: TextIO) -> str:
+    last = ""
+    async with contextlib.aclosing(transfer.export_lines(store)) as exported:
+        async for last in exported:
+            out.write(last + "\n")
+    return last
+
+
+def _regular_file(target: Path) -> Path | None:
+    """The file to replace whole (through a symlink, the file it names), or None for
+    something that is not a file to replace: a FIFO, a device, a pipe in /dev/fd."""
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        return target.resolve()
+    except OSError:
+        return target
+    return target.resolve() if stat.S_ISREG(mode) else None
 
 
 def _say_missing(store: Store, end_line: str) -> None:
