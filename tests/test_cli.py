@@ -476,3 +476,15 @@ def test_the_first_sync_bar_shows_messages_stored_of_those_to_come() -> None:
 def test_no_bar_is_drawn_into_a_pipe() -> None:
     with output.progress_reporter(io.StringIO()) as progress:
         assert progress is None
+
+
+def test_sync_once_exits_1_when_a_reply_failed_for_good(cli: Cli) -> None:
+    """A script that sends mail with `reply` then `sync --once` was told 0 for a reply
+    that will never go."""
+    assert cli("reply", str(MARIA), "--body", "On its way").code == 0
+    done = cli("sync", "--once", "--json")
+    assert done.code == 1
+    assert json.loads(done.out)["outbox"]["failed"] == 1
+    assert "no email account configured to send from" in done.err
+    again = cli("sync", "--once", "--json")  # nothing failed in this run
+    assert again.code == 0 and json.loads(again.out)["outbox"]["failed"] == 0

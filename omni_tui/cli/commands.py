@@ -391,7 +391,8 @@ async def sync(ctx: Context) -> int:
         )
         for line in delivery.errors:
             output.error(line)
-    return 1 if any(r.failed for r in reports) else 0
+    # a script that queued a reply must hear that it will never go (retries will)
+    return 1 if any(r.failed for r in reports) or delivery.failed else 0
 
 
 # the team's, the reports' and the backup's commands live in modules of their own;
