@@ -98,14 +98,16 @@ async def _record(
     error: ChannelError | None,
     account: str | None,
     retry: OutboxConfig,
+    note: str | None = None,
 ) -> str:
     """:func:`_finish`, however long the store stays busy: the send has happened, and
     a reply left ``sending`` would be sent again by the next start's recovery."""
     for attempt in itertools.count():
         try:
             return await _finish(
-                store, item, provider_id=provider_id, error=error, account=account, retry=retry
-            )
+                store, item, provider_id=provider_id, error=error, account=account, retry=retry,
+                note=note,
+            )  # fmt: skip
         except StoreError as exc:
             what = "sent" if error is None else "tried"
             log.warning("outbox %d: %s, not yet recorded (%s); trying again", item.id, what, exc)
@@ -121,7 +123,9 @@ async def _finish(
     error: ChannelError | None = None,
     account: str | None = None,
     retry: OutboxConfig | None = None,
+    note: str | None = None,
 ) -> str:
+    """``note``: said on a sent message (e.g. it has no copy in the Sent folder)."""
     retry = retry or OutboxConfig()
     async with store.write() as session:
         row = await session.get(Outbox, item.id)
@@ -135,7 +139,7 @@ async def _finish(
             row.status, row.sent_at, row.last_error = "sent", utcnow(), None
             message.provider_id = provider_id
             if advances(message.status, "sent"):  # a delivery report may have come first
-                message.status, message.status_reason = "sent", None
+                message.status, message.status_reason = "sent", note
             outcome = "sent"
         elif isinstance(error, (RejectedError, AuthError)) or row.attempts >= retry.max_attempts:
             row.status, row.last_error = "failed", str(error)
@@ -177,12 +181,14 @@ async def deliver_outbox(
         [(item, message)] = claimed
         account = account_for(config, item)
         error: ChannelError | None = None
-        provider_id = None
+        provider_id = note = None
         if account is None:
             error = RejectedError(f"no {item.channel} account configured to send from")
         else:
             try:
                 provider_id = await _send(store, account, item, message)
+            except SentWithoutCopy as sent:
+                provider_id, note = sent.provider_id, sent.why
             except AuthError as exc:
                 account.forget_secrets()  # a rotated password is read again next time
                 error = exc
@@ -200,9 +206,12 @@ async def deliver_outbox(
             error=error,
             account=account.name if account else None,
             retry=config.outbox,
+            note=note,
         )
         if outcome == "sent":
             report.sent += 1
+            if note:  # sent, but something about it wants the agent's eye
+                report.errors.append(f"reply {item.message_id}: sent, but {note}")
         else:  # named by the message id, as `outbox retry` and `show` take it
             report.errors.append(f"reply {item.message_id}: {error}")
             report.failed += outcome == "failed"
@@ -273,8 +282,20 @@ async def _send_email(store: Store, account: AccountConfig, item: Outbox, messag
             imap = await asyncio.to_thread(accounts.imap_account, account)  # may run a command
             await imap.append(account.sent_folder, raw)
         except Exception as exc:  # the customer has the reply: sending again would repeat it
-            log.warning("outbox %d: sent, but no copy in %s: %s", item.id, account.sent_folder, exc)
+            folder = account.sent_folder
+            log.warning("outbox %d: sent, but no copy in %s: %s", item.id, folder, exc)
+            raise SentWithoutCopy(
+                message_id, f"no copy in {folder!r} ({exc}) — check the account's sent_folder"
+            ) from None
     return message_id
+
+
+class SentWithoutCopy(Exception):
+    """The reply went out; its copy in the Sent folder did not (said on the message)."""
+
+    def __init__(self, provider_id: str, why: str) -> None:
+        super().__init__(why)
+        self.provider_id, self.why = provider_id, why
 
 
 async def _attachments(store: Store, message: Message) -> list[AttachmentData]:

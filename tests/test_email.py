@@ -377,6 +377,27 @@ async def test_a_reply_goes_out_by_smtp_threaded_and_the_answer_joins_the_case(
         assert client.select_folder(f"{folder}Sent")[b"EXISTS"] == 1
 
 
+async def test_a_reply_whose_sent_copy_the_server_refuses_is_sent_and_says_so(
+    dovecot: Dovecot, folder: str, store: Store, sink: SmtpSink
+) -> None:
+    """The only sign was a log line: the team's Sent folder silently lacked every reply."""
+    bad = '"[Gmail]/Sent Mail"'  # Gmail's name, on a server whose separator is "."
+    config = config_for(dovecot, folder, smtp_port=sink.port, sent_folder=bad)
+    dovecot.deliver(email(1), folder=folder)
+    await sync_once(store, config)
+    [case] = await queries.list_conversations(store)
+    await outbox.queue_reply(store, case["id"], "On its way", agent="Ana")
+    report = await deliver_outbox(store, config)
+    assert (report.sent, report.failed, report.retrying) == (1, 0, 0)
+    assert len(sink.messages()) == 1  # sent once, not again for want of a copy
+    [line] = report.errors
+    assert "sent, but no copy in '[Gmail]/Sent Mail'" in line
+    ours = (await queries.show_conversation(store, case["id"]))["messages"][-1]
+    assert ours["status"] == "sent"
+    assert "no copy in '[Gmail]/Sent Mail'" in ours["status_reason"]
+    assert "check the account's sent_folder" in ours["status_reason"]
+
+
 async def test_an_unreachable_smtp_server_keeps_the_reply_queued_with_the_reason(
     dovecot: Dovecot, folder: str, store: Store
 ) -> None:
