@@ -241,6 +241,9 @@ async def _thread_email(
     if parent is not None and parent.message_id:
         message.in_reply_to = parent.message_id
         chain = [*parent.references, parent.message_id]
+        first = (await session.exec(query.order_by(None).order_by(col(Message.id)))).first()
+        if first is not None and first.message_id and first.message_id not in chain:  # trimmed
+            chain.insert(0, first.message_id)
         # the thread's first id stays (RFC 5322 3.6.4), then the latest ones
         message.references = chain if len(chain) <= 20 else [chain[0], *chain[-19:]]
 

@@ -398,6 +398,30 @@ async def test_a_reply_whose_sent_copy_the_server_refuses_is_sent_and_says_so(
     assert "check the account's sent_folder" in ours["status_reason"]
 
 
+async def test_a_reply_keeps_the_threads_first_id_when_the_customer_trimmed_it(
+    dovecot: Dovecot, folder: str, store: Store, sink: SmtpSink
+) -> None:
+    """An answer whose client kept only our id in References: our next reply left the
+    case's first message out, and the customer's client split the thread."""
+    config = config_for(dovecot, folder, smtp_port=sink.port)
+    first = email(1, subject="Invoice question")
+    dovecot.deliver(first, folder=folder)
+    await sync_once(store, config)
+    [case] = await queries.list_conversations(store)
+    await outbox.queue_reply(store, case["id"], "Attached again.", agent="Ana")
+    await deliver_outbox(store, config)
+    ours = (await queries.show_conversation(store, case["id"]))["messages"][-1]["message_id"]
+    trimmed = email(2, subject="AW: Invoice question", In_Reply_To=ours, References=ours)
+    dovecot.deliver(trimmed, folder=folder)
+    await sync_once(store, config)
+    await outbox.queue_reply(store, case["id"], "You are welcome.", agent="Ana")
+    await deliver_outbox(store, config)
+    root = (await queries.show_conversation(store, case["id"]))["messages"][0]["message_id"]
+    latest = sink.messages()[-1]
+    assert latest["References"].split()[0] == root
+    assert latest["References"].split()[-1] == latest["In-Reply-To"]
+
+
 async def test_an_unreachable_smtp_server_keeps_the_reply_queued_with_the_reason(
     dovecot: Dovecot, folder: str, store: Store
 ) -> None:
