@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from omni_tui import events
 from omni_tui.customers import live_customer
+from omni_tui.errors import Refused
 from omni_tui.store import Store
 from omni_tui.store.models import CustomerTag
 from omni_tui.text import clean, clean_line
@@ -43,11 +44,25 @@ async def tag_customer(
         return sorted(current.keys() - changed if remove else current.keys() | changed)
 
 
-async def set_note(store: Store, customer_id: int, note: str, *, agent: str) -> str:
-    """Replace the customer's note ("" clears it); the note as kept."""
+class NoteChanged(Refused):
+    """Another agent saved the customer's note after this one began editing it."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__("another agent changed the note meanwhile — open it again to merge")
+        self.current = current
+
+
+async def set_note(
+    store: Store, customer_id: int, note: str, *, agent: str, expected: str | None = None
+) -> str:
+    """Replace the customer's note ("" clears it); the note as kept. ``expected``: the
+    note as the agent saw it when they began (else :class:`NoteChanged`): two agents
+    editing at once silently lost the first one's words."""
     kept = clean(note).strip()[:MAX_NOTE]
     async with store.write() as session:
         customer = await live_customer(session, customer_id)
+        if expected is not None and customer.note != clean(expected).strip()[:MAX_NOTE]:
+            raise NoteChanged(customer.note)
         if customer.note != kept:
             customer.note = kept
             session.add(customer)

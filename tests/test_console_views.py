@@ -367,3 +367,33 @@ async def test_tags_and_a_note_on_the_customer_show_beside_every_case_of_theirs(
         await press(app, pilot, "ctrl+s")
         shown = await queries.show_customer(app.store, app.customer["id"])
         assert shown["note"] == "Owns two cafés.\n\nCall before noon."
+
+
+async def test_a_customer_note_a_colleague_saved_meanwhile_is_merged_not_overwritten(
+    db: Path,
+) -> None:
+    """Ana's save replaced Ben's warning, written while her dialog was open; neither knew."""
+    from omni_tui.customer_profile import set_note
+    from omni_tui.tui.screens.pickers import AskText, EditText
+
+    app = console(db)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await press(app, pilot, "N")
+        await answer(app, pilot, "Owns two cafés")
+        await press(app, pilot, "N")  # Ana begins to add to it
+        assert isinstance(app.screen, AskText) and app.store is not None
+        customer = app.customer["id"]
+        await set_note(app.store, customer, "BEN: chargeback risk, no refunds", agent="Ben")
+        await pilot.press("end", *" + called back")
+        await press(app, pilot, "enter")
+        assert isinstance(app.screen, EditText)  # both, for Ana to merge
+        assert app.screen.query_one("TextArea").text == (  # type: ignore[attr-defined]
+            "BEN: chargeback risk, no refunds\n\nOwns two cafés + called back"
+        )
+        assert any("changed the note meanwhile" in n.message for n in app._notifications)
+        shown = await queries.show_customer(app.store, customer)
+        assert shown["note"] == "BEN: chargeback risk, no refunds"  # kept until Ana saves
+        await press(app, pilot, "ctrl+s")
+        shown = await queries.show_customer(app.store, customer)
+        assert shown["note"] == "BEN: chargeback risk, no refunds\n\nOwns two cafés + called back"

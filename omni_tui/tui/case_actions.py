@@ -240,20 +240,37 @@ class CaseActions(Composing):
         assert self.store is not None and self.customer is not None
         who = self.customer
         title, note = f"Note on {who['name'] or '#' + str(who['id'])}", who.get("note") or ""
-        dialog = (  # a note of several lines is edited as such, not run together
-            EditText(title, note)
-            if "\n" in note
-            else AskText(title, "what every agent should know (- clears it)", value=note)
-        )
-        answer = await self.push_screen_wait(dialog)
-        if answer is None:
-            return
-        store, customer = self.store, int(who["id"])
-        note = "" if answer == "-" else answer
-        await self._do(
-            "Customer note",
-            lambda: customer_profile.set_note(store, customer, note, agent=self.agent),
-        )
+        store, customer, seen = self.store, int(who["id"]), note
+        while True:
+            dialog = (  # a note of several lines is edited as such, not run together
+                EditText(title, note)
+                if "\n" in note
+                else AskText(title, "what every agent should know (- clears it)", value=note)
+            )
+            answer = await self.push_screen_wait(dialog)
+            if answer is None:
+                return
+            note = "" if answer == "-" else answer
+            changed: list[str] = []
+
+            async def save(
+                note: str = note, seen: str = seen, changed: list[str] = changed
+            ) -> None:
+                try:
+                    await customer_profile.set_note(
+                        store, customer, note, agent=self.agent, expected=seen
+                    )
+                except customer_profile.NoteChanged as theirs:
+                    changed.append(theirs.current)
+
+            if not await self._do("Customer note", save) or not changed:
+                return
+            # theirs first, then what this agent wrote: merged by the agent, nothing lost
+            seen, note = changed[0], f"{changed[0]}\n\n{note}".strip()
+            self.notify(
+                "Another agent changed the note meanwhile: theirs is above yours — merge and save",
+                title="Customer note", severity="warning",
+            )  # fmt: skip
 
     @work(exit_on_error=False)
     async def action_merge(self) -> None:
