@@ -447,3 +447,17 @@ def test_a_demo_store_never_takes_the_place_of_the_real_one(tmp_path: Path, cli:
     line = assert_one_line_error(Result(done.returncode, done.stdout, done.stderr), 2)
     assert "demo needs --db FILE (or $OMNI_DB)" in line
     assert not list(Path(cli.env["HOME"]).rglob("*.db"))
+
+
+def test_blank_values_a_script_passed_from_unset_variables_are_refused(cli: Cli) -> None:
+    """`--db "$DB"` read the configured store instead; `tag 75 "$TAG"` did nothing, exit 0."""
+    before = snapshot(cli.root)
+    assert "--db is empty" in assert_one_line_error(cli("list", "--db", ""), 2)
+    assert "no tag given" in assert_one_line_error(cli("tag", str(MARIA), ""), 4)
+    assert "no tag given" in assert_one_line_error(cli("customer", "tag", str(MARIA), " #"), 4)
+    assert snapshot(cli.root) == before
+
+
+def test_the_reports_now_is_written_as_every_other_time(cli: Cli) -> None:
+    report = cli.json("stats", "--since", "2025-03-03", "--now", "2025-03-10T12:00:00+00:00")
+    assert report["now"] == "2025-03-10T12:00:00Z"

@@ -311,6 +311,7 @@ async def snooze(ctx: Context) -> int:
 @command("tag")
 async def tag(ctx: Context) -> int:
     conv = _id(ctx.args.conversation, "conversation")
+    _some_tag(ctx.args.tags)
     async with await ctx.open() as store:
         tags = await actions.add_tags(
             store, conv, ctx.args.tags, agent=ctx.agent, remove=ctx.args.remove
@@ -318,6 +319,12 @@ async def tag(ctx: Context) -> int:
     data = {"conversation_id": conv, "tags": tags}
     shown = clean_line(" ".join(tags)) or "(none)"
     return _done(ctx, data, f"conversation {conv} tags: {shown}")
+
+
+def _some_tag(tags: list[str]) -> None:
+    """`tag 75 "$TAG"` with TAG unset changed nothing and said all was well."""
+    if not any(t.strip().lstrip("#").strip() for t in tags):
+        raise Refused("no tag given — name at least one, e.g. refund")
 
 
 @command("log-call")

@@ -66,6 +66,8 @@ class Context:
     @property
     def db_path(self) -> Path:
         db = getattr(self.args, "db", None)
+        if db is not None and not db.strip():  # "--db $UNSET": not the configured store
+            raise UsageError("--db is empty — give the store's path, or leave --db out")
         return Path(db).expanduser() if db else self.config.store.db_path()
 
     @property

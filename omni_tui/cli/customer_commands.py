@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from omni_tui import queries
 from omni_tui.cli import output
-from omni_tui.cli.commands import Context, _body, _done, _id, _page, command
+from omni_tui.cli.commands import Context, _body, _done, _id, _page, _some_tag, command
 from omni_tui.store import Store
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ async def change_profile(ctx: Context, store: Store) -> dict[str, Any]:
     a = ctx.args
     customer = _id(a.customer, "customer")
     if a.customer_command == "tag":
+        _some_tag(a.tags)
         await customer_profile.tag_customer(
             store, customer, a.tags, agent=ctx.agent, remove=a.remove
         )

@@ -65,7 +65,7 @@ def report_json(report: Report) -> dict[str, Any]:
     hours = q.hours
     return {
         "range": {"since": q.since.isoformat(), "until": q.until.isoformat(), "days": q.days},
-        "now": q.now.isoformat(),
+        "now": q.now.isoformat().replace("+00:00", "Z"),  # as every time in the JSON
         "filters": {"channel": q.channel, "team": q.team, "agent": q.agent},
         "clock": "business" if hours else "wall",
         "business_hours": None
