@@ -127,3 +127,16 @@ async def test_a_tag_view_named_like_markup_is_titled_as_typed(db: Path) -> None
         assert app._view_title.startswith("#[/]x · 1")
         assert [r["subject"] for r in app.inbox.rows] == ["first"]
     assert app.return_code in (None, 0)
+
+
+def test_a_busy_store_met_by_several_workers_is_one_toast_in_the_agents_words() -> None:
+    """A note refused on a busy store toasted once, then "StoreError: …" again 10 s later."""
+    from omni_tui.errors import StoreError
+    from omni_tui.tui.toasts import Failures
+
+    failures = Failures()
+    busy = StoreError("the store stayed busy for 10 s, nothing was saved — try again")
+    assert failures.fresh(busy) == str(busy)  # no class name before an error of ours
+    assert failures.fresh(StoreError(str(busy))) is None  # the next worker: said already
+    assert failures.fresh(ValueError("x")) == "ValueError: x"  # a surprise says what it is
+    assert Failures(quiet=0).fresh(busy) == str(busy)

@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Header, Static
-from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from omni_tui.activity import Activity
 from omni_tui.config import Config
@@ -23,6 +23,7 @@ from omni_tui.errors import StoreError
 from omni_tui.lazy import deferred
 from omni_tui.store import Store, listing
 from omni_tui.store.failures import store_failure
+from omni_tui.tui import toasts
 from omni_tui.tui.case_actions import CaseActions
 from omni_tui.tui.commands import OmniCommands
 from omni_tui.tui.composer import Composer
@@ -32,10 +33,9 @@ from omni_tui.tui.conversation.window import CaseWindow
 from omni_tui.tui.customer import CustomerPanel, Timeline
 from omni_tui.tui.heap import Sweeper, hold_for_frame, settle_heap, sweep_young
 from omni_tui.tui.navigation import Navigation
+from omni_tui.tui.toasts import Toasting
 
 if TYPE_CHECKING:
-    from textual.notifications import SeverityLevel
-
     from omni_tui import actions, presence, queries
     from omni_tui.tui.local_sync import LocalSync
 else:  # loaded while the agent reads the first page, not before it is painted
@@ -75,7 +75,7 @@ AFTER_THE_FIRST_PAINT = (
 )
 
 
-class OmniApp(Navigation, CaseActions):
+class OmniApp(Toasting, Navigation, CaseActions):
     CSS_PATH = "app.tcss"
     TITLE = "omni-tui"
     COMMANDS = App.COMMANDS | {OmniCommands}
@@ -198,29 +198,6 @@ class OmniApp(Navigation, CaseActions):
             await self.local_sync.stop()
         if self.store is not None:
             await self.store.close()
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None:
-        """Every toast as plain text: toasts name customers, files and errors, and a
-        ``[/]`` in any of them is data, not markup (it would crash the console)."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Background failures are shown, never swallowed."""
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            self.notify(
-                f"{type(error).__name__}: {error}",
-                title=event.worker.description or "Error",
-                severity="error",
-            )
 
     # -- layout --------------------------------------------------------------
 
@@ -484,12 +461,9 @@ class OmniApp(Navigation, CaseActions):
         """One toast per burst, however many messages arrived."""
         assert self.store is not None
         fresh = await queries.new_inbound(self.store, after_id)
-        if not fresh:
-            return
-        names = list(dict.fromkeys(m["who"] for m in fresh))
-        who = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        count = len(fresh)
-        self.notify(who, title=f"{count} new message{'s' if count > 1 else ''}")
+        if fresh:
+            who, title = toasts.new_mail(fresh)
+            self.notify(who, title=title)
 
 
 def _load_the_rest() -> None:
