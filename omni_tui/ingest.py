@@ -47,7 +47,7 @@ from omni_tui.store.models import (
     utcnow,
 )
 from omni_tui.store.sqlite import AUTO_AUTHOR
-from omni_tui.text import clean, clean_line, snippet
+from omni_tui.text import case_title, clean, clean_line
 
 if TYPE_CHECKING:
     from omni_tui.config import Config
@@ -333,7 +333,7 @@ async def _ingest_one(
     if conversation is None:
         conversation = Conversation(
             customer_id=customer_id,
-            subject=subject or snippet(text, 80),
+            subject=case_title(subject, text, [a.filename for a in inbound.attachments]),
             created_at=sent_at,
             updated_at=sent_at,
         )

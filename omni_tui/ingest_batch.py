@@ -35,7 +35,7 @@ from omni_tui.store.models import (
     to_ms,
     utcnow,
 )
-from omni_tui.text import clean_line, normalise_subject, snippet
+from omni_tui.text import case_title, clean_line, normalise_subject
 
 _CUSTOMER: Any = Customer.__table__
 _IDENTITY: Any = Identity.__table__
@@ -271,7 +271,7 @@ class EmailBatch:
             conversation = BatchConversation(
                 id=self._take_id("conversation"),
                 customer_id=customer_id,
-                subject=subject or snippet(text, 80),
+                subject=case_title(subject, text, [a.filename for a in inbound.attachments]),
                 status="open",
                 snoozed_until=None,
                 created_at=sent_at,

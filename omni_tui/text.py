@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 # CSI/OSC/other escape sequences, then any remaining C0/C1 control but \t and \n
 _ESCAPES = re.compile(
@@ -58,6 +59,15 @@ def clean_line(value: str | None) -> str:
 def snippet(value: str, length: int = 160) -> str:
     line = _SPACES.sub(" ", value).strip()
     return line if len(line) <= length else line[: length - 1].rstrip() + "…"
+
+
+def case_title(subject: str | None, text: str, files: Sequence[str] = ()) -> str:
+    """A new case's subject: the message's own, its first words, else what it carried
+    (an MMS photo, an empty text): a case with no title was a blank inbox row."""
+    if title := subject or snippet(text, 80):
+        return title
+    named = [clean_line(f) for f in files if clean_line(f)]
+    return f"📎 {named[0]}" if named else "(a message without words)"
 
 
 def html_to_text(html: str) -> str:

@@ -42,6 +42,21 @@ async def test_the_same_provider_id_delivered_twice_is_stored_once(store: Store)
     assert len(await _messages(store)) == 1
 
 
+async def test_a_photo_without_words_and_an_empty_text_are_named_in_the_inbox(
+    store: Store,
+) -> None:
+    """Both were blank rows: no subject, no snippet, nothing an agent could pick out."""
+    photo = AttachmentData("lid.jpg", "image/jpeg", b"\xff\xd8 the lid")
+    await ingest(
+        store, [InboundMessage("sms", "tw", "MM1", "+14155550123", "", attachments=[photo])]
+    )
+    await ingest(store, [InboundMessage("sms", "tw", "SM2", "+14155550124", "")])
+    rows = {r["customer_address"]: r for r in await queries.list_conversations(store)}
+    mms, empty = rows["+14155550123"], rows["+14155550124"]
+    assert (mms["subject"], mms["snippet"]) == ("📎 lid.jpg", "📎 lid.jpg")
+    assert empty["subject"] == "(a message without words)"
+
+
 async def test_an_email_seen_in_two_folders_is_stored_once_by_message_id(store: Store) -> None:
     result = await ingest(store, [email("1"), email("2", message_id="<1@mail.example.com>")])
     assert (result.new, result.duplicates) == (1, 1)

@@ -43,4 +43,3 @@ def test_a_connection_closed_as_its_task_is_cancelled_on_a_busy_store_lets_the_l
 
     threading.Thread(target=program, daemon=True).start()
     assert ended.wait(15), "the event loop never finished closing"
-

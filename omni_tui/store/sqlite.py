@@ -292,7 +292,10 @@ UPDATE conversation SET
                 SELECT DISTINCT channel FROM message m
                 WHERE m.conversation_id = conversation.id AND m.direction != 'note'
                 ORDER BY channel)), ''),
-  snippet = coalesce((SELECT substr(m.text, 1, 400) FROM message m
+  snippet = coalesce((SELECT CASE WHEN m.text != '' THEN substr(m.text, 1, 400)
+               ELSE coalesce((SELECT '📎 ' || a.filename FROM attachment a
+                              WHERE a.message_id = m.id ORDER BY a.id LIMIT 1), '') END
+             FROM message m
              WHERE m.conversation_id = conversation.id AND m.direction != 'note'
              ORDER BY m.sent_at DESC, m.id DESC LIMIT 1), '')
 WHERE id IN ({ids})
