@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from omni_tui.errors import StoreError
-from omni_tui.sharing import share_with_group
+from omni_tui.sharing import share_path, share_with_group
 
 
 def raw_row(data: bytes) -> dict[str, Any]:
@@ -102,14 +102,7 @@ def _make_shared(folder: Path, root: Path) -> None:
         at = at.parent
     folder.mkdir(parents=True, exist_ok=True)
     for made in reversed(missing):
-        try:
-            fd = os.open(made, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            continue
-        try:
-            share_with_group(fd, root.parent, directory=True)
-        finally:
-            os.close(fd)
+        share_path(made, root.parent, directory=True)
 
 
 def flush() -> None:

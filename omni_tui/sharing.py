@@ -11,7 +11,7 @@ import os
 import stat
 from pathlib import Path
 
-__all__ = ["share_with_group"]
+__all__ = ["share_path", "share_with_group"]
 
 
 def share_with_group(fd: int, data_dir: Path, *, directory: bool) -> None:
@@ -25,3 +25,15 @@ def share_with_group(fd: int, data_dir: Path, *, directory: bool) -> None:
             os.fchmod(fd, stat.S_IMODE(mode) | wanted)
     except OSError:
         pass  # not ours to change (another user's): the write itself says what is wrong
+
+
+def share_path(path: Path, data_dir: Path, *, directory: bool) -> None:
+    """:func:`share_with_group` for a file or folder by its path (one just made)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    except OSError:
+        return
+    try:
+        share_with_group(fd, data_dir, directory=directory)
+    finally:
+        os.close(fd)

@@ -43,18 +43,24 @@ def group_writable(path: Path) -> bool:
     return bool(path.stat().st_mode & stat.S_IWGRP)
 
 
-def test_a_store_made_under_umask_007_is_group_writable_with_its_wal_and_shm(
-    shared: Path,
-) -> None:
-    db = shared / "omni.db"
-    done = subprocess.run(  # the daemon's first start (systemd's UMask=0007)
-        [sys.executable, "-c", "import asyncio, os, sys; os.umask(0o007)\n"
+def made_store(folder: Path, umask: int) -> Path:
+    """A new store made in ``folder`` by a process running with ``umask``."""
+    db = folder / "omni.db"
+    done = subprocess.run(
+        [sys.executable, "-c", f"import asyncio, os, sys; os.umask({umask})\n"
          "from omni_tui.store import Store\n"
          "async def made(): await (await Store.open(sys.argv[1], create=True)).close()\n"
          "asyncio.run(made())", str(db)],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+    return db
+
+
+def test_a_store_made_under_umask_007_is_group_writable_with_its_wal_and_shm(
+    shared: Path,
+) -> None:
+    db = made_store(shared, 0o007)  # the daemon's first start (systemd's UMask=0007)
     assert group_writable(db)  # SQLite alone made it 0644: no agent could save a thing
     with sqlite3.connect(db) as conn:  # a writer: its -wal and -shm follow the store's mode
         conn.execute("PRAGMA journal_mode=WAL")
@@ -67,16 +73,7 @@ def test_a_store_an_admin_makes_under_umask_022_is_still_group_writable(
     shared: Path, agent_umask: None
 ) -> None:
     """The README's `sudo -u omni omni-tui sync --once` runs with the admin's umask."""
-    db = shared / "omni.db"
-    done = subprocess.run(
-        [sys.executable, "-c", "import asyncio, sys\n"
-         "from omni_tui.store import Store\n"
-         "async def made(): await (await Store.open(sys.argv[1], create=True)).close()\n"
-         "asyncio.run(made())", str(db)],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert group_writable(db)
+    assert group_writable(made_store(shared, 0o022))
 
 
 def test_the_sync_lock_an_agent_takes_stays_takeable_by_the_daemon(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from omni_tui.errors import StoreError
-from omni_tui.sharing import share_with_group
+from omni_tui.sharing import share_path
 from omni_tui.store import sqlite
 from omni_tui.store.checkpointer import Checkpointer
 from omni_tui.store.failures import store_failure
@@ -222,13 +222,10 @@ def _create_file(path: Path) -> None:
     group could write to. In a group-writable directory it is group-writable whatever
     the umask of whoever made it (an admin's ``sudo -u omni omni-tui sync --once``)."""
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     except FileExistsError:
         return
-    try:
-        share_with_group(fd, path.parent, directory=False)
-    finally:
-        os.close(fd)
+    share_path(path, path.parent, directory=False)
 
 
 async def refresh_summaries(session: AsyncSession, conversation_ids: Iterable[int]) -> None:
