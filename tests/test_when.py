@@ -44,3 +44,32 @@ def test_a_time_that_is_not_in_the_future_is_refused(typed: str) -> None:
     now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
     with pytest.raises(ValueError, match="not in the future"):
         parse_when(typed, now)
+
+
+@pytest.mark.parametrize(
+    ("typed", "local"),
+    [
+        ("tomorrow 9:00", "2026-12-08 09:00"),  # refused, and the typed text thrown away
+        ("tomorrow 14:30", "2026-12-08 14:30"),
+        ("mon", "2026-12-14 09:00"),  # said on a Monday: next Monday
+        ("friday 4pm", "2026-12-11 16:00"),
+        ("tues 10:00", "2026-12-08 10:00"),
+        ("16:00", "2026-12-07 16:00"),  # later today
+        ("14:30", "2026-12-08 14:30"),  # passed today: tomorrow's
+    ],
+)
+def test_a_day_and_an_hour_are_read_on_the_agents_clock(
+    berlin: None, typed: str, local: str
+) -> None:
+    monday_three_pm = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # 15:00 in Berlin
+    woken = parse_when(typed, monday_three_pm).astimezone()
+    assert f"{woken:%Y-%m-%d %H:%M}" == local
+
+
+@pytest.mark.parametrize("typed", ["month", "someday", "tomorrow 25:00", "13pm"])
+def test_what_is_no_day_or_hour_is_refused_with_examples_still_to_come(typed: str) -> None:
+    now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    with pytest.raises(ValueError) as refused:
+        parse_when(typed, now)
+    if "cannot read" in str(refused.value):
+        assert "2026-12-08 09:00" in str(refused.value)  # not an example in the past

@@ -19,7 +19,7 @@ from omni_tui.tui.console_screen import ConsoleScreen
 from omni_tui.tui.inbox import InboxList
 from omni_tui.tui.keys import CONSOLE_BINDINGS
 from omni_tui.tui.screens.pickers import AskText, EditText, PickOne
-from omni_tui.when import parse_when
+from omni_tui.when import hint, parse_when
 
 if TYPE_CHECKING:
     from omni_tui import (
@@ -96,8 +96,15 @@ class CaseActions(Composing):
         if action in CONSOLE_ONLY and not isinstance(self.screen, ConsoleScreen):
             return False  # behind the reports (or a dialog): never on a case out of sight
         if action in NEEDS_CASE and self.conversation is None:
+            if action in ON_THE_ROW and self._row_in_the_inbox() is not None:
+                return True  # the highlighted case: opened first (``run_action``)
             return None  # shown disabled until a case is open
         return True
+
+    def _row_in_the_inbox(self) -> int | None:
+        """The case the agent's cursor is on in the inbox, when the inbox has the focus."""
+        inbox = self.query_one(InboxList)
+        return inbox.current_id if inbox.has_focus else None
 
     async def run_action(
         self,
@@ -108,13 +115,11 @@ class CaseActions(Composing):
         """A case's key in the inbox opens the highlighted case first, then acts on it:
         the agent moved the cursor there, so that is the case they mean."""
         name = action.rpartition(".")[2].partition("(")[0] if isinstance(action, str) else ""
-        if name in ON_THE_ROW and self.conversation is not None:
-            inbox = self.query_one(InboxList)
-            row = inbox.current_id
-            if inbox.has_focus and row is not None and row != self.conversation["id"]:
-                self.open_conversation(row)
-                if not await self.conversation_opened(row):
-                    return True  # it could not be opened (gone meanwhile): nothing done
+        row = self._row_in_the_inbox() if name in ON_THE_ROW else None
+        if row is not None and (self.conversation is None or row != self.conversation["id"]):
+            self.open_conversation(row)  # also the first key of a console just started
+            if not await self.conversation_opened(row):
+                return True  # it could not be opened (gone meanwhile): nothing done
         return await super().run_action(action, default_namespace, namespaces)
 
     def on_key(self, event: events.Key) -> None:
@@ -181,17 +186,23 @@ class CaseActions(Composing):
 
     @work(exit_on_error=False)
     async def action_snooze(self) -> None:
-        answer = await self.push_screen_wait(
-            AskText("Snooze until", "30m, 2h, 3d, 1w, tomorrow or 2026-12-01 09:00", "tomorrow")
-        )
-        if not answer:
+        """What cannot be read comes back to be fixed, not thrown away."""
+        typed = "tomorrow"
+        while True:
+            examples = f"2h, tomorrow 14:00, mon, {hint().rsplit(', ', 1)[-1]}"
+            answer = await self.push_screen_wait(
+                AskText(f"Snooze until — {examples}", hint(), typed)
+            )
+            if answer is None:
+                return
+            try:
+                until = parse_when(answer)
+            except ValueError as exc:
+                self.notify(str(exc), severity="error")
+                typed = answer
+                continue
+            await self._status("snoozed", until)
             return
-        try:
-            until = parse_when(answer)
-        except ValueError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        await self._status("snoozed", until)
 
     @work(exit_on_error=False)
     async def action_tag(self) -> None:
