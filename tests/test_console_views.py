@@ -58,6 +58,30 @@ async def test_merge_with_another_customer_via_the_fuzzy_picker(db: Path) -> Non
         assert "web:visitor-1" in profile(app)
         rows = [r for r in app.inbox.rows if r["subject"] == "do you ship to Canada?"]
         assert rows and rows[0]["customer_id"] == maria
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("Merged Visitor into this customer") for m in said), said
+
+
+async def test_a_merge_is_undone_in_the_console_by_splitting_the_address_out(db: Path) -> None:
+    """Undoing a wrong merge meant leaving the console for `omni-tui customer split`."""
+    app = console(db)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        assert app.customer is not None and app.store is not None
+        maria = app.customer["id"]
+        await press(app, pilot, "U")  # one address: nothing to split, and it says so
+        assert not isinstance(app.screen, PickOne)
+        await press(app, pilot, "m")
+        await pick(app, pilot, "vistr1")
+        await press(app, pilot, "U")
+        await pick(app, pilot, "visitor-1")
+        kept = await queries.show_customer(app.store, maria)
+        assert {i["address"] for i in kept["identities"]} == {"maria@example.com"}
+        [back] = await queries.list_customers(app.store, "visitor")
+        assert back["id"] != maria
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith(f"web:visitor-1 is now customer #{back['id']}") for m in said)
+        assert any("one address" in m for m in said)
 
 
 async def test_the_merge_picker_offers_the_newest_customers_first(db: Path) -> None:

@@ -32,6 +32,7 @@ BINDING_IDS = frozenset(
         "app.save",
         "app.search",
         "app.snooze",
+        "app.split",
         "app.tag",
         "app.toggle-customer",
         "app.toggle-inbox",

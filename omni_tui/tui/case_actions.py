@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from textual import events, work
+from textual.css.query import NoMatches
 
 from omni_tui.errors import OmniError
 from omni_tui.lazy import deferred
@@ -48,6 +49,7 @@ NEEDS_CASE = {
     "snooze",
     "tag",
     "merge",
+    "split",
     "log_call",
     "compose_new",
     "retry",
@@ -103,7 +105,10 @@ class CaseActions(Composing):
 
     def _row_in_the_inbox(self) -> int | None:
         """The case the agent's cursor is on in the inbox, when the inbox has the focus."""
-        inbox = self.query_one(InboxList)
+        try:
+            inbox = self.query_one(InboxList)
+        except NoMatches:  # asked before the console is on screen
+            return None
         return inbox.current_id if inbox.has_focus else None
 
     async def run_action(
@@ -302,10 +307,33 @@ class CaseActions(Composing):
             PickOne(f"Merge into {self.customer['name'] or '#' + str(keep)}", choices)
         )
         if pick:
-            store = self.store
-            await self._do(
+            store, name = self.store, dict(choices)[pick].split("  ")[0]
+            if await self._do(
                 "Merge", lambda: customers.merge(store, keep, int(pick), agent=self.agent)
-            )
+            ):
+                self.notify(f"Merged {name} into this customer — U splits an address out again")
+
+    @work(exit_on_error=False)
+    async def action_split(self) -> None:
+        """A merge undone, or two people who shared an address told apart."""
+        assert self.store is not None and self.customer is not None
+        who, identities = int(self.customer["id"]), self.customer["identities"]
+        if len(identities) < 2:
+            self.notify("This customer has one address: there is nothing to split out")
+            return
+        choices = [(i["address"], f"{i['channel']}  {i['address']}") for i in identities]
+        address = await self.push_screen_wait(PickOne("Split out to a new customer", choices))
+        if not address:
+            return
+        store, region = self.store, self.config.identity.default_region
+        made: list[int] = []
+
+        async def split() -> None:
+            new = await customers.split(store, who, address, agent=self.agent, region=region)
+            made.append(new.id or 0)
+
+        if await self._do("Split", split):
+            self.notify(f"{address} is now customer #{made[0]}, with its messages")
 
     @work(exit_on_error=False)
     async def action_link_suggestion(self, accept: bool) -> None:

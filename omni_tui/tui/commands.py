@@ -76,6 +76,7 @@ def palette_entries(
             ("Snooze until…", "", "snooze"),
             ("Tag…", "", "tag"),
             ("Merge customer with…", "Fuzzy pick the other customer", "merge"),
+            ("Split an address out of this customer…", "Undoes a merge", "split"),
             ("Tag the customer…", "On all their cases; routing rules match them", "customer_tag"),
             ("Note on the customer…", "Every agent sees it beside their cases", "customer_note"),
             ("Log a phone call or visit", "", "log_call"),

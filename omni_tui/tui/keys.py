@@ -52,6 +52,14 @@ CONSOLE_BINDINGS = [
         id="app.merge",
     ),
     Binding(
+        "U",
+        "split",
+        "Split",
+        show=False,
+        tooltip="Move one of the customer's addresses out to a new customer (undoes a merge)",
+        id="app.split",
+    ),
+    Binding(
         "L",
         "link_suggestion(True)",
         "Link",
