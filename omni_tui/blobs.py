@@ -65,8 +65,13 @@ def put(root: Path, data: bytes, *, sync: bool = True) -> str:
                 fh.flush()
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            # said of the store's disk: a write error names no file ("standard output")
+            raise StoreError(
+                f"{root}: the disk is full, nothing was saved — free some space"
+            ) from None
         raise
     return sha
 
@@ -83,11 +88,7 @@ def keep(
         return put(root, data, sync=sync), None
     try:
         return put(root, data, sync=sync), None
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise StoreError(
-                f"{root}: the disk is full, nothing was saved — free some space"
-            ) from None
+    except OSError as exc:  # a full disk is a StoreError: it stops the batch
         where = exc.filename or root
         return None, f"not stored: {exc.strerror or exc} ({where}); the raw email keeps it"
 

@@ -4,6 +4,7 @@ as CI has; elsewhere it is skipped)."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sqlite3
@@ -162,3 +163,41 @@ def test_a_store_file_another_user_made_is_named_with_its_owner(
     line = store_failure(db, sqlite3.OperationalError("attempt to write a readonly database"), "x")
     assert "omni.db is root's, mode 644, not writable by you" in line
     assert "chown or chmod g+w" in line and "mount" not in line
+
+
+async def test_a_store_on_a_completely_full_disk_is_called_full_not_damaged(disk: Path) -> None:
+    """The first command said "disk is full"; every one after it "damaged or unreadable"."""
+    db = disk / "omni.db"
+    await a_store_with_cases(db)
+    filler = fill(disk)
+    with contextlib.suppress(OSError):  # the last bytes too
+        with (disk / "last").open("wb") as last:
+            while True:
+                last.write(b"\0" * 4096)
+                last.flush()
+    for _ in range(2):
+        shown = cli(db, "list")
+        assert shown.returncode == 1 and "Traceback" not in shown.stderr
+        assert "the disk is full" in shown.stderr and "damaged" not in shown.stderr
+    filler.unlink()
+    (disk / "last").unlink()
+    assert cli(db, "list").returncode == 0 and integrity(db) == "ok"
+
+
+async def test_a_reply_whose_file_does_not_fit_blames_the_disk_not_standard_output(
+    disk: Path, tmp_path: Path
+) -> None:
+    db = disk / "omni.db"
+    [case, *_] = await a_store_with_cases(db)
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(os.urandom(3 << 20))
+    filler = disk / "filler"
+    free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    filler.write_bytes(b"\0" * max(0, free - (1 << 20)))  # a megabyte left: not enough
+    refused = cli(db, "reply", str(case), "--body", "The photo", "--attach", str(photo))
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "the disk is full" in refused.stderr and "standard output" not in refused.stderr
+    filler.unlink()
+    async with await Store.open(db) as store:
+        sent = (await queries.show_conversation(store, case))["messages"]
+    assert [m for m in sent if m["direction"] == "out"] == []  # nothing half-queued

@@ -10,6 +10,13 @@ from pathlib import Path
 def store_failure(path: Path, error: BaseException, doing: str) -> str:
     """One line for the agent: what went wrong with the store's disk, and what to do."""
     text = str(getattr(error, "orig", None) or error)
+    return disk_failure(path, error, doing) or f"{path}: {doing} ({text})"
+
+
+def disk_failure(path: Path, error: BaseException, doing: str) -> str | None:
+    """:func:`store_failure` for a failure of the disk or the file's rights; None for
+    anything else (a damaged file, a bug)."""
+    text = str(getattr(error, "orig", None) or error)
     lowered = text.lower()
     if "full" in lowered or ("i/o" in lowered and _nearly_full(path.parent)):
         return f"{path}: the disk is full, {doing} — free some space (df -h {path.parent})"
@@ -27,7 +34,7 @@ def store_failure(path: Path, error: BaseException, doing: str) -> str:
             f"{path}: the store's folder is not writable (SQLite keeps -wal/-shm files"
             f" beside it), {doing} — make {path.parent} writable or move the store"
         )
-    return f"{path}: {doing} ({text})"
+    return None
 
 
 def _not_yours(path: Path) -> str | None:
