@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import signal
 import sqlite3
@@ -184,6 +185,18 @@ def test_a_closed_standard_output_is_one_line_and_the_command_still_runs(cli: Cl
     assert cli.json("show", str(BOB))["messages"][-1]["text"] == "called back"
 
 
+def reading_stdin(pid: int, seconds: float = 30) -> None:
+    """Until ``pid`` waits in read(0, …): a loaded machine starts Python slowly."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            call = Path(f"/proc/{pid}/syscall").read_text().split()
+            if call[:2] == ["0", "0x0"]:  # x86-64 read, on standard input
+                return
+        time.sleep(0.05)
+    time.sleep(2)  # no /proc/PID/syscall here: give it time
+
+
 def test_ctrl_c_while_a_body_is_read_from_stdin_stops_at_once(cli: Cli) -> None:
     """The first ctrl+c was swallowed while `--body -` waited for its input."""
     waiting = subprocess.Popen(
@@ -191,9 +204,9 @@ def test_ctrl_c_while_a_body_is_read_from_stdin_stops_at_once(cli: Cli) -> None:
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli.env,
     )  # fmt: skip
     try:
-        time.sleep(1.5)  # started, and reading
+        reading_stdin(waiting.pid)
         waiting.send_signal(signal.SIGINT)
-        assert waiting.wait(timeout=5) == 130
+        assert waiting.wait(timeout=10) == 130
     finally:
         waiting.kill()
         waiting.communicate()

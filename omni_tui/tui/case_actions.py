@@ -15,28 +15,19 @@ from textual.css.query import NoMatches
 
 from omni_tui.errors import OmniError
 from omni_tui.lazy import deferred
-from omni_tui.tui.composing import Composing
 from omni_tui.tui.console_screen import ConsoleScreen
+from omni_tui.tui.customer_actions import CustomerActions, tag_words
 from omni_tui.tui.inbox import InboxList
 from omni_tui.tui.keys import CONSOLE_BINDINGS
 from omni_tui.tui.screens.pickers import AskText, EditText, PickOne
 from omni_tui.when import hint, parse_when
 
 if TYPE_CHECKING:
-    from omni_tui import (
-        actions,
-        attachments,
-        customer_profile,
-        customers,
-        drafts,
-        outbox,
-        queries,
-        teams,
-    )
+    from omni_tui import actions, attachments, drafts, outbox, queries, teams
 else:  # the ORM loads after the first paint (see ``omni_tui.lazy``)
-    _LAZY = ("actions", "attachments", "customer_profile", "customers", "drafts", "outbox")
-    actions, attachments, customer_profile, customers, drafts, outbox, queries, teams = (
-        deferred(f"omni_tui.{name}") for name in (*_LAZY, "queries", "teams")
+    actions, attachments, drafts, outbox, queries, teams = (
+        deferred(f"omni_tui.{name}")
+        for name in ("actions", "attachments", "drafts", "outbox", "queries", "teams")
     )
 
 NEEDS_CASE = {
@@ -64,12 +55,6 @@ NEEDS_CASE = {
 }
 
 
-def tag_words(answer: str) -> tuple[list[str], list[str]]:
-    """What a tags dialog asked: the tags to add, and those to remove (``-vip``)."""
-    words = answer.replace(",", " ").split()
-    return [w for w in words if not w.startswith("-")], [w[1:] for w in words if w[:1] == "-"]
-
-
 #: a case's keys that, pressed in the inbox, mean the highlighted row's case (as in
 #: neomutt's index), not the one left open beside it
 ON_THE_ROW = NEEDS_CASE - {
@@ -88,7 +73,7 @@ DONE = {"resolved": "Resolved", "open": "Reopened", "pending": "Pending:", "snoo
 CONSOLE_ONLY = {b.action.partition("(")[0] for b in CONSOLE_BINDINGS} - {"help", "quit"}
 
 
-class CaseActions(Composing):
+class CaseActions(CustomerActions):
     """The console's case actions; the app supplies loading and repainting."""
 
     async def conversation_opened(self, conversation_id: int) -> bool:
@@ -155,14 +140,19 @@ class CaseActions(Composing):
         if pick.startswith("team:"):
             team = pick.removeprefix("team:")
             hand = lambda: actions.hand_to_team(store, case, team, agent=self.agent)  # noqa: E731
-            await self._do("Assign", hand)
+            if await self._do("Assign", hand):
+                self.notify(f"Handed #{case} to team {team}")
             return
         assignee = {"me": self.agent, "nobody": None}.get(pick, pick.removeprefix("agent:"))
         if pick == "me" and self.conversation and self.conversation["assignee"] is None:
             # a claim: if a colleague took it since this screen was drawn, they keep it
-            await self._do("Claim", lambda: actions.claim(store, case, agent=self.agent))
+            if await self._do("Claim", lambda: actions.claim(store, case, agent=self.agent)):
+                self.notify(f"#{case} is yours")
             return
-        await self._do("Assign", lambda: actions.assign(store, case, assignee, agent=self.agent))
+        if await self._do(
+            "Assign", lambda: actions.assign(store, case, assignee, agent=self.agent)
+        ):  # said: the case may leave the view the agent is looking at
+            self.notify(f"Assigned #{case} to {assignee}" if assignee else f"Unassigned #{case}")
 
     async def _status(self, status: str, until: Any = None) -> None:
         assert self.store is not None
@@ -226,127 +216,9 @@ class CaseActions(Composing):
             if remove:
                 await actions.add_tags(store, case, remove, agent=self.agent, remove=True)
 
-        await self._do("Tag", change)
-
-    @work(exit_on_error=False)
-    async def action_customer_tag(self) -> None:
-        """Who the customer is (``wholesale``, ``vip``): on every case of theirs."""
-        assert self.store is not None and self.customer is not None
-        who = self.customer
-        answer = await self.push_screen_wait(
-            AskText(f"Tag {who['name'] or '#' + str(who['id'])}", "vip  (prefix - to remove: -vip)")
-        )
-        if not answer:
-            return
-        add, remove = tag_words(answer)
-        store, customer = self.store, int(who["id"])
-
-        async def change() -> None:
-            for tags, removing in ((add, False), (remove, True)):
-                if tags:
-                    await customer_profile.tag_customer(
-                        store, customer, tags, agent=self.agent, remove=removing
-                    )
-
-        await self._do("Tag customer", change)
-
-    @work(exit_on_error=False)
-    async def action_customer_note(self) -> None:
-        """One note about the customer, beside all their cases; "-" clears it."""
-        assert self.store is not None and self.customer is not None
-        who = self.customer
-        title, note = f"Note on {who['name'] or '#' + str(who['id'])}", who.get("note") or ""
-        store, customer, seen = self.store, int(who["id"]), note
-        while True:
-            dialog = (  # a note of several lines is edited as such, not run together
-                EditText(title, note)
-                if "\n" in note
-                else AskText(title, "what every agent should know (- clears it)", value=note)
-            )
-            answer = await self.push_screen_wait(dialog)
-            if answer is None:
-                return
-            note = "" if answer == "-" else answer
-            changed: list[str] = []
-
-            async def save(
-                note: str = note, seen: str = seen, changed: list[str] = changed
-            ) -> None:
-                try:
-                    await customer_profile.set_note(
-                        store, customer, note, agent=self.agent, expected=seen
-                    )
-                except customer_profile.NoteChanged as theirs:
-                    changed.append(theirs.current)
-
-            if not await self._do("Customer note", save) or not changed:
-                return
-            # theirs first, then what this agent wrote: merged by the agent, nothing lost
-            seen, note = changed[0], f"{changed[0]}\n\n{note}".strip()
-            self.notify(
-                "Another agent changed the note meanwhile: theirs is above yours — merge and save",
-                title="Customer note", severity="warning",
-            )  # fmt: skip
-
-    @work(exit_on_error=False)
-    async def action_merge(self) -> None:
-        assert self.store is not None and self.customer is not None
-        keep = int(self.customer["id"])
-        # the newest first: the one to merge has usually just written from a new address
-        found = await queries.list_customers(self.store, limit=5000, newest_first=True)
-        others = [c for c in found if c["id"] != keep]
-        choices = [
-            (
-                str(c["id"]),
-                f"{c['name'] or '#' + str(c['id'])}  "
-                + " ".join(i["address"] for i in c["identities"]),
-            )
-            for c in others
-        ]
-        pick = await self.push_screen_wait(
-            PickOne(f"Merge into {self.customer['name'] or '#' + str(keep)}", choices)
-        )
-        if pick:
-            store, name = self.store, dict(choices)[pick].split("  ")[0]
-            if await self._do(
-                "Merge", lambda: customers.merge(store, keep, int(pick), agent=self.agent)
-            ):
-                self.notify(f"Merged {name} into this customer — U splits an address out again")
-
-    @work(exit_on_error=False)
-    async def action_split(self) -> None:
-        """A merge undone, or two people who shared an address told apart."""
-        assert self.store is not None and self.customer is not None
-        who, identities = int(self.customer["id"]), self.customer["identities"]
-        if len(identities) < 2:
-            self.notify("This customer has one address: there is nothing to split out")
-            return
-        choices = [(i["address"], f"{i['channel']}  {i['address']}") for i in identities]
-        address = await self.push_screen_wait(PickOne("Split out to a new customer", choices))
-        if not address:
-            return
-        store, region = self.store, self.config.identity.default_region
-        made: list[int] = []
-
-        async def split() -> None:
-            new = await customers.split(store, who, address, agent=self.agent, region=region)
-            made.append(new.id or 0)
-
-        if await self._do("Split", split):
-            self.notify(f"{address} is now customer #{made[0]}, with its messages")
-
-    @work(exit_on_error=False)
-    async def action_link_suggestion(self, accept: bool) -> None:
-        assert self.store is not None
-        pending = (self.customer or {}).get("suggestions") or []
-        if not pending:
-            self.notify("No identity-link suggestion for this customer")
-            return
-        store, suggestion = self.store, int(pending[0]["id"])
-        await self._do(
-            "Link",
-            lambda: customers.decide_suggestion(store, suggestion, accept=accept, agent=self.agent),
-        )
+        if await self._do("Tag", change):
+            words = [f"#{t}" for t in add] + [f"-#{t}" for t in remove]
+            self.notify(f"Tagged #{case}: {' '.join(words)}")
 
     @work(exit_on_error=False)
     async def action_log_call(self) -> None:

@@ -42,8 +42,9 @@ def render_message(m: dict[str, Any], expanded: bool) -> Text:
     elif m["direction"] == "out":
         head.append("→ ", style="bold")
         head.append_text(fmt.safe_line(m["author"] or m["sender"]))
-        head.append(" to ", style="dim")
-        head.append_text(fmt.safe_line(", ".join(m["recipients"])))
+        if m["recipients"]:  # a logged call has none: "→ Ben to" said nothing
+            head.append(" to ", style="dim")
+            head.append_text(fmt.safe_line(", ".join(m["recipients"])))
     else:
         head.append_text(fmt.safe_line(m["author"] or m["sender"]))
         head.append(" (private)", style="dim")
