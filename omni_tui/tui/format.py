@@ -22,7 +22,7 @@ BADGES = {
 }
 SHORT = {"email": "✉", "sms": "✆", "chat": "◆", "phone": "☎", "in-person": "☺", "note": "✎"}
 #: a message's direction between its channel and its text: from the customer, to them
-ARROWS = {"in": " ← ", "out": " → ", "note": " ✎ "}
+ARROWS = {"in": " ← ", "out": " → ", "note": " · "}  # a note's ✎ is its channel mark
 
 
 def badge(channel: str) -> Text:
@@ -81,13 +81,15 @@ def waiting(value: str | None, warn_minutes: int, breach_minutes: int) -> Text:
     return Text(f"⏳{age(value)}", style=style)
 
 
-def when(value: str | None) -> str:
+def when(value: str | None, *, in_a_list: bool = False) -> str:
+    """Today's time alone, as mail programs show it; ``in_a_list`` of dated lines, a
+    bare "01:00" read as the date of the line above it, so it says "today"."""
     then = parse(value)
     if then is None:
         return ""
     local = then.astimezone()
     if local.date() == now().astimezone().date():
-        return local.strftime("%H:%M")
+        return local.strftime("today %H:%M" if in_a_list else "%H:%M")
     return local.strftime("%a %d %b %H:%M")
 
 

@@ -23,7 +23,7 @@ def history_parts(m: dict[str, Any]) -> list[tuple[str, str]]:
     """(text, style) pieces of one line; the message's own text is cleaned first."""
     channel = m["channel"] if m["direction"] != "note" else "note"
     return [
-        (f"{fmt.when(m['sent_at']):>15} ", "dim"),
+        (f"{fmt.when(m['sent_at'], in_a_list=True):>15} ", "dim"),
         (fmt.SHORT.get(channel, "?"), fmt.channel_style(channel)),
         (fmt.ARROWS[m["direction"]], ""),
         (clean_line(m["text"][:LINE_CHARS]), ""),

@@ -26,7 +26,7 @@ else:
 
 def hit_text(hit: dict[str, Any]) -> Text:
     line = Text(no_wrap=True, overflow="ellipsis")
-    line.append(f"{fmt.when(hit['sent_at']):>15} ", style="dim")
+    line.append(f"{fmt.when(hit['sent_at'], in_a_list=True):>15} ", style="dim")
     line.append(fmt.SHORT.get(hit["channel"], "?"), style=fmt.channel_style(hit["channel"]))
     # ← the customer wrote it, → we wrote to them: the name is always the customer's
     line.append(fmt.ARROWS.get(hit["direction"], " "))
