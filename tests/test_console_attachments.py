@@ -167,3 +167,16 @@ async def test_files_on_a_chat_reply_are_refused_and_the_reply_stays_to_edit(
     async with await Store.open(db) as store:
         kept = await drafts.load_draft(store, case, "Ana")
     assert kept is not None and kept.body == "Yes, we do"
+
+
+async def test_a_file_is_not_taken_on_a_private_note(db: Path) -> None:  # noqa: F811
+    """It was taken, refused at send, and left a draft of no words behind."""
+    app = console(db)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await pilot.press("n")
+        await settle(app, pilot)
+        await pilot.press("ctrl+t")
+        await settle(app, pilot)
+        assert app.query_one(Composer).files == []
+        assert any("attach files to a reply" in n.message for n in app._notifications)

@@ -332,6 +332,9 @@ class Composer(Vertical):
         if self._case is None:
             return
         files = self._files.setdefault(self._case, [])
+        if self.mode == "note" and not files:  # taken, then refused at send, and kept as a draft
+            self.notify("A private note carries text only: attach files to a reply.")
+            return
         choice = "add"
         if files:
             remove = [(str(n), f"Remove {f.name}  ({f.parent})") for n, f in enumerate(files)]
