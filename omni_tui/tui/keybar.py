@@ -22,6 +22,11 @@ from textual.widget import Widget
 #: (key, shown key, description, enabled) of one hint
 Hint = tuple[str, str, str, bool]
 
+#: Hints left out first on a narrow terminal, so a case's own keys stay in sight (at 80
+#: columns Resolve, Snooze and Tag fell off the end): views, search and quit are the
+#: keys every agent learns first, and they stay on ``?`` and in the palette.
+LESS_NEEDED = ("pick_view", "search", "quit")
+
 
 class KeyBar(Widget, can_focus=False):
     """Key hints for the screen's active bindings, or for the dialog over it: a dialog
@@ -50,6 +55,7 @@ class KeyBar(Widget, can_focus=False):
     def __init__(self) -> None:
         super().__init__()
         self._hints: list[Hint] = []
+        self._spare: list[Hint] = []  # of ``_hints``, those to leave out first
         self._palette: Hint | None = None
         self._spans: list[tuple[int, int, Hint]] = []
         self._drawn: dict[tuple[object, ...], tuple[Strip, list[tuple[int, int, Hint]]]] = {}
@@ -82,26 +88,29 @@ class KeyBar(Widget, can_focus=False):
     def _bindings_changed(self, screen: Screen[object]) -> None:
         if not self.is_attached or screen is not self._shown:
             return
-        hints, palette = self._collect(screen)
+        hints, palette, spare = self._collect(screen)
         if (hints, palette) != (self._hints, self._palette):
-            self._hints, self._palette = hints, palette
+            self._hints, self._palette, self._spare = hints, palette, spare
             self.refresh()
 
-    def _collect(self, screen: Screen[object]) -> tuple[list[Hint], Hint | None]:
+    def _collect(self, screen: Screen[object]) -> tuple[list[Hint], Hint | None, list[Hint]]:
         active = screen.active_bindings
         seen: set[str] = set()
         hints: list[Hint] = []
+        spare: dict[str, Hint] = {}
         for key, (_node, binding, enabled, _tooltip) in active.items():
             if _typed_into(screen, key):
                 continue  # the composer takes "/" as text: no use offering it as a key
             if binding.show and binding.action not in seen:
                 seen.add(binding.action)
                 hints.append(self._hint(binding, enabled))
+                if binding.action in LESS_NEEDED:
+                    spare[binding.action] = hints[-1]
         palette = None
         if self.app.ENABLE_COMMAND_PALETTE and self.app.COMMAND_PALETTE_BINDING in active:
             _node, binding, enabled, _tooltip = active[self.app.COMMAND_PALETTE_BINDING]
             palette = self._hint(binding, enabled)
-        return hints, palette
+        return hints, palette, [spare[a] for a in LESS_NEEDED if a in spare]
 
     def _hint(self, binding: Binding, enabled: bool) -> Hint:
         return binding.key, self.app.get_key_display(binding), binding.description, enabled
@@ -142,13 +151,15 @@ class KeyBar(Widget, can_focus=False):
                 line.stylize("dim", start)
             spans.append((start, len(line), hint))
 
+        hints, short = self._fitted()
         palette = Text(no_wrap=True, end="")
         if self._palette is not None:  # always shown, at the right: the way to every action
             _key, shown, description, _enabled = self._palette
             palette.append(f"│ {shown} ", key_style)
-            palette.append(f"{description} ", text_style)
+            if not short:
+                palette.append(f"{description} ", text_style)
         room = self.size.width - len(palette)
-        for hint in self._hints:
+        for hint in hints:
             before = len(line)
             add(hint)
             if len(line) > room:  # only whole hints: the rest are in the palette and on ?
@@ -161,6 +172,26 @@ class KeyBar(Widget, can_focus=False):
             line.append_text(palette)
         self._spans = spans
         return line
+
+    def _fitted(self) -> tuple[list[Hint], bool]:
+        """The hints for this width, and whether the line is short of room: then the
+        palette's hint is its key alone and the less needed hints go first."""
+
+        def width(hints: list[Hint]) -> int:
+            return sum(len(f" {shown} {text} ") for _key, shown, text, _enabled in hints)
+
+        full = short = 0
+        if self._palette is not None:
+            _key, shown, text, _enabled = self._palette
+            full, short = len(f"│ {shown} {text} "), len(f"│ {shown} ")
+        hints = list(self._hints)
+        if width(hints) + full <= self.size.width:
+            return hints, False
+        for spare in self._spare:
+            if width(hints) + short <= self.size.width:
+                break
+            hints.remove(spare)
+        return hints, True
 
     def on_click(self, event: events.Click) -> None:
         for start, end, (key, _shown, _description, enabled) in self._spans:
