@@ -57,7 +57,7 @@ async def _ensure_agent(
     return found
 
 
-async def _agent_named(session: AsyncSession, name: str) -> Agent:
+async def _agent_named(session: AsyncSession, name: str, *, new: bool = False) -> Agent:
     """The agent an assignment names: "ben" or "Ben " is Ben when Ben is known, so a
     case is never handed to a made-up spelling that nobody's "Mine" view lists."""
     name = " ".join(name.split())
@@ -67,9 +67,11 @@ async def _agent_named(session: AsyncSession, name: str) -> Agent:
     found = (await session.exec(query)).first()
     if found is not None:
         return found
-    known = (await session.exec(select(Agent.name))).all()
+    known = [] if new else (await session.exec(select(Agent.name))).all()
     if meant := next((k for k in known if _one_slip(name.lower(), k.lower())), None):
-        raise Refused(f"no agent is called {name!r} — did you mean {meant!r}?")
+        raise Refused(
+            f"no agent is called {name!r} — did you mean {meant!r}? (a new colleague: --new-agent)"
+        )
     return await _ensure_agent(session, name)  # a new colleague, not a slip of the keys
 
 
@@ -146,10 +148,15 @@ async def assign(
     agent: str,
     team: str | None = None,
     at: datetime | None = None,
+    new_agent: bool = False,
 ) -> None:
+    """``new_agent``: ``assignee`` is a colleague not yet known, whatever their name
+    looks like (else "Mia" when Mai is known is taken for a slip of the keys)."""
     async with store.write() as session:
         conversation = await get_conversation(session, conversation_id)
-        await _assign_in(session, conversation, assignee, team, actor=agent, at=at or utcnow())
+        await _assign_in(
+            session, conversation, assignee, team, actor=agent, at=at or utcnow(), new=new_agent
+        )
 
 
 async def hand_to_team(
@@ -172,9 +179,11 @@ async def _assign_in(
     *,
     actor: str,
     at: datetime,
+    new: bool = False,
 ) -> None:
-    if assignee:
-        assignee = (await _agent_named(session, assignee)).name
+    if assignee:  # an agent naming themselves (a claim, --me) is never a slip
+        new = new or " ".join(assignee.split()).lower() == actor.lower()
+        assignee = (await _agent_named(session, assignee, new=new)).name
     before = {"assignee": conversation.assignee, "team": conversation.team}
     conversation.assignee = assignee or None
     if team is not None:

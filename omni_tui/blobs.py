@@ -32,6 +32,19 @@ _names = itertools.count()
 
 
 def put(root: Path, data: bytes, *, sync: bool = True) -> str:
+    """:func:`_put`; a full disk, whichever step met it, is the store's ``StoreError``:
+    a write error names no file ("standard output"), and the batch must stop."""
+    try:
+        return _put(root, data, sync=sync)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StoreError(
+                f"{root}: the disk is full, nothing was saved — free some space"
+            ) from None
+        raise
+
+
+def _put(root: Path, data: bytes, *, sync: bool) -> str:
     """Write ``data`` if it is not there yet; safe against crashes and concurrent writers.
 
     With ``sync=False`` the file is not forced to disk: the caller must call
@@ -56,7 +69,7 @@ def put(root: Path, data: bytes, *, sync: bool = True) -> str:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except FileNotFoundError:  # the folder went away since: make it again
         _folders.discard(folder)
-        return put(root, data, sync=sync)
+        return _put(root, data, sync=sync)
     try:
         with os.fdopen(fd, "wb") as fh:
             share_with_group(fh.fileno(), root.parent, directory=False)
@@ -65,13 +78,8 @@ def put(root: Path, data: bytes, *, sync: bool = True) -> str:
                 fh.flush()
                 os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException as exc:
+    except BaseException:
         tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            # said of the store's disk: a write error names no file ("standard output")
-            raise StoreError(
-                f"{root}: the disk is full, nothing was saved — free some space"
-            ) from None
         raise
     return sha
 

@@ -445,13 +445,24 @@ async def cancel(store: Store, message_id: int, *, agent: str) -> None:
         await refresh_summaries(session, [item.conversation_id])  # the inbox shows the mark
 
 
-async def edit(store: Store, message_id: int, body: str, *, agent: str) -> None:
-    """Change a reply that has not gone out, and queue it again, due now."""
+async def edit(
+    store: Store,
+    message_id: int,
+    body: str,
+    *,
+    agent: str,
+    text_limits: Mapping[str | None, TextLimit] | None = None,
+) -> None:
+    """Change a reply that has not gone out, and queue it again, due now; a text is
+    held to its gateway's limit (``text_limits``), as when it was first queued."""
     body = clean(body).strip("\n")
     if not body.strip():
         raise Refused("a reply needs a body")
     async with store.write() as session:
         item, message = await _undelivered(session, message_id)
+        limit = (text_limits or {}).get(item.account or message.account)
+        if item.channel == "sms" and limit is not None and (why := limit.refusal(body)):
+            raise Refused(f"{why} — shorten it")
         before, earlier = message.text, None
         if _failed_after_sending(item, message):
             earlier = _send_afresh(item, message)

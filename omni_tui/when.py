@@ -11,7 +11,7 @@ _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 #: "tomorrow", "tomorrow 14:00", "mon", "monday 9", "14:30": a day and an hour of the agent's
 _DAY_AND_HOUR = re.compile(
     r"^(?:(?P<day>tomorrow|today|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\s*)?"
-    r"(?:(?:at\s*)?(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<half>am|pm)?)?$",
+    r"(?:(?P<at>at\s*)?(?P<hour>\d{1,2})(?::(?P<minute>\d{2}))?\s*(?P<half>am|pm)?)?$",
     re.IGNORECASE,
 )
 
@@ -55,10 +55,13 @@ def _when(value: str, now: datetime) -> datetime:
 
 
 def _day_or_hour(spoken: re.Match[str]) -> bool:
+    """A day, or an hour that says it is one ("9:00", "9am", "at 9"): "3" alone is
+    more likely 3 days with the "d" forgotten than 03:00."""
     day = (spoken["day"] or "").lower()
-    return (day in ("", "today", "tomorrow") or _weekday(day) is not None) and bool(
-        spoken["day"] or spoken["hour"]
-    )
+    if day not in ("", "today", "tomorrow") and _weekday(day) is None:
+        return False
+    said_an_hour = any(spoken[g] for g in ("minute", "half", "at"))
+    return bool(day) or (spoken["hour"] is not None and said_an_hour)
 
 
 def _weekday(typed: str) -> int | None:

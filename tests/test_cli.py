@@ -79,6 +79,10 @@ def test_an_agents_name_with_two_letters_swapped_is_refused_not_made_a_new_agent
     assert "did you mean 'Ben'?" in line
     assert "Bne" not in [a["agent"] for a in cli.json("agents")]
     assert cli.json("assign", str(BOB), "Dan")["assignee"] == "Dan"  # a new colleague
+    assert cli.json("assign", str(BOB), "Bne", "--new-agent")["assignee"] == "Bne"
+    mia = cli.config('[agent]\nname = "Mia"\n')  # Mai's new colleague claims a case
+    assert cli.json("assign", str(MARIA), "Mai", "--new-agent")["assignee"] == "Mai"
+    assert cli.json("assign", str(BOB), "--me", "--config", mia)["assignee"] == "Mia"
 
 
 def test_a_team_typed_another_way_is_the_known_team_and_a_misspelt_one_is_refused(
@@ -342,7 +346,11 @@ def test_a_text_longer_than_twilio_sends_is_refused_when_queued_not_after(cli: C
         cli("reply", str(MARIA_SMS), "--body", "a" * 1700, "--config", config), 4
     )
     assert "1700 characters" in line and "at most 1600" in line
-    assert cli.json("reply", str(MARIA_SMS), "--body", "a" * 1600, "--config", config)
+    queued = cli.json("reply", str(MARIA_SMS), "--body", "a" * 1600, "--config", config)
+    edit = ("outbox", "edit", str(queued["message_id"]), "--config", config, "--body")
+    line = assert_one_line_error(cli(*edit, "a" * 1700), 4)  # nor made longer by an edit
+    assert "1700 characters" in line
+    assert cli(*edit, "shorter").code == 0
 
 
 def test_note_adds_a_private_message(cli: Cli) -> None:

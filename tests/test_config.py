@@ -299,6 +299,17 @@ def test_an_sms_number_not_as_gateways_write_it_is_refused_with_the_fix(
     assert fix in message
 
 
+def test_a_kannel_number_in_the_local_form_still_loads(tmp_path: Path) -> None:
+    """Kannel's texts are matched in the default region: "4155550101" is that number."""
+    path = write(
+        tmp_path,
+        '[[accounts]]\nname = "x"\nchannel = "sms"\nprovider = "kannel"\n'
+        'number = "4155550101"\nsendsms_url = "http://127.0.0.1:13013/cgi-bin/sendsms"\n'
+        'username = "u"\npassword = "p"\n',
+    )
+    assert load_config(path).accounts[0].number == "4155550101"
+
+
 @pytest.mark.parametrize(
     ("body", "key"),
     [

@@ -144,3 +144,20 @@ async def test_media_with_no_raw_copy_is_never_dropped_when_its_folder_will_not_
         shown = await queries.show_conversation(store, listed[0]["id"])
         [attachment] = shown["messages"][0]["attachments"]
         assert attachment["sha256"] == hashlib.sha256(photo).hexdigest()
+
+
+def test_a_full_disk_met_making_an_attachment_folder_stops_the_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a full disk met while writing stopped it; one met making the fan-out folder
+    marked the attachment "not stored" for good."""
+    import errno
+
+    from omni_tui.errors import StoreError
+
+    def full(*_: object, **__: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "mkdir", full)
+    with pytest.raises(StoreError, match="the disk is full"):
+        blobs.keep(tmp_path / "attachments", b"%PDF- a new invoice", raw_kept=True)

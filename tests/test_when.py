@@ -66,7 +66,7 @@ def test_a_day_and_an_hour_are_read_on_the_agents_clock(
     assert f"{woken:%Y-%m-%d %H:%M}" == local
 
 
-@pytest.mark.parametrize("typed", ["month", "someday", "tomorrow 25:00", "13pm"])
+@pytest.mark.parametrize("typed", ["month", "someday", "tomorrow 25:00", "13pm", "3"])
 def test_what_is_no_day_or_hour_is_refused_with_examples_still_to_come(typed: str) -> None:
     now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
     with pytest.raises(ValueError) as refused:

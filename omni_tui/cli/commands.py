@@ -263,7 +263,9 @@ async def assign(ctx: Context) -> int:
         team = a.team
         if team:  # "" clears the case's team
             team = teams.match(team, await teams.known(store, ctx.config), ctx.config)
-        await actions.assign(store, conv, assignee, agent=ctx.agent, team=team)
+        await actions.assign(
+            store, conv, assignee, agent=ctx.agent, team=team, new_agent=a.new_agent
+        )
         data = await _summary(store, conv)
     return _done(ctx, data, f"conversation {conv} assigned to {data['assignee'] or 'nobody'}")
 

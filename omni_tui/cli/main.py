@@ -200,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--me", action="store_true")
     target.add_argument("--nobody", action="store_true", help="unassign")
     p.add_argument("--team")
+    p.add_argument(
+        "--new-agent", action="store_true", help="AGENT is a new colleague, not a misspelling"
+    )
     _json(p)
 
     for name, help in (("resolve", "resolve a conversation"), ("reopen", "reopen a conversation")):

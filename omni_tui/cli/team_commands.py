@@ -9,11 +9,13 @@ from omni_tui.cli.commands import Context, _body, _done, _id, _summary, command
 from omni_tui.text import clean_line
 
 if TYPE_CHECKING:
-    from omni_tui import actions, outbox
+    from omni_tui import accounts, actions, outbox
 else:  # loaded by the command that needs it
     from omni_tui.lazy import deferred
 
-    actions, outbox = (deferred(f"omni_tui.{n}") for n in ("actions", "outbox"))
+    accounts, actions, outbox = (
+        deferred(f"omni_tui.{n}") for n in ("accounts", "actions", "outbox")
+    )
 
 
 @command("outbox")
@@ -50,7 +52,8 @@ async def outbox_(ctx: Context) -> int:
         elif a.outbox_command == "cancel":
             await outbox.cancel(store, message, agent=ctx.agent)
         else:
-            await outbox.edit(store, message, _body(a.body), agent=ctx.agent)
+            limits = accounts.text_limits(ctx.config.accounts)
+            await outbox.edit(store, message, _body(a.body), agent=ctx.agent, text_limits=limits)
     data = {"message_id": message, "action": a.outbox_command}
     return _done(ctx, data, f"message {message}: {a.outbox_command} done")
 

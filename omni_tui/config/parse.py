@@ -308,18 +308,19 @@ def _accounts(tables: list[Table], source: Path | None) -> tuple[AccountConfig, 
         t.only(_ALLOWED[kind], _LABELS[kind], _OWNERS)
         sms = {}
         if channel == "sms":
-            sms = dict(provider=kind, number=_sms_number(t))
+            sms = dict(provider=kind, number=_sms_number(t, kind))
         result[name] = AccountConfig(
             name=name, channel=channel, source=source, index=index, **sms, **_channel_keys(t, kind)
         )
     return tuple(result.values())
 
 
-def _sms_number(t: Table) -> str:
-    """The account's own number as gateways write it: E.164, or a short code. Written any
-    other way it matched no inbound text (the gateway's ``To``), and sync said "ok"."""
+def _sms_number(t: Table, provider: str) -> str:
+    """Twilio's account number as Twilio writes it: E.164, or a short code. Written any
+    other way it matched no inbound text (the ``To`` a pull asks for), and sync said
+    "ok". Kannel's is read in the default region, as its texts' numbers are."""
     number = t.text("number", required=True, example='"+1555…"')
-    if re.fullmatch(r"\+[1-9]\d{6,14}|\d{3,8}", number):
+    if provider != "twilio" or re.fullmatch(r"\+[1-9]\d{6,14}|\d{3,8}", number):
         return number
     digits = re.sub(r"[\s().\-/]", "", number)
     fix = (

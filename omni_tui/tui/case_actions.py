@@ -23,11 +23,11 @@ from omni_tui.tui.screens.pickers import AskText, EditText, PickOne
 from omni_tui.when import hint, parse_when
 
 if TYPE_CHECKING:
-    from omni_tui import actions, attachments, drafts, outbox, queries, teams
+    from omni_tui import accounts, actions, attachments, drafts, outbox, queries, teams
 else:  # the ORM loads after the first paint (see ``omni_tui.lazy``)
-    actions, attachments, drafts, outbox, queries, teams = (
-        deferred(f"omni_tui.{name}")
-        for name in ("actions", "attachments", "drafts", "outbox", "queries", "teams")
+    _LAZY = ("accounts", "actions", "attachments", "drafts", "outbox", "queries", "teams")
+    accounts, actions, attachments, drafts, outbox, queries, teams = (
+        deferred(f"omni_tui.{name}") for name in _LAZY
     )
 
 NEEDS_CASE = {
@@ -188,7 +188,7 @@ class CaseActions(CustomerActions):
             answer = await self.push_screen_wait(
                 AskText(f"Snooze until — {examples}", hint(), typed)
             )
-            if answer is None:
+            if not answer:  # esc, or nothing typed: nothing changes
                 return
             try:
                 until = parse_when(answer)
@@ -316,9 +316,12 @@ class CaseActions(CustomerActions):
         title = "Edit reply — ctrl+s saves it to the outbox, esc leaves it as it was"
         body = await self.push_screen_wait(EditText(title, message["text"]))
         if body:
-            store = self.store
+            store, limits = self.store, accounts.text_limits(self.config.accounts)
             await self._do(
-                "Edit", lambda: outbox.edit(store, message["id"], body, agent=self.agent)
+                "Edit",
+                lambda: outbox.edit(
+                    store, message["id"], body, agent=self.agent, text_limits=limits
+                ),
             )
 
     @work(exit_on_error=False)
