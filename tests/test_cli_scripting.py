@@ -202,6 +202,7 @@ def test_ctrl_c_while_a_body_is_read_from_stdin_stops_at_once(cli: Cli) -> None:
     waiting = subprocess.Popen(
         [sys.executable, "-m", "omni_tui", "note", str(BOB), "--body", "-", "--db", str(cli.db)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli.env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as at a terminal
     )  # fmt: skip
     try:
         reading_stdin(waiting.pid)
