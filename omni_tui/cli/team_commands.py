@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from omni_tui.cli import output
-from omni_tui.cli.commands import Context, _body, _done, _id, _summary, command
+from omni_tui.cli.commands import Context, _body, _done, _id, _page, _summary, command
 from omni_tui.text import clean_line
 
 if TYPE_CHECKING:
@@ -36,15 +36,13 @@ async def outbox_(ctx: Context) -> int:
                 }
                 for item in await outbox.pending(store, limit=asked)
             ]
-            more = a.limit is not None and len(rows) > a.limit
-            rows = rows[: a.limit]
+            if a.limit is not None:
+                rows = _page(rows, a.limit)
             if ctx.json:
                 output.emit_json(rows)
             for row in [] if ctx.json else rows:
                 to = clean_line(row["to"])  # an address from a customer's mail: untrusted
                 print(f"{row['message_id']}  {row['status']:8} {row['channel']:5} {to}")
-            if more:
-                output.info(f"the first {a.limit} shown; a larger --limit shows more")
             return 0
         message = _id(a.message, "message")
         if a.outbox_command == "retry":

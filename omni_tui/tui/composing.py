@@ -162,8 +162,8 @@ class Composing(App[int]):
         """How the gateway a text in this case goes out by counts it: the account the
         customer last texted, as the outbox picks it."""
         assert self.conversation is not None
-        texts = [m for m in self.conversation["messages"] if m["direction"] == "in"]
-        account = next((m["account"] for m in reversed(texts) if m["channel"] == "sms"), None)
+        texts = (m for m in reversed(self.conversation["messages"]) if m["channel"] == "sms")
+        account = next((m["account"] for m in texts if m["direction"] == "in"), None)
         return accounts.text_limits(self.config.accounts).get(account)
 
     def action_reply(self) -> None:

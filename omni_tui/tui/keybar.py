@@ -177,18 +177,15 @@ class KeyBar(Widget, can_focus=False):
         """The hints for this width, and whether the line is short of room: then the
         palette's hint is its key alone and the less needed hints go first."""
 
-        def width(hints: list[Hint]) -> int:
-            return sum(len(f" {shown} {text} ") for _key, shown, text, _enabled in hints)
-
         full = short = 0
-        if self._palette is not None:
-            _key, shown, text, _enabled = self._palette
-            full, short = len(f"│ {shown} {text} "), len(f"│ {shown} ")
+        if self._palette is not None:  # drawn as "│" and the hint
+            key, shown, _text, enabled = self._palette
+            full, short = 1 + _cells(self._palette), 1 + _cells((key, shown, "", enabled))
         hints = list(self._hints)
-        if width(hints) + full <= self.size.width:
+        if sum(map(_cells, hints)) + full <= self.size.width:
             return hints, False
         for spare in self._spare:
-            if width(hints) + short <= self.size.width:
+            if sum(map(_cells, hints)) + short <= self.size.width:
                 break
             hints.remove(spare)
         return hints, True
@@ -201,6 +198,12 @@ class KeyBar(Widget, can_focus=False):
                 else:
                     self.app.bell()
                 return
+
+
+def _cells(hint: Hint) -> int:
+    """How wide ``_line`` draws a hint: " key description " (" key " without one)."""
+    _key, shown, description, _enabled = hint
+    return len(f" {shown} ") + (len(description) + 1 if description else 0)
 
 
 #: keys whose character Textual's ``key_to_character`` does not know
