@@ -11,13 +11,31 @@ and giving up without knowing the protocol::
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 ChannelName = Literal["email", "sms", "chat", "phone", "in-person"]
 Direction = Literal["in", "out", "note"]
+
+_Class = TypeVar("_Class", bound=type)
+
+
+def pickled_by_fields(cls: _Class) -> _Class:
+    """Pickle a dataclass as its constructor's arguments.
+
+    A slotted dataclass's own pickling looks its fields up again for every object;
+    a first sync sends ten thousand messages between processes, and that lookup was
+    a third of the time the pipe cost."""
+    values = operator.attrgetter(*(f.name for f in fields(cls)))
+
+    def __reduce__(self: Any) -> tuple[type, tuple[Any, ...]]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign,assignment]
+    return cls
 
 
 class ChannelError(Exception):
@@ -44,6 +62,7 @@ class RejectedError(ChannelError):
         self.code = code
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class AttachmentData:
     """An attachment as the provider gave it; ``data`` is None when it was skipped."""
@@ -56,6 +75,7 @@ class AttachmentData:
     skipped_reason: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class InboundMessage:
     """One message pulled from a provider, before it becomes rows.

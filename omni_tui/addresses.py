@@ -15,6 +15,7 @@ from email.utils import parseaddr
 
 import phonenumbers
 
+from adapters.base import pickled_by_fields
 from omni_tui.text import clean_line
 
 PHONE_CHANNELS = ("sms", "phone")
@@ -34,6 +35,7 @@ _DIGIT_MARKS = bytes.maketrans(b"\x000123456789", b"\x01" + bytes(10))
 _BARE_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Address:
     channel: str

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,30 +23,38 @@ from adapters.base import InboundMessage
 from adapters.email.automated import is_robot
 from omni_tui import blobs, events, identity, ingest_prepare, raw
 from omni_tui.ingest_prepare import Prepared
-from omni_tui.ingest_rows import BatchConversation, BatchIdentity, a_copy
+from omni_tui.ingest_rows import (
+    CONVERSATION_CHANGED_SQL,
+    CONVERSATION_COLUMNS,
+    CONVERSATION_READ,
+    IDENTITY_COLUMNS,
+    IDENTITY_RENAMED_SQL,
+    BatchConversation,
+    BatchIdentity,
+    a_copy,
+    insert_sql,
+)
 from omni_tui.store import sqlite
-from omni_tui.store.models import (
-    Attachment,
-    Conversation,
-    Customer,
-    Identity,
-    Message,
-    to_ms,
-    utcnow,
-)
+from omni_tui.store.models import Message
 from omni_tui.text import case_title, clean_line, normalise_subject
+from omni_tui.timestamps import to_ms, utcnow
 
-_CUSTOMER: Any = Customer.__table__
-_IDENTITY: Any = Identity.__table__
-_CONVERSATION: Any = Conversation.__table__
-_MESSAGE: Any = Message.__table__
-_ATTACHMENT: Any = Attachment.__table__
-
-# messages are inserted with values already as SQL keeps them (``ingest_prepare``)
-_COLUMNS = tuple(c.name for c in _MESSAGE.columns)
-_INSERT_MESSAGE = "INSERT INTO message ({}) VALUES ({})".format(
-    ", ".join(f'"{c}"' for c in _COLUMNS), ", ".join("?" * len(_COLUMNS))
+# Every statement is SQL of its own, with values as SQL keeps them (times in epoch
+# milliseconds): a batch reads and writes thousands of rows, and building each
+# statement and converting each value through the ORM's types cost more than the
+# statements themselves.
+_COLUMNS = tuple(c.name for c in Message.__table__.columns)  # type: ignore[attr-defined]
+_INSERT_MESSAGE = insert_sql("message", _COLUMNS)
+_INSERT_CUSTOMER = insert_sql(
+    "customer", ("id", "name", "note", "created_at", "merged_into", "opted_out_at")
 )
+_INSERT_IDENTITY = insert_sql("identity", IDENTITY_COLUMNS)
+_INSERT_CONVERSATION = insert_sql("conversation", CONVERSATION_COLUMNS)
+_ATTACHMENT_COLUMNS = (
+    "id", "message_id", "filename", "content_type", "size", "sha256", "inline", "skipped_reason"
+)  # fmt: skip
+_INSERT_ATTACHMENT = insert_sql("attachment", _ATTACHMENT_COLUMNS)
+_ID, _SUBJECT, _TEXT, _SENDER = (_COLUMNS.index(c) for c in ("id", "subject", "text", "sender"))
 
 #: Bound parameters per statement stay well under SQLite's limit.
 _CHUNK = 900
@@ -66,7 +73,7 @@ class EmailBatch:
         self.session = session
         self.attachments_dir = data_dir / "attachments"
         self.region = region
-        self.window = window
+        self.window_ms = int(window.total_seconds() * 1000)
         self.identities: dict[str, BatchIdentity] = {}
         self.conversations: dict[int, BatchConversation] = {}
         self.by_customer: dict[int, list[BatchConversation]] = {}
@@ -77,7 +84,7 @@ class EmailBatch:
         self.copies: dict[str, list[tuple[str, str, int]]] = {}
         self.seen_raws: set[str] = set()  # raw messages stored, by sha256
         self.next_id: dict[str, int] = {}
-        self.pending: dict[str, list[dict[str, Any]]] = {
+        self.pending: dict[str, list[tuple[Any, ...]]] = {
             "customer": [],
             "message": [],
             "attachment": [],
@@ -107,71 +114,61 @@ class EmailBatch:
         messages: Sequence[InboundMessage],
         prepared: Sequence[Prepared],
     ) -> None:
-        m = _MESSAGE.c
         for account in sorted({i.account for i in messages}):
             providers = sorted({i.provider_id for i in messages if i.account == account})
             for part in _chunks(providers):  # by (account, provider_id): the unique index
-                rows = await conn.execute(
-                    select(m.provider_id).where(m.account == account, m.provider_id.in_(part))
+                rows = await _rows(
+                    conn,
+                    "SELECT provider_id FROM message WHERE account = ? AND provider_id IN ({})",
+                    part,
+                    account,
                 )
-                self.seen_providers.update((account, p) for (p,) in rows.all())
+                self.seen_providers.update((account, p) for (p,) in rows)
         mids = sorted({p.message_id for p in prepared if p.message_id})
         for part in _chunks(mids):
-            rows = await conn.execute(
-                select(m.message_id, m.direction, m.sender, m.sent_at).where(m.message_id.in_(part))
+            query = (
+                "SELECT message_id, direction, sender, sent_at FROM message"
+                " WHERE message_id IN ({})"
             )
-            for mid, direction, sender, sent_at in rows.all():
-                self.copies.setdefault(mid, []).append((direction, sender, to_ms(sent_at)))
+            for mid, direction, sender, sent_at in await _rows(conn, query, part):
+                self.copies.setdefault(mid, []).append((direction, sender, sent_at))
         shas = sorted({p.raw["sha256"] for p in prepared if p.raw is not None})
         for part in _chunks(shas):
             rows = await conn.exec_driver_sql(raw.stored_sql(len(part)), tuple(part))
             self.seen_raws.update(r for (r,) in rows.all())
         addresses = sorted({p.who.address for p in prepared if p.who.address})
-        i = _IDENTITY.c
         for part in _chunks(addresses):
-            rows = await conn.execute(
-                select(i.address, i.id, i.customer_id, i.display_name).where(
-                    i.channel == "email", i.address.in_(part)
-                )
+            query = (
+                "SELECT address, id, customer_id, display_name FROM identity"
+                " WHERE channel = 'email' AND address IN ({})"
             )
-            for address, iid, cid, name in rows.all():
+            for address, iid, cid, name in await _rows(conn, query, part):
                 self.identities[address] = BatchIdentity(iid, cid, address, name)
         keys = sorted({k for x in messages for k in (x.in_reply_to, *x.references) if k})
-        for part in _chunks(keys):
-            rows = await conn.execute(  # the first stored wins, as in ``threads.by_headers``
-                select(m.message_id, m.conversation_id)
-                .where(m.message_id.in_(part))
-                .order_by(m.id.desc())
+        for part in _chunks(keys):  # the first stored wins, as in ``threads.by_headers``
+            query = (
+                "SELECT message_id, conversation_id FROM message"
+                " WHERE message_id IN ({}) ORDER BY id DESC"
             )
-            self.header_ids.update({mid: cid for mid, cid in rows.all()})
+            self.header_ids.update({mid: cid for mid, cid in await _rows(conn, query, part)})
         await self._load_conversations(
             conn,
             sorted({x.customer_id for x in self.identities.values()}),
             sorted(set(self.header_ids.values())),
         )
         tables = ("customer", "identity", "conversation", "message", "attachment")
-        ids = (await conn.execute(text(sqlite.next_ids_sql(tables)))).one()
+        ids = (await conn.exec_driver_sql(sqlite.next_ids_sql(tables))).one()
         self.next_id = dict(zip(tables, ids, strict=True))
 
     async def _load_conversations(
         self, conn: AsyncConnection, customers: list[int], ids: list[int]
     ) -> None:
-        c = _CONVERSATION.c
-        columns = (
-            c.id,
-            c.customer_id,
-            c.subject,
-            c.status,
-            c.snoozed_until,
-            c.created_at,
-            c.updated_at,
-            c.last_message_at,
-            c.channels,  # the summary's: every writer of messages refreshes it
-        )
-        for column, values in ((c.customer_id, customers), (c.id, ids)):
+        # channels are the summary's: every writer of messages refreshes it
+        read = ", ".join(CONVERSATION_READ)
+        for column, values in (("customer_id", customers), ("id", ids)):
+            query = f"SELECT {read} FROM conversation WHERE {column} IN ({{}})"
             for part in _chunks(values):
-                rows = await conn.execute(select(*columns).where(column.in_(part)))
-                for *row, channels in rows.all():
+                for *row, channels in await _rows(conn, query, part):
                     if row[0] not in self.conversations:
                         conversation = BatchConversation(*row)
                         conversation.channels.update(filter(None, channels.split(",")))
@@ -188,16 +185,7 @@ class EmailBatch:
 
     def _new_customer(self, name: str) -> int:
         cid = self._take_id("customer")
-        self.pending["customer"].append(
-            {
-                "id": cid,
-                "name": name,
-                "note": "",
-                "created_at": utcnow(),
-                "merged_into": None,
-                "opted_out_at": None,
-            }
-        )
+        self.pending["customer"].append((cid, name, "", to_ms(utcnow()), None, None))
         return cid
 
     async def _customer(
@@ -213,8 +201,9 @@ class EmailBatch:
         cid = self._new_customer(who.display_name or "")
         self.new_customers.add(cid)
         known = BatchIdentity(
-            self._take_id("identity"), cid, who.address, who.display_name, False, False, utcnow()
-        )
+            self._take_id("identity"), cid, who.address, who.display_name, False, False,
+            to_ms(utcnow()),
+        )  # fmt: skip
         self.identities[who.address] = known
         phone = who.address
         if phone.startswith("+") and not identity.is_alphanumeric_sender(phone):
@@ -226,14 +215,13 @@ class EmailBatch:
             await self.session.flush()
         return cid, known.id
 
-    def _recent(self, customer_id: int, since: datetime) -> list[BatchConversation]:
-        floor = to_ms(since)
+    def _recent(self, customer_id: int, floor: int) -> list[BatchConversation]:
         found = [c for c in self.by_customer.get(customer_id, ()) if c.active_ms() >= floor]
         found.sort(key=lambda c: (c.active_ms(), c.id), reverse=True)
         return found
 
     def _thread(
-        self, inbound: InboundMessage, customer_id: int, subject: str | None, at: datetime
+        self, inbound: InboundMessage, customer_id: int, subject: str | None, at: int
     ) -> BatchConversation | None:
         """``threads.find`` over the batch's view of the store."""
         keys = [k for k in [inbound.in_reply_to, *reversed(inbound.references)] if k]
@@ -245,7 +233,7 @@ class EmailBatch:
                 break  # the first known key decides, as in ``threads.by_headers``
         if is_robot(inbound.sender):
             return None  # by its headers only, as in ``threads.find``
-        recent = self._recent(customer_id, at - self.window)
+        recent = self._recent(customer_id, at - self.window_ms)
         key = normalise_subject(subject)
         if key:
             for conversation in recent:
@@ -265,8 +253,9 @@ class EmailBatch:
             return None
         customer_id, identity_id = await self._customer(conn, ready.who)
         sent_at, text, subject = ready.sent_at, ready.text, ready.subject
+        sent_ms: int = ready.columns["sent_at"]
 
-        conversation = self._thread(inbound, customer_id, subject, sent_at)
+        conversation = self._thread(inbound, customer_id, subject, sent_ms)
         if conversation is None:
             conversation = BatchConversation(
                 id=self._take_id("conversation"),
@@ -274,8 +263,8 @@ class EmailBatch:
                 subject=case_title(subject, text, [a.filename for a in inbound.attachments]),
                 status="open",
                 snoozed_until=None,
-                created_at=sent_at,
-                updated_at=sent_at,
+                created_at=sent_ms,
+                updated_at=sent_ms,
                 last_message_at=None,
                 stored=False,
             )
@@ -302,28 +291,27 @@ class EmailBatch:
                         self.session, conversation.id, at=sent_at, channel=inbound.channel
                     )
                 conversation.status, conversation.snoozed_until = "open", None
-        if not conversation.last_message_at or conversation.last_message_at < sent_at:
-            conversation.last_message_at = sent_at
-        conversation.updated_at = max(conversation.updated_at, sent_at)
+        if not conversation.last_message_at or conversation.last_message_at < sent_ms:
+            conversation.last_message_at = sent_ms
+        conversation.updated_at = max(conversation.updated_at, sent_ms)
         conversation.dirty = True
         conversation.channels.add(inbound.channel)
 
         message_id = self._take_id("message")
         stored_mid = ready.message_id
-        self.pending["message"].append(
-            {
-                **ready.columns,
-                "id": message_id,
-                "conversation_id": conversation.id,
-                "customer_id": customer_id,
-                "identity_id": identity_id,
-                "subject": subject,
-                "text": text,
-                "html_text": ready.html_text,
-                "message_id": stored_mid,
-                "raw_sha256": self._raw(ready.raw) if ready.raw else None,
-            }
-        )
+        row = {
+            **ready.columns,
+            "id": message_id,
+            "conversation_id": conversation.id,
+            "customer_id": customer_id,
+            "identity_id": identity_id,
+            "subject": subject,
+            "text": text,
+            "html_text": ready.html_text,
+            "message_id": stored_mid,
+            "raw_sha256": self._raw(ready.raw) if ready.raw else None,
+        }
+        self.pending["message"].append(tuple(row[c] for c in _COLUMNS))
         self.seen_providers.add((inbound.account, inbound.provider_id))
         if stored_mid:
             copy = (inbound.direction, ready.columns["sender"], ready.columns["sent_at"])
@@ -343,16 +331,16 @@ class EmailBatch:
                 else self._blob(self.attachments_dir, part.data, raw_kept=bool(inbound.raw))
             )
             self.pending["attachment"].append(
-                {
-                    "id": self._take_id("attachment"),
-                    "message_id": message_id,
-                    "filename": clean_line(part.filename) or "attachment",
-                    "content_type": clean_line(part.content_type) or "application/octet-stream",
-                    "size": part.size if part.size is not None else len(part.data or b""),
-                    "sha256": sha,
-                    "inline": part.inline,
-                    "skipped_reason": clean_line(problem or part.skipped_reason) or None,
-                }
+                (
+                    self._take_id("attachment"),
+                    message_id,
+                    clean_line(part.filename) or "attachment",
+                    clean_line(part.content_type) or "application/octet-stream",
+                    part.size if part.size is not None else len(part.data or b""),
+                    sha,
+                    part.inline,
+                    clean_line(problem or part.skipped_reason) or None,
+                )
             )
         if ready.phones:
             await self._flush(conn)
@@ -372,7 +360,7 @@ class EmailBatch:
         return a_copy(copies, ready.columns["sender"], ready.columns["sent_at"], dated=dated)
 
     def _raw(self, values: dict[str, Any]) -> str:
-        self.pending["raw"].append(values)
+        self.pending["raw"].append((values["sha256"], values["data"]))
         return str(values["sha256"])
 
     def _blob(self, root: Path, data: bytes, *, raw_kept: bool) -> tuple[str | None, str | None]:
@@ -398,47 +386,49 @@ class EmailBatch:
                 await durable
 
     async def _write(self, conn: AsyncConnection) -> None:
-        if self.pending["customer"]:
-            await conn.execute(insert(_CUSTOMER), self.pending["customer"])
-            self.pending["customer"] = []
+        await self._insert(conn, _INSERT_CUSTOMER, "customer")
         identities = [i for i in self.identities.values() if not i.stored or i.dirty]
         created = [i.row() for i in identities if not i.stored]
-        renamed = [{"ident": i.id, "display_name": i.display_name} for i in identities if i.stored]
+        renamed = [(i.display_name, i.id) for i in identities if i.stored]
         if created:
-            await conn.execute(insert(_IDENTITY), created)
+            await conn.exec_driver_sql(_INSERT_IDENTITY, created)
         if renamed:
-            await conn.execute(
-                update(_IDENTITY).where(_IDENTITY.c.id == bindparam("ident")), renamed
-            )
+            await conn.exec_driver_sql(IDENTITY_RENAMED_SQL, renamed)
         for known in identities:
             known.stored, known.dirty = True, False
         conversations = [c for c in self.conversations.values() if not c.stored or c.dirty]
         created = [c.new_row() for c in conversations if not c.stored]
         changed = [c.changed_row() for c in conversations if c.stored]
         if created:
-            await conn.execute(insert(_CONVERSATION), created)
+            await conn.exec_driver_sql(_INSERT_CONVERSATION, created)
         if changed:
-            statement = update(_CONVERSATION).where(_CONVERSATION.c.id == bindparam("cid"))
-            await conn.execute(statement, changed)
+            await conn.exec_driver_sql(CONVERSATION_CHANGED_SQL, changed)
         for conversation in conversations:
             conversation.stored, conversation.dirty = True, False
-        if self.pending["raw"]:
-            await conn.execute(raw.INSERT, self.pending["raw"])
-            self.pending["raw"] = []
+        await self._insert(conn, sqlite.KEEP_RAW_SQL, "raw")
         if self.pending["message"]:
             await self._insert_messages(conn, self.pending["message"])
             self.pending["message"] = []
-        if self.pending["attachment"]:
-            await conn.execute(insert(_ATTACHMENT), self.pending["attachment"])
-            self.pending["attachment"] = []
+        await self._insert(conn, _INSERT_ATTACHMENT, "attachment")
 
-    async def _insert_messages(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    async def _insert(self, conn: AsyncConnection, statement: str, table: str) -> None:
+        if self.pending[table]:
+            await conn.exec_driver_sql(statement, self.pending[table])
+            self.pending[table] = []
+
+    async def _insert_messages(self, conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> None:
         """The rows, and the same words in the search index in one statement (schema v8)."""
         await conn.exec_driver_sql(sqlite.BEGIN_SEARCH_BATCH_SQL)
-        await conn.exec_driver_sql(_INSERT_MESSAGE, [tuple(r[c] for c in _COLUMNS) for r in rows])
-        words = [(r["id"], r["subject"], r["text"], r["sender"]) for r in rows]
+        await conn.exec_driver_sql(_INSERT_MESSAGE, rows)
+        words = [(r[_ID], r[_SUBJECT], r[_TEXT], r[_SENDER]) for r in rows]
         await conn.exec_driver_sql(sqlite.INDEX_MESSAGES_SQL, words)
         await conn.exec_driver_sql(sqlite.END_SEARCH_BATCH_SQL)
+
+
+async def _rows(conn: AsyncConnection, query: str, values: list[Any], *first: Any) -> list[Any]:
+    """``query``'s rows, its ``IN ({})`` taking ``values`` after the ``first`` parameters."""
+    sql = query.format(", ".join("?" * len(values)))
+    return list((await conn.exec_driver_sql(sql, (*first, *values))).all())
 
 
 def _chunks(values: list[Any]) -> list[list[Any]]:

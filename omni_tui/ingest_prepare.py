@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from adapters.base import InboundMessage
+from adapters.base import InboundMessage, pickled_by_fields
 from omni_tui import addresses, blobs
 from omni_tui.text import clean, clean_line, html_to_text
 from omni_tui.timestamps import to_ms, utcnow
@@ -52,6 +52,7 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))  # as the store's JSONText writes it
 
 
+@pickled_by_fields
 @dataclass(slots=True)
 class Prepared:
     """One message's store-independent values, in the form the store keeps them."""

@@ -3,13 +3,38 @@ row as read (or made) for the batch, and whether it must be written back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from omni_tui.store.models import to_ms
 from omni_tui.text import normalise_subject
+
+#: Each row is written as the store keeps it: times as epoch milliseconds
+#: (``models.Timestamp``), in these columns' order.
+IDENTITY_COLUMNS = ("id", "customer_id", "channel", "address", "display_name", "created_at")
+CONVERSATION_COLUMNS = (
+    "id", "customer_id", "subject", "status", "snoozed_until", "created_at", "updated_at",
+    "last_message_at", "assignee", "team", "priority", "first_response_at", "resolved_at",
+    "last_inbound_at", "last_outbound_at", "waiting_since", "unread", "message_count",
+    "channels", "snippet", "first_inbound_at", "first_inbound_channel", "first_reply_at",
+    "first_reply_channel", "channel_switches",
+)  # fmt: skip
+#: a new case's columns after ``last_message_at``: the summary refresh fills them in
+_NEW_CONVERSATION = (None, None, "normal", None, None, None, None, None, 0, 0, "", "", None,
+                     None, None, None, 0)  # fmt: skip
+#: what a batch reads of a case: ``BatchConversation``'s fields in order, then channels
+CONVERSATION_READ = CONVERSATION_COLUMNS[:8] + ("channels",)
+#: the columns a batch changes in a stored case, then its id
+CONVERSATION_CHANGED_SQL = (
+    "UPDATE conversation SET status = ?, snoozed_until = ?, updated_at = ?,"
+    " last_message_at = ? WHERE id = ?"
+)
+IDENTITY_RENAMED_SQL = "UPDATE identity SET display_name = ? WHERE id = ?"
+
+
+def insert_sql(table: str, columns: Sequence[str]) -> str:
+    names = ", ".join(f'"{c}"' for c in columns)
+    return f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
 
 
 @dataclass(slots=True)
@@ -20,29 +45,25 @@ class BatchIdentity:
     display_name: str | None
     stored: bool = True
     dirty: bool = False
-    created_at: datetime | None = None
+    created_at: int | None = None  # ms
 
-    def row(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "customer_id": self.customer_id,
-            "channel": "email",
-            "address": self.address,
-            "display_name": self.display_name,
-            "created_at": self.created_at,
-        }
+    def row(self) -> tuple[Any, ...]:
+        return (self.id, self.customer_id, "email", self.address, self.display_name,
+                self.created_at)  # fmt: skip
 
 
 @dataclass(slots=True)
 class BatchConversation:
+    """A case as a batch sees it; times in epoch milliseconds, as the store keeps them."""
+
     id: int
     customer_id: int
     subject: str
     status: str
-    snoozed_until: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    last_message_at: datetime | None
+    snoozed_until: int | None
+    created_at: int
+    updated_at: int
+    last_message_at: int | None
     channels: set[str] = field(default_factory=set)
     stored: bool = True
     dirty: bool = False
@@ -52,45 +73,16 @@ class BatchConversation:
         self.key = normalise_subject(self.subject)
 
     def active_ms(self) -> int:
-        return to_ms(self.last_message_at or self.created_at)
+        return self.last_message_at or self.created_at
 
-    def new_row(self) -> dict[str, Any]:
-        return {
-            **NEW_CONVERSATION,
-            "id": self.id,
-            "customer_id": self.customer_id,
-            "subject": self.subject,
-            "status": self.status,
-            "snoozed_until": self.snoozed_until,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "last_message_at": self.last_message_at,
-        }
+    def new_row(self) -> tuple[Any, ...]:
+        return (
+            self.id, self.customer_id, self.subject, self.status, self.snoozed_until,
+            self.created_at, self.updated_at, self.last_message_at, *_NEW_CONVERSATION,
+        )  # fmt: skip
 
-    def changed_row(self) -> dict[str, Any]:
-        return {
-            "cid": self.id,
-            "status": self.status,
-            "snoozed_until": self.snoozed_until,
-            "updated_at": self.updated_at,
-            "last_message_at": self.last_message_at,
-        }
-
-
-NEW_CONVERSATION: dict[str, Any] = {
-    "assignee": None,
-    "team": None,
-    "priority": "normal",
-    "first_response_at": None,
-    "resolved_at": None,
-    "last_inbound_at": None,
-    "last_outbound_at": None,
-    "waiting_since": None,
-    "unread": 0,
-    "message_count": 0,
-    "channels": "",
-    "snippet": "",
-}
+    def changed_row(self) -> tuple[Any, ...]:
+        return (self.status, self.snoozed_until, self.updated_at, self.last_message_at, self.id)
 
 
 def a_copy(copies: Iterable[tuple[str, str, Any]], sender: str, at: Any, *, dated: bool) -> bool:

@@ -524,3 +524,27 @@ async def test_a_stop_asked_for_mid_pull_ends_it_after_the_batch_being_stored(
     await sync._store_batches(store, pulled, report, IngestOptions(), None, stop)
     assert (report.new, await _cursor(store)) == (3, "after-0")
     assert log[-1] == "closed"  # the pull read ahead is closed too
+
+
+async def test_a_case_a_batch_of_email_opens_reads_like_any_other(store: Store) -> None:
+    """The batch writes a case's row column by column; a column added to the table
+    must be written by it too (or the insert fails on a NOT NULL it leaves out)."""
+    from omni_tui.ingest_rows import CONVERSATION_COLUMNS
+    from omni_tui.store import Conversation
+
+    assert set(CONVERSATION_COLUMNS) == {c.name for c in Conversation.__table__.columns}
+    await ingest(
+        store, [email("1"), email("2", text="any news?", in_reply_to="<1@mail.example.com>")]
+    )
+    await ingest(store, [sms("SM1", sender="+14155550100")])  # an ORM-made case beside it
+    async with store.read() as session:
+        by_batch, by_orm = (
+            await session.exec(select(Conversation).order_by(Conversation.id))
+        ).all()
+    assert by_batch.created_at == T0 and by_batch.last_message_at == T0
+    assert (by_batch.priority, by_batch.status, by_batch.message_count) == ("normal", "open", 2)
+    keep = {"id", "customer_id", "subject", "channels", "snippet", "message_count", "unread"}
+    keep |= {"first_inbound_channel", "first_reply_channel", "last_inbound_at", "updated_at"}
+    keep |= {"created_at", "last_message_at", "waiting_since", "first_inbound_at"}
+    same = {k: v for k, v in by_batch.model_dump().items() if k not in keep}
+    assert same == {k: v for k, v in by_orm.model_dump().items() if k not in keep}

@@ -341,6 +341,8 @@ UNCOUNTED_SQL = (
 BEGIN_SEARCH_BATCH_SQL = "INSERT INTO search_batch (active) VALUES (1)"
 INDEX_MESSAGES_SQL = "INSERT INTO message_fts (rowid, subject, text, sender) VALUES (?, ?, ?, ?)"
 END_SEARCH_BATCH_SQL = "DELETE FROM search_batch"
+#: a raw message kept twice (a resend, a copy in two folders) is one row
+KEEP_RAW_SQL = "INSERT OR IGNORE INTO raw_message (sha256, data) VALUES (?, ?)"
 
 
 def next_ids_sql(tables: Iterable[str]) -> str:
