@@ -108,6 +108,7 @@ async def ingest(
     rules = options.rules.current() if options.rules else None
     async with store.write() as session:
         before = await triage.newest_conversation_id(session) if rules and rules.rules else None
+        batch = None
         if ingest_prepare.fits(messages):
             batch = ingest_batch.EmailBatch(
                 session, store.data_dir, options.default_region, options.join_window
@@ -123,10 +124,12 @@ async def ingest(
             else:
                 result.new += 1
                 touched.add(row[1])
+        stale = touched - batch.summarised if batch is not None else set(touched)
         for inbound, row in zip(messages, rows, strict=True):
             if row is not None and inbound.in_reply_to and "bounced" in inbound.context:
                 await _bounced(session, inbound.in_reply_to, inbound.context["bounced"], row[1])
-        await refresh_summaries(session, touched)
+                stale.add(row[1])  # a reply of a case the batch summed up failed
+        await refresh_summaries(session, stale)
         if rules is not None and before is not None:
             await _route(session, rules, touched, before, options)
         if cursor is not None:

@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import InboundMessage
 from adapters.email.automated import is_robot
-from omni_tui import blobs, events, identity, ingest_prepare, raw
+from omni_tui import blobs, events, identity, ingest_prepare, ingest_summary, raw
 from omni_tui.ingest_prepare import Prepared
 from omni_tui.ingest_rows import (
     CONVERSATION_CHANGED_SQL,
@@ -91,6 +91,10 @@ class EmailBatch:
             "raw": [],
         }
         self.wrote_blobs = False
+        #: the messages of each case this batch opened, for its summary
+        self.opened: dict[int, list[ingest_summary.Line]] = {}
+        #: the cases whose summary the batch wrote (``ingest_summary``)
+        self.summarised: set[int] = set()
 
     async def run(
         self, messages: Sequence[InboundMessage], prepared: Sequence[Prepared] | None = None
@@ -104,7 +108,15 @@ class EmailBatch:
         for inbound, ready in zip(messages, prepared, strict=True):
             out.append(await self._one(conn, inbound, ready))
         await self._flush(conn)
+        await self._summarise(conn)
         return out
+
+    async def _summarise(self, conn: AsyncConnection) -> None:
+        rows = [ingest_summary.row(case, lines) for case, lines in self.opened.items()]
+        done = [r for r in rows if r is not None]
+        if done:
+            await conn.exec_driver_sql(ingest_summary.UPDATE_SQL, done)
+        self.summarised = {r[-1] for r in done}
 
     # -- reading -----------------------------------------------------------
 
@@ -270,6 +282,7 @@ class EmailBatch:
             )
             self.conversations[conversation.id] = conversation
             self.by_customer.setdefault(customer_id, []).append(conversation)
+            self.opened[conversation.id] = []
         else:
             theirs = conversation.customer_id == customer_id
             robot = is_robot(ready.who.address)  # a bounce joins by its headers too
@@ -312,6 +325,18 @@ class EmailBatch:
             "raw_sha256": self._raw(ready.raw) if ready.raw else None,
         }
         self.pending["message"].append(tuple(row[c] for c in _COLUMNS))
+        if (lines := self.opened.get(conversation.id)) is not None:
+            first = inbound.attachments[0].filename if inbound.attachments else None
+            lines.append(
+                ingest_summary.Line(
+                    sent_ms,
+                    message_id,
+                    inbound.direction,
+                    inbound.channel,
+                    text,
+                    None if first is None else clean_line(first) or "attachment",
+                )  # fmt: skip
+            )
         self.seen_providers.add((inbound.account, inbound.provider_id))
         if stored_mid:
             copy = (inbound.direction, ready.columns["sender"], ready.columns["sent_at"])
