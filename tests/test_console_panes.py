@@ -78,17 +78,19 @@ async def test_clicking_a_card_makes_it_the_current_message(db: Path) -> None:
 
 
 async def test_a_long_message_is_one_line_in_the_history_cut_with_an_ellipsis(db: Path) -> None:
+    """Under its date and channel in a narrow pane: beside them it had ~9 columns."""
     words = "the grinder makes a loud rattling noise every single morning " * 20
     async with await Store.open(db) as store:
         await ingest(store, [maria("e2", words, 1)])
     app = console(db)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(120, 36)) as pilot:
         await open_case(app, pilot, "Broken grinder")
-        timeline = app.query_one(Timeline)
-        history = [line for line in screen_text(app).splitlines() if "← the grinder" in line]
+        pane = [line.rsplit("││", 1)[-1] for line in screen_text(app).splitlines()]
+        history = [n for n, line in enumerate(pane) if "the grinder makes" in line]
         assert len(history) == 1  # one line, not wrapped
-        cell = history[0][history[0].index("← the grinder") :]
-        assert "…" in cell and len(cell.split("…")[0]) < timeline.size.width
+        cell = pane[history[0]].split("│")[0].strip()
+        assert cell.endswith("…") and len(cell) >= 30
+        assert "←" in pane[history[0] - 1]  # its date, channel and direction above it
 
 
 async def test_j_k_walk_the_history_and_a_click_opens_that_case(db: Path) -> None:
@@ -235,7 +237,8 @@ async def test_a_folded_history_shown_again_shows_its_cursor(db: Path) -> None:
         timeline = app.query_one(Timeline)
         top, height = timeline.scroll_offset.y, timeline.scrollable_content_region.height
         assert timeline.highlighted == HISTORY_PAGE - 1  # the latest message
-        assert height > 0 and top <= timeline.highlighted < top + height
+        line = timeline.highlighted * Timeline.ROW_HEIGHT
+        assert height > 0 and top <= line < top + height
 
 
 async def test_folding_the_pane_that_has_the_focus_hands_the_keys_to_the_case(db: Path) -> None:
@@ -482,9 +485,10 @@ def test_a_history_line_of_today_says_today_and_a_note_carries_one_pen() -> None
     """ "01:00" under "Fri 04 Dec 01:00" read as the 4th; a note showed "✎ ✎"."""
     from datetime import UTC, datetime
 
-    from omni_tui.tui.customer.timeline import history_parts
+    from omni_tui.tui.customer.timeline import history_lines
 
     now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     note = {"sent_at": now, "channel": "email", "direction": "note", "text": "called back"}
-    line = "".join(text for text, _ in history_parts(note))
+    note["conversation_id"] = 7
+    line = "".join(text for text, _ in history_lines(note)[0])
     assert line.strip().startswith("today ") and line.count("✎") == 1

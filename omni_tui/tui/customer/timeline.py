@@ -1,4 +1,6 @@
-"""The customer's messages across all cases, one line each, drawn as lines."""
+"""The customer's messages across all cases, two lines each: when, channel and
+direction above, the words below with the pane's width to themselves (beside the
+date they had ~9 columns at a 120-column terminal)."""
 
 from __future__ import annotations
 
@@ -19,40 +21,42 @@ DIM = Style(dim=True)
 PLAIN = Style()
 
 
-def history_parts(m: dict[str, Any]) -> list[tuple[str, str]]:
-    """(text, style) pieces of one line; the message's own text is cleaned first."""
+def history_lines(m: dict[str, Any]) -> list[list[tuple[str, str]]]:
+    """(text, style) pieces of the row's two lines; the message's own text is cleaned."""
     channel = m["channel"] if m["direction"] != "note" else "note"
-    return [
-        (f"{fmt.when(m['sent_at'], in_a_list=True):>15} ", "dim"),
+    head = [
+        (f"{fmt.when(m['sent_at'], in_a_list=True)} ", "dim"),
         (fmt.SHORT.get(channel, "?"), fmt.channel_style(channel)),
         (fmt.ARROWS[m["direction"]], ""),
-        (clean_line(m["text"][:LINE_CHARS]), ""),
+        (f"#{m['conversation_id']}", "dim"),
     ]
+    return [head, [("  " + clean_line(m["text"][:LINE_CHARS]), "")]]
 
 
 def history_line(m: dict[str, Any], active_conversation: int | None) -> Text:
+    """The row as one line of text (what it says, before it is cut to the pane)."""
     line = Text(no_wrap=True, overflow="ellipsis")
-    for text, style in history_parts(m):
+    for text, style in (piece for part in history_lines(m) for piece in part):
         line.append(text, style=style)
     if m["conversation_id"] != active_conversation:
         line.stylize("dim")  # other cases step back; this case's messages stand out
     return line
 
 
-def _segments(m: dict[str, Any], active_conversation: int | None) -> list[Segment]:
-    """``history_line`` as segments, without going through Rich's text layout."""
+def _segments(m: dict[str, Any], active_conversation: int | None) -> list[list[Segment]]:
+    """``history_lines`` as segments, without going through Rich's text layout."""
     dim = DIM if m["conversation_id"] != active_conversation else PLAIN
     return [
-        Segment(text, Style.parse(style) + dim if style else dim)
-        for text, style in history_parts(m)
+        [Segment(text, Style.parse(style) + dim if style else dim) for text, style in line]
+        for line in history_lines(m)
     ]
 
 
 class Timeline(CursorList):
     """Oldest first; enter jumps to that message's case.
 
-    One line per message, cut to the pane's width, drawn only when on screen:
-    a case switch rebuilds this list, so it has to cost next to nothing.
+    Lines cut to the pane's width, drawn only when on screen: a case switch
+    rebuilds this list, so it has to cost next to nothing.
     """
 
     BINDINGS = [
@@ -60,6 +64,7 @@ class Timeline(CursorList):
         *cursor_bindings("timeline"),
     ]
 
+    ROW_HEIGHT = 2
     COMPONENT_CLASSES = {"timeline--cursor", "timeline--cursor-blurred"}
     CURSOR_CLASSES = ("timeline--cursor", "timeline--cursor-blurred")
 
@@ -110,7 +115,7 @@ class Timeline(CursorList):
         return len(self._history)
 
     def row_segments(self, index: int, width: int) -> list[list[Segment]]:
-        return [_segments(self._history[index], self._active)]
+        return _segments(self._history[index], self._active)
 
     def cursor_moved(self, index: int) -> None:
         if self.more and index < 3:
