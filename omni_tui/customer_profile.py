@@ -1,8 +1,10 @@
-"""A customer's own tags and note: what every agent should know about them, in any case.
+"""A customer's own tags, note and addresses: what every agent should know about them.
 
 Case tags say what a case is about; a customer's tags say who they are (``wholesale``,
 ``vip``) and routing rules match them (``customer_tags``). The note is one text, kept
-with the customer and shown beside every case of theirs.
+with the customer and shown beside every case of theirs. An address the customer gives
+an agent (a new number on the phone) is added here, so their next text lands beside
+the rest of their history instead of opening a stranger's case.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Iterable
 
 from sqlmodel import select
 
-from omni_tui import events
+from omni_tui import events, identity, recipients
 from omni_tui.customers import live_customer
 from omni_tui.errors import Refused
 from omni_tui.store import Store
@@ -68,3 +70,35 @@ async def set_note(
             session.add(customer)
             events.record(session, "customer-note", actor=agent, customer_id=customer.id)
         return kept
+
+
+async def add_address(
+    store: Store, customer_id: int, address: str, *, agent: str, region: str, channel: str = ""
+) -> tuple[str, str, bool]:
+    """(channel, address as stored, whether it is new) for an address of the customer.
+
+    ``channel`` is "email" or "sms"; left out, an address with an "@" is email. One
+    another customer has is refused with how to merge them: never moved in silence."""
+    channel = channel or ("email" if "@" in address else "sms")
+    if channel not in ("email", "sms"):
+        raise Refused(f"--channel {channel!r}: an address is email or sms")
+    who = recipients.one_address(channel, address, region, flag="ADDRESS")
+    async with store.write() as session:
+        customer = await live_customer(session, customer_id)
+        assert customer.id is not None
+        found = await identity.find_identity(session, channel, who.address)
+        if found is not None and found.customer_id != customer.id:
+            raise Refused(
+                f"{who.address} is customer {found.customer_id}'s — if they are one person:"
+                f" omni-tui customer merge {customer.id} {found.customer_id}"
+            )
+        if found is not None:
+            return channel, who.address, False
+        await identity.resolve(session, who, customer_id=customer.id)
+        if channel == "sms":  # someone who once wrote this number in an email
+            await identity.suggest_from_mentions(session, customer.id, who.address)
+        events.record(
+            session, "address-added", actor=agent, customer_id=customer.id,
+            channel=channel, address=who.address,
+        )  # fmt: skip
+    return channel, who.address, True

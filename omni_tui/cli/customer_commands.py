@@ -1,4 +1,4 @@
-"""``customer``: list, show, tag, note, merge and split customers."""
+"""``customer``: list, show, tag, note, add to, merge and split customers."""
 
 from __future__ import annotations
 
@@ -82,6 +82,14 @@ async def customer(ctx: Context) -> int:
         if action in ("tag", "note"):
             data = await change_profile(ctx, store)
             return _done(ctx, data, said(ctx, data))
+        if action == "add":
+            channel, address, new = await customer_profile.add_address(
+                store, _id(a.customer, "customer"), a.address, agent=ctx.agent,
+                region=ctx.region, channel=a.channel or "",
+            )  # fmt: skip
+            data = await queries.show_customer(store, _id(a.customer, "customer"), history_limit=0)
+            verb = "added" if new else "already has"
+            return _done(ctx, data, f"customer {data['id']}: {verb} {channel} {address}")
         if action == "merge":
             keep = await customers.merge(
                 store, _id(a.keep, "customer"), _id(a.other, "customer"), agent=ctx.agent

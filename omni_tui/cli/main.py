@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("conversation", metavar="CONV")
     _json(p)
 
-    p = cmd("customer", "list, show, tag, note, merge and split customers")
+    p = cmd("customer", "list, show, tag, note, add to, merge and split customers")
     csub = p.add_subparsers(dest="customer_command", metavar="ACTION", parser_class=_Parser)
     csub.required = True
     c = csub.add_parser("list", help="list customers", parents=[common])
@@ -132,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     c = csub.add_parser("split", help="move one identity out into a new customer", parents=[common])
     c.add_argument("customer", metavar="ID")
     c.add_argument("--identity", required=True, metavar="ADDR")
+    _json(c)
+    c = csub.add_parser("add", help="add an email address or phone number to the customer",
+                        parents=[common])  # fmt: skip
+    c.add_argument("customer", metavar="ID")
+    c.add_argument("address", metavar="ADDRESS")
+    c.add_argument("--channel", choices=("email", "sms"), help="default: email if it has an @")
     _json(c)
     c = csub.add_parser("tag", help="tag the customer (not one case)", parents=[common])
     c.add_argument("customer", metavar="ID")

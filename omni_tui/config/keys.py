@@ -9,6 +9,7 @@ from __future__ import annotations
 
 BINDING_IDS = frozenset(
     {
+        "app.add-address",
         "app.assign",
         "app.cancel_reply",
         "app.compose",

@@ -52,6 +52,7 @@ NEEDS_CASE = {
     "link_suggestion",
     "customer_tag",
     "customer_note",
+    "add_address",
 }
 
 

@@ -79,6 +79,7 @@ def palette_entries(
             ("Split an address out of this customer…", "Undoes a merge", "split"),
             ("Tag the customer…", "On all their cases; routing rules match them", "customer_tag"),
             ("Note on the customer…", "Every agent sees it beside their cases", "customer_note"),
+            ("Add an address to the customer…", "A new email or number they gave", "add_address"),
             ("Log a phone call or visit", "", "log_call"),
             ("New outbound conversation…", "", "compose_new"),
             ("Save attachments of this message", "", "save_attachments"),

@@ -1,4 +1,5 @@
-"""The console's actions on the customer beside the case: tags, note, merge, split."""
+"""The console's actions on the customer beside the case: tags, note, addresses, merge,
+split."""
 
 from __future__ import annotations
 
@@ -86,6 +87,35 @@ class CustomerActions(Composing):
                 "Another agent changed the note meanwhile: theirs is above yours — merge and save",
                 title="Customer note", severity="warning",
             )  # fmt: skip
+
+    @work(exit_on_error=False)
+    async def action_add_address(self) -> None:
+        """An address the customer gave (a new number on the phone): their next message
+        from it lands beside their history, and a reply can go to it."""
+        assert self.store is not None and self.customer is not None
+        who = self.customer
+        answer = await self.push_screen_wait(
+            AskText(
+                f"Add an address to {who['name'] or '#' + str(who['id'])}",
+                "ana@example.com or +14155550134",
+            )
+        )
+        if not answer:
+            return
+        store, customer, region = self.store, int(who["id"]), self.config.identity.default_region
+        added: list[tuple[str, str, bool]] = []
+
+        async def add() -> None:
+            added.append(
+                await customer_profile.add_address(
+                    store, customer, answer, agent=self.agent, region=region
+                )
+            )
+
+        if await self._do("Add address", add):
+            channel, address, new = added[0]
+            said = "added" if new else "is already theirs"
+            self.notify(f"{channel} {address} {said}", title="Add address")
 
     @work(exit_on_error=False)
     async def action_merge(self) -> None:

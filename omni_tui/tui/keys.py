@@ -44,6 +44,14 @@ CONSOLE_BINDINGS = [
         id="app.customer-note",
     ),
     Binding(
+        "A",
+        "add_address",
+        "Add address",
+        show=False,
+        tooltip="Add an email address or phone number the customer gave",
+        id="app.add-address",
+    ),
+    Binding(
         "m",
         "merge",
         "Merge",

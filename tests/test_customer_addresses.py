@@ -1,0 +1,74 @@
+"""An address a customer gives an agent joins their history: from the CLI and the console."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adapters.base import InboundMessage
+from omni_tui import queries
+from omni_tui.ingest import ingest
+from omni_tui.store import Store
+from tests.cli_helpers import BOB, MARIA_PHONE, MARIA_SMS, Cli, assert_one_line_error
+from tests.conftest import T0
+from tests.test_console import make_store, with_colleagues
+from tests.test_console_actions import SIZE, answer, console, open_case, press, profile
+
+
+def test_a_number_given_on_the_phone_is_added_and_its_next_text_joins_the_history(
+    cli: Cli,
+) -> None:
+    added = cli("customer", "add", str(BOB), "(415) 555-0199")
+    assert (added.code, added.out.strip()) == (0, f"customer {BOB}: added sms +14155550199")
+    shown = cli.json("customer", "show", str(BOB))
+    assert {(i["channel"], i["address"]) for i in shown["identities"]} >= {("sms", "+14155550199")}
+    again = cli.json("customer", "add", str(BOB), "+1 415 555 0199")  # no change, no error
+    assert len(again["identities"]) == len(shown["identities"])
+    by_mail = cli("customer", "add", str(BOB), "Bob.Other@Example.org")
+    assert by_mail.code == 0 and "added email bob.other@example.org" in by_mail.out
+    # a reply can go to it now, and a text from it is Bob's (not a stranger's new case)
+    assert cli("reply", str(BOB), "--channel", "sms", "--body", "got it").code == 0
+    texts = cli.json("outbox", "list")
+    assert [t["to"] for t in texts if t["channel"] == "sms"] == ["+14155550199"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "said"),
+    [
+        ([str(BOB), MARIA_PHONE], 4, f"customer {MARIA_SMS}'s — if they are one person:"
+                                     f" omni-tui customer merge {BOB} {MARIA_SMS}"),
+        ([str(BOB), "555-01"], 4, "is not a phone number in use"),
+        ([str(BOB), "bob@", "--channel", "email"], 4, "is not an email address"),
+        (["999", "ann@example.com"], 3, "customer 999 not found"),
+    ],
+)  # fmt: skip
+def test_an_address_that_is_someone_elses_or_no_address_is_refused_in_one_line(
+    cli: Cli, args: list[str], code: int, said: str
+) -> None:
+    before = cli.json("customer", "show", str(BOB))["identities"]
+    assert said in assert_one_line_error(cli("customer", "add", *args), code)
+    assert cli.json("customer", "show", str(BOB))["identities"] == before
+
+
+async def test_the_console_adds_an_address_and_the_customers_next_text_lands_beside_it(
+    tmp_path: Path,
+) -> None:
+    db = await with_colleagues(await make_store(tmp_path / "omni.db"))
+    app = console(db)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        assert app.customer is not None and app.store is not None
+        maria = app.customer["id"]
+        await press(app, pilot, "A")
+        await answer(app, pilot, "(415) 555-0199")
+        assert "+14155550199" in profile(app)
+        said = [n.message for n in app._notifications]
+        assert "sms +14155550199 added" in said, said
+    async with await Store.open(db) as store:
+        text = InboundMessage(
+            "sms", "sms-main", "SM9", "+14155550199", "it's Maria, on my new phone", sent_at=T0
+        )
+        result = await ingest(store, [text])
+        case = await queries.show_conversation(store, result.conversation_ids[0] or 0)
+        assert case["customer_id"] == maria
