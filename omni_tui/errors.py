@@ -3,6 +3,7 @@
     OmniError (1)
      ├── ConfigError (1)     the config file is unreadable, invalid, or names a bad value
      ├── StoreError (1)      the store file is not ours, corrupt, or from a newer version
+     │    └── StoreBusy (75)  another writer held the store past the wait: try again
      ├── NotFound (3)        a conversation, customer, identity or message id does not exist
      └── Refused (4)         the action is valid but not allowed now (opted out, conflict)
 
@@ -16,6 +17,8 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 EXIT_REFUSED = 4
+#: sysexits' EX_TEMPFAIL: the same command may well work in a moment
+EXIT_BUSY = 75
 
 
 class OmniError(Exception):
@@ -33,6 +36,13 @@ class ConfigError(OmniError):
 
 class StoreError(OmniError):
     pass
+
+
+class StoreBusy(StoreError):
+    """Another writer (a long import, a stuck process) kept the store locked: nothing
+    is wrong with it, and a script should wait and run the command again."""
+
+    exit_code = EXIT_BUSY
 
 
 class NotFound(OmniError):

@@ -461,3 +461,20 @@ def test_blank_values_a_script_passed_from_unset_variables_are_refused(cli: Cli)
 def test_the_reports_now_is_written_as_every_other_time(cli: Cli) -> None:
     report = cli.json("stats", "--since", "2025-03-03", "--now", "2025-03-10T12:00:00+00:00")
     assert report["now"] == "2025-03-10T12:00:00Z"
+
+
+def test_a_store_another_writer_holds_too_long_exits_75_for_try_again(cli: Cli) -> None:
+    """A script retries on 75 (sysexits' "temporary failure"); on 1, as a damaged
+    store gives, it had to read the message to tell the two apart."""
+    from tests.test_console_drafts import hold_the_store
+
+    holder = hold_the_store(cli.db, 14)
+    try:
+        line = assert_one_line_error(cli("tag", str(BOB), "later"), 75)
+    finally:
+        holder.kill()
+        holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()
+    assert "stayed busy" in line and "try again" in line
+    assert cli("tag", str(BOB), "later").code == 0  # and it does work again

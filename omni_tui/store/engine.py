@@ -15,7 +15,7 @@ from omni_tui.errors import StoreError
 from omni_tui.sharing import share_path
 from omni_tui.store import sqlite
 from omni_tui.store.checkpointer import Checkpointer
-from omni_tui.store.failures import store_failure
+from omni_tui.store.failures import store_error
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -111,7 +111,7 @@ class Store:
             try:
                 version = sqlite.probe(path)
             except sqlite3.Error as exc:
-                raise StoreError(store_failure(path, exc, "cannot open the store")) from None
+                raise store_error(path, exc, "cannot open the store") from None
             if version == sqlite.SCHEMA_VERSION:
                 return store
         from sqlalchemy.exc import DatabaseError, OperationalError
@@ -123,7 +123,7 @@ class Store:
             raise
         except (OperationalError, DatabaseError) as exc:
             await store.close()
-            raise StoreError(store_failure(path, exc, "cannot open the store")) from None
+            raise store_error(path, exc, "cannot open the store") from None
         return store
 
     async def _migrate(self) -> None:
@@ -204,7 +204,7 @@ class Store:
         except IntegrityError:
             raise  # a constraint: the caller's to handle, not the disk's
         except (OperationalError, DatabaseError) as exc:
-            raise StoreError(store_failure(self.path, exc, "nothing was saved")) from None
+            raise store_error(self.path, exc, "nothing was saved") from None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -6,6 +6,20 @@ import os
 import shutil
 from pathlib import Path
 
+from omni_tui.errors import StoreBusy, StoreError
+
+
+def store_error(path: Path, error: BaseException, doing: str) -> StoreError:
+    """:func:`store_failure` as the error to raise: ``StoreBusy`` for a store that
+    stayed locked, so a script can tell "try again" from "something is wrong"."""
+    said = store_failure(path, error, doing)
+    return (StoreBusy if _busy(error) else StoreError)(said)
+
+
+def _busy(error: BaseException) -> bool:
+    text = str(getattr(error, "orig", None) or error).lower()
+    return "locked" in text or "busy" in text
+
 
 def store_failure(path: Path, error: BaseException, doing: str) -> str:
     """One line for the agent: what went wrong with the store's disk, and what to do."""
@@ -27,7 +41,7 @@ def disk_failure(path: Path, error: BaseException, doing: str) -> str | None:
             f"{path}: the store is read-only, {doing} — mount {path.parent} read-write"
             " and check the file and its folder are writable"
         )
-    if "locked" in lowered or "busy" in lowered:
+    if _busy(error):
         return f"{path}: the store stayed busy for 10 s, {doing} — try again"
     if "unable to open" in lowered and not os.access(path.parent, os.W_OK):
         return (

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from omni_tui.errors import StoreError
 from omni_tui.store import schema
-from omni_tui.store.failures import disk_failure
+from omni_tui.store.failures import disk_failure, store_error
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -268,8 +268,8 @@ def inspect_file(path: Path) -> tuple[int, int]:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        if said := disk_failure(path, exc, "cannot open the store"):
-            raise StoreError(said) from None  # a full disk is not a damaged store
+        if disk_failure(path, exc, "cannot open the store"):  # not a damaged store
+            raise store_error(path, exc, "cannot open the store") from None
         raise StoreError(f"{path}: the store is damaged or unreadable ({exc})") from None
     return int(version), int(tables)
 

@@ -19,10 +19,9 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from omni_tui.activity import Activity
 from omni_tui.config import Config
-from omni_tui.errors import StoreError
 from omni_tui.lazy import deferred
 from omni_tui.store import Store, listing
-from omni_tui.store.failures import store_failure
+from omni_tui.store.failures import store_error
 from omni_tui.tui import toasts
 from omni_tui.tui.case_actions import CaseActions
 from omni_tui.tui.commands import OmniCommands
@@ -170,7 +169,7 @@ class OmniApp(Toasting, Navigation, CaseActions):
             rows = await self.store.snapshot(listing.conversations, first)
         except sqlite3.Error as exc:
             await self.store.close()
-            raise StoreError(store_failure(self.db_path, exc, "cannot read the inbox")) from None
+            raise store_error(self.db_path, exc, "cannot read the inbox") from None
         self._first_page = (view, rows)
 
     async def action_quit(self) -> None:
