@@ -403,7 +403,7 @@ class EmailBatch:
         durable = None
         if self.wrote_blobs:
             self.wrote_blobs = False
-            durable = asyncio.ensure_future(asyncio.to_thread(blobs.flush))
+            durable = asyncio.ensure_future(asyncio.to_thread(blobs.flush, self.attachments_dir))
         try:
             await self._write(conn)
         finally:

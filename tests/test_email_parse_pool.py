@@ -170,8 +170,8 @@ async def test_attachments_written_by_the_worker_are_on_disk_before_their_rows_c
     flushes: list[int] = []  # attachment rows committed when each flush ran
     real_flush = blobs.flush
 
-    def counted_flush() -> None:
-        real_flush()
+    def counted_flush(root: Path) -> None:
+        real_flush(root)
         with sqlite3.connect(db) as conn:
             flushes.append(conn.execute("SELECT count(*) FROM attachment").fetchone()[0])
 

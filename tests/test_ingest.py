@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
-from adapters.base import AttachmentData, ChannelError, Cursor, InboundMessage, PullResult
+from adapters.base import AttachmentData, Cursor, InboundMessage
 from adapters.email.mime import parse_message
-from omni_tui import blobs, ingest_batch, outbox, queries, raw, sync
+from omni_tui import blobs, outbox, queries, raw
 from omni_tui.actions import set_status
 from omni_tui.ingest import IngestOptions, ingest
 from omni_tui.queries import iso
@@ -353,78 +351,6 @@ async def test_a_batch_of_email_is_searchable_and_the_index_matches_the_messages
         assert (await conn.exec_driver_sql("SELECT count(*) FROM search_batch")).scalar() == 0
 
 
-async def _pull(log: list[str], fail_at: int | None = None) -> AsyncIterator[PullResult]:
-    try:
-        for n in range(4):
-            log.append(f"pulled {n}")
-            if n == fail_at:
-                raise ChannelError("the server went away")
-            batch = [email(f"P{n}-{i}", f"c{n}{i}@example.com") for i in range(3)]
-            yield PullResult(batch, Cursor("support-mail", "INBOX", f"after-{n}"))
-    finally:
-        log.append("closed")
-
-
-async def _cursor(store: Store) -> str | None:
-    async with store.read() as session:
-        found = (await session.exec(select(SyncCursor))).first()
-    return found.value if found else None
-
-
-async def test_a_sync_stores_batches_in_order_while_it_pulls_the_next(store: Store) -> None:
-    log: list[str] = []
-    report = sync.AccountReport("support-mail", "email")
-
-    def note(account: str, done: int, total: int | None) -> None:
-        log.append(f"stored {done}")
-
-    await sync._store_batches(
-        store, sync._prepared(_pull(log), IngestOptions()), report, IngestOptions(), note
-    )
-    assert report.new == 12 and await _cursor(store) == "after-3"
-    assert log.index("pulled 1") < log.index("stored 3")  # the next was pulled meanwhile
-    assert log.count("closed") == 1 and log.index("stored 9") < log.index("closed")
-
-
-async def test_a_pull_that_fails_midway_keeps_the_batches_before_it(store: Store) -> None:
-    log: list[str] = []
-    report = sync.AccountReport("support-mail", "email")
-    with pytest.raises(ChannelError):
-        await sync._store_batches(
-            store,
-            sync._prepared(_pull(log, fail_at=2), IngestOptions()),
-            report,
-            IngestOptions(),
-            None,
-        )
-    assert await _cursor(store) == "after-1"
-    assert len(await _messages(store)) == 6 and log[-1] == "closed"
-
-
-async def test_a_batch_that_fails_to_store_closes_the_pull_it_was_reading_ahead(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    log: list[str] = []
-    real = ingest_batch.EmailBatch.run
-    calls = 0
-
-    async def second_fails(self: ingest_batch.EmailBatch, *args: object) -> object:
-        nonlocal calls
-        calls += 1
-        if calls >= 2:  # and so every message of it, and its stand-in: nothing stores
-            raise RuntimeError("disk on fire")
-        return await real(self, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(ingest_batch.EmailBatch, "run", second_fails)
-    report = sync.AccountReport("support-mail", "email")
-    with pytest.raises(RuntimeError, match="disk on fire"):
-        await sync._store_batches(
-            store, sync._prepared(_pull(log), IngestOptions()), report, IngestOptions(), None
-        )
-    assert await _cursor(store) == "after-0" and report.new == 3
-    assert log[-1] == "closed"
-
-
 @pytest.mark.parametrize("channel", ["sms", "email"])  # one by one, and as a batch
 async def test_a_customer_answering_a_pending_case_opens_it_again(
     store: Store, channel: str
@@ -510,20 +436,6 @@ async def test_a_bounce_of_our_reply_joins_that_reply_s_case_not_a_case_of_bounc
         assert reply["status"] == "failed"  # it never reached the customer
         assert reply["status_reason"] == "bounced: 5.1.1 smtp; 550 5.1.1 User unknown"
         assert shown["waiting_since"] is not None  # who waits on us again
-
-
-async def test_a_stop_asked_for_mid_pull_ends_it_after_the_batch_being_stored(
-    store: Store,
-) -> None:
-    """SIGTERM on a long first sync: it stops between two transactions, at once."""
-    log: list[str] = []
-    stop = asyncio.Event()
-    stop.set()  # asked while the first batch is on its way
-    report = sync.AccountReport("support-mail", "email")
-    pulled = sync._prepared(_pull(log), IngestOptions())
-    await sync._store_batches(store, pulled, report, IngestOptions(), None, stop)
-    assert (report.new, await _cursor(store)) == (3, "after-0")
-    assert log[-1] == "closed"  # the pull read ahead is closed too
 
 
 async def test_a_case_a_batch_of_email_opens_reads_like_any_other(store: Store) -> None:
