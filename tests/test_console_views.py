@@ -3,6 +3,7 @@ quotes, merging customers and logging calls, pressed as an agent would."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -248,6 +249,25 @@ async def test_command_palette_offers_reply_via_sms_for_a_texting_customer(db: P
         composer = app.query_one(Composer)
         assert composer.display and composer.target is not None
         assert composer.target == Target("sms", "+14155550100")
+
+
+async def test_the_palette_shows_each_actions_key_as_the_config_binds_it(db: Path) -> None:
+    """Found in the palette, pressed next time: "Resolve  e", and a remapped key as
+    remapped."""
+    app = console(db, '[agent]\nname = "Ana"\n[keys]\n"app.snooze" = "z"\n')
+    async with app.run_test(size=SIZE) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await press(app, pilot, "ctrl+p")
+        await pilot.press(*"resolve")
+        await settle(app, pilot)
+        await pilot.pause(0.3)
+        assert re.search(r"Resolve +e\b", screen_text(app))
+        await pilot.press(*("backspace",) * 7, *"snooze")
+        await settle(app, pilot)
+        await pilot.pause(0.3)
+        assert re.search(r"Snooze until… +z\b", screen_text(app))
+        keys = app.palette_keys()
+        assert keys["resolve"] == "e" and "customer_tag" in keys
 
 
 async def test_over_the_reports_the_palette_offers_no_case_action(db: Path) -> None:

@@ -19,30 +19,39 @@ if TYPE_CHECKING:
 
 
 class OmniCommands(Provider):
-    def _commands(self) -> list[tuple[str, str, str]]:
+    def _commands(self) -> list[tuple[str, str, str, str]]:
+        """(title, help, action, key): the key is "" for an action no key is bound to."""
         app: OmniApp = self.app  # type: ignore[assignment]
-        return app.palette_commands()
+        keys = app.palette_keys()
+        return [(t, h, a, keys.get(a, "")) for t, h, a in app.palette_commands()]
 
     async def discover(self) -> Hits:
         app = self.app
-        for title, help_text, action in self._commands():
+        for title, help_text, action, key in self._commands():
             yield DiscoveryHit(
-                Content(title), partial(app.run_action, action), title, escape(help_text)
+                _with_key(Content(title), key),
+                partial(app.run_action, action),
+                title,
+                escape(help_text),
             )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         app = self.app
-        for title, help_text, action in self._commands():
+        for title, help_text, action, key in self._commands():
             score = matcher.match(title)
             if score > 0:
                 yield Hit(
                     score,
-                    fmt.highlight(matcher, title),
+                    _with_key(fmt.highlight(matcher, title), key),
                     partial(app.run_action, action),
                     title,
                     escape(help_text),
                 )
+
+
+def _with_key(title: Content, key: str) -> Content:
+    return title if not key else Content.assemble(title, ("  " + key, "dim"))
 
 
 def palette_entries(

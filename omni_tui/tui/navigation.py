@@ -101,6 +101,19 @@ class Navigation(App[int]):
             return palette_entries(self.views, None, [], None)
         return palette_entries(self.views, self.conversation, self.reply_targets(), self.customer)
 
+    def palette_keys(self) -> dict[str, str]:
+        """The key of each console action, as the config's ``[keys]`` binds it: the
+        palette teaches the key, so next time it is one press."""
+        from dataclasses import replace
+
+        from omni_tui.tui.keys import CONSOLE_BINDINGS
+
+        keys: dict[str, str] = {}
+        for binding in CONSOLE_BINDINGS:
+            bound = self.config.keys.get(binding.id or "", binding.key).split(",")[0].strip()
+            keys.setdefault(binding.action, self.get_key_display(replace(binding, key=bound)))
+        return keys
+
     @work(exclusive=True, group="reports", exit_on_error=False)
     async def action_reports(self) -> None:
         """The rules file (business hours) is read in a thread: it may sit on a slow disk."""
