@@ -29,7 +29,9 @@ def pickled_by_fields(cls: _Class) -> _Class:
     A slotted dataclass's own pickling looks its fields up again for every object;
     a first sync sends ten thousand messages between processes, and that lookup was
     a third of the time the pipe cost."""
-    values = operator.attrgetter(*(f.name for f in fields(cls)))
+    names = [f.name for f in fields(cls)]
+    get = operator.attrgetter(*names)  # one name gives the value itself, not a tuple
+    values = get if len(names) > 1 else lambda obj: (get(obj),)
 
     def __reduce__(self: Any) -> tuple[type, tuple[Any, ...]]:
         return cls, values(self)

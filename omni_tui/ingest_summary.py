@@ -51,7 +51,7 @@ def row(conversation_id: int, lines: Sequence[Line]) -> tuple[Any, ...] | None:
         snippet = "📎 " + latest.first_attachment
     waiting = None
     if last_in is not None and (last_out is None or last_out < last_in):
-        waiting = min(m.sent_at for m in inbound if m.sent_at > (last_out or -1))
+        waiting = min(m.sent_at for m in inbound if last_out is None or m.sent_at > last_out)
     first_in = inbound[0] if inbound else None
     replies = [m for m in outbound if first_in is not None and m.sent_at >= first_in.sent_at]
     if any(a.channel != b.channel for a, b in zip(inbound, inbound[1:], strict=False)):

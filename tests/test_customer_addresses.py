@@ -25,6 +25,7 @@ def test_a_number_given_on_the_phone_is_added_and_its_next_text_joins_the_histor
     assert {(i["channel"], i["address"]) for i in shown["identities"]} >= {("sms", "+14155550199")}
     again = cli.json("customer", "add", str(BOB), "+1 415 555 0199")  # no change, no error
     assert len(again["identities"]) == len(shown["identities"])
+    assert again["added"] == {"channel": "sms", "address": "+14155550199", "new": False}
     by_mail = cli("customer", "add", str(BOB), "Bob.Other@Example.org")
     assert by_mail.code == 0 and "added email bob.other@example.org" in by_mail.out
     # a reply can go to it now, and a text from it is Bob's (not a stranger's new case)

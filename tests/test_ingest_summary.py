@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from adapters.base import AttachmentData, InboundMessage
 from omni_tui.ingest import ingest
 from omni_tui.ingest_summary import COLUMNS
 from omni_tui.store import Store, refresh_summaries
+from omni_tui.timestamps import to_ms
 from tests.conftest import T0
 
 CUSTOMERS = [f"customer{n}@example.com" for n in range(8)]
@@ -118,3 +120,27 @@ async def test_a_batch_sums_up_the_cases_it_opened_and_refreshes_the_others(
     old_case, new_case = first.conversation_ids[0], second.conversation_ids[0]
     assert second.conversation_ids[1] == old_case and new_case != old_case
     assert refreshed == [{old_case}]
+
+
+@pytest.mark.parametrize("before", [timedelta(hours=1), timedelta(0)])
+async def test_mail_dated_at_or_before_1970_is_stored_and_summed_up_as_the_store_would(
+    store: Store, before: timedelta
+) -> None:
+    """A "Date: Thu, 01 Jan 1970 00:00:00 +0100" (a broken client) is before the epoch:
+    the batch's summary failed on it, and the account's sync stopped there for good."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC) - before
+    mails = [_email("e1", "Order", 0), _email("e2", "Re", 0, in_reply_to="<me1@example.com>")]
+    mails = [replace(m, sent_at=epoch + timedelta(seconds=n)) for n, m in enumerate(mails)]
+    ours = replace(
+        mails[1], provider_id="o1", message_id="<o1@example.com>", direction="out",
+        sender="help@shop.example", recipients=["maria@example.com"], sent_at=epoch,
+    )  # fmt: skip
+    alone = replace(mails[0], provider_id="a1", message_id="<a1@example.com>", sender="li@x.org")
+    result = await ingest(store, [mails[0], ours, mails[1], alone])
+    assert result.new == 4
+    by_batch = await _summaries(store)
+    async with store.write() as session:
+        await refresh_summaries(session, list(by_batch))
+    assert await _summaries(store) == by_batch
+    waiting = [row[COLUMNS.index("waiting_since")] for row in by_batch.values()]
+    assert waiting == [to_ms(mails[1].sent_at), to_ms(alone.sent_at)]  # nobody answered them

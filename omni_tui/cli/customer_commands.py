@@ -88,6 +88,7 @@ async def customer(ctx: Context) -> int:
                 region=ctx.region, channel=a.channel or "",
             )  # fmt: skip
             data = await queries.show_customer(store, _id(a.customer, "customer"), history_limit=0)
+            data["added"] = {"channel": channel, "address": address, "new": new}
             verb = "added" if new else "already has"
             return _done(ctx, data, f"customer {data['id']}: {verb} {channel} {address}")
         if action == "merge":

@@ -310,7 +310,8 @@ UPDATE conversation SET waiting_since = CASE
   WHEN last_inbound_at IS NULL THEN NULL
   WHEN last_outbound_at IS NOT NULL AND last_outbound_at >= last_inbound_at THEN NULL
   ELSE (SELECT min(sent_at) FROM message m WHERE m.conversation_id = conversation.id
-        AND m.direction = 'in' AND m.sent_at > coalesce(conversation.last_outbound_at, -1))
+        AND m.direction = 'in' AND (conversation.last_outbound_at IS NULL
+                                    OR m.sent_at > conversation.last_outbound_at))
   END
 WHERE id IN ({ids})
 """
