@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -159,11 +159,27 @@ async def _one_by_one(
         except Exception as exc:
             why = f"{type(exc).__name__}: {exc}"[:300]
             report.errors.append(f"{message.provider_id}: kept as a stand-in ({why})")
-            result = await ingest(store, [stand_in(message, why)], options=options)
+            result = await _stand_in(store, message, why, options)
         total.new += result.new
         total.duplicates += result.duplicates
     await ingest(store, [], batch.cursor, options=options)
     return total
+
+
+async def _stand_in(
+    store: Store, message: InboundMessage, why: str, options: IngestOptions
+) -> IngestResult:
+    """The stand-in, or one without the message's dates if those are what the store
+    cannot take (a Date before 1970 once was): an account must never stop for good on
+    one message, or no later mail of its folder is ever stored."""
+    try:
+        return await ingest(store, [stand_in(message, why)], options=options)
+    except StoreError:
+        raise
+    except Exception as exc:
+        log.warning("%s: a stand-in would not store either (%s)", message.provider_id, exc)
+        undated = replace(message, sent_at=None, received_at=None)
+        return await ingest(store, [stand_in(undated, why)], options=options)
 
 
 def stand_in(message: InboundMessage, why: str) -> InboundMessage:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -100,3 +101,25 @@ async def test_a_stop_asked_for_mid_pull_ends_it_after_the_batch_being_stored(
     await sync._store_batches(store, pulled, report, IngestOptions(), None, stop)
     assert (report.new, await _cursor(store)) == (3, "after-0")
     assert log[-1] == "closed"  # the pull read ahead is closed too
+
+
+async def test_a_message_whose_date_the_store_cannot_take_is_kept_undated_and_the_sync_goes_on(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its stand-in kept the same date and failed the same way: the account stopped on
+    that batch for good, and no later mail of the folder was ever stored."""
+    real = ingest_batch.EmailBatch.run
+
+    async def no_dates(self: ingest_batch.EmailBatch, messages: Any, *args: Any) -> Any:
+        if any(m.sent_at is not None and m.provider_id == "P1-1" for m in messages):
+            raise ValueError("a date this store cannot take")
+        return await real(self, messages, *args)
+
+    monkeypatch.setattr(ingest_batch.EmailBatch, "run", no_dates)
+    report = sync.AccountReport("support-mail", "email")
+    pulled = sync._prepared(_pull([]), IngestOptions())
+    await sync._store_batches(store, pulled, report, IngestOptions(), None)
+    assert report.new == 12 and await _cursor(store) == "after-3"
+    kept = [m for m in await _messages(store) if m.provider_id == "P1-1"]
+    assert len(kept) == 1 and kept[0].context["ingest_error"].startswith("ValueError")
+    assert any("P1-1: kept as a stand-in" in e for e in report.errors)
