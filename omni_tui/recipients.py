@@ -47,7 +47,14 @@ def one_address(channel: str, to: str, region: str, flag: str = "--to") -> ident
             raise Refused(f"{flag} {clean_line(to)!r} names more addresses — give one per {flag}")
         local, _, domain = pairs[0][1].rpartition("@")
         labels = domain.split(".")
-        if not local or any(not label or _NOT_IN_DOMAIN.search(label) for label in labels):
+        # one label is a typo ("ana@gmailcom"); a space in the local part kept only what
+        # followed it ("alex 2@example.com" became 2@example.com, someone else)
+        if (
+            not local
+            or len(labels) < 2
+            or any(not label or _NOT_IN_DOMAIN.search(label) for label in labels)
+            or identity.normalise(channel, to, region).address != pairs[0][1].lower()
+        ):
             raise Refused(
                 f"{flag} {clean_line(to)!r} is not an email address"
                 " — write one like ana@example.com"

@@ -41,6 +41,9 @@ def test_a_number_given_on_the_phone_is_added_and_its_next_text_joins_the_histor
                                      f" omni-tui customer merge {BOB} {MARIA_SMS}"),
         ([str(BOB), "555-01"], 4, "is not a phone number in use"),
         ([str(BOB), "bob@", "--channel", "email"], 4, "is not an email address"),
+        # a space kept only what followed it: someone else's address, saved as Bob's
+        ([str(BOB), "bob 2@example.org"], 4, "is not an email address"),
+        ([str(BOB), "bob@gmailcom"], 4, "is not an email address"),  # a typo, one label
         (["999", "ann@example.com"], 3, "customer 999 not found"),
     ],
 )  # fmt: skip
@@ -73,3 +76,11 @@ async def test_the_console_adds_an_address_and_the_customers_next_text_lands_bes
         result = await ingest(store, [text])
         case = await queries.show_conversation(store, result.conversation_ids[0] or 0)
         assert case["customer_id"] == maria
+
+
+def test_a_reply_to_an_address_typed_with_a_space_is_refused_not_sent_elsewhere(
+    cli: Cli,
+) -> None:
+    done = cli("reply", str(BOB), "--to", "bob 9@example.org", "--body", "hi")
+    assert "is not an email address" in assert_one_line_error(done, 4)
+    assert cli.json("outbox", "list") == []
