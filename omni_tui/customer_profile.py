@@ -72,26 +72,47 @@ async def set_note(
         return kept
 
 
+class AddressTaken(Refused):
+    """The address is another customer's: merging them is the agent's call, not ours."""
+
+    def __init__(self, address: str, customer_id: int, owner: int) -> None:
+        super().__init__(
+            f"{address} is customer {owner}'s — if they are one person:"
+            f" omni-tui customer merge {customer_id} {owner}"
+        )
+        self.address, self.owner = address, owner
+
+
 async def add_address(
-    store: Store, customer_id: int, address: str, *, agent: str, region: str, channel: str = ""
+    store: Store,
+    customer_id: int,
+    address: str,
+    *,
+    agent: str,
+    region: str,
+    channel: str = "",
+    flag: str = "ADDRESS",
 ) -> tuple[str, str, bool]:
     """(channel, address as stored, whether it is new) for an address of the customer.
 
     ``channel`` is "email" or "sms"; left out, an address with an "@" is email. One
-    another customer has is refused with how to merge them: never moved in silence."""
+    another customer has is refused (``AddressTaken``): never moved in silence."""
+    if not channel and "@" not in address and not any(c.isdigit() for c in address):
+        typed = f"{flag} {clean_line(address)!r}".lstrip()
+        raise Refused(
+            f"{typed} is neither an email address nor a phone number"
+            " — write one like ana@example.com or +14155550134"
+        )
     channel = channel or ("email" if "@" in address else "sms")
     if channel not in ("email", "sms"):
         raise Refused(f"--channel {channel!r}: an address is email or sms")
-    who = recipients.one_address(channel, address, region, flag="ADDRESS")
+    who = recipients.one_address(channel, address, region, flag=flag)
     async with store.write() as session:
         customer = await live_customer(session, customer_id)
         assert customer.id is not None
         found = await identity.find_identity(session, channel, who.address)
         if found is not None and found.customer_id != customer.id:
-            raise Refused(
-                f"{who.address} is customer {found.customer_id}'s — if they are one person:"
-                f" omni-tui customer merge {customer.id} {found.customer_id}"
-            )
+            raise AddressTaken(who.address, customer.id, found.customer_id)
         if found is not None:
             return channel, who.address, False
         await identity.resolve(session, who, customer_id=customer.id)

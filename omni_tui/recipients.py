@@ -40,11 +40,12 @@ async def last_inbound(
 
 
 def one_address(channel: str, to: str, region: str, flag: str = "--to") -> identity.Address:
-    """The one address an agent typed (as ``flag``), or ``Refused``."""
+    """The one address an agent typed (as ``flag``; "" in a dialog), or ``Refused``."""
+    typed = f"{flag} {clean_line(to)!r}".lstrip()
     if channel == "email":
         pairs = getaddresses([to])
         if len(pairs) != 1:
-            raise Refused(f"{flag} {clean_line(to)!r} names more addresses — give one per {flag}")
+            raise Refused(f"{typed} names more addresses — give one at a time")
         local, _, domain = pairs[0][1].rpartition("@")
         labels = domain.split(".")
         # one label is a typo ("ana@gmailcom"); a space in the local part kept only what
@@ -55,10 +56,7 @@ def one_address(channel: str, to: str, region: str, flag: str = "--to") -> ident
             or any(not label or _NOT_IN_DOMAIN.search(label) for label in labels)
             or identity.normalise(channel, to, region).address != pairs[0][1].lower()
         ):
-            raise Refused(
-                f"{flag} {clean_line(to)!r} is not an email address"
-                " — write one like ana@example.com"
-            )
+            raise Refused(f"{typed} is not an email address — write one like ana@example.com")
     who = identity.normalise(channel, to, region)
     if channel == "sms":
         try:
@@ -69,7 +67,7 @@ def one_address(channel: str, to: str, region: str, flag: str = "--to") -> ident
         # valid, not merely possible: "555-0134" made +15550134, queued, and kept for good
         if number is None or not phonenumbers.is_valid_number(number) or e164 != who.address:
             raise Refused(
-                f"{flag} {clean_line(to)!r} is not a phone number in use (region {region})"
+                f"{typed} is not a phone number in use (region {region})"
                 " — write it in full, like +14155550134"
             )
     return who

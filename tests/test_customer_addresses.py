@@ -10,6 +10,7 @@ from adapters.base import InboundMessage
 from omni_tui import queries
 from omni_tui.ingest import ingest
 from omni_tui.store import Store
+from omni_tui.tui.screens.pickers import AskText
 from tests.cli_helpers import BOB, MARIA_PHONE, MARIA_SMS, Cli, assert_one_line_error
 from tests.conftest import T0
 from tests.test_console import make_store, with_colleagues
@@ -84,3 +85,31 @@ def test_a_reply_to_an_address_typed_with_a_space_is_refused_not_sent_elsewhere(
     done = cli("reply", str(BOB), "--to", "bob 9@example.org", "--body", "hi")
     assert "is not an email address" in assert_one_line_error(done, 4)
     assert cli.json("outbox", "list") == []
+
+
+async def test_an_address_the_console_cannot_add_comes_back_to_be_fixed(tmp_path: Path) -> None:
+    """It closed the dialog with the CLI's words ("ADDRESS '…'", a shell command to
+    merge): the agent typed it all again, and learnt nothing of the console's keys."""
+    db = await with_colleagues(await make_store(tmp_path / "omni.db"))
+    app = console(db)
+
+    async def asked_again(pilot, typed: str) -> None:  # type: ignore[no-untyped-def]
+        for _ in range(100):  # the dialog comes back once the store has said no
+            if isinstance(app.screen, AskText):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, AskText) and app.screen.value == typed
+
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        await press(app, pilot, "A")
+        for typed in ("maria at home", "web:visitor-1", "(415) 555-0100"):
+            await answer(app, pilot, typed)  # no address; a chat handle; someone else's
+            await asked_again(pilot, typed)
+        said = [n.message for n in app._notifications]
+        assert any("neither an email address nor a phone number" in m for m in said), said
+        assert not any("ADDRESS" in m or "omni-tui customer" in m for m in said), said
+        taken = [m for m in said if m.endswith("if they are one person, press m to merge them")]
+        assert taken and taken[0].startswith("+14155550100 is customer ")  # not "#3": a case
+        await press(app, pilot, "escape")
+        assert not isinstance(app.screen, AskText)

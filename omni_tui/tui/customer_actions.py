@@ -3,10 +3,11 @@ split."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 
+from omni_tui.errors import OmniError
 from omni_tui.lazy import deferred
 from omni_tui.tui.composing import Composing
 from omni_tui.tui.screens.pickers import AskText, EditText, PickOne
@@ -17,6 +18,12 @@ else:  # the ORM loads after the first paint (see ``omni_tui.lazy``)
     customer_profile, customers, queries = (
         deferred(f"omni_tui.{name}") for name in ("customer_profile", "customers", "queries")
     )
+
+
+def customer_label(customer: dict[str, Any]) -> str:
+    """A customer as the agent knows them: by name, else "customer 74" (never "#74",
+    which in this console is a case)."""
+    return str(customer.get("name") or f"customer {customer['id']}")
 
 
 def tag_words(answer: str) -> tuple[list[str], list[str]]:
@@ -34,7 +41,7 @@ class CustomerActions(Composing):
         assert self.store is not None and self.customer is not None
         who = self.customer
         answer = await self.push_screen_wait(
-            AskText(f"Tag {who['name'] or '#' + str(who['id'])}", "vip  (prefix - to remove: -vip)")
+            AskText(f"Tag {customer_label(who)}", "vip  (prefix - to remove: -vip)")
         )
         if not answer:
             return
@@ -55,7 +62,7 @@ class CustomerActions(Composing):
         """One note about the customer, beside all their cases; "-" clears it."""
         assert self.store is not None and self.customer is not None
         who = self.customer
-        title, note = f"Note on {who['name'] or '#' + str(who['id'])}", who.get("note") or ""
+        title, note = f"Note on {customer_label(who)}", who.get("note") or ""
         store, customer, seen = self.store, int(who["id"]), note
         while True:
             dialog = (  # a note of several lines is edited as such, not run together
@@ -91,31 +98,37 @@ class CustomerActions(Composing):
     @work(exit_on_error=False)
     async def action_add_address(self) -> None:
         """An address the customer gave (a new number on the phone): their next message
-        from it lands beside their history, and a reply can go to it."""
+        from it lands beside their history, and a reply can go to it. What cannot be
+        added comes back to be fixed, not thrown away."""
         assert self.store is not None and self.customer is not None
-        who = self.customer
-        answer = await self.push_screen_wait(
-            AskText(
-                f"Add an address to {who['name'] or '#' + str(who['id'])}",
-                "ana@example.com or +14155550134",
+        store, customer = self.store, int(self.customer["id"])
+        region, typed = self.config.identity.default_region, ""
+        title = f"Add an address to {customer_label(self.customer)}"
+        while True:
+            answer = await self.push_screen_wait(
+                AskText(title, "ana@example.com or +14155550134", value=typed)
             )
-        )
-        if not answer:
-            return
-        store, customer, region = self.store, int(who["id"]), self.config.identity.default_region
-        added: list[tuple[str, str, bool]] = []
-
-        async def add() -> None:
-            added.append(
-                await customer_profile.add_address(
-                    store, customer, answer, agent=self.agent, region=region
+            if not answer:
+                return
+            try:
+                channel, address, new = await customer_profile.add_address(
+                    store, customer, answer, agent=self.agent, region=region, flag=""
                 )
-            )
-
-        if await self._do("Add address", add):
-            channel, address, new = added[0]
-            said = "added" if new else "is already theirs"
-            self.notify(f"{channel} {address} {said}", title="Add address")
+            except customer_profile.AddressTaken as taken:
+                owner = await queries.show_customer(store, taken.owner, history_limit=0)
+                self.notify(
+                    f"{taken.address} is {customer_label(owner)}'s"
+                    " — if they are one person, press m to merge them",
+                    title="Add address", severity="error", markup=False,
+                )  # fmt: skip
+            except OmniError as exc:
+                self.notify(str(exc), title="Add address", severity="error", markup=False)
+            else:
+                self.reload()
+                said = "added" if new else "is already theirs"
+                self.notify(f"{channel} {address} {said}", title="Add address")
+                return
+            typed = answer
 
     @work(exit_on_error=False)
     async def action_merge(self) -> None:
@@ -127,13 +140,12 @@ class CustomerActions(Composing):
         choices = [
             (
                 str(c["id"]),
-                f"{c['name'] or '#' + str(c['id'])}  "
-                + " ".join(i["address"] for i in c["identities"]),
+                f"{customer_label(c)}  " + " ".join(i["address"] for i in c["identities"]),
             )
             for c in others
         ]
         pick = await self.push_screen_wait(
-            PickOne(f"Merge into {self.customer['name'] or '#' + str(keep)}", choices)
+            PickOne(f"Merge into {customer_label(self.customer)}", choices)
         )
         if pick:
             store, name = self.store, dict(choices)[pick].split("  ")[0]
