@@ -199,12 +199,15 @@ async def _is_duplicate(session: AsyncSession, inbound: InboundMessage, region: 
         sender = ingest_prepare.who(inbound, region).address
     else:
         sender = clean_line(inbound.sender)
-    sent_at = ingest_prepare.sent_at_of(inbound)
-    query = select(Message.direction, Message.sender, Message.sent_at).where(
+    _, subject, text, _ = ingest_prepare.content(inbound)
+    query = select(Message.direction, Message.sender, Message.subject, Message.text).where(
         Message.message_id == message_id
     )
-    copies = (await session.exec(query)).all()
-    return ingest_rows.a_copy(copies, sender, sent_at, dated=inbound.sent_at is not None)
+    copies = [
+        (direction, who, ingest_rows.words_of(said, words))
+        for direction, who, said, words in (await session.exec(query)).all()
+    ]
+    return ingest_rows.a_copy(copies, sender, ingest_rows.words_of(subject, text))
 
 
 async def _resolve_customer(

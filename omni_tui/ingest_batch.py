@@ -33,6 +33,7 @@ from omni_tui.ingest_rows import (
     BatchIdentity,
     a_copy,
     insert_sql,
+    words_of,
 )
 from omni_tui.store import sqlite
 from omni_tui.store.models import Message
@@ -81,7 +82,7 @@ class EmailBatch:
         self.seen_providers: set[tuple[str | None, str | None]] = set()
         self.new_customers: set[int] = set()  # made by this batch, for a new address
         # message id → (direction, sender, sent_at ms) of each stored message carrying it
-        self.copies: dict[str, list[tuple[str, str, int]]] = {}
+        self.copies: dict[str, list[tuple[str, str, int]]] = {}  # (.., .., words_of)
         self.seen_raws: set[str] = set()  # raw messages stored, by sha256
         self.next_id: dict[str, int] = {}
         self.pending: dict[str, list[tuple[Any, ...]]] = {
@@ -139,11 +140,12 @@ class EmailBatch:
         mids = sorted({p.message_id for p in prepared if p.message_id})
         for part in _chunks(mids):
             query = (
-                "SELECT message_id, direction, sender, sent_at FROM message"
+                "SELECT message_id, direction, sender, subject, text FROM message"
                 " WHERE message_id IN ({})"
             )
-            for mid, direction, sender, sent_at in await _rows(conn, query, part):
-                self.copies.setdefault(mid, []).append((direction, sender, sent_at))
+            for mid, direction, sender, subject, text in await _rows(conn, query, part):
+                copy = (direction, sender, words_of(subject, text))
+                self.copies.setdefault(mid, []).append(copy)
         shas = sorted({p.raw["sha256"] for p in prepared if p.raw is not None})
         for part in _chunks(shas):
             rows = await conn.exec_driver_sql(raw.stored_sql(len(part)), tuple(part))
@@ -259,9 +261,7 @@ class EmailBatch:
     async def _one(
         self, conn: AsyncConnection, inbound: InboundMessage, ready: Prepared
     ) -> tuple[int, int] | None:
-        if (inbound.account, inbound.provider_id) in self.seen_providers or self._stored(
-            ready, dated=inbound.sent_at is not None
-        ):
+        if (inbound.account, inbound.provider_id) in self.seen_providers or self._stored(ready):
             return None
         customer_id, identity_id = await self._customer(conn, ready.who)
         sent_at, text, subject = ready.sent_at, ready.text, ready.subject
@@ -339,7 +339,7 @@ class EmailBatch:
             )
         self.seen_providers.add((inbound.account, inbound.provider_id))
         if stored_mid:
-            copy = (inbound.direction, ready.columns["sender"], ready.columns["sent_at"])
+            copy = (inbound.direction, ready.columns["sender"], words_of(subject, text))
             self.copies.setdefault(stored_mid, []).append(copy)
             self.header_ids.setdefault(stored_mid, conversation.id)
         if ready.raw is not None:
@@ -376,13 +376,13 @@ class EmailBatch:
             await self.session.flush()
         return message_id, conversation.id
 
-    def _stored(self, ready: Prepared, *, dated: bool) -> bool:
+    def _stored(self, ready: Prepared) -> bool:
         """Another copy of a stored message: its very bytes (a UIDVALIDITY resync, a
         second folder), or by its Message-ID (``ingest_rows.a_copy``)."""
         if ready.raw is not None and ready.raw["sha256"] in self.seen_raws:
             return True
         copies = self.copies.get(ready.message_id or "", ())
-        return a_copy(copies, ready.columns["sender"], ready.columns["sent_at"], dated=dated)
+        return a_copy(copies, ready.columns["sender"], words_of(ready.subject, ready.text))
 
     def _raw(self, values: dict[str, Any]) -> str:
         self.pending["raw"].append((values["sha256"], values["data"]))

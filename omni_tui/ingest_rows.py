@@ -85,13 +85,17 @@ class BatchConversation:
         return (self.status, self.snoozed_until, self.updated_at, self.last_message_at, self.id)
 
 
-def a_copy(copies: Iterable[tuple[str, str, Any]], sender: str, at: Any, *, dated: bool) -> bool:
+def words_of(subject: str | None, text: str) -> int:
+    """What a copy of a message has the same of: its subject and words, as stored."""
+    return hash((subject or "", text))
+
+
+def a_copy(copies: Iterable[tuple[str, str, int]], sender: str, words: int) -> bool:
     """Whether a message is another copy of one stored under its Message-ID, given
-    those messages' (direction, sender, sent at): one from the same sender at the same
-    time (a Cc that came twice; without a Date each copy's time is its own arrival, so
-    the sender alone), or one of our replies.  A Message-ID alone is not enough:
-    broken mailers give different messages the same one."""
+    those messages' (direction, sender, ``words_of``): one from the same sender in the
+    same words (a Cc that came twice, whatever each copy's arrival time), or one of our
+    replies.  A Message-ID alone is not enough: broken mailers (a shop's contact form)
+    give every message the same one, and each submission must be kept."""
     return any(
-        direction == "out" or (who == sender and (when == at or not dated))
-        for direction, who, when in copies
+        direction == "out" or (who == sender and said == words) for direction, who, said in copies
     )

@@ -1,5 +1,5 @@
 """Each message stored once, every message stored: copies are recognised by their bytes,
-or by Message-ID with the same sender and date, never by Message-ID alone."""
+or by Message-ID with the same sender and words, never by Message-ID alone."""
 
 from __future__ import annotations
 
@@ -77,6 +77,45 @@ async def test_different_messages_that_share_a_message_id_are_all_stored(
     [report] = await sync_once(store, config_for(dovecot, box))
     assert report.new == 2
     assert await stored(store) == ["from alice", "from bob"]
+
+
+async def test_a_contact_forms_submissions_from_one_sender_and_one_id_are_all_stored(
+    dovecot: Dovecot,
+    store: Store,  # noqa: F811
+) -> None:
+    """The form sends from one address with one Message-ID; two submissions had no Date
+    and two the same one: each second one was taken for a copy, and lost."""
+    box = folder()
+    form = ("From: Contact form <form@shop.example>", "Subject: New submission",
+            "Message-ID: <contact-form@shop.example>")  # fmt: skip
+    dated = "Date: Mon, 16 Nov 2026 09:00:00 +0000"
+    dovecot.deliver(
+        mail(*form, body="Alice: order 1001 never arrived"),
+        mail(*form, body="Bob: please refund order 1002"),
+        mail(*form, dated, body="Carol: wrong size"),
+        mail(*form, dated, body="Dave: damaged parcel"),
+        folder=box,
+    )
+    [report] = await sync_once(store, config_for(dovecot, box))
+    assert (report.new, report.skipped) == (4, 0)
+    assert len(await stored(store)) == 4
+
+
+async def test_a_cc_that_came_twice_from_a_fast_clock_is_stored_once(
+    dovecot: Dovecot,
+    store: Store,  # noqa: F811
+) -> None:
+    """A Date ahead of arrival is dated when each copy arrived: different for each."""
+    box = folder()
+    ahead = (
+        "From: maria@example.com", "Subject: grinder", "Message-ID: <fast1@example.com>",
+        "Date: Mon, 16 Nov 2099 09:00:00 +0000",
+    )  # fmt: skip
+    dovecot.deliver(mail(*ahead, via="mx1"), folder=box)
+    await asyncio.sleep(1.1)  # the server's arrival times have whole seconds
+    dovecot.deliver(mail(*ahead, via="mx2"), folder=box)
+    [report] = await sync_once(store, config_for(dovecot, box))
+    assert (report.new, report.skipped) == (1, 1)
 
 
 async def test_a_copy_by_another_route_or_in_another_folder_is_stored_once(
