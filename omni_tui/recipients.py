@@ -45,7 +45,8 @@ def one_address(channel: str, to: str, region: str, flag: str = "--to") -> ident
     if channel == "email":
         pairs = getaddresses([to])
         if len(pairs) != 1:
-            raise Refused(f"{typed} names more addresses — give one at a time")
+            each = f"one per {flag}" if flag else "one at a time"
+            raise Refused(f"{typed} names more addresses — give {each}")
         local, _, domain = pairs[0][1].rpartition("@")
         labels = domain.split(".")
         # one label is a typo ("ana@gmailcom"); a space in the local part kept only what
