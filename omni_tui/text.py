@@ -70,22 +70,72 @@ def case_title(subject: str | None, text: str, files: Sequence[str] = ()) -> str
     return f"📎 {named[0]}" if named else "(a message without words)"
 
 
+#: HTML past these is stripped to its words, not converted: html2text is quadratic in
+#: nested lists (every level indents each line below it: 100 KB of them made 36 MB of
+#: text) and its time grows with the document; stripping is linear.
+MAX_HTML_CHARS = 2_000_000
+MAX_NESTED_BLOCKS = 500
+#: Past this many links they are written inline: a numbered reference was looked up
+#: among all the links before it (40,000 links held a sync up for minutes).
+INLINE_LINKS_PAST = 1000
+#: what is kept of a message's words: the raw email keeps the rest
+MAX_TEXT_CHARS = 1_000_000
+CUT_NOTE = "\n\n[… the rest is not shown here; the raw email keeps all of it]"
+
+
 def html_to_text(html: str) -> str:
     """Readable text from HTML, computed once at ingest.  Nothing is fetched."""
     import html2text
 
+    lowered = html.lower()
+    blocks = sum(lowered.count(tag) for tag in ("<ul", "<ol", "<dl", "<blockquote"))
+    if len(html) > MAX_HTML_CHARS or blocks > MAX_NESTED_BLOCKS:
+        return cut(clean(_words_of(html)).strip())
     converter = html2text.HTML2Text(bodywidth=0)
     converter.ignore_images = True
     converter.ignore_emphasis = True
     converter.ignore_links = False
-    converter.inline_links = False
+    converter.inline_links = lowered.count("<a") > INLINE_LINKS_PAST
     converter.protect_links = True
     converter.unicode_snob = True
     try:
         out = converter.handle(html)
     except Exception:  # a broken document still shows its words
-        out = re.sub(r"<[^>]*>", " ", html)
-    return clean(unicodedata.normalize("NFC", out)).strip()
+        out = _words_of(html)
+    return cut(clean(unicodedata.normalize("NFC", out)).strip())
+
+
+def cut(text: str) -> str:
+    return text if len(text) <= MAX_TEXT_CHARS else text[:MAX_TEXT_CHARS] + CUT_NOTE
+
+
+def _words_of(html: str) -> str:
+    """The document's words, outside scripts and styles, one pass over it."""
+    from html.parser import HTMLParser
+
+    words: list[str] = []
+    skipping = 0
+
+    class Words(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            nonlocal skipping
+            skipping += tag in ("script", "style")
+            if tag in ("p", "br", "div", "li", "tr", "h1", "h2", "h3"):
+                words.append("\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            nonlocal skipping
+            skipping -= tag in ("script", "style") and skipping > 0
+
+        def handle_data(self, data: str) -> None:
+            if not skipping:
+                words.append(data)
+
+    parser = Words(convert_charrefs=True)
+    parser.feed(html)
+    parser.close()
+    text = "".join(words)
+    return re.sub(r"\n\s*\n\s*", "\n\n", re.sub(r"[ \t\r\f\v]+", " ", text))
 
 
 #: "Re:" as mail clients write it in other languages (Aw, Sv, Antw, Odp, Réf, 回复, 答复)
