@@ -18,7 +18,7 @@ from typing import Any
 
 from adapters.base import InboundMessage, pickled_by_fields
 from omni_tui import addresses, blobs
-from omni_tui.text import clean, clean_line, html_to_text
+from omni_tui.text import clean, clean_line, cut, html_to_text
 from omni_tui.timestamps import to_ms, utcnow
 
 __all__ = ["Prepared", "aware", "content", "fits", "prepare", "who"]
@@ -97,7 +97,7 @@ def content(inbound: InboundMessage) -> tuple[datetime, str | None, str, str | N
     """When it was sent, the subject, the text to show and the text of its HTML."""
     sent_at = sent_at_of(inbound)
     html_text = html_text_of(inbound)
-    text = clean(inbound.text).strip("\n")
+    text = cut(clean(inbound.text).strip("\n"))  # a 20 MB text/plain is the raw's to keep
     if not text.strip() and html_text:
         text = html_text
     return sent_at, clean_line(inbound.subject) or None, text, html_text

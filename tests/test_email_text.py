@@ -117,3 +117,8 @@ def test_words_past_a_million_characters_are_cut_and_say_so() -> None:
     text = html_to_text("<p>" + "word " * 300_000 + "</p>" + "<ul><li>x</li></ul>" * 600)
     assert len(text) == MAX_TEXT_CHARS + len(CUT_NOTE) and text.endswith(CUT_NOTE)
     assert "<script" not in html_to_text("<script>alert(1)</script><p>hi</p>" + "<ol>" * 600)
+    from omni_tui.ingest_prepare import content
+
+    plain = "From: a@example.com\r\nSubject: log\r\n\r\n" + "line of a log\r\n" * 100_000
+    message = parse_message(plain.encode(), account="a", provider_id="1", max_attachment_bytes=1)
+    assert content(message)[2].endswith(CUT_NOTE)
