@@ -150,18 +150,23 @@ async def _one_by_one(
     is kept as a stand-in (with its raw email) rather than stopping the account for
     good on the same batch. A kill in between repeats none: each is found by its id."""
     total = IngestResult()
-    for n, message in enumerate(batch.messages):
-        one = [prepared[n]] if prepared is not None else None
-        try:
-            result = await ingest(store, [message], options=options, prepared=one)
-        except StoreError:
-            raise
-        except Exception as exc:
-            why = f"{type(exc).__name__}: {exc}"[:300]
-            report.errors.append(f"{message.provider_id}: kept as a stand-in ({why})")
-            result = await _stand_in(store, message, why, options)
-        total.new += result.new
-        total.duplicates += result.duplicates
+    try:
+        for n, message in enumerate(batch.messages):
+            one = [prepared[n]] if prepared is not None else None
+            try:
+                result = await ingest(store, [message], options=options, prepared=one)
+            except StoreError:
+                raise
+            except Exception as exc:
+                why = f"{type(exc).__name__}: {exc}"[:300]
+                report.errors.append(f"{message.provider_id}: kept as a stand-in ({why})")
+                result = await _stand_in(store, message, why, options)
+            total.new += result.new
+            total.duplicates += result.duplicates
+    except BaseException:  # those stored before it are committed: they count
+        report.new += total.new
+        report.skipped += total.duplicates
+        raise
     await ingest(store, [], batch.cursor, options=options)
     return total
 

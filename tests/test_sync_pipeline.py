@@ -123,3 +123,26 @@ async def test_a_message_whose_date_the_store_cannot_take_is_kept_undated_and_th
     kept = [m for m in await _messages(store) if m.provider_id == "P1-1"]
     assert len(kept) == 1 and kept[0].context["ingest_error"].startswith("ValueError")
     assert any("P1-1: kept as a stand-in" in e for e in report.errors)
+
+
+async def test_a_batch_stored_one_by_one_that_stops_midway_counts_what_it_stored(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk on its third message: the two before it are committed, and a report
+    of "new 0" sends an admin looking for mail that is there."""
+    real = ingest_batch.EmailBatch.run
+
+    async def failing(self: ingest_batch.EmailBatch, messages: Any, *args: Any) -> Any:
+        if len(messages) > 1:
+            raise ValueError("the batch will not store")  # one by one, then
+        if messages[0].provider_id == "P0-2":
+            raise sync.StoreError("the disk is full")
+        return await real(self, messages, *args)
+
+    monkeypatch.setattr(ingest_batch.EmailBatch, "run", failing)
+    report = sync.AccountReport("support-mail", "email")
+    with pytest.raises(sync.StoreError):
+        await sync._store_batches(
+            store, sync._prepared(_pull([]), IngestOptions()), report, IngestOptions(), None
+        )
+    assert report.new == 2 and len(await _messages(store)) == 2
