@@ -479,16 +479,3 @@ async def test_a_pane_the_agent_folded_stays_folded_while_the_window_is_resized(
         await pilot.pause()
         assert not app.query_one("#inbox-pane").has_class("-collapsed")
         assert not app.query_one("#customer-pane").has_class("-collapsed")
-
-
-def test_a_history_line_of_today_says_today_and_a_note_carries_one_pen() -> None:
-    """ "01:00" under "Fri 04 Dec 01:00" read as the 4th; a note showed "✎ ✎"."""
-    from datetime import UTC, datetime
-
-    from omni_tui.tui.customer.timeline import history_lines
-
-    now = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    note = {"sent_at": now, "channel": "email", "direction": "note", "text": "called back"}
-    note["conversation_id"] = 7
-    line = "".join(text for text, _ in history_lines(note)[0])
-    assert line.strip().startswith("today ") and line.count("✎") == 1

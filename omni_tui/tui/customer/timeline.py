@@ -30,7 +30,15 @@ def history_lines(m: dict[str, Any]) -> list[list[tuple[str, str]]]:
         (fmt.ARROWS[m["direction"]], ""),
         (f"#{m['conversation_id']}", "dim"),
     ]
-    return [head, [("  " + clean_line(m["text"][:LINE_CHARS]), "")]]
+    return [head, [("  " + _words(m), "")]]
+
+
+def _words(m: dict[str, Any]) -> str:
+    """Its words; a photo sent without any, by its file, as the inbox names such a case."""
+    if words := clean_line(m["text"][:LINE_CHARS]):
+        return words
+    files = [clean_line(a["filename"]) for a in m.get("attachments") or []]
+    return f"📎 {files[0]}" if files and files[0] else "(a message without words)"
 
 
 def history_line(m: dict[str, Any], active_conversation: int | None) -> Text:
