@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from omni_tui.tui.customer import Timeline
+from tests.test_console import console, make_store, open_case, settle
+from tests.test_console_panes import add_follow_ups
+
 
 def test_a_history_line_of_today_says_today_and_a_note_carries_one_pen() -> None:
     """ "01:00" under "Fri 04 Dec 01:00" read as the 4th; a note showed "✎ ✎"."""
@@ -24,3 +32,27 @@ def test_a_photo_sent_without_words_is_named_in_the_history_not_a_blank_line() -
     assert history_lines(photo)[1] == [("  📎 bag.jpg", "")]
     empty = photo | {"attachments": []}
     assert history_lines(empty)[1] == [("  (a message without words)", "")]
+
+
+@pytest.mark.parametrize("height", [36, 37])  # the history pane an odd and an even number
+async def test_a_long_history_never_shows_a_message_cut_in_half(
+    tmp_path: Path, height: int
+) -> None:
+    """At 120×36 the latest messages showed with the top one's words alone, its date
+    scrolled away; paging left a date at the bottom without its words."""
+    db = await make_store(tmp_path / "omni.db")
+    await add_follow_ups(db, 45)
+    app = console(db)
+    async with app.run_test(size=(120, height)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        timeline = app.query_one(Timeline)
+        timeline.focus()
+        for keys in ((), ("g",), ("pagedown",), ("pagedown",), ("G",), ("pageup",), ("k",)):
+            await pilot.press(*keys)
+            await settle(app, pilot)
+            top = round(timeline.scroll_offset.y)
+            assert top % Timeline.ROW_HEIGHT == 0, (keys, top)  # a whole row at the top
+            first = timeline.render_line(0).text
+            assert " #" in first, (keys, first)  # a message's date and case, not its words
+            cursor = timeline.highlighted * Timeline.ROW_HEIGHT - top
+            assert 0 <= cursor <= timeline.scrollable_content_region.height - 2, keys

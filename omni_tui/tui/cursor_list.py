@@ -8,7 +8,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -87,8 +87,12 @@ class CursorList(ScrollView, QuietFocus, can_focus=True):
         self._resize_virtual()
 
     def _resize_virtual(self) -> None:
-        width = self.scrollable_content_region.width
-        self.virtual_size = Size(width, self.row_count * self.ROW_HEIGHT)
+        """The rows, and under them the lines that make the end a whole row from the
+        top: scrolled to the end of rows two lines high in a pane of an odd number of
+        lines, the top row showed only its second line (words without their date)."""
+        region = self.scrollable_content_region
+        spare = region.height % self.ROW_HEIGHT
+        self.virtual_size = Size(region.width, self.row_count * self.ROW_HEIGHT + spare)
 
     # -- the cursor ------------------------------------------------------------------
 
@@ -106,10 +110,19 @@ class CursorList(ScrollView, QuietFocus, can_focus=True):
             self.cursor_moved(new)
 
     def _scroll_to_cursor(self) -> None:
-        if self.highlighted is not None:
-            width = max(1, self.scrollable_content_region.width)
-            region = Region(0, self.highlighted * self.ROW_HEIGHT, width, self.ROW_HEIGHT)
-            self.scroll_to_region(region, animate=False, immediate=True)
+        """The cursor's row in view, and the top row whole: the view starts on a row."""
+        if self.highlighted is None:
+            return
+        top, height = self.highlighted * self.ROW_HEIGHT, self.scrollable_content_region.height
+        now = round(self.scroll_offset.y)
+        if top < now:
+            y = top
+        elif top + self.ROW_HEIGHT > now + height:
+            below = top + self.ROW_HEIGHT - height  # the row at the bottom ...
+            y = -(-below // self.ROW_HEIGHT) * self.ROW_HEIGHT  # ... and a whole one on top
+        else:
+            return
+        self.scroll_to(y=max(0, y), animate=False, immediate=True)
 
     def on_show(self) -> None:
         self._scroll_to_cursor()  # filled while its pane was folded away
