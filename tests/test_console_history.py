@@ -56,3 +56,22 @@ async def test_a_long_history_never_shows_a_message_cut_in_half(
             assert " #" in first, (keys, first)  # a message's date and case, not its words
             cursor = timeline.highlighted * Timeline.ROW_HEIGHT - top
             assert 0 <= cursor <= timeline.scrollable_content_region.height - 2, keys
+
+
+async def test_the_wheel_up_to_the_top_of_the_history_loads_older_messages(
+    tmp_path: Path,
+) -> None:
+    """Older messages came only when the keyboard's cursor neared the top: scrolled
+    with the mouse, the history stopped at the 40 latest, as if that were all."""
+    db = await make_store(tmp_path / "omni.db")
+    await add_follow_ups(db, 45)
+    app = console(db)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await open_case(app, pilot, "Broken grinder")
+        timeline = app.query_one(Timeline)
+        assert timeline.more and len(timeline.rows) < 47
+        for _ in range(60):  # what the wheel does: the view moves, the cursor stays
+            timeline.scroll_up(animate=False, immediate=True)
+            await pilot.pause()
+        await settle(app, pilot)
+        assert len(timeline.rows) == 47

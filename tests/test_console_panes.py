@@ -199,7 +199,7 @@ async def test_going_up_the_history_loads_older_messages_and_keeps_the_cursor(db
         await open_case(app, pilot, "Broken grinder")
         timeline = app.query_one(Timeline)
         assert len(timeline.rows) == HISTORY_PAGE
-        assert f"latest {HISTORY_PAGE} of 47" in screen_text(app)
+        assert f"History — latest {HISTORY_PAGE} of 47 ↑" in screen_text(app)
         timeline.focus()
         await pilot.press("g")  # the oldest loaded: the older ones come
         await settle(app, pilot)

@@ -66,8 +66,8 @@ class CustomerPanel(Pane):
         self.query_one("#customer-profile", Static).update(profile(data))
         shown, total = len(data["history"]), data.get("history_total", len(data["history"]))
         title = HISTORY_TITLE
-        if total > shown:
-            title += f" (latest {shown} of {total}; older ones load as you go up)"
+        if total > shown:  # short enough for the pane: older ones load going up
+            title = f"History — latest {shown} of {total} ↑"
         if title != self._title:
             self._title = title
             self.query_one("#history-title", Static).update(title)

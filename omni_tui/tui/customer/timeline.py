@@ -127,8 +127,17 @@ class Timeline(CursorList):
 
     def cursor_moved(self, index: int) -> None:
         if self.more and index < 3:
-            self.more = False  # one request at a time; the next show() says again
-            self.post_message(self.Earlier())
+            self._ask_earlier()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        """The wheel up to the top asks for older messages too, not only the keys."""
+        super().watch_scroll_y(old, new)
+        if self.more and new < old and new < 3 * self.ROW_HEIGHT:
+            self._ask_earlier()
+
+    def _ask_earlier(self) -> None:
+        self.more = False  # one request at a time; the next show() says again
+        self.post_message(self.Earlier())
 
     def select(self, index: int) -> None:
         self.post_message(self.Jump(*self._targets[index]))
