@@ -147,7 +147,9 @@ async def queue_in(
     copies = recipients.checked_copies(cc, recipient.address, default_region, own)
     if channel == "email" and not cc and reply_all:
         every = recipients.copies_of(last_same, own)
-        copies = [a for a in every if a != recipient.address]
+        theirs = await recipients.addresses_of(session, customer.id or 0, "email")
+        # the customer's own other addresses are the customer: one copy reaches them
+        copies = [a for a in every if a != recipient.address and a not in theirs]
     message = Message(
         conversation_id=conversation.id,
         customer_id=customer.id or 0,

@@ -112,6 +112,13 @@ async def recipient(
     return found
 
 
+async def addresses_of(session: AsyncSession, customer_id: int, channel: str) -> set[str]:
+    query = select(Identity.address).where(
+        Identity.customer_id == customer_id, Identity.channel == channel
+    )
+    return set((await session.exec(query)).all())
+
+
 def copies_of(last: Message | None, own: Collection[str]) -> list[str]:
     """Who else the last email in the case (``last``) involved: :func:`copies_from`."""
     if last is None or last.channel != "email":

@@ -223,3 +223,29 @@ def test_a_quoted_or_odd_copy_is_left_out_rather_than_read_as_someone_else() -> 
     ours = "support@larkspür.example"  # our account, as its IDNA form shows up in a Cc
     as_sent = "Support@" + "larkspür".encode("idna").decode().upper() + ".example"
     assert copies_from(as_sent, {ours}) == []
+
+
+async def test_a_reply_to_the_customers_other_address_does_not_copy_them_again(
+    dovecot: Dovecot,
+    folder: str,  # noqa: F811
+    store: Store,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Maria gave a second address: a reply to it copied her first one (the last email's
+    author), and she got it twice; the console offered the same first."""
+    from omni_tui.tui.composer import Target
+    from omni_tui.tui.composer.composer import with_copies
+
+    config = config_for(dovecot, folder)
+    case = await a_copied_case(dovecot, folder, store, config)
+    cli = Cli(tmp_path, store.path)
+    conf = cli.config(config_text(dovecot, folder))
+    customer = (await queries.show_conversation(store, case))["customer_id"]
+    assert cli("customer", "add", str(customer), "maria.home@example.com").code == 0
+    done = cli.json(
+        "reply", str(case), "--to", "maria.home@example.com", "--body", "Hi", "--config", conf
+    )
+    assert done["cc"] == ["jon@example.com", "renee@example.org"]
+    targets = [Target("email", "maria@example.com"), Target("email", "maria.home@example.com")]
+    offered = with_copies(targets, ["maria@example.com", "jon@example.com"])
+    assert {t.cc for t in offered} == {("jon@example.com",), ()}

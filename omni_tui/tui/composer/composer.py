@@ -54,9 +54,10 @@ def reply_targets(customer: dict[str, Any]) -> list[Target]:
 def with_copies(targets: list[Target], copies: list[str]) -> list[Target]:
     """Each email target twice when the customer's last email copied others: to all
     of them first (as it was written), then to the customer alone."""
+    theirs = {t.address for t in targets if t.channel == "email"}  # one copy reaches them
     out: list[Target] = []
     for t in targets:
-        others = tuple(a for a in copies if a != t.address)
+        others = tuple(a for a in copies if a not in theirs)
         if t.channel == "email" and others:
             out.append(replace(t, cc=others))
         out.append(t)
@@ -270,7 +271,7 @@ class Composer(Vertical):
             if self.target.cc:
                 status.append(", copied to ")
                 status.append_text(fmt.safe_line(", ".join(self.target.cc)))
-            if any(t.cc for t in self.targets):
+            if self.target.channel == "email" and any(t.cc for t in self.targets):
                 status.append("  (ctrl+o: with or without copies, other channel)", style="dim")
             elif len(self.targets) > 1:
                 status.append("  (ctrl+o: other channel)", style="dim")
