@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import collapse_rfc2231_value, getaddresses, parseaddr, parsedate_to_datetime
 
-from adapters.base import AttachmentData, Direction, InboundMessage
+from adapters.base import AttachmentData, InboundMessage
 from adapters.email.automated import automated_by, delivery_failure, returned_message_id
 from adapters.email.charsets import decode_text
 from adapters.email.flowed import unflow
@@ -419,16 +419,11 @@ def _parse(
     context: dict[str, str] = {}
     reply_to = _addresses(headers.get("reply-to", []))
     own = (own_address or "").lower()
-    direction: Direction = "in"
     if own and sender.lower() == own and len(reply_to) == 1 and reply_to[0].lower() != own:
         # a group (Google Groups, a list) that rewrote the From to our own address: the
         # customer is who it names in Reply-To ("'Maria' via Support")
         context["via"] = sender
         sender, sender_name = reply_to[0], _VIA.sub("", sender_name).strip(" '\"")
-    elif own and sender.lower() == own:
-        # ours: an answer written in another mail program, or the Sent folder's history
-        # from before omni-tui; the case is the recipient's, and the customer was answered
-        direction = "out"
     elif sender and reply_to and [a.lower() for a in reply_to] != [sender.lower()]:
         # shown, not followed: an unauthenticated Reply-To naming a known customer
         # must not put a stranger's mail in that customer's history
@@ -468,5 +463,4 @@ def _parse(
         message_id=message_ids[0] if message_ids else None,
         in_reply_to=(_ids(first("in-reply-to")) or _ids(returned_message_id(msg)) or [None])[0],
         references=tuple(_ids(" ".join(headers.get("references", [])))),
-        direction=direction,
     )
