@@ -44,6 +44,7 @@ from omni_tui.store.models import (
     Event,
     Message,
     SyncCursor,
+    to_ms,
     utcnow,
 )
 from omni_tui.store.sqlite import AUTO_AUTHOR
@@ -199,15 +200,16 @@ async def _is_duplicate(session: AsyncSession, inbound: InboundMessage, region: 
         sender = ingest_prepare.who(inbound, region).address
     else:
         sender = clean_line(inbound.sender)
-    _, subject, text, _ = ingest_prepare.content(inbound)
-    query = select(Message.direction, Message.sender, Message.subject, Message.text).where(
-        Message.message_id == message_id
-    )
+    sent_at, subject, text, _ = ingest_prepare.content(inbound)
+    query = select(
+        Message.direction, Message.sender, Message.subject, Message.text, Message.sent_at
+    ).where(Message.message_id == message_id)
     copies = [
-        (direction, who, ingest_rows.words_of(said, words))
-        for direction, who, said, words in (await session.exec(query)).all()
+        (direction, who, ingest_rows.words_of(said, words), to_ms(when), words)
+        for direction, who, said, words, when in (await session.exec(query)).all()
     ]
-    return ingest_rows.a_copy(copies, sender, ingest_rows.words_of(subject, text))
+    words = ingest_rows.words_of(subject, text)
+    return ingest_rows.a_copy(copies, sender, words, to_ms(sent_at), text)
 
 
 async def _resolve_customer(

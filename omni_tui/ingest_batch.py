@@ -31,6 +31,7 @@ from omni_tui.ingest_rows import (
     IDENTITY_RENAMED_SQL,
     BatchConversation,
     BatchIdentity,
+    Copy,
     a_copy,
     insert_sql,
     words_of,
@@ -82,7 +83,7 @@ class EmailBatch:
         self.seen_providers: set[tuple[str | None, str | None]] = set()
         self.new_customers: set[int] = set()  # made by this batch, for a new address
         # message id → (direction, sender, sent_at ms) of each stored message carrying it
-        self.copies: dict[str, list[tuple[str, str, int]]] = {}  # (.., .., words_of)
+        self.copies: dict[str, list[Copy]] = {}
         self.seen_raws: set[str] = set()  # raw messages stored, by sha256
         self.next_id: dict[str, int] = {}
         self.pending: dict[str, list[tuple[Any, ...]]] = {
@@ -140,11 +141,11 @@ class EmailBatch:
         mids = sorted({p.message_id for p in prepared if p.message_id})
         for part in _chunks(mids):
             query = (
-                "SELECT message_id, direction, sender, subject, text FROM message"
+                "SELECT message_id, direction, sender, subject, text, sent_at FROM message"
                 " WHERE message_id IN ({})"
             )
-            for mid, direction, sender, subject, text in await _rows(conn, query, part):
-                copy = (direction, sender, words_of(subject, text))
+            for mid, direction, sender, subject, text, at in await _rows(conn, query, part):
+                copy = (direction, sender, words_of(subject, text), at, text)
                 self.copies.setdefault(mid, []).append(copy)
         shas = sorted({p.raw["sha256"] for p in prepared if p.raw is not None})
         for part in _chunks(shas):
@@ -339,7 +340,8 @@ class EmailBatch:
             )
         self.seen_providers.add((inbound.account, inbound.provider_id))
         if stored_mid:
-            copy = (inbound.direction, ready.columns["sender"], words_of(subject, text))
+            sender = ready.columns["sender"]
+            copy = (inbound.direction, sender, words_of(subject, text), sent_ms, text)
             self.copies.setdefault(stored_mid, []).append(copy)
             self.header_ids.setdefault(stored_mid, conversation.id)
         if ready.raw is not None:
@@ -382,7 +384,8 @@ class EmailBatch:
         if ready.raw is not None and ready.raw["sha256"] in self.seen_raws:
             return True
         copies = self.copies.get(ready.message_id or "", ())
-        return a_copy(copies, ready.columns["sender"], words_of(ready.subject, ready.text))
+        sender, at = ready.columns["sender"], ready.columns["sent_at"]
+        return a_copy(copies, sender, words_of(ready.subject, ready.text), at, ready.text)
 
     def _raw(self, values: dict[str, Any]) -> str:
         self.pending["raw"].append((values["sha256"], values["data"]))

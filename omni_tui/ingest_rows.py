@@ -90,12 +90,27 @@ def words_of(subject: str | None, text: str) -> int:
     return hash((subject or "", text))
 
 
-def a_copy(copies: Iterable[tuple[str, str, int]], sender: str, words: int) -> bool:
-    """Whether a message is another copy of one stored under its Message-ID, given
-    those messages' (direction, sender, ``words_of``): one from the same sender in the
-    same words (a Cc that came twice, whatever each copy's arrival time), or one of our
-    replies.  A Message-ID alone is not enough: broken mailers (a shop's contact form)
-    give every message the same one, and each submission must be kept."""
-    return any(
-        direction == "out" or (who == sender and said == words) for direction, who, said in copies
-    )
+#: what ``a_copy`` knows of each stored message under a Message-ID: (direction, sender,
+#: ``words_of``, sent at in ms, text)
+Copy = tuple[str, str, int, int, str]
+
+
+def a_copy(copies: Iterable[Copy], sender: str, words: int, at: int, text: str) -> bool:
+    """Whether a message is another copy of one stored under its Message-ID: one of our
+    replies; or one from the same sender in the same words (a Cc that came twice,
+    whenever each copy arrived); or from the same sender at the same time whose words
+    one copy only added to (a list's footer, a group's "[list]" tag on the subject).
+
+    A Message-ID alone is not enough: broken mailers (a shop's contact form) give every
+    message the same one, and each submission must be kept."""
+    for direction, who, said, when, their_text in copies:
+        if direction == "out":
+            return True
+        if who != sender:
+            continue
+        if said == words:
+            return True
+        shorter, longer = sorted((text, their_text), key=len)
+        if when == at and shorter and longer.startswith(shorter):
+            return True
+    return False

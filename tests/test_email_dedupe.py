@@ -118,6 +118,26 @@ async def test_a_cc_that_came_twice_from_a_fast_clock_is_stored_once(
     assert (report.new, report.skipped) == (1, 1)
 
 
+async def test_a_cc_that_also_came_through_a_mailing_list_with_its_footer_is_stored_once(
+    dovecot: Dovecot,
+    store: Store,  # noqa: F811
+) -> None:
+    """The list's copy adds its footer (and a tag to the subject): the same message."""
+    box = folder()
+    dated = (
+        "From: maria@example.com", "Message-ID: <cc-list@example.com>",
+        "Date: Mon, 16 Nov 2026 09:00:00 +0000",
+    )  # fmt: skip
+    footer = "\r\n-- \r\nteam mailing list\r\nhttps://lists.larkspur.example/team"
+    dovecot.deliver(
+        mail(*dated, "Subject: Grinder broken", body="It stopped working."),
+        mail(*dated, "Subject: [team] Grinder broken", body="It stopped working." + footer),
+        folder=box,
+    )
+    [report] = await sync_once(store, config_for(dovecot, box))
+    assert (report.new, report.skipped) == (1, 1)
+
+
 async def test_a_copy_by_another_route_or_in_another_folder_is_stored_once(
     dovecot: Dovecot,
     store: Store,  # noqa: F811
