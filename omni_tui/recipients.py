@@ -41,7 +41,8 @@ async def last_inbound(
 
 def one_address(channel: str, to: str, region: str, flag: str = "--to") -> identity.Address:
     """The one address an agent typed (as ``flag``; "" in a dialog), or ``Refused``."""
-    typed = f"{flag} {clean_line(to)!r}".lstrip()
+    to = clean_line(to)  # a zero-width space or a BOM pasted from a browser or a chat
+    typed = f"{flag} {to!r}".lstrip()
     if channel == "email":
         pairs = getaddresses([to])
         if len(pairs) != 1:

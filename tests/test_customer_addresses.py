@@ -113,3 +113,10 @@ async def test_an_address_the_console_cannot_add_comes_back_to_be_fixed(tmp_path
         assert taken and taken[0].startswith("+14155550100 is customer ")  # not "#3": a case
         await press(app, pilot, "escape")
         assert not isinstance(app.screen, AskText)
+
+
+def test_an_address_pasted_with_an_invisible_character_is_taken_as_it_reads(cli: Cli) -> None:
+    """A zero-width space from a chat or a web page made the address 'not an email
+    address', and the error showed one that looked right."""
+    added = cli.json("customer", "add", str(BOB), "\u200bbob.home@example.org\ufeff")
+    assert added["added"] == {"channel": "email", "address": "bob.home@example.org", "new": True}
