@@ -89,7 +89,8 @@ def html_to_text(html: str) -> str:
 
     lowered = html.lower()
     blocks = sum(lowered.count(tag) for tag in ("<ul", "<ol", "<dl", "<blockquote"))
-    if len(html) > MAX_HTML_CHARS or blocks > MAX_NESTED_BLOCKS:
+    sized = len(html) - sum(len(uri) for uri in _DATA_URI.findall(html))  # inline images
+    if sized > MAX_HTML_CHARS or blocks > MAX_NESTED_BLOCKS:
         return cut(clean(_words_of(html)).strip())
     converter = html2text.HTML2Text(bodywidth=0)
     converter.ignore_images = True
@@ -109,23 +110,39 @@ def cut(text: str) -> str:
     return text if len(text) <= MAX_TEXT_CHARS else text[:MAX_TEXT_CHARS] + CUT_NOTE
 
 
+#: an image written into the HTML itself: counted as a picture, not as words to convert
+_DATA_URI = re.compile(r"data:[^\"'\s>)]{1000,}")
+#: where a stripped document's words break: lines, and cells of a table
+_LINES = frozenset("p br div li tr h1 h2 h3 h4 h5 h6 hr pre table blockquote dt dd section".split())
+_CELLS = frozenset({"td", "th"})
+
+
 def _words_of(html: str) -> str:
-    """The document's words, outside scripts and styles, one pass over it."""
+    """The document's words (and where its links go), outside scripts and styles, in
+    one pass over it."""
     from html.parser import HTMLParser
 
     words: list[str] = []
     skipping = 0
+    links: list[str] = []  # the open <a>s' targets, innermost last
 
     class Words(HTMLParser):
-        def handle_starttag(self, tag: str, attrs: object) -> None:
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
             nonlocal skipping
             skipping += tag in ("script", "style")
-            if tag in ("p", "br", "div", "li", "tr", "h1", "h2", "h3"):
+            if tag in _LINES:
                 words.append("\n")
+            elif tag in _CELLS:
+                words.append(" ")
+            elif tag == "a":
+                href = dict(attrs).get("href") or ""
+                links.append(href if href.startswith(("http://", "https://")) else "")
 
         def handle_endtag(self, tag: str) -> None:
             nonlocal skipping
             skipping -= tag in ("script", "style") and skipping > 0
+            if tag == "a" and links and (href := links.pop()):
+                words.append(f" <{href}>")
 
         def handle_data(self, data: str) -> None:
             if not skipping:

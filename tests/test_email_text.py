@@ -122,3 +122,20 @@ def test_words_past_a_million_characters_are_cut_and_say_so() -> None:
     plain = "From: a@example.com\r\nSubject: log\r\n\r\n" + "line of a log\r\n" * 100_000
     message = parse_message(plain.encode(), account="a", provider_id="1", max_attachment_bytes=1)
     assert content(message)[2].endswith(CUT_NOTE)
+
+
+def test_html_stripped_to_its_words_keeps_a_tables_cells_apart_and_its_links() -> None:
+    """An order mail past the limits ran its cells together ("1001Grinder$120", so
+    "Grinder" found nothing) and lost where "Track it here" went."""
+    from omni_tui.text import html_to_text
+
+    order = (
+        "<table><tr><th>Order</th><th>Item</th></tr><tr><td>1001</td><td>Grinder</td></tr>"
+        '</table><p>Track it <a href="https://shop.example/t/1">here</a></p>'
+        '<a href="javascript:alert(1)">x</a>' + "<ul>" * 600
+    )
+    text = html_to_text(order)
+    assert "1001 Grinder" in text and "here <https://shop.example/t/1>" in text
+    assert "javascript" not in text
+    photo = '<img src="data:image/png;base64,' + "A" * 2_100_000 + '"><p>See <b>this</b></p>'
+    assert html_to_text(photo) == "See this"  # an inline picture is not words to strip
