@@ -75,3 +75,6 @@ async def test_the_wheel_up_to_the_top_of_the_history_loads_older_messages(
             await pilot.pause()
         await settle(app, pilot)
         assert len(timeline.rows) == 47
+        top = round(timeline.scroll_offset.y) // Timeline.ROW_HEIGHT
+        shown = timeline.scrollable_content_region.height // Timeline.ROW_HEIGHT
+        assert top <= 47 - 40 < top + shown  # where the wheel was, older ones above it

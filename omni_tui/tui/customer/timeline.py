@@ -130,10 +130,14 @@ class Timeline(CursorList):
             self._ask_earlier()
 
     def watch_scroll_y(self, old: float, new: float) -> None:
-        """The wheel up to the top asks for older messages too, not only the keys."""
+        """The wheel up to the top asks for older messages too, not only the keys; the
+        cursor comes to the top row first, so the view stays there when they come (it
+        went back down to a cursor left on the latest message)."""
         super().watch_scroll_y(old, new)
         if self.more and new < old and new < 3 * self.ROW_HEIGHT:
-            self._ask_earlier()
+            self.highlighted = round(new) // self.ROW_HEIGHT
+            if self.more:  # the cursor's move did not already ask
+                self._ask_earlier()
 
     def _ask_earlier(self) -> None:
         self.more = False  # one request at a time; the next show() says again
