@@ -82,7 +82,7 @@ class EmailBatch:
         self.header_ids: dict[str, int] = {}  # message id → conversation id
         self.seen_providers: set[tuple[str | None, str | None]] = set()
         self.new_customers: set[int] = set()  # made by this batch, for a new address
-        # message id → (direction, sender, sent_at ms) of each stored message carrying it
+        # message id → what ``a_copy`` compares of each stored message carrying it
         self.copies: dict[str, list[Copy]] = {}
         self.seen_raws: set[str] = set()  # raw messages stored, by sha256
         self.next_id: dict[str, int] = {}
