@@ -36,6 +36,7 @@ def imap_account(account: AccountConfig) -> ImapAccount:
             own_address=identity.normalise("email", account.address).address
             if account.address
             else None,
+            sent_folder=account.sent_folder if account.sent_folder in account.folders else None,
         )
     )
 

@@ -338,6 +338,8 @@ async def _ingest_one(
         window=options.join_window,
         robot=inbound.channel == "email" and is_robot(inbound.sender),
     )
+    if not ingest_rows.our_answer_in(conversation, inbound.direction, customer_id):
+        conversation = None
     if conversation is None:
         conversation = Conversation(
             customer_id=customer_id,

@@ -34,6 +34,7 @@ from omni_tui.ingest_rows import (
     Copy,
     a_copy,
     insert_sql,
+    our_answer_in,
     words_of,
 )
 from omni_tui.store import sqlite
@@ -269,6 +270,8 @@ class EmailBatch:
         sent_ms: int = ready.columns["sent_at"]
 
         conversation = self._thread(inbound, customer_id, subject, sent_ms)
+        if not our_answer_in(conversation, inbound.direction, customer_id):
+            conversation = None
         if conversation is None:
             conversation = BatchConversation(
                 id=self._take_id("conversation"),

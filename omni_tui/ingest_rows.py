@@ -85,6 +85,13 @@ class BatchConversation:
         return (self.status, self.snoozed_until, self.updated_at, self.last_message_at, self.id)
 
 
+def our_answer_in(case: Any, direction: str, customer_id: int) -> bool:
+    """Whether a message may join the ``case`` its headers found: not our mail to
+    someone else in a customer's thread (a forward to a supplier, from the Sent
+    folder), which would mark the customer answered and file the supplier under them."""
+    return case is None or direction != "out" or case.customer_id == customer_id
+
+
 def words_of(subject: str | None, text: str) -> int:
     """What a copy of a message has the same of: its subject and words, as stored."""
     return hash((subject or "", text))

@@ -30,6 +30,8 @@ class FetchedBatch:
     messages_left: int = 0
     #: the account's own address (``ImapSettings.own_address``)
     own: str | None = None
+    #: the batch is of the account's Sent folder (``ImapSettings.sent_folder``)
+    sent: bool = False
 
 
 def parse_fetched(
@@ -44,6 +46,7 @@ def parse_fetched(
             max_attachment_bytes=max_attachment_bytes,
             received_at=when,
             own_address=fetched.own,
+            in_sent=fetched.sent,
         )
         for uid, raw, when in fetched.items
     ]

@@ -64,6 +64,9 @@ class ImapSettings:
     #: the account's own address: mail "from" it (a group rewriting the sender) is the
     #: Reply-To's, the customer the group forwarded
     own_address: str | None = None
+    #: the folder our sent mail is kept in (``sent_folder``): pulled too, what is in it
+    #: from ``own_address`` is our answer, written here or in any other mail program
+    sent_folder: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,7 +384,7 @@ class ImapAccount:
                 after = after_folder + sum(len(later) for later in chunks[index + 1 :])
                 yield FetchedBatch(
                     folder, state.uidvalidity, items, cursor_after, left, after,
-                    own=self.settings.own_address,
+                    own=self.settings.own_address, sent=folder == self.settings.sent_folder,
                 )  # fmt: skip
         finally:
             if pending is not None:  # the connection is closed only once it is idle

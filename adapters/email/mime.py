@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import collapse_rfc2231_value, getaddresses, parseaddr, parsedate_to_datetime
 
-from adapters.base import AttachmentData, InboundMessage
+from adapters.base import AttachmentData, Direction, InboundMessage
 from adapters.email.automated import automated_by, delivery_failure, returned_message_id
 from adapters.email.charsets import decode_text
 from adapters.email.flowed import unflow
@@ -359,8 +359,12 @@ def parse_message(
     max_attachment_bytes: int,
     received_at: datetime | None = None,
     own_address: str | None = None,
+    in_sent: bool = False,
 ) -> InboundMessage:
     """One raw RFC 5322 message as an ``InboundMessage``; never raises.
+
+    ``in_sent``: the message is in the account's Sent folder, where what comes from
+    ``own_address`` to someone else is our answer (``direction="out"``).
 
     ``text`` is the text/plain body (empty when there is none: ``html`` then
     carries the text/html body for ingest to convert).  Attachments over
@@ -370,7 +374,9 @@ def parse_message(
     if not isinstance(raw, bytes):  # bytearray, memoryview
         raw = bytes(raw)
     try:
-        return _parse(raw, account, provider_id, max_attachment_bytes, received_at, own_address)
+        return _parse(
+            raw, account, provider_id, max_attachment_bytes, received_at, own_address, in_sent
+        )
     except Exception as exc:  # RecursionError, parser bugs on hostile input
         why = f"{type(exc).__name__}: {exc}"[:200]
         return InboundMessage(
@@ -401,6 +407,7 @@ def _parse(
     limit: int,
     received_at: datetime | None,
     own_address: str | None = None,
+    in_sent: bool = False,
 ) -> InboundMessage:
     msg = message_from_bytes(raw)
     headers = _raw_headers(msg)
@@ -419,7 +426,13 @@ def _parse(
     context: dict[str, str] = {}
     reply_to = _addresses(headers.get("reply-to", []))
     own = (own_address or "").lower()
-    if own and sender.lower() == own and len(reply_to) == 1 and reply_to[0].lower() != own:
+    recipients = _addresses(headers.get("to", []) + headers.get("cc", []))
+    others = [r for r in recipients if r.lower() != own]
+    direction: Direction = "in"
+    if in_sent and own and sender.lower() == own and others:
+        # our answer, written here or in any other mail program: to whom it went first
+        direction, recipients = "out", [*others, *(r for r in recipients if r not in others)]
+    elif own and sender.lower() == own and len(reply_to) == 1 and reply_to[0].lower() != own:
         # a group (Google Groups, a list) that rewrote the From to our own address: the
         # customer is who it names in Reply-To ("'Maria' via Support")
         context["via"] = sender
@@ -434,7 +447,6 @@ def _parse(
         context["bounced"] = failure  # and the reply it returns is marked failed
     if copied := _addresses(headers.get("cc", [])):
         context["cc"] = ", ".join(copied)  # shown to the agent; a reply to all copies them
-    recipients = _addresses(headers.get("to", []) + headers.get("cc", []))
     subject = first("subject")
     message_ids = _ids(first("message-id"))
     texts, htmls, attachments = _walk_parts(msg, limit)
@@ -463,4 +475,5 @@ def _parse(
         message_id=message_ids[0] if message_ids else None,
         in_reply_to=(_ids(first("in-reply-to")) or _ids(returned_message_id(msg)) or [None])[0],
         references=tuple(_ids(" ".join(headers.get("references", [])))),
+        direction=direction,
     )
