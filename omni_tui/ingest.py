@@ -64,6 +64,8 @@ class IngestOptions:
     rules: RulesFile | None = None
     #: Message-ID domains of automatic acknowledgements (``accounts.reply_domains``).
     reply_domains: dict[str | None, str] = field(default_factory=dict)
+    #: the team's own email addresses: never acknowledged (``accounts.own_addresses``)
+    own: frozenset[str] = frozenset()
 
     @classmethod
     def from_config(cls, config: Config) -> IngestOptions:
@@ -72,6 +74,7 @@ class IngestOptions:
             join_window=timedelta(days=config.conversation.join_window_days),
             rules=RulesFile(config.routing.rules_path(config.source)),
             reply_domains=accounts.reply_domains(config.accounts),
+            own=accounts.own_addresses(config.accounts),
         )
 
 
@@ -172,6 +175,7 @@ async def _route(
                     agent=AUTO_AUTHOR,
                     default_region=options.default_region,
                     domains=options.reply_domains,
+                    own=options.own,  # a contact form "from" us: no answer to ourselves
                     cc=(),  # an automatic answer is for the one who wrote
                 )
             except OmniError as exc:  # e.g. an alphanumeric sender: the case is still routed

@@ -152,7 +152,7 @@ class EmailBatch:
         for part in _chunks(shas):
             rows = await conn.exec_driver_sql(raw.stored_sql(len(part)), tuple(part))
             self.seen_raws.update(r for (r,) in rows.all())
-        addresses = sorted({p.who.address for p in prepared if p.who.address})
+        addresses = sorted({p.who.address for p in prepared if p.who.address} | _ours_to(messages))
         for part in _chunks(addresses):
             query = (
                 "SELECT address, id, customer_id, display_name FROM identity"
@@ -236,17 +236,30 @@ class EmailBatch:
         found.sort(key=lambda c: (c.active_ms(), c.id), reverse=True)
         return found
 
+    def _by_headers(self, inbound: InboundMessage) -> BatchConversation | None:
+        keys = [k for k in [inbound.in_reply_to, *reversed(inbound.references)] if k]
+        for key in keys:
+            if key in self.header_ids:  # the first known key decides (``threads.by_headers``)
+                return self.conversations.get(self.header_ids[key])
+        return None
+
+    def _answering(self, inbound: InboundMessage) -> tuple[BatchConversation, int] | None:
+        """Our mail (from the Sent folder) in a case's thread, to any address of that
+        case's customer (their second one, or copied after a colleague): the case and
+        that address's identity."""
+        case = self._by_headers(inbound) if inbound.direction == "out" else None
+        for address in () if case is None else _addresses(inbound.recipients):
+            known = self.identities.get(address)
+            if case is not None and known is not None and known.customer_id == case.customer_id:
+                return case, known.id
+        return None
+
     def _thread(
         self, inbound: InboundMessage, customer_id: int, subject: str | None, at: int
     ) -> BatchConversation | None:
         """``threads.find`` over the batch's view of the store."""
-        keys = [k for k in [inbound.in_reply_to, *reversed(inbound.references)] if k]
-        for key in keys:
-            if key in self.header_ids:
-                found = self.conversations.get(self.header_ids[key])
-                if found is not None:
-                    return found
-                break  # the first known key decides, as in ``threads.by_headers``
+        if (found := self._by_headers(inbound)) is not None:
+            return found
         if is_robot(inbound.sender):
             return None  # by its headers only, as in ``threads.find``
         recent = self._recent(customer_id, at - self.window_ms)
@@ -265,13 +278,17 @@ class EmailBatch:
     ) -> tuple[int, int] | None:
         if (inbound.account, inbound.provider_id) in self.seen_providers or self._stored(ready):
             return None
-        customer_id, identity_id = await self._customer(conn, ready.who)
         sent_at, text, subject = ready.sent_at, ready.text, ready.subject
         sent_ms: int = ready.columns["sent_at"]
-
-        conversation = self._thread(inbound, customer_id, subject, sent_ms)
-        if not our_answer_in(conversation, inbound.direction, customer_id):
-            conversation = None
+        answering = self._answering(inbound)
+        if answering is not None:
+            conversation, identity_id = answering
+            customer_id = conversation.customer_id
+        else:
+            customer_id, identity_id = await self._customer(conn, ready.who)
+            conversation = self._thread(inbound, customer_id, subject, sent_ms)
+            if not our_answer_in(conversation, inbound.direction, customer_id):
+                conversation = None
         if conversation is None:
             conversation = BatchConversation(
                 id=self._take_id("conversation"),
@@ -460,6 +477,15 @@ async def _rows(conn: AsyncConnection, query: str, values: list[Any], *first: An
     """``query``'s rows, its ``IN ({})`` taking ``values`` after the ``first`` parameters."""
     sql = query.format(", ".join("?" * len(values)))
     return list((await conn.exec_driver_sql(sql, (*first, *values))).all())
+
+
+def _addresses(recipients: Sequence[str]) -> list[str]:
+    return [identity.normalise("email", r).address for r in recipients]
+
+
+def _ours_to(messages: Sequence[InboundMessage]) -> set[str]:
+    """Whom our own mail in the batch went to: a case's customer may be any of them."""
+    return {a for m in messages if m.direction == "out" for a in _addresses(m.recipients) if a}
 
 
 def _chunks(values: list[Any]) -> list[list[Any]]:

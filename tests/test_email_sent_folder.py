@@ -5,6 +5,7 @@ customer's mail; mail from our own address anywhere else is read as it always wa
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 from omni_tui import queries
 from omni_tui.store import Store
@@ -81,3 +82,67 @@ async def test_mail_from_our_address_outside_the_sent_folder_is_a_customers_as_b
     assert (report.new, report.skipped) == (4, 0)
     cases = await queries.list_conversations(store)
     assert sum(c["unread"] for c in cases) == 4
+
+
+async def test_an_answer_to_the_customers_second_address_or_copied_to_them_answers_the_case(
+    dovecot: Dovecot,
+    store: Store,  # noqa: F811
+) -> None:
+    """It opened a case for the address (or the colleague) first in To, and the
+    customer still waited."""
+    inbox, sent = f"In{next(_n)}", f"Sent{next(_n)}"
+    dovecot.deliver(
+        mail(1, "Maria <maria@home.example>", US, "Grinder broken", 8),
+        mail(2, "Maria <maria@home.example>", US, "Re: Grinder broken", 9, reply_to=1),
+        folder=inbox,
+    )
+    work = mail(3, "Maria <maria@work.example>", US, "Re: Grinder broken", 10, reply_to=2)
+    dovecot.deliver(work, folder=inbox)  # her second address, in the same thread
+    config = config_for(dovecot, [inbox, sent], sent_folder=f'"{sent}"')
+    await sync_once(store, config)
+    [case] = await queries.list_conversations(store)
+    maria = case["customer_id"]
+    await _merge_second_address(store, maria, "maria@work.example")
+    dovecot.deliver(
+        mail(4, US, "Maria <maria@work.example>", "Re: Grinder broken", 11, reply_to=3),
+        mail(5, US, "Ben <ben@larkspur.example>", "Re: Grinder broken", 12, reply_to=3)
+        .replace(b"To: Ben", b"Cc: maria@home.example\r\nTo: Ben"),
+        folder=sent,
+    )  # fmt: skip
+    await sync_once(store, config)
+    [case] = await queries.list_conversations(store)  # no case for her second address, nor Ben
+    assert case["waiting_since"] is None and case["customer_id"] == maria
+    shown = await queries.show_conversation(store, case["id"])
+    assert [m["direction"] for m in shown["messages"]] == ["in", "in", "in", "out", "out"]
+
+
+async def _merge_second_address(opened: Store, keep: int, address: str) -> None:
+    from omni_tui import customers
+
+    found = [c for c in await queries.list_customers(opened, address) if c["id"] != keep]
+    if found:
+        await customers.merge(opened, keep, found[0]["id"], agent="Ana")
+
+
+async def test_mail_from_our_own_address_is_never_acknowledged_to_us(
+    store: Store,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A contact form that sends as us, after hours: the acknowledgement went to our
+    own address."""
+    from adapters.base import InboundMessage
+    from omni_tui.ingest import IngestOptions, ingest
+    from omni_tui.routing import RulesFile
+    from tests.test_routing import RULES, SATURDAY
+
+    rules = tmp_path / "rules.toml"
+    rules.write_text(RULES)
+    options = IngestOptions(rules=RulesFile(rules), own=frozenset({"support@larkspur.example"}))
+    form = InboundMessage(
+        "email", "support", "1", "support@larkspur.example", "Name: Li. Order 1001?",
+        subject="Contact form", sent_at=SATURDAY,
+    )  # fmt: skip
+    [case] = (await ingest(store, [form], options=options)).conversation_ids
+    shown = await queries.show_conversation(store, case or 0)
+    assert [m["direction"] for m in shown["messages"]] == ["in"]  # routed, not answered
+    assert [e["kind"] for e in shown["events"]].count("route") == 1
