@@ -21,22 +21,21 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import InboundMessage
 from adapters.email.automated import is_robot
-from omni_tui import blobs, events, identity, ingest_prepare, ingest_summary, raw
+from omni_tui import blobs, events, identity, ingest_prepare, ingest_summary
 from omni_tui.ingest_prepare import Prepared
 from omni_tui.ingest_rows import (
     CONVERSATION_CHANGED_SQL,
     CONVERSATION_COLUMNS,
-    CONVERSATION_READ,
     IDENTITY_COLUMNS,
     IDENTITY_RENAMED_SQL,
     BatchConversation,
     BatchIdentity,
-    Copy,
     a_copy,
     insert_sql,
     our_answer_in,
     words_of,
 )
+from omni_tui.ingest_view import BatchView, addresses_of
 from omni_tui.store import sqlite
 from omni_tui.store.models import Message
 from omni_tui.text import case_title, clean_line, normalise_subject
@@ -59,15 +58,12 @@ _ATTACHMENT_COLUMNS = (
 _INSERT_ATTACHMENT = insert_sql("attachment", _ATTACHMENT_COLUMNS)
 _ID, _SUBJECT, _TEXT, _SENDER = (_COLUMNS.index(c) for c in ("id", "subject", "text", "sender"))
 
-#: Bound parameters per statement stay well under SQLite's limit.
-_CHUNK = 900
-
 #: A customer writing into a case in one of these opens it again: they are waiting
 #: now, and only open cases show in the agents' views (pending has its own).
 WAKES_ON_REPLY = ("resolved", "snoozed", "pending")
 
 
-class EmailBatch:
+class EmailBatch(BatchView):
     """One write transaction's worth of email; ``run`` returns (message, conversation) ids."""
 
     def __init__(
@@ -77,16 +73,8 @@ class EmailBatch:
         self.attachments_dir = data_dir / "attachments"
         self.region = region
         self.window_ms = int(window.total_seconds() * 1000)
-        self.identities: dict[str, BatchIdentity] = {}
-        self.conversations: dict[int, BatchConversation] = {}
-        self.by_customer: dict[int, list[BatchConversation]] = {}
-        self.header_ids: dict[str, int] = {}  # message id → conversation id
-        self.seen_providers: set[tuple[str | None, str | None]] = set()
+        super().__init__()
         self.new_customers: set[int] = set()  # made by this batch, for a new address
-        # message id → what ``a_copy`` compares of each stored message carrying it
-        self.copies: dict[str, list[Copy]] = {}
-        self.seen_raws: set[str] = set()  # raw messages stored, by sha256
-        self.next_id: dict[str, int] = {}
         self.pending: dict[str, list[tuple[Any, ...]]] = {
             "customer": [],
             "message": [],
@@ -106,7 +94,7 @@ class EmailBatch:
         if prepared is None:
             prepared = ingest_prepare.prepare(messages, self.region)
         conn = await self.session.connection()
-        await self._load(conn, messages, prepared)
+        await self.load(conn, messages, prepared)
         out: list[tuple[int, int] | None] = []
         for inbound, ready in zip(messages, prepared, strict=True):
             out.append(await self._one(conn, inbound, ready))
@@ -120,77 +108,6 @@ class EmailBatch:
         if done:
             await conn.exec_driver_sql(ingest_summary.UPDATE_SQL, done)
         self.summarised = {r[-1] for r in done}
-
-    # -- reading -----------------------------------------------------------
-
-    async def _load(
-        self,
-        conn: AsyncConnection,
-        messages: Sequence[InboundMessage],
-        prepared: Sequence[Prepared],
-    ) -> None:
-        for account in sorted({i.account for i in messages}):
-            providers = sorted({i.provider_id for i in messages if i.account == account})
-            for part in _chunks(providers):  # by (account, provider_id): the unique index
-                rows = await _rows(
-                    conn,
-                    "SELECT provider_id FROM message WHERE account = ? AND provider_id IN ({})",
-                    part,
-                    account,
-                )
-                self.seen_providers.update((account, p) for (p,) in rows)
-        mids = sorted({p.message_id for p in prepared if p.message_id})
-        for part in _chunks(mids):
-            query = (
-                "SELECT message_id, direction, sender, subject, text, sent_at FROM message"
-                " WHERE message_id IN ({})"
-            )
-            for mid, direction, sender, subject, text, at in await _rows(conn, query, part):
-                copy = (direction, sender, words_of(subject, text), at, text)
-                self.copies.setdefault(mid, []).append(copy)
-        shas = sorted({p.raw["sha256"] for p in prepared if p.raw is not None})
-        for part in _chunks(shas):
-            rows = await conn.exec_driver_sql(raw.stored_sql(len(part)), tuple(part))
-            self.seen_raws.update(r for (r,) in rows.all())
-        addresses = sorted({p.who.address for p in prepared if p.who.address} | _ours_to(messages))
-        for part in _chunks(addresses):
-            query = (
-                "SELECT address, id, customer_id, display_name FROM identity"
-                " WHERE channel = 'email' AND address IN ({})"
-            )
-            for address, iid, cid, name in await _rows(conn, query, part):
-                self.identities[address] = BatchIdentity(iid, cid, address, name)
-        keys = sorted({k for x in messages for k in (x.in_reply_to, *x.references) if k})
-        for part in _chunks(keys):  # the first stored wins, as in ``threads.by_headers``
-            query = (
-                "SELECT message_id, conversation_id FROM message"
-                " WHERE message_id IN ({}) ORDER BY id DESC"
-            )
-            self.header_ids.update({mid: cid for mid, cid in await _rows(conn, query, part)})
-        await self._load_conversations(
-            conn,
-            sorted({x.customer_id for x in self.identities.values()}),
-            sorted(set(self.header_ids.values())),
-        )
-        tables = ("customer", "identity", "conversation", "message", "attachment")
-        ids = (await conn.exec_driver_sql(sqlite.next_ids_sql(tables))).one()
-        self.next_id = dict(zip(tables, ids, strict=True))
-
-    async def _load_conversations(
-        self, conn: AsyncConnection, customers: list[int], ids: list[int]
-    ) -> None:
-        # channels are the summary's: every writer of messages refreshes it
-        read = ", ".join(CONVERSATION_READ)
-        for column, values in (("customer_id", customers), ("id", ids)):
-            query = f"SELECT {read} FROM conversation WHERE {column} IN ({{}})"
-            for part in _chunks(values):
-                for *row, channels in await _rows(conn, query, part):
-                    if row[0] not in self.conversations:
-                        conversation = BatchConversation(*row)
-                        conversation.channels.update(filter(None, channels.split(",")))
-                        self.conversations[row[0]] = conversation
-        for conversation in sorted(self.conversations.values(), key=lambda x: x.id):
-            self.by_customer.setdefault(conversation.customer_id, []).append(conversation)
 
     # -- one message ---------------------------------------------------------
 
@@ -248,7 +165,7 @@ class EmailBatch:
         case's customer (their second one, or copied after a colleague): the case and
         that address's identity."""
         case = self._by_headers(inbound) if inbound.direction == "out" else None
-        for address in () if case is None else _addresses(inbound.recipients):
+        for address in () if case is None else addresses_of(inbound.recipients):
             known = self.identities.get(address)
             if case is not None and known is not None and known.customer_id == case.customer_id:
                 return case, known.id
@@ -471,22 +388,3 @@ class EmailBatch:
         words = [(r[_ID], r[_SUBJECT], r[_TEXT], r[_SENDER]) for r in rows]
         await conn.exec_driver_sql(sqlite.INDEX_MESSAGES_SQL, words)
         await conn.exec_driver_sql(sqlite.END_SEARCH_BATCH_SQL)
-
-
-async def _rows(conn: AsyncConnection, query: str, values: list[Any], *first: Any) -> list[Any]:
-    """``query``'s rows, its ``IN ({})`` taking ``values`` after the ``first`` parameters."""
-    sql = query.format(", ".join("?" * len(values)))
-    return list((await conn.exec_driver_sql(sql, (*first, *values))).all())
-
-
-def _addresses(recipients: Sequence[str]) -> list[str]:
-    return [identity.normalise("email", r).address for r in recipients]
-
-
-def _ours_to(messages: Sequence[InboundMessage]) -> set[str]:
-    """Whom our own mail in the batch went to: a case's customer may be any of them."""
-    return {a for m in messages if m.direction == "out" for a in _addresses(m.recipients) if a}
-
-
-def _chunks(values: list[Any]) -> list[list[Any]]:
-    return [values[i : i + _CHUNK] for i in range(0, len(values), _CHUNK)]
