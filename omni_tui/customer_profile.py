@@ -98,9 +98,8 @@ async def add_address(
     ``channel`` is "email" or "sms"; left out, an address with an "@" is email. One
     another customer has is refused (``AddressTaken``): never moved in silence."""
     if not channel and "@" not in address and not any(c.isdigit() for c in address):
-        typed = f"{flag} {clean_line(address)!r}".lstrip()
         raise Refused(
-            f"{typed} is neither an email address nor a phone number"
+            f"{recipients.as_typed(address, flag)} is neither an email address nor a phone number"
             " — write one like ana@example.com or +14155550134"
         )
     channel = channel or ("email" if "@" in address else "sms")

@@ -35,7 +35,7 @@ from omni_tui.ingest_rows import (
     our_answer_in,
     words_of,
 )
-from omni_tui.ingest_view import BatchView, addresses_of
+from omni_tui.ingest_view import BatchView, normalised
 from omni_tui.store import sqlite
 from omni_tui.store.models import Message
 from omni_tui.text import case_title, clean_line, normalise_subject
@@ -165,7 +165,7 @@ class EmailBatch(BatchView):
         case's customer (their second one, or copied after a colleague): the case and
         that address's identity."""
         case = self._by_headers(inbound) if inbound.direction == "out" else None
-        for address in () if case is None else addresses_of(inbound.recipients):
+        for address in () if case is None else normalised(inbound.recipients):
             known = self.identities.get(address)
             if case is not None and known is not None and known.customer_id == case.customer_id:
                 return case, known.id

@@ -119,13 +119,13 @@ async def _rows(conn: AsyncConnection, query: str, values: list[Any], *first: An
     return list((await conn.exec_driver_sql(sql, (*first, *values))).all())
 
 
-def addresses_of(recipients: Sequence[str]) -> list[str]:
+def normalised(recipients: Sequence[str]) -> list[str]:
     return [identity.normalise("email", r).address for r in recipients]
 
 
 def _ours_to(messages: Sequence[InboundMessage]) -> set[str]:
     """Whom our own mail in the batch went to: a case's customer may be any of them."""
-    return {a for m in messages if m.direction == "out" for a in addresses_of(m.recipients) if a}
+    return {a for m in messages if m.direction == "out" for a in normalised(m.recipients) if a}
 
 
 def _chunks(values: list[Any]) -> list[list[Any]]:

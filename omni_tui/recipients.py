@@ -39,10 +39,15 @@ async def last_inbound(
     return (await session.exec(query)).first()
 
 
+def as_typed(value: str, flag: str) -> str:
+    """How an error names what the agent typed: after its flag, or alone in a dialog."""
+    return f"{flag} {clean_line(value)!r}".lstrip()
+
+
 def one_address(channel: str, to: str, region: str, flag: str = "--to") -> identity.Address:
     """The one address an agent typed (as ``flag``; "" in a dialog), or ``Refused``."""
     to = clean_line(to)  # a zero-width space or a BOM pasted from a browser or a chat
-    typed = f"{flag} {to!r}".lstrip()
+    typed = as_typed(to, flag)
     if channel == "email":
         pairs = getaddresses([to])
         if len(pairs) != 1:

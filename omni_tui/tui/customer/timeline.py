@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 
-from omni_tui.text import clean_line
+from omni_tui.text import case_title, clean_line
 from omni_tui.tui import format as fmt
 from omni_tui.tui.cursor_list import CursorList, cursor_bindings
 
@@ -35,10 +35,8 @@ def history_lines(m: dict[str, Any]) -> list[list[tuple[str, str]]]:
 
 def _words(m: dict[str, Any]) -> str:
     """Its words; a photo sent without any, by its file, as the inbox names such a case."""
-    if words := clean_line(m["text"][:LINE_CHARS]):
-        return words
-    files = [clean_line(a["filename"]) for a in m.get("attachments") or []]
-    return f"📎 {files[0]}" if files and files[0] else "(a message without words)"
+    files = [a["filename"] for a in m.get("attachments") or []]
+    return clean_line(m["text"][:LINE_CHARS]) or case_title(None, "", files)
 
 
 def history_line(m: dict[str, Any], active_conversation: int | None) -> Text:
